@@ -1,0 +1,73 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type { SQSRecord } from 'aws-lambda';
+import rulesText from '../config/grouping-rules.yml';
+import { dynamoAuditWriter } from '../shared/adapters/audit-store';
+import { iotGroupPort } from '../shared/adapters/iot-groups';
+import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
+import { dynamoDbBaseClient, dynamoDbClient, iotClient } from '../shared/clients';
+import { systemClock } from '../shared/clock';
+import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
+import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
+import { compileRulesText } from '../shared/domain/grouping/compile-rules';
+import { parseJsonBody } from '../shared/domain/parse';
+import { InvalidInputError } from '../shared/errors';
+import { wrapHandler } from '../shared/handler';
+import { logger, metrics } from '../shared/observability';
+import { assignGroups } from '../shared/services/assign-groups';
+import { rejectInput } from '../shared/services/reject-input';
+
+const ACTOR = 'function:assign-groups';
+const config = loadConfig(auditConfigSchema.extend({ STATE_TABLE_NAME: tableName }), process.env);
+const rules = compileRulesText(rulesText);
+const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
+const deps = {
+  rules,
+  groups: iotGroupPort(iotClient()),
+  state: dynamoThingStateStore(dynamoDbClient(), config.STATE_TABLE_NAME, systemClock),
+  audit,
+  actor: ACTOR,
+};
+
+const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', expiresAfterSeconds: 86_400 });
+const applyOnce = makeIdempotent((event: ThingEvent) => assignGroups(event, deps), {
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: config.STATE_TABLE_NAME,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    staticPkValue: 'IDEMPOTENCY#assign-groups',
+    expiryAttr: 'expiresAt',
+    awsSdkV3Client: dynamoDbBaseClient(),
+  }),
+  config: idempotency,
+});
+
+const processor = new BatchProcessor(EventType.SQS);
+
+/** One registry event. Malformed input is audited as rejected and not retried; anything else retries. */
+async function processRecord(record: SQSRecord): Promise<void> {
+  let event: ThingEvent;
+  try {
+    event = parseJsonBody(record.body, thingEventSchema, 'registry event');
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    logger.error('Rejected registry event', { messageId: record.messageId, reason: error.message });
+    metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
+    await rejectInput(audit, { actor: ACTOR, source: 'registry-event', record, error });
+    return;
+  }
+  const result = await applyOnce(event);
+  logger.info('Registry event processed', { thingName: event.thingName, eventId: event.eventId, result });
+  metrics.addMetric(`Things_${result.status}`, MetricUnit.Count, 1);
+}
+
+export const handler = wrapHandler(
+  async (event, context) => {
+    idempotency.registerLambdaContext(context);
+    return processPartialResponse(event, processRecord, processor, { context });
+  },
+  { schema: SqsSchema },
+);

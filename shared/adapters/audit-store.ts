@@ -1,0 +1,37 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type AuditInput, buildAuditRecord } from '../audit/audit-record';
+
+export type AuditWriter = (input: AuditInput) => Promise<{ written: boolean; id: string }>;
+
+/**
+ * Append-only writer: a put that never overwrites. A duplicate (same cause, action and subject)
+ * is reported as not written rather than failing, which is what makes retries safe.
+ */
+export function dynamoAuditWriter(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  retentionDays: number,
+): AuditWriter {
+  return async (input) => {
+    const record = buildAuditRecord(input, retentionDays);
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { written: true, id: record.id };
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        return { written: false, id: record.id };
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  AddThingToThingGroupCommand,
+  CreateThingGroupCommand,
+  DescribeThingGroupCommand,
+  type IoTClient,
+  ListThingGroupsForThingCommand,
+  RemoveThingFromThingGroupCommand,
+} from '@aws-sdk/client-iot';
+
+/** The attribute that marks a group as created (and so owned) by this automation. */
+export const MANAGED_BY_KEY = 'managedBy';
+export const MANAGED_BY_VALUE = 'fleet-autopilot';
+
+export type GroupOwnership = 'managed' | 'unmanaged';
+
+export interface GroupPort {
+  /** Creates the group under its parent if missing; says whether the automation owns it. */
+  ensureGroup(name: string, parent: string | undefined): Promise<GroupOwnership>;
+  addThing(group: string, thingName: string): Promise<void>;
+  removeThing(group: string, thingName: string): Promise<void>;
+  listGroupsForThing(thingName: string): Promise<string[]>;
+}
+
+/**
+ * AWS IoT adapter. CreateThingGroup answers 200 for an identical existing group, so a container
+ * asks once per group and caches the answer: group creation is amortized over the burst.
+ */
+export function iotGroupPort(client: IoTClient): GroupPort {
+  const ownership = new Map<string, Promise<GroupOwnership>>();
+  const ensure = async (name: string, parent: string | undefined): Promise<GroupOwnership> => {
+    try {
+      await client.send(
+        new CreateThingGroupCommand({
+          thingGroupName: name,
+          parentGroupName: parent,
+          thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } } },
+        }),
+      );
+      return 'managed';
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+      const existing = await client.send(new DescribeThingGroupCommand({ thingGroupName: name }));
+      const attributes = existing.thingGroupProperties?.attributePayload?.attributes ?? {};
+      const sameParent = (existing.thingGroupMetadata?.parentGroupName ?? undefined) === parent;
+      return attributes[MANAGED_BY_KEY] === MANAGED_BY_VALUE && sameParent ? 'managed' : 'unmanaged';
+    }
+  };
+  return {
+    ensureGroup(name, parent) {
+      const key = `${parent ?? ''}/${name}`;
+      let answer = ownership.get(key);
+      if (!answer) {
+        answer = ensure(name, parent);
+        ownership.set(key, answer);
+        answer.catch(() => ownership.delete(key));
+      }
+      return answer;
+    },
+    async addThing(group, thingName) {
+      await client.send(new AddThingToThingGroupCommand({ thingGroupName: group, thingName }));
+    },
+    async removeThing(group, thingName) {
+      await client.send(new RemoveThingFromThingGroupCommand({ thingGroupName: group, thingName }));
+    },
+    async listGroupsForThing(thingName) {
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListThingGroupsForThingCommand({ thingName, nextToken, maxResults: 25 }),
+        );
+        for (const g of page.thingGroups ?? []) if (g.groupName) names.push(g.groupName);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return names;
+    },
+  };
+}

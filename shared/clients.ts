@@ -1,0 +1,32 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './observability';
+
+/**
+ * SDK clients, created once per container and reused across invocations. Endpoints come from the
+ * SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local stack is reached.
+ * IoT throttles at low TPS with HTTP 400: adaptive retry paces the client after the first throttle.
+ */
+let iot: IoTClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+
+export function iotClient(): IoTClient {
+  iot ??= tracer.captureAWSv3Client(new IoTClient({ retryMode: 'adaptive', maxAttempts: 8 }));
+  return iot;
+}
+
+export function dynamoDbClient(): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(dynamoDbBaseClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documents;
+}
+
+let dynamo: DynamoDBClient | undefined;
+
+/** The plain client, for libraries that want one (Powertools idempotency). */
+export function dynamoDbBaseClient(): DynamoDBClient {
+  dynamo ??= tracer.captureAWSv3Client(new DynamoDBClient({ maxAttempts: 6 }));
+  return dynamo;
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+
+/**
+ * Reads a function's configuration from the environment once, at cold start. Every missing or
+ * malformed variable is named in one error, so a bad deployment says everything that is wrong.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return Object.freeze(result.data) as z.infer<S>;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return env[name] === undefined ? `${name} is not set` : `${name}: ${issue.message}`;
+  });
+  throw new ConfigurationError(problems);
+}
+
+export const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
+export const positiveInt = z.coerce.number().int().positive();
+
+/** Every function that writes audit records needs these. */
+export const auditConfigSchema = z.object({
+  AUDIT_TABLE_NAME: tableName,
+  AUDIT_RETENTION_DAYS: positiveInt.max(3650),
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** AWS registry limits: thing names [a-zA-Z0-9:_-]{1,128}; attribute values up to 800 characters. */
+const thingName = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'thingName must be 1-128 of [a-zA-Z0-9:_-]');
+const attributeKey = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.,@/:#-]{1,128}$/, 'attribute names are 1-128 of [a-zA-Z0-9_.,@/:#-]');
+const attributeValue = z.string().max(800, 'attribute values are at most 800 characters');
+
+/**
+ * `$aws/events/thing/{thingName}/created|updated|deleted`, as the AWS IoT developer guide documents it.
+ * Attribute values are strings in AWS; any other type means the message did not come from AWS IoT.
+ */
+export const thingEventSchema = z.object({
+  eventType: z.literal('THING_EVENT'),
+  eventId: z.string().min(1).max(256),
+  timestamp: z.number().int().positive(),
+  operation: z.enum(['CREATED', 'UPDATED', 'DELETED']),
+  accountId: z.string().optional(),
+  thingId: z.string().min(1).max(128),
+  thingName,
+  versionNumber: z.number().int().nonnegative(),
+  thingTypeName: z.string().min(1).max(128).nullish(),
+  attributes: z
+    .record(attributeKey, attributeValue)
+    .nullish()
+    .refine((a) => !a || Object.keys(a).length <= 100, 'more than 100 attributes'),
+});
+
+export type ThingEvent = z.infer<typeof thingEventSchema>;
+
+/** Job and registry events carry 10-digit seconds or 13-digit milliseconds; normalise to ms. */
+export function eventTimeMs(timestamp: number): number {
+  return timestamp < 1e12 ? timestamp * 1000 : timestamp;
+}

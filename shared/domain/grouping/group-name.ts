@@ -1,0 +1,21 @@
+/** AWS IoT thing group names: 1..128 characters of [a-zA-Z0-9:_-]. */
+export const GROUP_NAME_MAX = 128;
+export const GROUP_NAME_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
+
+/**
+ * Turns an attribute value into a group-name fragment: runs of characters AWS does not allow
+ * become one '-', edges are trimmed. Returns undefined when nothing usable is left (no letter or
+ * digit), so that a junk value never becomes a junk group.
+ */
+export function sanitizeFragment(value: string): string | undefined {
+  const cleaned = value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-zA-Z0-9:_-]+/g, '-')
+    .replace(/^[-:_]+|[-:_]+$/g, '');
+  return /[a-zA-Z0-9]/.test(cleaned) ? cleaned : undefined;
+}
+
+export function isValidGroupName(name: string): boolean {
+  return GROUP_NAME_PATTERN.test(name);
+}

@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import { logger, metrics, tracer } from './observability';
+
+type Options<S extends ZodType | undefined> = {
+  /** Validates the whole event before the handler runs (Powertools parser). */
+  schema?: S;
+  /** JMESPath to the correlation id in the event, e.g. `id` for EventBridge. */
+  correlationIdPath?: string;
+};
+
+/**
+ * The one wrapper every handler uses: tracing, structured logs with the Lambda context and a
+ * correlation id, metrics flushed per invocation, and input parsing at the edge.
+ */
+export function wrapHandler<TEvent, TResult>(
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+  options: Options<ZodType<TEvent> | undefined> = {},
+) {
+  const wrapped = middy(handler)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true, correlationIdPath: options.correlationIdPath }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  return options.schema ? wrapped.use(parser({ schema: options.schema })) : wrapped;
+}
