@@ -4,11 +4,13 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
 import rulesText from '../config/grouping-rules.yml';
 import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { iotGroupPort } from '../shared/adapters/iot-groups';
 import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
-import { dynamoDbBaseClient, dynamoDbClient, iotClient } from '../shared/clients';
+import { delayRedelivery } from '../shared/adapters/sqs-backoff';
+import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
@@ -21,7 +23,10 @@ import { assignGroups } from '../shared/services/assign-groups';
 import { rejectInput } from '../shared/services/reject-input';
 
 const ACTOR = 'function:assign-groups';
-const config = loadConfig(auditConfigSchema.extend({ STATE_TABLE_NAME: tableName }), process.env);
+const config = loadConfig(
+  auditConfigSchema.extend({ STATE_TABLE_NAME: tableName, QUEUE_URL: z.url() }),
+  process.env,
+);
 const rules = compileRulesText(rulesText);
 const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
 const deps = {
@@ -59,7 +64,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
     await rejectInput(audit, { actor: ACTOR, source: 'registry-event', record, error });
     return;
   }
-  const result = await applyOnce(event);
+  let result: Awaited<ReturnType<typeof applyOnce>>;
+  try {
+    result = await applyOnce(event);
+  } catch (error) {
+    logger.warn('Registry event will be retried', { thingName: event.thingName, eventId: event.eventId, error });
+    await delayRedelivery(sqsClient(), config.QUEUE_URL, record);
+    throw error;
+  }
   logger.info('Registry event processed', { thingName: event.thingName, eventId: event.eventId, result });
   metrics.addMetric(`Things_${result.status}`, MetricUnit.Count, 1);
 }

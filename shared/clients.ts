@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './observability';
 
@@ -29,4 +30,11 @@ let dynamo: DynamoDBClient | undefined;
 export function dynamoDbBaseClient(): DynamoDBClient {
   dynamo ??= tracer.captureAWSv3Client(new DynamoDBClient({ maxAttempts: 6 }));
   return dynamo;
+}
+
+let sqs: SQSClient | undefined;
+
+export function sqsClient(): SQSClient {
+  sqs ??= tracer.captureAWSv3Client(new SQSClient({ maxAttempts: 3 }));
+  return sqs;
 }

@@ -18,6 +18,8 @@ export type ClaimRequest = {
   version: number;
   at: number;
   eventId: string;
+  /** A deletion carries the thing's last version, so it must win over an update of that version. */
+  deletion?: boolean;
 };
 export type Claim =
   | { kind: 'stale'; state: ThingState }
@@ -36,7 +38,10 @@ const SK = 'STATE';
 /** A stale event is one for the same thing incarnation whose version was already applied. */
 export function isStale(state: ThingState | undefined, request: ClaimRequest): boolean {
   if (!state) return false;
-  if (state.thingId === request.thingId) return state.appliedVersion >= request.version;
+  if (state.thingId === request.thingId) {
+    if (state.deleted) return true;
+    return request.deletion ? state.appliedVersion > request.version : state.appliedVersion >= request.version;
+  }
   // A recreated thing has a new thingId; the older incarnation's late events lose.
   return state.appliedAt > request.at;
 }

@@ -1,6 +1,6 @@
 import type { AuditWriter } from '../adapters/audit-store';
 import type { GroupPort } from '../adapters/iot-groups';
-import type { ThingStateStore } from '../adapters/thing-state-store';
+import type { ClaimRequest, ThingStateStore } from '../adapters/thing-state-store';
 import { eventTimeMs, type ThingEvent } from '../domain/events/registry-event';
 import type { CompiledRules } from '../domain/grouping/compile-rules';
 import { evaluateRules, type GroupTarget, type RuleOutcome, targetsOf } from '../domain/grouping/evaluate';
@@ -36,6 +36,7 @@ export async function assignGroups(event: ThingEvent, deps: AssignDeps): Promise
     version: event.versionNumber,
     at,
     eventId: event.eventId,
+    deletion: event.operation === 'DELETED',
   };
   const claim = await deps.state.claim(request);
   if (claim.kind === 'stale') return { status: 'stale' };
@@ -130,7 +131,7 @@ async function ensureGroups(targets: GroupTarget[], port: GroupPort) {
 
 type LimitContext = {
   at: number;
-  request: { thingName: string; thingId: string; version: number; at: number; eventId: string };
+  request: ClaimRequest;
   previous: string[];
   added: string[];
   removed: string[];

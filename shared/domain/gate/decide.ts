@@ -10,9 +10,8 @@ export type Verdict = {
 
 export type Tally = {
   readonly finished: number;
+  /** Not finished and not excluded. */
   readonly pending: number;
-  /** Every non-excluded target has finished: the stage's rate is known exactly. */
-  readonly complete: boolean;
   readonly rate: number | null;
 };
 
@@ -33,7 +32,7 @@ export function tally(input: GateInput): Tally {
   if (issues.length > 0) throw new InvalidGateInputError(issues);
   const finished = succeeded + failed;
   const pending = targets - excluded - finished;
-  return { finished, pending, complete: pending === 0, rate: finished > 0 ? failed / finished : null };
+  return { finished, pending, rate: finished > 0 ? failed / finished : null };
 }
 
 type Statistic = Pick<GateEvidence, 'lowerBound' | 'upperBound' | 'logEvidence' | 'logBoundary'>;
@@ -64,7 +63,8 @@ export function evidenceOf(
 
 /**
  * The rules every gate shares (ours and the peers): HALT at once; PROMOTE only after minFinished and
- * the bake time; at or after the deadline, anything else is INCONCLUSIVE_AT_DEADLINE with the plan's action.
+ * the bake time; at the deadline (or once the stage completes undecided) anything else is
+ * INCONCLUSIVE_AT_DEADLINE with the plan's action.
  */
 export function decide(
   policy: GatePolicy,
@@ -93,12 +93,18 @@ export function decide(
       return { outcome: 'PROMOTE', ...verdict, evidence };
     }
   }
-  if (input.now >= deadlineAt) {
+  // Once every target finished, only the bake time can still change the decision.
+  const settled = evidence.pending === 0 && waiting.reason !== 'AWAITING_BAKE';
+  if (input.now >= deadlineAt || settled) {
+    const trigger = input.now >= deadlineAt ? 'DEADLINE' : 'STAGE_COMPLETE';
+    const when =
+      trigger === 'DEADLINE' ? `deadline of ${policy.deadlineSeconds}s reached` : 'every target finished';
     return {
       outcome: 'INCONCLUSIVE_AT_DEADLINE',
       action: policy.onInconclusive,
+      trigger,
       reason: waiting.reason,
-      explanation: `deadline of ${policy.deadlineSeconds}s reached while inconclusive (${waiting.explanation}); plan says '${policy.onInconclusive}'`,
+      explanation: `${when} while inconclusive (${waiting.explanation}); plan says '${policy.onInconclusive}'`,
       evidence,
     };
   }

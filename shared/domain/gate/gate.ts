@@ -6,65 +6,71 @@ import type { GateDecision, GateInput, GatePolicy } from './types';
 /**
  * The mixing prior: Beta(1, 1/p0 − 1), mean p0, one pseudo-failure in 1/p0 pseudo-executions.
  * Fixed by p0 (never fitted to data), so the guarantee holds; its shape only trades speed at
- * 2·p0 against speed at 20·p0 (docs/gate.md compares priors).
+ * 2·p0 against speed at much higher rates (docs/gate.md compares priors).
  */
 export function mixingPrior(failureThreshold: number): BetaPrior {
   return { a: 1, b: 1 / failureThreshold - 1 };
 }
 
+/** The sequential test alone: is p0 outside the confidence sequence, and on which side? */
+export function sequentialTest(
+  policy: GatePolicy,
+  failed: number,
+  finished: number,
+): 'above' | 'below' | 'none' {
+  if (finished === 0) return 'none';
+  const p0 = policy.failureThreshold;
+  const rate = failed / finished;
+  const logEvidence = logMixtureRatio(mixingPrior(p0), failed, finished, p0);
+  if (rate === p0 || logEvidence < Math.log(1 / (1 - policy.confidence))) return 'none';
+  return rate > p0 ? 'above' : 'below';
+}
+
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
-/** The verdict from counts alone: the sequential test first, then the exact rate of a complete stage. */
-export function sequentialVerdict(policy: GatePolicy, failed: number, t: Tally): Verdict {
+/**
+ * The verdict from counts alone. HALT only on the sequential evidence, so the false-halt bound holds
+ * for any stage size; PROMOTE also when the finished stage's own rate is below p0.
+ */
+export function gateVerdict(policy: GatePolicy, failed: number, t: Tally): Verdict {
   const p0 = policy.failureThreshold;
-  const { finished, rate } = t;
-  if (rate === null) {
-    return { kind: 'none', reason: 'AWAITING_EVIDENCE', explanation: 'no execution has finished yet' };
+  if (t.rate === null) {
+    return { kind: 'none', reason: 'AWAITING_EVIDENCE', explanation: 'nothing finished yet' };
   }
-  const logEvidence = logMixtureRatio(mixingPrior(p0), failed, finished, p0);
-  const conclusive = logEvidence >= Math.log(1 / (1 - policy.confidence));
-  const seen = `${failed} failed of ${finished} finished (${pct(rate)})`;
-  const level = pct(policy.confidence);
-  if (rate > p0 && conclusive) {
+  const seen = `${failed} failed of ${t.finished} finished (${pct(t.rate)})`;
+  const level = `at ${pct(policy.confidence)} confidence`;
+  const test = sequentialTest(policy, failed, t.finished);
+  if (test === 'above') {
     return {
       kind: 'halt',
       reason: 'RATE_ABOVE_THRESHOLD',
-      explanation: `${seen}: failure rate above ${pct(p0)} at ${level} confidence`,
+      explanation: `${seen}: rate above ${pct(p0)} ${level}`,
     };
   }
-  if (rate > p0 && t.complete) {
-    return {
-      kind: 'halt',
-      reason: 'COMPLETE_RATE_ABOVE_THRESHOLD',
-      explanation: `${seen}: every target finished and the stage's rate is above ${pct(p0)}`,
-    };
-  }
-  if (rate < p0 && conclusive) {
+  if (test === 'below') {
     return {
       kind: 'promote',
       reason: 'RATE_BELOW_THRESHOLD',
-      explanation: `${seen}: failure rate below ${pct(p0)} at ${level} confidence`,
+      explanation: `${seen}: rate below ${pct(p0)} ${level}`,
     };
   }
-  if (rate < p0 && t.complete) {
+  // The brief's "all finished and the rate is below p0", as soon as it is certain: even if every pending
+  // execution failed (or some were excluded instead), the stage's own rate would stay below p0.
+  if ((failed + t.pending) / (t.finished + t.pending) < p0) {
     return {
       kind: 'promote',
-      reason: 'COMPLETE_RATE_BELOW_THRESHOLD',
-      explanation: `${seen}: every target finished and the stage's rate is below ${pct(p0)}`,
+      reason: 'STAGE_RATE_BELOW_THRESHOLD',
+      explanation: `${seen}: the stage's rate stays below ${pct(p0)} even if its ${t.pending} pending executions fail`,
     };
   }
-  return {
-    kind: 'none',
-    reason: 'AWAITING_EVIDENCE',
-    explanation: `${seen}: not yet conclusive against ${pct(p0)} at ${level} confidence`,
-  };
+  return { kind: 'none', reason: 'AWAITING_EVIDENCE', explanation: `${seen}: not yet conclusive ${level}` };
 }
 
 /**
  * The stage gate, re-evaluated after every execution event. Pure: time comes in `input`.
  * HALT when the always-valid lower bound exceeds p0 (false-halt probability ≤ 1 − confidence
  * however often it is called, for any true rate ≤ p0); PROMOTE when the upper bound is below p0
- * (or the complete stage's exact rate is), after minFinished and the bake time.
+ * (or the stage's own rate is settled below p0), after minFinished and the bake time.
  */
 export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision {
   validateGatePolicy(policy);
@@ -80,5 +86,5 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
     logEvidence: t.finished > 0 ? logMixtureRatio(prior, failed, t.finished, p0) : 0,
     logBoundary: Math.log(1 / alpha),
   });
-  return decide(policy, input, sequentialVerdict(policy, failed, t), evidence);
+  return decide(policy, input, gateVerdict(policy, failed, t), evidence);
 }

@@ -1,18 +1,17 @@
-import { sequentialVerdict } from './gate';
+import { sequentialTest } from './gate';
 import { validateGatePolicy } from './policy';
 import type { GatePolicy } from './types';
 
-// The sequential rule alone: the stage is taken as incomplete (a complete stage's exact rate also decides).
-const verdictKind = (policy: GatePolicy, failed: number, finished: number) =>
-  sequentialVerdict(policy, failed, { finished, pending: 1, complete: false, rate: failed / finished }).kind;
-
-/** The fewest failures among `finished` finished executions that make the gate HALT, or null if none do. */
+/**
+ * The fewest failures among `finished` finished executions that make the gate HALT on the sequential
+ * evidence, or null if none do. (A small stage also halts once failures exceed p0 × its non-excluded targets.)
+ */
 export function failuresToHalt(policy: GatePolicy, finished: number): number | null {
   validateGatePolicy(policy);
   if (!Number.isInteger(finished) || finished < 1) return null;
   // Halting needs an observed rate above p0; the evidence then grows with every extra failure.
   for (let k = Math.floor(finished * policy.failureThreshold) + 1; k <= finished; k++) {
-    if (verdictKind(policy, k, finished) === 'halt') return k;
+    if (sequentialTest(policy, k, finished) === 'above') return k;
   }
   return null;
 }
@@ -21,7 +20,7 @@ export function failuresToHalt(policy: GatePolicy, finished: number): number | n
 export function finishedToPromote(policy: GatePolicy, failed: number, limit = 1_000_000): number | null {
   validateGatePolicy(policy);
   for (let n = Math.max(1, failed); n <= limit; n++) {
-    if (verdictKind(policy, failed, n) === 'promote') return n;
+    if (sequentialTest(policy, failed, n) === 'below') return n;
   }
   return null;
 }

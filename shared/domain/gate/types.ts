@@ -45,12 +45,10 @@ export type GateInput = {
 export const GATE_REASONS = {
   /** Always-valid lower bound above p0. */
   RATE_ABOVE_THRESHOLD: 'RATE_ABOVE_THRESHOLD',
-  /** Every target finished and the exact stage rate is above p0. */
-  COMPLETE_RATE_ABOVE_THRESHOLD: 'COMPLETE_RATE_ABOVE_THRESHOLD',
   /** Always-valid upper bound below p0. */
   RATE_BELOW_THRESHOLD: 'RATE_BELOW_THRESHOLD',
-  /** Every target finished and the exact stage rate is below p0. */
-  COMPLETE_RATE_BELOW_THRESHOLD: 'COMPLETE_RATE_BELOW_THRESHOLD',
+  /** The stage's own rate is below p0 even if every pending execution fails (finite population). */
+  STAGE_RATE_BELOW_THRESHOLD: 'STAGE_RATE_BELOW_THRESHOLD',
   AWAITING_EVIDENCE: 'AWAITING_EVIDENCE',
   AWAITING_MIN_FINISHED: 'AWAITING_MIN_FINISHED',
   AWAITING_BAKE: 'AWAITING_BAKE',
@@ -107,7 +105,15 @@ export type GateDecision =
   | (DecisionBase & { readonly outcome: 'PROMOTE' })
   /** recheckAt (epoch ms): when the passing of time alone can change the decision (bake end or deadline). */
   | (DecisionBase & { readonly outcome: 'CONTINUE'; readonly recheckAt: number })
-  | (DecisionBase & { readonly outcome: 'INCONCLUSIVE_AT_DEADLINE'; readonly action: InconclusiveAction });
+  /**
+   * The gate can no longer decide by itself: the deadline passed, or every target finished and no
+   * later event can change the evidence (trigger STAGE_COMPLETE, an early deadline). `action` is the plan's.
+   */
+  | (DecisionBase & {
+      readonly outcome: 'INCONCLUSIVE_AT_DEADLINE';
+      readonly action: InconclusiveAction;
+      readonly trigger: 'DEADLINE' | 'STAGE_COMPLETE';
+    });
 
 /** A gate rule: ours (evaluateGate) and the peers share this shape. */
 export type GateRule = (policy: GatePolicy, input: GateInput) => GateDecision;

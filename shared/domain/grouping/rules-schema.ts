@@ -30,7 +30,7 @@ const rule = z
     /** Group-name template, e.g. `site-{region}-{site}`. Exactly one of group / rings. */
     group: z.string().min(1).optional(),
     /** Parent chain, root first, each a template; created parent-first. */
-    parents: z.array(z.string().min(1)).max(6).optional(),
+    parents: z.array(z.string().min(1)).max(20).optional(),
     /** Stable percentage rings chosen by a hash of the thing name; a thing is in at most one. */
     rings: z.array(ring).min(1).optional(),
     /** Hash salt for rings; change it only to reshuffle every ring. */

@@ -1,0 +1,139 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { compileRules } from '../../../shared/domain/grouping/compile-rules';
+import { type AssignDeps, assignGroups } from '../../../shared/services/assign-groups';
+import { thingEvent } from '../../helpers/events';
+import { FakeGroups, FakeState, fakeAudit } from '../../helpers/fakes';
+
+const rules = compileRules({
+  version: 1,
+  rules: [
+    { name: 'site', parents: ['sites', 'sites-{region}'], group: 'site-{region}-{site}' },
+    { name: 'model', group: 'model-{model}' },
+  ],
+});
+
+let groups: FakeGroups;
+let state: FakeState;
+let audit: ReturnType<typeof fakeAudit>;
+let deps: AssignDeps;
+
+beforeEach(() => {
+  groups = new FakeGroups();
+  state = new FakeState();
+  audit = fakeAudit();
+  deps = { rules, groups, state, audit: audit.write, actor: 'function:assign-groups' };
+});
+
+describe('assignGroups()', () => {
+  it('creates groups parent-first, adds the thing, and writes one audit record', async () => {
+    const result = await assignGroups(thingEvent(), deps);
+    expect(result).toEqual({ status: 'applied', added: ['site-eu-west-1-plant-7', 'model-th200'], removed: [] });
+    expect(groups.calls.filter((c) => c.startsWith('ensure'))).toEqual([
+      'ensure:sites',
+      'ensure:sites-eu-west-1',
+      'ensure:site-eu-west-1-plant-7',
+      'ensure:model-th200',
+    ]);
+    expect(groups.groups.get('site-eu-west-1-plant-7')?.parent).toBe('sites-eu-west-1');
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+    expect(audit.records).toHaveLength(1);
+    expect(audit.records[0]).toMatchObject({
+      pk: 'THING#thing-1',
+      action: 'thing.groups.assigned',
+      outcome: 'applied',
+      actor: 'function:assign-groups',
+      cause: { type: 'iot-event', id: 'evt-thing-1-CREATED-1' },
+      details: { added: ['site-eu-west-1-plant-7', 'model-th200'], removed: [] },
+    });
+  });
+
+  it('changes nothing and writes no second record for the same event twice', async () => {
+    await assignGroups(thingEvent(), deps);
+    const callsAfterFirst = groups.calls.length;
+    expect(await assignGroups(thingEvent(), deps)).toEqual({ status: 'stale' });
+    expect(groups.calls.length).toBe(callsAfterFirst);
+    expect(audit.records).toHaveLength(1);
+  });
+
+  it('ignores an update older than the version already applied (reordered delivery)', async () => {
+    const v3 = thingEvent({ operation: 'UPDATED', versionNumber: 3, attributes: { region: 'us', site: 'b', model: 'm2' } });
+    const v2 = thingEvent({ operation: 'UPDATED', versionNumber: 2, attributes: { region: 'eu', site: 'a', model: 'm1' } });
+    await assignGroups(v3, deps);
+    expect(await assignGroups(v2, deps)).toEqual({ status: 'stale' });
+    expect(groups.of('thing-1')).toEqual(['model-m2', 'site-us-b']);
+    expect(audit.records).toHaveLength(1);
+  });
+
+  it('moves the thing out of managed groups it no longer matches, removal first', async () => {
+    await assignGroups(thingEvent(), deps);
+    groups.calls.length = 0;
+    const moved = thingEvent({ operation: 'UPDATED', versionNumber: 2, attributes: { region: 'eu-west-1', site: 'plant-9', model: 'TH200' } });
+    expect(await assignGroups(moved, deps)).toEqual({ status: 'applied', added: ['site-eu-west-1-plant-9'], removed: ['site-eu-west-1-plant-7'] });
+    expect(groups.calls.filter((c) => !c.startsWith('ensure'))).toEqual(['remove:site-eu-west-1-plant-7', 'add:site-eu-west-1-plant-9']);
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-9']);
+    expect(audit.records[1]?.details).toMatchObject({ added: ['site-eu-west-1-plant-9'], removed: ['site-eu-west-1-plant-7'] });
+  });
+
+  it('never touches a group the automation did not create, and says so', async () => {
+    groups.groups.set('model-th200', { parent: undefined, managed: false });
+    await assignGroups(thingEvent(), deps);
+    expect(groups.of('thing-1')).toEqual(['site-eu-west-1-plant-7']);
+    expect(audit.records[0]?.details.refused).toEqual([
+      { rule: 'model', group: 'model-th200', reason: 'group model-th200 exists and is not managed by fleet-autopilot' },
+    ]);
+  });
+
+  it('leaves a thing as it is when manual memberships break the limits, and audits the reason', async () => {
+    for (let i = 0; i < 9; i++) {
+      groups.groups.set(`manual-${i}`, { parent: undefined, managed: false });
+      await groups.addThing(`manual-${i}`, 'thing-1');
+    }
+    const result = await assignGroups(thingEvent(), deps);
+    expect(result.status).toBe('skipped-limits');
+    // Nothing half-applied: the one group that fitted was taken back.
+    expect(groups.of('thing-1')).toHaveLength(9);
+    expect(groups.of('thing-1').every((g) => g.startsWith('manual-'))).toBe(true);
+    expect(audit.records).toHaveLength(1);
+    expect(audit.records[0]).toMatchObject({ outcome: 'skipped', details: { memberships: expect.arrayContaining(['manual-0']) } });
+    expect(state.states.get('thing-1')?.groups).toEqual([]);
+  });
+
+  it('audits rules that could not apply even when no membership changes', async () => {
+    const result = await assignGroups(thingEvent({ attributes: { region: 'eu', site: '!!!' } }), deps);
+    expect(result).toEqual({ status: 'unchanged' });
+    expect(audit.records[0]).toMatchObject({ outcome: 'skipped' });
+    expect(audit.records[0]?.details.rules).toContainEqual({ rule: 'site', outcome: 'not-applied', reason: 'unusable value for {site}' });
+  });
+
+  it('reaches the same end state and one record when it crashes after the IoT calls and is retried', async () => {
+    let failOnce = true;
+    const flaky: AssignDeps = {
+      ...deps,
+      audit: async (input) => {
+        if (failOnce) {
+          failOnce = false;
+          throw Object.assign(new Error('DynamoDB unavailable'), { name: 'InternalServerError' });
+        }
+        return audit.write(input);
+      },
+    };
+    await expect(assignGroups(thingEvent(), flaky)).rejects.toThrow('DynamoDB unavailable');
+    await assignGroups(thingEvent(), flaky);
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+    expect(audit.records).toHaveLength(1);
+  });
+
+  it('forgets a deleted thing and groups a recreated one with a new thingId from version 1', async () => {
+    await assignGroups(thingEvent({ versionNumber: 4 }), deps);
+    expect(await assignGroups(thingEvent({ operation: 'DELETED', versionNumber: 3, eventId: 'old' }), deps)).toEqual({ status: 'stale' });
+    // A deletion carries the last version number and still wins over the update of that version.
+    const deleted = thingEvent({ operation: 'DELETED', versionNumber: 4, eventId: 'del' });
+    expect(await assignGroups(deleted, deps)).toEqual({ status: 'forgotten' });
+    expect(await assignGroups(deleted, deps)).toEqual({ status: 'stale' });
+    expect(await assignGroups(thingEvent({ operation: 'UPDATED', versionNumber: 5, eventId: 'late' }), deps)).toEqual({ status: 'stale' });
+    groups.members.delete('thing-1'); // AWS removes a deleted thing's memberships
+    const reborn = thingEvent({ thingId: 'new-incarnation', versionNumber: 1, timestamp: 1_767_300_000_000, eventId: 'reborn' });
+    expect(await assignGroups(reborn, deps)).toMatchObject({ status: 'applied', removed: [] });
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+  });
+});
