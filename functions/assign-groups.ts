@@ -8,8 +8,8 @@ import { z } from 'zod';
 import rulesText from '../config/grouping-rules.yml';
 import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { iotGroupPort } from '../shared/adapters/iot-groups';
-import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
 import { delayRedelivery } from '../shared/adapters/sqs-backoff';
+import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
 import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
@@ -68,7 +68,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
   try {
     result = await applyOnce(event);
   } catch (error) {
-    logger.warn('Registry event will be retried', { thingName: event.thingName, eventId: event.eventId, error });
+    logger.warn('Registry event will be retried', {
+      thingName: event.thingName,
+      eventId: event.eventId,
+      error,
+    });
     await delayRedelivery(sqsClient(), config.QUEUE_URL, record);
     throw error;
   }

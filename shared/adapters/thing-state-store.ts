@@ -40,7 +40,9 @@ export function isStale(state: ThingState | undefined, request: ClaimRequest): b
   if (!state) return false;
   if (state.thingId === request.thingId) {
     if (state.deleted) return true;
-    return request.deletion ? state.appliedVersion > request.version : state.appliedVersion >= request.version;
+    return request.deletion
+      ? state.appliedVersion > request.version
+      : state.appliedVersion >= request.version;
   }
   // A recreated thing has a new thingId; the older incarnation's late events lose.
   return state.appliedAt > request.at;

@@ -15,7 +15,8 @@ export class FakeGroups implements GroupPort {
     this.calls.push(`ensure:${name}`);
     const existing = this.groups.get(name);
     if (!existing) {
-      if (parent && !this.groups.has(parent)) return Promise.reject(named('ResourceNotFoundException', parent));
+      if (parent && !this.groups.has(parent))
+        return Promise.reject(named('ResourceNotFoundException', parent));
       this.groups.set(name, { parent, managed: true });
       return Promise.resolve('managed');
     }
@@ -33,7 +34,8 @@ export class FakeGroups implements GroupPort {
     const set = this.members.get(thing) ?? new Set<string>();
     if (set.has(group)) return;
     if (set.size >= 10) throw named('InvalidRequestException', 'thing is already in 10 groups');
-    if ([...set].some((g) => this.root(g) === this.root(group))) throw named('InvalidRequestException', 'same hierarchy');
+    if ([...set].some((g) => this.root(g) === this.root(group)))
+      throw named('InvalidRequestException', 'same hierarchy');
     set.add(group);
     this.members.set(thing, set);
   }
@@ -61,7 +63,13 @@ export class FakeState implements ThingStateStore {
     return { kind: 'claimed' as const, previous: state };
   }
   async commit(c: Parameters<ThingStateStore['commit']>[0]) {
-    this.states.set(c.thingName, { thingId: c.thingId, appliedVersion: c.version, appliedAt: c.at, groups: c.groups, deleted: c.deleted });
+    this.states.set(c.thingName, {
+      thingId: c.thingId,
+      appliedVersion: c.version,
+      appliedAt: c.at,
+      groups: c.groups,
+      deleted: c.deleted,
+    });
   }
 }
 
@@ -70,7 +78,8 @@ export function fakeAudit(): { write: AuditWriter; records: AuditRecord[] } {
   const records: AuditRecord[] = [];
   const write: AuditWriter = async (input) => {
     const record = buildAuditRecord(input, 30);
-    if (records.some((r) => r.pk === record.pk && r.sk === record.sk)) return { written: false, id: record.id };
+    if (records.some((r) => r.pk === record.pk && r.sk === record.sk))
+      return { written: false, id: record.id };
     records.push(record);
     return { written: true, id: record.id };
   };

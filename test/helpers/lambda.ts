@@ -1,0 +1,43 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/** A Lambda context with enough time left that Powertools idempotency never sees a timeout. */
+export function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An SQS event as Lambda delivers it, one record per body. */
+export function sqsEvent(bodies: string[], receiveCount = 1): SQSEvent {
+  return {
+    Records: bodies.map(
+      (body, i): SQSRecord => ({
+        messageId: `msg-${i}-${body.length}`,
+        receiptHandle: `rh-${i}`,
+        body,
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: '1767225600000',
+          SenderId: 'AIDAIOT',
+          ApproximateFirstReceiveTimestamp: '1767225600001',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:assign-groups',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}
