@@ -33,7 +33,9 @@ describe('compileRules()', () => {
         { name: 'by-plant', parents: ['sites'], group: 'plant-{plant}' },
       ],
     });
-    expect(problems).toEqual([expect.stringMatching(/rules "by-site" and "by-plant" can name groups in the same hierarchy/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/rules "by-site" and "by-plant" can name groups in the same hierarchy/),
+    ]);
   });
 
   it('rejects a template that could collide with another rule at any level of its chain', () => {
@@ -67,7 +69,13 @@ describe('compileRules()', () => {
         { name: 'a', group: 'bad name {x}' },
         { name: 'a', group: 'ok-{x}' },
         { name: 'deep', parents: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'], group: 'leaf' },
-        { name: 'ring', rings: [{ group: 'r1', percent: 60 }, { group: 'r2', percent: 50 }] },
+        {
+          name: 'ring',
+          rings: [
+            { group: 'r1', percent: 60 },
+            { group: 'r2', percent: 50 },
+          ],
+        },
       ],
     });
     const text = problems.join('\n');
@@ -78,7 +86,10 @@ describe('compileRules()', () => {
   });
 
   it('names the rule in schema errors', () => {
-    const problems = problemsOf({ version: 1, rules: [{ name: 'x', group: 'g', rings: [{ group: 'r', percent: 1 }] }] });
+    const problems = problemsOf({
+      version: 1,
+      rules: [{ name: 'x', group: 'g', rings: [{ group: 'r', percent: 1 }] }],
+    });
     expect(problems[0]).toMatch(/^rule "x".*exactly one of "group" or "rings"/);
     expect(problemsOf({ version: 2, rules: [] })[0]).toMatch(/^version/);
   });

@@ -10,7 +10,14 @@ const rules = compileRules({
     { name: 'site', parents: ['sites', 'sites-{region}'], group: 'site-{region}-{site}' },
     { name: 'model', when: { thingTypes: ['sensor'] }, group: 'model-{model}' },
     { name: 'prod', when: { attributes: { env: ['prod', 'production'] } }, group: 'env-prod' },
-    { name: 'rings', parents: ['rings'], rings: [{ group: 'ring-canary', percent: 1 }, { group: 'ring-early', percent: 10 }] },
+    {
+      name: 'rings',
+      parents: ['rings'],
+      rings: [
+        { group: 'ring-canary', percent: 1 },
+        { group: 'ring-early', percent: 10 },
+      ],
+    },
   ],
 });
 
@@ -37,7 +44,11 @@ describe('evaluateRules()', () => {
 
   it('explains rules that do not match or cannot apply', () => {
     const thingName = nameWithBucket((b) => b >= 1100);
-    const outcomes = evaluateRules(rules, { thingName, thingType: 'gateway', attributes: { region: 'eu', site: '???' } });
+    const outcomes = evaluateRules(rules, {
+      thingName,
+      thingType: 'gateway',
+      attributes: { region: 'eu', site: '???' },
+    });
     expect(outcomes).toEqual([
       { rule: 'site', outcome: 'not-applied', reason: 'unusable value for {site}' },
       { rule: 'model', outcome: 'not-matched', reason: 'thing type gateway not in [sensor]' },
@@ -48,18 +59,31 @@ describe('evaluateRules()', () => {
   });
 
   it('does not apply a rule whose name would exceed 128 characters', () => {
-    const outcomes = evaluateRules(rules, { thingName: 'x', attributes: { region: 'r', site: 'a'.repeat(130) } });
-    expect(outcomes[0]).toEqual({ rule: 'site', outcome: 'not-applied', reason: 'group name longer than 128 characters' });
+    const outcomes = evaluateRules(rules, {
+      thingName: 'x',
+      attributes: { region: 'r', site: 'a'.repeat(130) },
+    });
+    expect(outcomes[0]).toEqual({
+      rule: 'site',
+      outcome: 'not-applied',
+      reason: 'group name longer than 128 characters',
+    });
   });
 });
 
 describe('planMembership()', () => {
   it('joins new groups and leaves managed groups the thing no longer matches', () => {
-    const plan = planMembership(['site-eu-a', 'model-x'], [
-      { rule: 'site', group: 'site-eu-b', parents: ['sites'] },
-      { rule: 'model', group: 'model-x', parents: [] },
-    ]);
-    expect(plan).toEqual({ add: [{ rule: 'site', group: 'site-eu-b', parents: ['sites'] }], remove: ['site-eu-a'] });
+    const plan = planMembership(
+      ['site-eu-a', 'model-x'],
+      [
+        { rule: 'site', group: 'site-eu-b', parents: ['sites'] },
+        { rule: 'model', group: 'model-x', parents: [] },
+      ],
+    );
+    expect(plan).toEqual({
+      add: [{ rule: 'site', group: 'site-eu-b', parents: ['sites'] }],
+      remove: ['site-eu-a'],
+    });
   });
 
   it('changes nothing when the groups are already right', () => {

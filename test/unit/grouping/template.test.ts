@@ -62,7 +62,9 @@ describe('renderTemplate()', () => {
   });
 
   it('uses the thing type for {thingType}', () => {
-    expect(renderTemplate(template('type-{thingType}'), { attributes: {}, thingType: 'Sensor' }, true)).toEqual({
+    expect(
+      renderTemplate(template('type-{thingType}'), { attributes: {}, thingType: 'Sensor' }, true),
+    ).toEqual({
       ok: true,
       name: 'type-sensor',
     });
@@ -106,7 +108,8 @@ describe('patternsIntersect()', () => {
         const b = template('p-{y}-{z}');
         const ra = renderTemplate(a, { attributes: { x: `${v1}-${v2}` } }, true);
         const rb = renderTemplate(b, { attributes: { y: v1, z: v2 } }, true);
-        if (ra.ok && rb.ok && ra.name === rb.name) expect(patternsIntersect(toPattern(a, true), toPattern(b, true))).toBe(true);
+        if (ra.ok && rb.ok && ra.name === rb.name)
+          expect(patternsIntersect(toPattern(a, true), toPattern(b, true))).toBe(true);
       }),
     );
   });

@@ -27,7 +27,11 @@ beforeEach(() => {
 describe('assignGroups()', () => {
   it('creates groups parent-first, adds the thing, and writes one audit record', async () => {
     const result = await assignGroups(thingEvent(), deps);
-    expect(result).toEqual({ status: 'applied', added: ['site-eu-west-1-plant-7', 'model-th200'], removed: [] });
+    expect(result).toEqual({
+      status: 'applied',
+      added: ['site-eu-west-1-plant-7', 'model-th200'],
+      removed: [],
+    });
     expect(groups.calls.filter((c) => c.startsWith('ensure'))).toEqual([
       'ensure:sites',
       'ensure:sites-eu-west-1',
@@ -56,8 +60,16 @@ describe('assignGroups()', () => {
   });
 
   it('ignores an update older than the version already applied (reordered delivery)', async () => {
-    const v3 = thingEvent({ operation: 'UPDATED', versionNumber: 3, attributes: { region: 'us', site: 'b', model: 'm2' } });
-    const v2 = thingEvent({ operation: 'UPDATED', versionNumber: 2, attributes: { region: 'eu', site: 'a', model: 'm1' } });
+    const v3 = thingEvent({
+      operation: 'UPDATED',
+      versionNumber: 3,
+      attributes: { region: 'us', site: 'b', model: 'm2' },
+    });
+    const v2 = thingEvent({
+      operation: 'UPDATED',
+      versionNumber: 2,
+      attributes: { region: 'eu', site: 'a', model: 'm1' },
+    });
     await assignGroups(v3, deps);
     expect(await assignGroups(v2, deps)).toEqual({ status: 'stale' });
     expect(groups.of('thing-1')).toEqual(['model-m2', 'site-us-b']);
@@ -67,11 +79,25 @@ describe('assignGroups()', () => {
   it('moves the thing out of managed groups it no longer matches, removal first', async () => {
     await assignGroups(thingEvent(), deps);
     groups.calls.length = 0;
-    const moved = thingEvent({ operation: 'UPDATED', versionNumber: 2, attributes: { region: 'eu-west-1', site: 'plant-9', model: 'TH200' } });
-    expect(await assignGroups(moved, deps)).toEqual({ status: 'applied', added: ['site-eu-west-1-plant-9'], removed: ['site-eu-west-1-plant-7'] });
-    expect(groups.calls.filter((c) => !c.startsWith('ensure'))).toEqual(['remove:site-eu-west-1-plant-7', 'add:site-eu-west-1-plant-9']);
+    const moved = thingEvent({
+      operation: 'UPDATED',
+      versionNumber: 2,
+      attributes: { region: 'eu-west-1', site: 'plant-9', model: 'TH200' },
+    });
+    expect(await assignGroups(moved, deps)).toEqual({
+      status: 'applied',
+      added: ['site-eu-west-1-plant-9'],
+      removed: ['site-eu-west-1-plant-7'],
+    });
+    expect(groups.calls.filter((c) => !c.startsWith('ensure'))).toEqual([
+      'remove:site-eu-west-1-plant-7',
+      'add:site-eu-west-1-plant-9',
+    ]);
     expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-9']);
-    expect(audit.records[1]?.details).toMatchObject({ added: ['site-eu-west-1-plant-9'], removed: ['site-eu-west-1-plant-7'] });
+    expect(audit.records[1]?.details).toMatchObject({
+      added: ['site-eu-west-1-plant-9'],
+      removed: ['site-eu-west-1-plant-7'],
+    });
   });
 
   it('never touches a group the automation did not create, and says so', async () => {
@@ -79,7 +105,11 @@ describe('assignGroups()', () => {
     await assignGroups(thingEvent(), deps);
     expect(groups.of('thing-1')).toEqual(['site-eu-west-1-plant-7']);
     expect(audit.records[0]?.details.refused).toEqual([
-      { rule: 'model', group: 'model-th200', reason: 'group model-th200 exists and is not managed by fleet-autopilot' },
+      {
+        rule: 'model',
+        group: 'model-th200',
+        reason: 'group model-th200 exists and is not managed by fleet-autopilot',
+      },
     ]);
   });
 
@@ -94,7 +124,10 @@ describe('assignGroups()', () => {
     expect(groups.of('thing-1')).toHaveLength(9);
     expect(groups.of('thing-1').every((g) => g.startsWith('manual-'))).toBe(true);
     expect(audit.records).toHaveLength(1);
-    expect(audit.records[0]).toMatchObject({ outcome: 'skipped', details: { memberships: expect.arrayContaining(['manual-0']) } });
+    expect(audit.records[0]).toMatchObject({
+      outcome: 'skipped',
+      details: { memberships: expect.arrayContaining(['manual-0']) },
+    });
     expect(state.states.get('thing-1')?.groups).toEqual([]);
   });
 
@@ -102,7 +135,11 @@ describe('assignGroups()', () => {
     const result = await assignGroups(thingEvent({ attributes: { region: 'eu', site: '!!!' } }), deps);
     expect(result).toEqual({ status: 'unchanged' });
     expect(audit.records[0]).toMatchObject({ outcome: 'skipped' });
-    expect(audit.records[0]?.details.rules).toContainEqual({ rule: 'site', outcome: 'not-applied', reason: 'unusable value for {site}' });
+    expect(audit.records[0]?.details.rules).toContainEqual({
+      rule: 'site',
+      outcome: 'not-applied',
+      reason: 'unusable value for {site}',
+    });
   });
 
   it('reaches the same end state and one record when it crashes after the IoT calls and is retried', async () => {
@@ -125,14 +162,23 @@ describe('assignGroups()', () => {
 
   it('forgets a deleted thing and groups a recreated one with a new thingId from version 1', async () => {
     await assignGroups(thingEvent({ versionNumber: 4 }), deps);
-    expect(await assignGroups(thingEvent({ operation: 'DELETED', versionNumber: 3, eventId: 'old' }), deps)).toEqual({ status: 'stale' });
+    expect(
+      await assignGroups(thingEvent({ operation: 'DELETED', versionNumber: 3, eventId: 'old' }), deps),
+    ).toEqual({ status: 'stale' });
     // A deletion carries the last version number and still wins over the update of that version.
     const deleted = thingEvent({ operation: 'DELETED', versionNumber: 4, eventId: 'del' });
     expect(await assignGroups(deleted, deps)).toEqual({ status: 'forgotten' });
     expect(await assignGroups(deleted, deps)).toEqual({ status: 'stale' });
-    expect(await assignGroups(thingEvent({ operation: 'UPDATED', versionNumber: 5, eventId: 'late' }), deps)).toEqual({ status: 'stale' });
+    expect(
+      await assignGroups(thingEvent({ operation: 'UPDATED', versionNumber: 5, eventId: 'late' }), deps),
+    ).toEqual({ status: 'stale' });
     groups.members.delete('thing-1'); // AWS removes a deleted thing's memberships
-    const reborn = thingEvent({ thingId: 'new-incarnation', versionNumber: 1, timestamp: 1_767_300_000_000, eventId: 'reborn' });
+    const reborn = thingEvent({
+      thingId: 'new-incarnation',
+      versionNumber: 1,
+      timestamp: 1_767_300_000_000,
+      eventId: 'reborn',
+    });
     expect(await assignGroups(reborn, deps)).toMatchObject({ status: 'applied', removed: [] });
     expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
   });

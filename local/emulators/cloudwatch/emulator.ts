@@ -1,0 +1,225 @@
+import type { Clock } from '../common/clock';
+import type { FaultInjector, RateLimiter } from '../common/limits';
+import type { AwsEventInput } from '../eventbridge/envelope';
+import { decodeToken, encodeToken, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
+import {
+  type AlarmRecord,
+  type AlarmState,
+  describeAlarm,
+  eventConfiguration,
+  eventTags,
+  eventTimestamp,
+  newAlarm,
+  reasonTime,
+} from './model';
+import { alarmName, checkCompositeAlarm, checkMetricAlarm, checkTags, cwError } from './validate';
+
+export interface CloudWatchEmulatorOptions {
+  clock: Clock;
+  limiter: RateLimiter;
+  faults: FaultInjector;
+  /** Where alarm state change events go: the EventBridge emulator (its default bus). */
+  events?: { emit(event: AwsEventInput): unknown };
+  region?: string;
+  accountId?: string;
+}
+
+export interface CloudWatchEmulator {
+  handler: Handler;
+  alarms(): readonly AlarmRecord[];
+  sweep(): void;
+}
+
+type Tag = { Key: string; Value: string };
+const STATE_VALUES: readonly StateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+
+export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): CloudWatchEmulator {
+  const { clock } = opts;
+  const region = opts.region ?? 'us-east-1';
+  const account = opts.accountId ?? '000000000000';
+  const alarms = new Map<string, AlarmRecord>();
+  const tags = new Map<string, Tag[]>();
+  const arnOf = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+  const byRef = (ref: string) => alarms.get(ref.startsWith('arn:') ? (ref.split(':alarm:')[1] ?? ref) : ref);
+
+  /** Moves an alarm to a new state; emits the event and re-evaluates composite parents on a real change. */
+  const transition = (a: AlarmRecord, next: Omit<AlarmState, 'timestamp'>): void => {
+    const now = clock.now();
+    const previous = a.state;
+    a.state = { ...next, timestamp: now };
+    if (previous.value === next.value) return;
+    a.transitionedAt = now;
+    opts.events?.emit({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      resources: [a.arn],
+      time: now,
+      detail: {
+        alarmName: a.name,
+        state: eventState(a.state),
+        previousState: eventState(previous),
+        configuration: eventConfiguration(a),
+        ...eventTags(a, tags.get(a.arn) ?? []),
+      },
+    });
+    for (const parent of alarms.values()) {
+      if (parent.rule && ruleAlarms(parent.rule).some((ref) => byRef(ref) === a)) evaluate(parent, a);
+    }
+  };
+
+  const evaluate = (composite: AlarmRecord, trigger?: AlarmRecord): void => {
+    if (!composite.rule) return;
+    const value: StateValue = evaluateRule(composite.rule, (ref) => byRef(ref)?.state.value) ? 'ALARM' : 'OK';
+    if (value === composite.state.value) return;
+    const when = reasonTime(clock.now());
+    const children = trigger ? [trigger] : ruleAlarms(composite.rule).flatMap((r) => byRef(r) ?? []);
+    const reasonData = JSON.stringify({
+      triggeringAlarms: children.map((c) => ({
+        arn: c.arn,
+        state: { value: c.state.value, timestamp: eventTimestamp(c.state.timestamp) },
+      })),
+    });
+    const reason = trigger
+      ? `${trigger.arn} transitioned to ${trigger.state.value} at ${when}`
+      : `${composite.arn} was created and its alarm rule evaluates to ${value}`;
+    transition(composite, { value, reason, reasonData });
+  };
+
+  const put = (type: AlarmRecord['type'], input: JsonObject): AlarmRecord => {
+    const name = alarmName(input);
+    const existing = alarms.get(name);
+    const newTags = checkTags(input.Tags);
+    if (existing && existing.type !== type) {
+      throw cwError.invalid(`The alarm ${name} already exists as a ${existing.type} alarm.`);
+    }
+    if (existing) {
+      // Updating replaces the configuration, keeps the state and ignores Tags (as AWS documents).
+      existing.input = input;
+      existing.configUpdatedAt = clock.now();
+      return existing;
+    }
+    const alarm = newAlarm(type, name, arnOf(name), input, clock.now());
+    alarms.set(name, alarm);
+    if (newTags.length > 0) tags.set(alarm.arn, newTags);
+    return alarm;
+  };
+
+  const operations = {
+    PutMetricAlarm(input: JsonObject): JsonObject {
+      checkMetricAlarm(input);
+      put('metric', input);
+      return {};
+    },
+
+    PutCompositeAlarm(input: JsonObject): JsonObject {
+      const rule = checkCompositeAlarm(input);
+      const alarm = put('composite', input);
+      alarm.rule = rule;
+      evaluate(alarm);
+      return {};
+    },
+
+    DescribeAlarms(input: JsonObject): JsonObject {
+      if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
+        throw cwError.combination('AlarmNames and AlarmNamePrefix cannot be used together.');
+      }
+      const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.map(String) : undefined;
+      const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : '';
+      const types = Array.isArray(input.AlarmTypes) ? input.AlarmTypes.map(String) : ['MetricAlarm'];
+      const max = typeof input.MaxRecords === 'number' ? input.MaxRecords : 50;
+      if (max < 1 || max > 100) throw cwError.invalid('MaxRecords must be between 1 and 100.');
+      const from = decodeToken(input.NextToken, () => cwError.invalid('Invalid NextToken.')) ?? 0;
+      const all = [...alarms.values()]
+        .filter((a) => types.includes(a.type === 'metric' ? 'MetricAlarm' : 'CompositeAlarm'))
+        .filter((a) => (names ? names.includes(a.name) : a.name.startsWith(prefix)))
+        .filter((a) => input.StateValue === undefined || a.state.value === input.StateValue)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const page = all.slice(from, from + max);
+      return {
+        MetricAlarms: page.filter((a) => a.type === 'metric').map(describeAlarm),
+        CompositeAlarms: page.filter((a) => a.type === 'composite').map(describeAlarm),
+        NextToken: from + max < all.length ? encodeToken(from + max) : undefined,
+      };
+    },
+
+    SetAlarmState(input: JsonObject): JsonObject {
+      const name = alarmName(input);
+      if (input.StateValue === undefined) throw cwError.missing('StateValue');
+      if (!STATE_VALUES.includes(input.StateValue as StateValue))
+        throw cwError.invalid('Invalid StateValue.');
+      if (typeof input.StateReason !== 'string') throw cwError.missing('StateReason');
+      const reasonData = typeof input.StateReasonData === 'string' ? input.StateReasonData : undefined;
+      if (reasonData !== undefined) {
+        try {
+          JSON.parse(reasonData);
+        } catch {
+          throw cwError.format('StateReasonData is not valid JSON.');
+        }
+      }
+      const alarm = alarms.get(name);
+      if (!alarm) throw cwError.notFound(`Alarm ${name} not found`);
+      transition(alarm, { value: input.StateValue as StateValue, reason: input.StateReason, reasonData });
+      return {};
+    },
+
+    DeleteAlarms(input: JsonObject): JsonObject {
+      const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.map(String) : [];
+      const missing = names.filter((n) => !alarms.has(n));
+      if (missing.length > 0) throw cwError.notFound(`Alarms not found: ${missing.join(', ')}`);
+      for (const n of names) {
+        tags.delete(arnOf(n));
+        alarms.delete(n);
+      }
+      return {};
+    },
+
+    TagResource(input: JsonObject): JsonObject {
+      const arn = String(input.ResourceARN ?? '');
+      if (!byRef(arn)) throw cwError.resourceNotFound(`${arn} not found`);
+      const added = checkTags(input.Tags);
+      const kept = (tags.get(arn) ?? []).filter((t) => !added.some((n) => n.Key === t.Key));
+      tags.set(arn, [...kept, ...added]);
+      return {};
+    },
+
+    UntagResource(input: JsonObject): JsonObject {
+      const arn = String(input.ResourceARN ?? '');
+      if (!byRef(arn)) throw cwError.resourceNotFound(`${arn} not found`);
+      const keys = Array.isArray(input.TagKeys) ? input.TagKeys : [];
+      tags.set(
+        arn,
+        (tags.get(arn) ?? []).filter((t) => !keys.includes(t.Key)),
+      );
+      return {};
+    },
+
+    ListTagsForResource(input: JsonObject): JsonObject {
+      const arn = String(input.ResourceARN ?? '');
+      if (!byRef(arn)) throw cwError.resourceNotFound(`${arn} not found`);
+      return { Tags: tags.get(arn) ?? [] };
+    },
+  };
+
+  const handler = jsonRpcHandler({
+    targetPrefix: 'GraniteServiceVersion20100801',
+    jsonVersion: '1.0',
+    queryCompatible: true,
+    operations,
+    limiter: opts.limiter,
+    faults: opts.faults,
+    throttleError: cwError.throttled,
+    serverError: cwError.internal,
+  });
+
+  return { handler, alarms: () => [...alarms.values()], sweep: () => undefined };
+}
+
+function eventState(s: AlarmState): JsonObject {
+  return {
+    value: s.value,
+    reason: s.reason,
+    ...(s.reasonData === undefined ? {} : { reasonData: s.reasonData }),
+    timestamp: eventTimestamp(s.timestamp),
+  };
+}
