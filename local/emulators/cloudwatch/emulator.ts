@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock';
+import { decodeToken, encodeToken, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import type { AwsEventInput } from '../eventbridge/envelope';
-import { decodeToken, encodeToken, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
 import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
 import {
   type AlarmRecord,

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock';
-import type { FaultInjector, RateLimiter } from '../common/limits';
 import { AwsError, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import type { FaultInjector, RateLimiter } from '../common/limits';
 import { checkString } from '../tunnels/validation';
 import {
   type AwsEventInput,

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
-import type { FaultInjector, RateLimiter } from '../common/limits';
 import {
   AwsError,
   decodeToken,
@@ -9,6 +8,7 @@ import {
   type JsonObject,
   jsonRpcHandler,
 } from '../common/json-rpc';
+import type { FaultInjector, RateLimiter } from '../common/limits';
 import {
   describe,
   parseDestinationConfig,
