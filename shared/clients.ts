@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './observability';
@@ -37,4 +39,18 @@ let sqs: SQSClient | undefined;
 export function sqsClient(): SQSClient {
   sqs ??= tracer.captureAWSv3Client(new SQSClient({ maxAttempts: 3 }));
   return sqs;
+}
+
+let events: EventBridgeClient | undefined;
+
+export function eventBridgeClient(): EventBridgeClient {
+  events ??= tracer.captureAWSv3Client(new EventBridgeClient({ maxAttempts: 6 }));
+  return events;
+}
+
+let sns: SNSClient | undefined;
+
+export function snsClient(): SNSClient {
+  sns ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 4 }));
+  return sns;
 }
