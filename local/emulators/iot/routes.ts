@@ -1,0 +1,118 @@
+import { describeEventConfigurations, updateEventConfigurations } from './events';
+import {
+  addThingToThingGroup,
+  createThingGroup,
+  describeThingGroup,
+  listThingGroups,
+  listThingGroupsForThing,
+  listThingsInThingGroup,
+  removeThingFromThingGroup,
+} from './groups';
+import type { Request } from './input';
+import { cancelJobExecution, describeJobExecution, listJobExecutionsForJob } from './job-executions';
+import { cancelJobOperation, createJob, describeJob, listJobs, updateJob } from './jobs';
+import {
+  describeJobExecutionData,
+  getPendingJobExecutions,
+  startNextPendingJobExecution,
+  updateJobExecution,
+} from './jobs-data';
+import type { IotContext, Json } from './model';
+import {
+  createThing,
+  createThingType,
+  deleteThing,
+  describeThing,
+  describeThingType,
+  listThings,
+  updateThing,
+} from './things';
+
+export interface Route {
+  method: string;
+  segments: string[];
+  operation: string;
+  run(ctx: IotContext, req: Request): Json;
+}
+
+type Op = Route['run'];
+const route = (method: string, path: string, operation: string, run: Op): Route => ({
+  method,
+  segments: path.split('/').filter(Boolean),
+  operation,
+  run,
+});
+
+// Method + path per operation, from the @aws-sdk/client-iot schemas (smithy http traits).
+export const CONTROL_ROUTES: Route[] = [
+  route('POST', '/things/{thingName}', 'CreateThing', createThing),
+  route('GET', '/things/{thingName}', 'DescribeThing', describeThing),
+  route('PATCH', '/things/{thingName}', 'UpdateThing', updateThing),
+  route('DELETE', '/things/{thingName}', 'DeleteThing', deleteThing),
+  route('GET', '/things', 'ListThings', listThings),
+  route('POST', '/thing-types/{thingTypeName}', 'CreateThingType', createThingType),
+  route('GET', '/thing-types/{thingTypeName}', 'DescribeThingType', describeThingType),
+  route('PUT', '/thing-groups/addThingToThingGroup', 'AddThingToThingGroup', addThingToThingGroup),
+  route(
+    'PUT',
+    '/thing-groups/removeThingFromThingGroup',
+    'RemoveThingFromThingGroup',
+    removeThingFromThingGroup,
+  ),
+  route('POST', '/thing-groups/{thingGroupName}', 'CreateThingGroup', createThingGroup),
+  route('GET', '/thing-groups/{thingGroupName}', 'DescribeThingGroup', describeThingGroup),
+  route('GET', '/thing-groups', 'ListThingGroups', listThingGroups),
+  route('GET', '/things/{thingName}/thing-groups', 'ListThingGroupsForThing', listThingGroupsForThing),
+  route('GET', '/thing-groups/{thingGroupName}/things', 'ListThingsInThingGroup', listThingsInThingGroup),
+  route('PATCH', '/event-configurations', 'UpdateEventConfigurations', updateEventConfigurations),
+  route('GET', '/event-configurations', 'DescribeEventConfigurations', describeEventConfigurations),
+  route('PUT', '/jobs/{jobId}', 'CreateJob', createJob),
+  route('GET', '/jobs/{jobId}', 'DescribeJob', describeJob),
+  route('GET', '/jobs', 'ListJobs', listJobs),
+  route('PUT', '/jobs/{jobId}/cancel', 'CancelJob', cancelJobOperation),
+  route('PATCH', '/jobs/{jobId}', 'UpdateJob', updateJob),
+  route('GET', '/jobs/{jobId}/things', 'ListJobExecutionsForJob', listJobExecutionsForJob),
+  route('PUT', '/things/{thingName}/jobs/{jobId}/cancel', 'CancelJobExecution', cancelJobExecution),
+  route('GET', '/things/{thingName}/jobs/{jobId}', 'DescribeJobExecution', describeJobExecution),
+];
+
+// @aws-sdk/client-iot-jobs-data-plane schemas.
+export const JOBS_DATA_ROUTES: Route[] = [
+  route('GET', '/things/{thingName}/jobs', 'GetPendingJobExecutions', getPendingJobExecutions),
+  route(
+    'PUT',
+    '/things/{thingName}/jobs/$next',
+    'StartNextPendingJobExecution',
+    startNextPendingJobExecution,
+  ),
+  route('GET', '/things/{thingName}/jobs/{jobId}', 'DescribeJobExecution', describeJobExecutionData),
+  route('POST', '/things/{thingName}/jobs/{jobId}', 'UpdateJobExecution', updateJobExecution),
+];
+
+/** Matches a request path against a route table; labels are URI-decoded. */
+export function matchRoute(
+  routes: Route[],
+  method: string,
+  pathname: string,
+): { route: Route; labels: Record<string, string> } | undefined {
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  for (const r of routes) {
+    if (r.method !== method || r.segments.length !== parts.length) continue;
+    const labels: Record<string, string> = {};
+    const ok = r.segments.every((seg, i) => {
+      const part = parts[i] ?? '';
+      if (seg.startsWith('{')) {
+        labels[seg.slice(1, -1)] = part;
+        return true;
+      }
+      return seg === part;
+    });
+    if (ok) return { route: r, labels };
+  }
+  return undefined;
+}
