@@ -5,3 +5,5 @@ declare module '*.yml' {
 }
 
 declare module 'dynalite';
+
+declare module 'yauzl';

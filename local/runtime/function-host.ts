@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { extractZip } from './unzip';
+
+export type FunctionSpec = {
+  logicalId: string;
+  name: string;
+  handler: string;
+  zip: string;
+  timeoutSeconds: number;
+  reservedConcurrency: number | undefined;
+  environment: Record<string, string>;
+};
+
+export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: { errorType: string; errorMessage: string } };
+
+export type LogSink = (functionName: string, line: string) => void;
+
+type Container = { worker: Worker; busy: boolean };
+type Pending = { resolve: (r: InvokeResult) => void };
+
+/** Local default when a function reserves no concurrency (AWS's account default is 1,000). */
+const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * Runs each function's deployed bundle in worker threads, one invocation per worker at a time, at
+ * most its reserved concurrency at once; each worker has the function's own environment, like a
+ * Lambda container. Invocations beyond the limit wait, as event-source and async invocations do.
+ */
+export class FunctionHost {
+  readonly #specs = new Map<string, FunctionSpec>();
+  readonly #pools = new Map<string, Container[]>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+  readonly #pending = new Map<string, Pending>();
+  readonly stats = new Map<string, { invocations: number; errors: number }>();
+  inFlight = 0;
+
+  constructor(
+    private readonly buildDir: string,
+    private readonly commonEnv: Record<string, string>,
+    private readonly log: LogSink,
+  ) {}
+
+  async register(spec: FunctionSpec): Promise<void> {
+    const dir = path.join(this.buildDir, spec.logicalId);
+    rmSync(dir, { recursive: true, force: true });
+    await extractZip(spec.zip, dir);
+    this.#specs.set(spec.name, spec);
+    this.#pools.set(spec.name, []);
+    this.stats.set(spec.name, { invocations: 0, errors: 0 });
+  }
+
+  /** Accepts a function name, ARN (with or without qualifier) or logical id. */
+  resolve(ref: string): FunctionSpec | undefined {
+    const name = ref.startsWith('arn:') ? (ref.split(':')[6] ?? '') : ref;
+    return this.#specs.get(name) ?? [...this.#specs.values()].find((s) => s.logicalId === ref);
+  }
+
+  async invoke(ref: string, event: unknown): Promise<InvokeResult> {
+    const spec = this.resolve(ref);
+    if (!spec) return { ok: false, error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${ref}` } };
+    this.inFlight += 1;
+    try {
+      const container = await this.#acquire(spec);
+      try {
+        const id = randomUUID();
+        const result = await new Promise<InvokeResult>((resolve) => {
+          this.#pending.set(id, { resolve });
+          container.worker.postMessage({ id, event, requestId: id });
+        });
+        const stat = this.stats.get(spec.name);
+        if (stat) {
+          stat.invocations += 1;
+          if (!result.ok) stat.errors += 1;
+        }
+        return result;
+      } finally {
+        this.#release(spec, container);
+      }
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].flat().map((c) => c.worker.terminate()));
+  }
+
+  async #acquire(spec: FunctionSpec): Promise<Container> {
+    const pool = this.#pools.get(spec.name) ?? [];
+    for (;;) {
+      const idle = pool.find((c) => !c.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (pool.length < (spec.reservedConcurrency ?? DEFAULT_CONCURRENCY)) {
+        const container = { worker: this.#spawn(spec), busy: true };
+        pool.push(container);
+        return container;
+      }
+      await new Promise<void>((resolve) => {
+        const queue = this.#waiting.get(spec.name) ?? [];
+        queue.push(resolve);
+        this.#waiting.set(spec.name, queue);
+      });
+    }
+  }
+
+  #release(spec: FunctionSpec, container: Container): void {
+    container.busy = false;
+    this.#waiting.get(spec.name)?.shift()?.();
+  }
+
+  #spawn(spec: FunctionSpec): Worker {
+    const [file, exportName] = splitHandler(spec.handler);
+    const entry = path.resolve(this.buildDir, spec.logicalId, `${file}.js`);
+    if (!existsSync(entry)) throw new Error(`bundle for ${spec.name} not found at ${entry}`);
+    const worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
+      workerData: { file: entry, exportName, functionName: spec.name, timeoutMs: spec.timeoutSeconds * 1000 },
+      env: {
+        ...this.commonEnv,
+        ...spec.environment,
+        AWS_LAMBDA_FUNCTION_NAME: spec.name,
+        AWS_LAMBDA_FUNCTION_TIMEOUT: String(spec.timeoutSeconds),
+        LAMBDA_TASK_ROOT: path.resolve(this.buildDir, spec.logicalId),
+      },
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.log(spec.name, line));
+    }
+    worker.on('message', (message: { id: string } & InvokeResult) => {
+      const pending = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      pending?.resolve(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
+    });
+    worker.on('error', (error) => this.log(spec.name, `worker crashed: ${error.message}`));
+    return worker;
+  }
+}
+
+function splitHandler(handler: string): [string, string] {
+  const dot = handler.lastIndexOf('.');
+  return [handler.slice(0, dot), handler.slice(dot + 1)];
+}

@@ -1,0 +1,29 @@
+// One Lambda "container": loads a function's deployed bundle once and runs one invocation at a time.
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+const { file, exportName, functionName, timeoutMs } = workerData;
+const handler = require(file)[exportName];
+
+parentPort.on('message', async ({ id, event, requestId }) => {
+  const started = Date.now();
+  const context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+  };
+  try {
+    const result = await handler(event, context);
+    parentPort.postMessage({ id, ok: true, result });
+  } catch (error) {
+    const name = error?.name ?? 'Error';
+    parentPort.postMessage({ id, ok: false, error: { errorType: name, errorMessage: String(error?.message ?? error) } });
+  }
+});
