@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../common/clock';
+import { listen, readBody } from '../common/http';
+import { Dynalite } from './backend';
+import { DynamoError, isObject, type JsonObject, serviceError } from './errors';
+import { Mutex } from './mutex';
+import { transactGet } from './transact-get';
+import { TransactWriter } from './transact-write';
+import { TimeToLive } from './ttl';
+
+export interface LocalDynamoDbOptions {
+  /** dynalite's LevelDB directory; in memory when absent. */
+  path?: string;
+  clock?: Clock;
+}
+
+export interface LocalDynamoDbStats {
+  forwarded: number;
+  transactWrites: { committed: number; cancelled: number; replayed: number };
+  transactGets: number;
+  ttlDeleted: number;
+}
+
+export interface LocalDynamoDb {
+  url: string;
+  close(): Promise<void>;
+  readonly stats: LocalDynamoDbStats;
+  /** Deletes items whose TTL attribute is before `now` (default: the clock), in TTL-enabled tables. */
+  sweep(now?: number): Promise<number>;
+}
+
+interface DynaliteServer {
+  listen(port: number, host: string, cb: () => void): void;
+  address(): AddressInfo;
+  close(cb: (err?: Error) => void): void;
+  closeAllConnections(): void;
+}
+type DynaliteFactory = (options: JsonObject) => DynaliteServer;
+
+/** Writes that go through the mutex, so no write lands inside a transaction. */
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+const JSON_10 = 'application/x-amz-json-1.0';
+
+/**
+ * DynamoDB for the local stack: dynalite in process behind a proxy that adds the operations it
+ * lacks (TransactWriteItems, TransactGetItems, UpdateTimeToLive/DescribeTimeToLive).
+ */
+export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
+  const clock = options.clock ?? systemClock;
+  const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+  const inner = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve));
+  const db = new Dynalite(`http://127.0.0.1:${inner.address().port}`);
+  const mutex = new Mutex();
+  const writer = new TransactWriter(db, clock);
+  const ttl = new TimeToLive(db, clock);
+  let forwarded = 0;
+  let transactGets = 0;
+
+  const own: Record<string, (input: JsonObject) => Promise<JsonObject>> = {
+    TransactWriteItems: (input) => mutex.run(() => writer.run(input)),
+    TransactGetItems: (input) => {
+      transactGets += 1;
+      return mutex.run(() => transactGet(db, input));
+    },
+    UpdateTimeToLive: (input) => mutex.run(() => ttl.update(input)),
+    DescribeTimeToLive: (input) => ttl.describe(input),
+  };
+
+  const server = await listen((req, res) => {
+    void (async () => {
+      const body = Buffer.from(await readBody(req), 'utf8');
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const handler = own[operation];
+      if (handler === undefined) {
+        forwarded += 1;
+        const send = () => db.forward(req.headers, body);
+        const out = WRITES.has(operation) ? await mutex.run(send) : await send();
+        if (operation === 'DeleteTable' && out.status === 200) ttl.forget(tableName(body));
+        const headers = { ...out.headers };
+        delete headers.connection;
+        delete headers['keep-alive'];
+        res.writeHead(out.status, headers);
+        res.end(out.body);
+        return;
+      }
+      try {
+        reply(res, 200, await handler(parse(body)));
+      } catch (e) {
+        const err = e instanceof DynamoError ? e : serviceError('InternalServerError', String(e), 500);
+        res.setHeader('x-amzn-errortype', err.code);
+        reply(res, err.status, err.body());
+      }
+    })().catch((e: unknown) => {
+      if (!res.headersSent) reply(res, 500, serviceError('InternalServerError', String(e), 500).body());
+    });
+  });
+
+  return {
+    url: server.url,
+    stats: {
+      get forwarded() {
+        return forwarded;
+      },
+      transactWrites: writer.stats,
+      get transactGets() {
+        return transactGets;
+      },
+      get ttlDeleted() {
+        return ttl.deleted;
+      },
+    },
+    sweep: (now) => mutex.run(() => ttl.sweep(now)),
+    close: async () => {
+      await server.close();
+      db.close();
+      inner.closeAllConnections();
+      await new Promise<void>((resolve, reject) => inner.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+function parse(body: Buffer): JsonObject {
+  try {
+    const parsed: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    if (isObject(parsed)) return parsed;
+  } catch {}
+  throw new DynamoError(
+    'com.amazon.coral.service#SerializationException',
+    'Start of structure or map found where not expected',
+  );
+}
+
+function tableName(body: Buffer): string {
+  const input = parse(body);
+  return typeof input.TableName === 'string' ? input.TableName : '';
+}
+
+function reply(res: ServerResponse, status: number, body: JsonObject): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': JSON_10,
+    'content-length': String(Buffer.byteLength(text)),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
