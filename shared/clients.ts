@@ -9,13 +9,14 @@ import { tracer } from './observability';
 /**
  * SDK clients, created once per container and reused across invocations. Endpoints come from the
  * SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local stack is reached.
- * IoT throttles at low TPS with HTTP 400: adaptive retry paces the client after the first throttle.
+ * Retry mode and attempts come from the SDK's standard AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, which
+ * serverless.yml sets to adaptive pacing for the functions that hit IoT's low TPS quotas.
  */
 let iot: IoTClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 
 export function iotClient(): IoTClient {
-  iot ??= tracer.captureAWSv3Client(new IoTClient({ retryMode: 'adaptive', maxAttempts: 8 }));
+  iot ??= tracer.captureAWSv3Client(new IoTClient({}));
   return iot;
 }
 

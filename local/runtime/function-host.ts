@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
@@ -15,11 +15,13 @@ export type FunctionSpec = {
   environment: Record<string, string>;
 };
 
-export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: { errorType: string; errorMessage: string } };
+export type InvokeResult =
+  | { ok: true; result: unknown }
+  | { ok: false; error: { errorType: string; errorMessage: string } };
 
 export type LogSink = (functionName: string, line: string) => void;
 
-type Container = { worker: Worker; busy: boolean };
+type Container = { worker: Worker; busy: boolean; current: string | undefined; dead: boolean };
 type Pending = { resolve: (r: InvokeResult) => void };
 
 /** Local default when a function reserves no concurrency (AWS's account default is 1,000). */
@@ -42,12 +44,16 @@ export class FunctionHost {
     private readonly buildDir: string,
     private readonly commonEnv: Record<string, string>,
     private readonly log: LogSink,
+    /** Applied over each function's own environment (e.g. a faster SDK retry mode for tests). */
+    private readonly overrides: Record<string, string> = {},
   ) {}
 
   async register(spec: FunctionSpec): Promise<void> {
     const dir = path.join(this.buildDir, spec.logicalId);
     rmSync(dir, { recursive: true, force: true });
     await extractZip(spec.zip, dir);
+    // Lambda's task root has no package.json, so .js means CommonJS there; the repo's says "module".
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"commonjs"}\n');
     this.#specs.set(spec.name, spec);
     this.#pools.set(spec.name, []);
     this.stats.set(spec.name, { invocations: 0, errors: 0 });
@@ -61,7 +67,11 @@ export class FunctionHost {
 
   async invoke(ref: string, event: unknown): Promise<InvokeResult> {
     const spec = this.resolve(ref);
-    if (!spec) return { ok: false, error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${ref}` } };
+    if (!spec)
+      return {
+        ok: false,
+        error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${ref}` },
+      };
     this.inFlight += 1;
     try {
       const container = await this.#acquire(spec);
@@ -69,6 +79,7 @@ export class FunctionHost {
         const id = randomUUID();
         const result = await new Promise<InvokeResult>((resolve) => {
           this.#pending.set(id, { resolve });
+          container.current = id;
           container.worker.postMessage({ id, event, requestId: id });
         });
         const stat = this.stats.get(spec.name);
@@ -92,13 +103,20 @@ export class FunctionHost {
   async #acquire(spec: FunctionSpec): Promise<Container> {
     const pool = this.#pools.get(spec.name) ?? [];
     for (;;) {
+      for (let i = pool.length - 1; i >= 0; i--) if (pool[i]?.dead) pool.splice(i, 1);
       const idle = pool.find((c) => !c.busy);
       if (idle) {
         idle.busy = true;
         return idle;
       }
       if (pool.length < (spec.reservedConcurrency ?? DEFAULT_CONCURRENCY)) {
-        const container = { worker: this.#spawn(spec), busy: true };
+        const container: Container = {
+          worker: undefined as unknown as Worker,
+          busy: true,
+          current: undefined,
+          dead: false,
+        };
+        container.worker = this.#spawn(spec, container);
         pool.push(container);
         return container;
       }
@@ -112,10 +130,11 @@ export class FunctionHost {
 
   #release(spec: FunctionSpec, container: Container): void {
     container.busy = false;
+    container.current = undefined;
     this.#waiting.get(spec.name)?.shift()?.();
   }
 
-  #spawn(spec: FunctionSpec): Worker {
+  #spawn(spec: FunctionSpec, container: Container): Worker {
     const [file, exportName] = splitHandler(spec.handler);
     const entry = path.resolve(this.buildDir, spec.logicalId, `${file}.js`);
     if (!existsSync(entry)) throw new Error(`bundle for ${spec.name} not found at ${entry}`);
@@ -124,6 +143,7 @@ export class FunctionHost {
       env: {
         ...this.commonEnv,
         ...spec.environment,
+        ...this.overrides,
         AWS_LAMBDA_FUNCTION_NAME: spec.name,
         AWS_LAMBDA_FUNCTION_TIMEOUT: String(spec.timeoutSeconds),
         LAMBDA_TASK_ROOT: path.resolve(this.buildDir, spec.logicalId),
@@ -137,9 +157,18 @@ export class FunctionHost {
     worker.on('message', (message: { id: string } & InvokeResult) => {
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
-      pending?.resolve(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
+      pending?.resolve(
+        message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error },
+      );
     });
-    worker.on('error', (error) => this.log(spec.name, `worker crashed: ${error.message}`));
+    // A crashed container fails its invocation (as a Lambda runtime error) and is replaced.
+    worker.on('error', (error) => {
+      this.log(spec.name, `worker crashed: ${error.message}`);
+      container.dead = true;
+      const pending = container.current ? this.#pending.get(container.current) : undefined;
+      if (container.current) this.#pending.delete(container.current);
+      pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: error.message } });
+    });
     return worker;
   }
 }

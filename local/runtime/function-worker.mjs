@@ -24,6 +24,10 @@ parentPort.on('message', async ({ id, event, requestId }) => {
     parentPort.postMessage({ id, ok: true, result });
   } catch (error) {
     const name = error?.name ?? 'Error';
-    parentPort.postMessage({ id, ok: false, error: { errorType: name, errorMessage: String(error?.message ?? error) } });
+    parentPort.postMessage({
+      id,
+      ok: false,
+      error: { errorType: name, errorMessage: String(error?.message ?? error) },
+    });
   }
 });

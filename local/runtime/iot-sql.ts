@@ -3,10 +3,19 @@
  * `SELECT *|expr [AS alias], ... FROM 'topic/filter' [WHERE cond]`, where expr is `*`, an attribute
  * path, `topic(n)` or `timestamp()`, and cond combines `expr = 'literal'` / `<>` with AND / OR.
  */
-export type CompiledRule = { filter: string; select(message: Record<string, unknown>, topic: string, now: number): Record<string, unknown> | undefined };
+export type CompiledRule = {
+  filter: string;
+  select(message: Record<string, unknown>, topic: string, now: number): Record<string, unknown> | undefined;
+};
 
-type Expr = { kind: 'star' } | { kind: 'topic'; index: number } | { kind: 'timestamp' } | { kind: 'path'; path: string[] };
-type Cond = { op: 'and' | 'or'; left: Cond; right: Cond } | { op: '=' | '<>'; expr: Expr; literal: string | number };
+type Expr =
+  | { kind: 'star' }
+  | { kind: 'topic'; index: number }
+  | { kind: 'timestamp' }
+  | { kind: 'path'; path: string[] };
+type Cond =
+  | { op: 'and' | 'or'; left: Cond; right: Cond }
+  | { op: '=' | '<>'; expr: Expr; literal: string | number };
 
 const SQL = /^\s*SELECT\s+(.+?)\s+FROM\s+'([^']+)'(?:\s+WHERE\s+(.+))?\s*$/is;
 
@@ -74,6 +83,7 @@ function parseCondition(text: string): Cond {
 function evaluate(c: Cond, message: Record<string, unknown>, topic: string, now: number): boolean {
   if (c.op === 'and') return evaluate(c.left, message, topic, now) && evaluate(c.right, message, topic, now);
   if (c.op === 'or') return evaluate(c.left, message, topic, now) || evaluate(c.right, message, topic, now);
+  if (!('expr' in c)) return false;
   const equal = value(c.expr, message, topic, now) === c.literal;
   return c.op === '=' ? equal : !equal;
 }
@@ -83,7 +93,8 @@ function value(expr: Expr, message: Record<string, unknown>, topic: string, now:
   if (expr.kind === 'timestamp') return now;
   if (expr.kind === 'star') return message;
   let at: unknown = message;
-  for (const key of expr.path) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  for (const key of expr.path)
+    at = at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
   return at;
 }
 

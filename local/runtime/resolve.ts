@@ -16,13 +16,20 @@ type Attr = { ref: string; attrs: Record<string, string> };
  */
 export function localAttributes(template: CfnTemplate, names: LocalNames): Map<string, Attr> {
   const out = new Map<string, Attr>();
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${names.region}:${names.accountId}:${resource}`;
+  const arn = (service: string, resource: string) =>
+    `arn:aws:${service}:${names.region}:${names.accountId}:${resource}`;
   for (const [id, resource] of Object.entries(template.Resources)) {
     const p = resource.Properties ?? {};
     const named = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : id);
     switch (resource.Type) {
       case 'AWS::DynamoDB::Table':
-        out.set(id, { ref: id, attrs: { Arn: arn('dynamodb', `table/${id}`), StreamArn: arn('dynamodb', `table/${id}/stream/local`) } });
+        out.set(id, {
+          ref: id,
+          attrs: {
+            Arn: arn('dynamodb', `table/${id}`),
+            StreamArn: arn('dynamodb', `table/${id}/stream/local`),
+          },
+        });
         break;
       case 'AWS::SQS::Queue':
         out.set(id, {
@@ -45,7 +52,10 @@ export function localAttributes(template: CfnTemplate, names: LocalNames): Map<s
         break;
       case 'AWS::StepFunctions::StateMachine': {
         const name = named('StateMachineName');
-        out.set(id, { ref: arn('states', `stateMachine:${name}`), attrs: { Name: name, Arn: arn('states', `stateMachine:${name}`) } });
+        out.set(id, {
+          ref: arn('states', `stateMachine:${name}`),
+          attrs: { Name: name, Arn: arn('states', `stateMachine:${name}`) },
+        });
         break;
       }
       case 'AWS::IAM::Role':

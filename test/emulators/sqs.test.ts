@@ -1,4 +1,9 @@
-import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/emulators/common/clock';
 import { listen } from '../../local/emulators/common/http';
@@ -20,7 +25,11 @@ let client: SQSClient;
 beforeAll(async () => {
   server = await listen(sqsEmu.handler);
   url = server.url;
-  client = new SQSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = new SQSClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 });
 afterAll(() => server.close());
 
@@ -30,7 +39,9 @@ describe('local SQS', () => {
     await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'hello' }));
     const first = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url }));
     expect(first.Messages?.[0]?.Body).toBe('hello');
-    expect((await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url }))).Messages ?? []).toEqual([]);
+    expect((await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url }))).Messages ?? []).toEqual(
+      [],
+    );
     clock.advanceBy(30_000);
     const again = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url }));
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
@@ -41,7 +52,11 @@ describe('local SQS', () => {
     queue.send('m');
     const [message] = queue.receive(1);
     await client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: message?.receiptHandle, VisibilityTimeout: 120 }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queue.url,
+        ReceiptHandle: message?.receiptHandle,
+        VisibilityTimeout: 120,
+      }),
     );
     clock.advanceBy(60_000);
     expect(queue.receive(1)).toEqual([]);
@@ -64,7 +79,9 @@ describe('local SQS', () => {
   });
 
   it('answers QueueDoesNotExist for an unknown queue', async () => {
-    await expect(client.send(new SendMessageCommand({ QueueUrl: `${url}/000000000000/nope`, MessageBody: 'x' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new SendMessageCommand({ QueueUrl: `${url}/000000000000/nope`, MessageBody: 'x' })),
+    ).rejects.toMatchObject({
       name: 'QueueDoesNotExist',
     });
   });

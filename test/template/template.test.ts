@@ -143,3 +143,174 @@ describe('packaged template: least privilege', () => {
     }
   });
 });
+
+describe('packaged template: tunnels on alarm', () => {
+  const rule = () =>
+    resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) =>
+      refersTo(props(r).Targets, 'AlarmTunnelLambdaFunction'),
+    )?.[1];
+  const roleOf = (fn: string) =>
+    statementsByRole().find(([id]) => id === `${fn}IamRoleLambdaExecution`)?.[1] ?? [];
+  const allows = (statements: Statement[], action: string) =>
+    statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
+
+  it('takes marked CloudWatch alarm state changes from the default bus', () => {
+    const p = props(rule());
+    expect(p.EventBusName).toBeUndefined();
+    expect(p.EventPattern.source).toEqual(['aws.cloudwatch']);
+    expect(p.EventPattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
+    expect(p.EventPattern.detail.state.value).toEqual(['ALARM', 'OK']);
+    expect(p.EventPattern.detail.$or).toEqual([
+      { alarmName: [{ prefix: 'fleet-tunnel-' }] },
+      { alarmTags: { FleetAutopilotTunnel: ['true'] } },
+    ]);
+  });
+
+  it('retries into a DLQ that EventBridge may write to and that pages operators', () => {
+    const target = props(rule()).Targets[0];
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(refersTo(target.DeadLetterConfig, 'AlarmTunnelDLQ')).toBe(true);
+    const invokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) =>
+      refersTo(props(c).FunctionName, 'AlarmTunnelLambdaFunction'),
+    );
+    expect(refersTo(props(invokeConfig?.[1]).DestinationConfig.OnFailure, 'AlarmTunnelDLQ')).toBe(true);
+    const policy = props(resource('AlarmTunnelDLQPolicy')).PolicyDocument.Statement[0];
+    expect(policy.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(JSON.stringify(policy.Condition)).toContain('rule/fleet-autopilot-');
+    const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([, a]) =>
+      refersTo(props(a).Dimensions, 'AlarmTunnelDLQ'),
+    );
+    expect(refersTo(props(alarm?.[1]).AlarmActions, 'OperatorTopic')).toBe(true);
+  });
+
+  it('runs the alarm handler one at a time (OpenTunnel is ~1 TPS)', () => {
+    expect(props(resource('AlarmTunnelLambdaFunction')).ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it('scopes tunnel permissions to tunnels and things, and only the API rotates tokens', () => {
+    const alarmRole = roleOf('AlarmTunnel');
+    const [tunnelAndThing] = allows(alarmRole, 'iot:OpenTunnel');
+    expect(tunnelAndThing).toContain(':tunnel/*');
+    expect(tunnelAndThing).toContain(':thing/*');
+    for (const action of ['iot:CloseTunnel', 'iot:DescribeTunnel', 'iot:TagResource']) {
+      expect(allows(alarmRole, action), action).toEqual([expect.stringContaining(':tunnel/*')]);
+    }
+    expect(allows(alarmRole, 'iot:RotateTunnelAccessToken')).toEqual([]);
+    expect(allows(roleOf('TunnelApi'), 'iot:RotateTunnelAccessToken')).toEqual([
+      expect.stringContaining(':tunnel/*'),
+    ]);
+    expect(allows(roleOf('TunnelApi'), 'iot:OpenTunnel')).toEqual([]);
+    expect(allows(alarmRole, 'events:PutEvents')).toEqual([expect.stringContaining('EventBus')]);
+    expect(allows(alarmRole, 'sns:Publish')).toEqual([expect.stringContaining('OperatorTopic')]);
+  });
+
+  it('serves the operator routes on the HTTP API with IAM auth only', () => {
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => props(r))
+      .filter((p) => p.RouteKey.includes('/tunnels'));
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      'GET /tunnels',
+      'POST /tunnels/{id}/close',
+      'POST /tunnels/{id}/token',
+    ]);
+    for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe('AWS_IAM');
+  });
+});
+
+describe('packaged template: staged rollouts', () => {
+  const definition = () => {
+    const sub = props(resource('StagedRolloutStateMachine')).DefinitionString['Fn::Sub'];
+    return { text: sub[0] as string, refs: sub[1] as Record<string, unknown> };
+  };
+
+  it('deploys the ASL as a Standard state machine whose tasks invoke the rollout-steps function', () => {
+    const { text, refs } = definition();
+    const asl = JSON.parse(text.replace(/\$\{[0-9a-f]+\}/g, 'fn'));
+    expect(props(resource('StagedRolloutStateMachine')).StateMachineType ?? 'STANDARD').toBe('STANDARD');
+    expect(Object.keys(asl.States)).toEqual(
+      expect.arrayContaining(['AwaitGate', 'AwaitApproval', 'Halt', 'Reconcile']),
+    );
+    expect(asl.States.AwaitGate.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(asl.States.AwaitGate.TimeoutSecondsPath).toBe('$.gate.waitSeconds');
+    expect(text).toContain('RolloutAborted');
+    expect(refersTo(refs, 'RolloutStepsLambdaFunction')).toBe(true);
+    const role = props(resource('StagedRolloutStateMachineRole'));
+    const actions = JSON.stringify(role.Policies);
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(refersTo(role.Policies, 'RolloutStepsLambdaFunction')).toBe(true);
+  });
+
+  it('routes job and job execution events through IoT rules to the bridge, with an error queue and alarm', () => {
+    const rules = resourcesOfType(template, 'AWS::IoT::TopicRule').map(([, r]) => props(r).TopicRulePayload);
+    for (const topic of ["'$aws/events/jobExecution/#'", "'$aws/events/job/#'"]) {
+      const rule = rules.find((p) => p.Sql.includes(topic));
+      expect(rule, topic).toBeDefined();
+      expect(refersTo(rule.Actions, 'JobEventsBridgeLambdaFunction')).toBe(true);
+      expect(refersTo(rule.ErrorAction, 'JobEventsRuleErrorsQueue')).toBe(true);
+    }
+    const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([, a]) =>
+      refersTo(props(a).Dimensions, 'JobEventsRuleErrorsQueue'),
+    );
+    expect(refersTo(props(alarm?.[1]).AlarmActions, 'OperatorTopic')).toBe(true);
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) =>
+        props(p).Principal === 'iot.amazonaws.com' &&
+        refersTo(props(p).FunctionName, 'JobEventsBridgeLambdaFunction'),
+    );
+    expect(permissions).toHaveLength(2);
+  });
+
+  it('delivers JobExecutionTerminal from the project bus to the tracker with retries and a DLQ', () => {
+    const rule = props(resource('JobExecutionTrackingRule'));
+    expect(refersTo(rule.EventBusName, 'EventBus')).toBe(true);
+    expect(rule.EventPattern).toEqual({
+      source: ['fleet-autopilot'],
+      'detail-type': ['JobExecutionTerminal'],
+    });
+    const [target] = rule.Targets;
+    expect(refersTo(target.Arn, 'RolloutTrackerLambdaFunction')).toBe(true);
+    expect(refersTo(target.DeadLetterConfig, 'RolloutTrackerDLQ')).toBe(true);
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+  });
+
+  it('serves the operator API on the HTTP API with IAM auth on every route', () => {
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => props(r))
+      .filter((r) => String(r.RouteKey).includes('/rollouts'));
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+      [
+        'GET /rollouts',
+        'GET /rollouts/{id}',
+        'POST /rollouts',
+        'POST /rollouts/{id}/abort',
+        'POST /rollouts/{id}/approve',
+        'POST /rollouts/{id}/pause',
+        'POST /rollouts/{id}/reject',
+        'POST /rollouts/{id}/resume',
+      ].sort(),
+    );
+    for (const r of routes) expect(r.AuthorizationType, r.RouteKey).toBe('AWS_IAM');
+  });
+
+  it('scopes task token and execution permissions to the staged-rollout state machine', () => {
+    const roles = Object.fromEntries(statementsByRole());
+    const allowed = (role: string, action: string) =>
+      (roles[role] ?? [])
+        .filter((s) => [s.Action].flat().includes(action))
+        .map((s) => JSON.stringify(s.Resource));
+    for (const role of [
+      'RolloutApiIamRoleLambdaExecution',
+      'RolloutTrackerIamRoleLambdaExecution',
+      'RolloutStepsIamRoleLambdaExecution',
+    ]) {
+      const resources = allowed(role, 'states:SendTaskSuccess');
+      expect(resources.length, role).toBe(1);
+      expect(resources[0]).toMatch(/StagedRolloutStateMachine|staged-rollout/);
+    }
+    expect(allowed('RolloutApiIamRoleLambdaExecution', 'states:StartExecution')[0]).toContain(
+      'StagedRolloutStateMachine',
+    );
+    expect(allowed('RolloutStepsIamRoleLambdaExecution', 'iot:CreateJob')[0]).toContain(':job/*');
+    expect(allowed('JobEventsBridgeIamRoleLambdaExecution', 'events:PutEvents')[0]).toContain('EventBus');
+  });
+});

@@ -4,7 +4,13 @@ import type { Clock } from '../../../shared/clock';
 import { readBody } from '../common/http';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 
-export type SnsMessage = { messageId: string; topicArn: string; subject?: string; message: string; at: number };
+export type SnsMessage = {
+  messageId: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+  at: number;
+};
 
 export interface SnsEmulator {
   handler(req: IncomingMessage, res: ServerResponse): void;
@@ -18,7 +24,11 @@ const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charC
  * Amazon SNS over the awsQuery protocol the SDK speaks (form-encoded POST, XML answers). It only
  * records what is published: locally nobody is subscribed but the report and the CLI.
  */
-export function createSnsEmulator(opts: { clock: Clock; limiter: RateLimiter; faults: FaultInjector }): SnsEmulator {
+export function createSnsEmulator(opts: {
+  clock: Clock;
+  limiter: RateLimiter;
+  faults: FaultInjector;
+}): SnsEmulator {
   const messages: SnsMessage[] = [];
   const reply = (res: ServerResponse, status: number, xml: string) => {
     res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
@@ -35,14 +45,22 @@ export function createSnsEmulator(opts: { clock: Clock; limiter: RateLimiter; fa
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
       const fault = opts.faults.next();
-      if (fault === 'throttle' || !opts.limiter.take(action)) return error(res, 400, 'Throttling', 'Rate exceeded');
+      if (fault === 'throttle' || !opts.limiter.take(action))
+        return error(res, 400, 'Throttling', 'Rate exceeded');
       if (fault === 'server-error') return error(res, 500, 'InternalError', 'Internal error');
       if (action !== 'Publish') return error(res, 400, 'InvalidAction', `Unsupported action ${action}`);
       const topicArn = form.get('TopicArn') ?? '';
       const message = form.get('Message');
-      if (!topicArn.startsWith('arn:') || message === null) return error(res, 400, 'InvalidParameter', 'TopicArn and Message are required');
+      if (!topicArn.startsWith('arn:') || message === null)
+        return error(res, 400, 'InvalidParameter', 'TopicArn and Message are required');
       const messageId = randomUUID();
-      messages.push({ messageId, topicArn, subject: form.get('Subject') ?? undefined, message, at: opts.clock.now() });
+      messages.push({
+        messageId,
+        topicArn,
+        subject: form.get('Subject') ?? undefined,
+        message,
+        at: opts.clock.now(),
+      });
       reply(
         res,
         200,

@@ -22,8 +22,14 @@ export interface SqsEmulator {
 }
 
 const nonExistent = (q: unknown) =>
-  new AwsError('QueueDoesNotExist', `The specified queue ${String(q)} does not exist.`, 400, 'AWS.SimpleQueueService.NonExistentQueue');
-const receiptInvalid = () => new AwsError('ReceiptHandleIsInvalid', 'The input receipt handle is invalid.', 400);
+  new AwsError(
+    'QueueDoesNotExist',
+    `The specified queue ${String(q)} does not exist.`,
+    400,
+    'AWS.SimpleQueueService.NonExistentQueue',
+  );
+const receiptInvalid = () =>
+  new AwsError('ReceiptHandleIsInvalid', 'The input receipt handle is invalid.', 400);
 
 /**
  * Amazon SQS, standard queues, over the awsJson1_0 protocol the SDK speaks (`AmazonSQS.<Op>`):
@@ -53,7 +59,13 @@ export function createSqsEmulator(options: SqsEmulatorOptions): SqsEmulator {
     byName.set(name, queue);
     return queue;
   };
-  const toWire = (m: { messageId: string; receiptHandle: string; body: string; receiveCount: number; sentAt: number }) => ({
+  const toWire = (m: {
+    messageId: string;
+    receiptHandle: string;
+    body: string;
+    receiveCount: number;
+    sentAt: number;
+  }) => ({
     MessageId: m.messageId,
     ReceiptHandle: m.receiptHandle,
     Body: m.body,
@@ -108,7 +120,12 @@ export function createSqsEmulator(options: SqsEmulatorOptions): SqsEmulator {
     throttleError: () => new AwsError('ThrottlingException', 'Rate exceeded', 400, 'ThrottlingException'),
     serverError: () => new AwsError('InternalFailure', 'We encountered an internal error.', 500),
   });
-  return { handler, createQueue, queue: (ref) => byName.get(ref.split(/[/:]/).pop() ?? ''), queues: () => [...byName.values()] };
+  return {
+    handler,
+    createQueue,
+    queue: (ref) => byName.get(ref.split(/[/:]/).pop() ?? ''),
+    queues: () => [...byName.values()],
+  };
 }
 
 /** The SDK checks these digests on send and receive. */

@@ -144,7 +144,9 @@ export class LocalQueue {
       const key = this.#timetable.peekKey();
       if (key === undefined) return;
       const top = this.#timetable.pop() as { message: SqsMessage; at: number };
-      const live = (top.message.state === 'in-flight' || top.message.state === 'delayed') && top.message.visibleAt === top.at;
+      const live =
+        (top.message.state === 'in-flight' || top.message.state === 'delayed') &&
+        top.message.visibleAt === top.at;
       if (live) {
         this.#timetable.push(key, top);
         return;

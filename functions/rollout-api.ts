@@ -1,0 +1,97 @@
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
+import { loadConfig } from '../shared/config';
+import { InvalidRequestError } from '../shared/domain/rollout/errors';
+import { MAX_PLAN_BYTES } from '../shared/domain/rollout/plan';
+import { wrapHandler } from '../shared/handler';
+import { logger } from '../shared/observability';
+import {
+  type Caller,
+  controlRollout,
+  createRollout,
+  decideApproval,
+  getRollout,
+  listRollouts,
+} from '../shared/services/rollout-api';
+import { errorResponse, json } from '../shared/services/rollout-http';
+
+/** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
+const config = loadConfig(rolloutConfigSchema.required({ STATE_MACHINE_ARN: true }), process.env);
+
+const commentSchema = z.strictObject({ comment: z.string().max(1000).optional() });
+const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
+
+function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_PLAN_BYTES) throw new InvalidRequestError('body is too large');
+  return text;
+}
+
+/** A plan as text (YAML or JSON), as `{ "plan": <text or object> }`, or as the plan object itself. */
+function planOf(text: string): unknown {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && 'plan' in parsed) return (parsed as { plan: unknown }).plan;
+    return parsed;
+  } catch {
+    return text;
+  }
+}
+
+function commentOf(text: string): string {
+  if (!text.trim()) return '';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError('body must be JSON: {"comment": "..."}');
+  }
+  const parsed = commentSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new InvalidRequestError(`body: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data.comment ?? '';
+}
+
+export const handler = wrapHandler(
+  async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+    const deps = rolloutDeps(config, 'function:rollout-api');
+    const principal = event.requestContext.authorizer?.iam?.userArn;
+    if (!principal) return json(403, { error: 'ForbiddenActionError', message: 'no IAM principal' });
+    const caller: Caller = {
+      principal,
+      requestId: event.requestContext.requestId,
+      at: event.requestContext.timeEpoch,
+    };
+    const id = event.pathParameters?.id ?? '';
+    try {
+      switch (event.routeKey) {
+        case 'POST /rollouts': {
+          const result = await createRollout(deps, planOf(body(event)), caller);
+          return json(result.created ? 201 : 200, result);
+        }
+        case 'GET /rollouts':
+          return json(200, { rollouts: await listRollouts(deps) });
+        case 'GET /rollouts/{id}':
+          return json(200, await getRollout(deps, id));
+        default: {
+          const action = ACTIONS.find((a) => event.routeKey === `POST /rollouts/{id}/${a}`);
+          if (!action) return json(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
+          const comment = commentOf(body(event));
+          const result =
+            action === 'approve' || action === 'reject'
+              ? await decideApproval(deps, id, action, comment, caller)
+              : await controlRollout(deps, id, action, comment, caller);
+          return json(200, result);
+        }
+      }
+    } catch (error) {
+      const response = errorResponse(error);
+      if (!response) throw error;
+      logger.warn('Rollout API request refused', { routeKey: event.routeKey, status: response.statusCode });
+      return response;
+    }
+  },
+  { correlationIdPath: 'requestContext.requestId' },
+);

@@ -1,0 +1,38 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import type { z } from 'zod';
+import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
+import { dynamoTransactWriter, executionCounters } from '../shared/adapters/rollout-transact';
+import { dynamoDbClient } from '../shared/clients';
+import { loadConfig } from '../shared/config';
+import { executionTerminalSchema } from '../shared/domain/rollout/job-event';
+import { wrapHandler } from '../shared/handler';
+import { logger, metrics } from '../shared/observability';
+import { trackExecution } from '../shared/services/rollout-tracker';
+
+/** `JobExecutionTerminal` events from the project bus: counters, gate, wake-up. Errors retry via EventBridge (then DLQ). */
+const config = loadConfig(rolloutConfigSchema, process.env);
+const deps = {
+  ...rolloutDeps(config, 'function:rollout-tracker'),
+  counters: executionCounters(
+    dynamoDbClient(),
+    config.STATE_TABLE_NAME,
+    dynamoTransactWriter(dynamoDbClient()),
+  ),
+};
+
+const schema = EventBridgeSchema.extend({ detail: executionTerminalSchema });
+
+export const handler = wrapHandler(
+  async (event: z.infer<typeof schema>) => {
+    const result = await trackExecution(event.detail, deps);
+    logger.info('Job execution tracked', {
+      jobId: event.detail.jobId,
+      thingName: event.detail.thingName,
+      result,
+    });
+    metrics.addMetric(`Executions_${result}`, MetricUnit.Count, 1);
+    return { result };
+  },
+  { schema, correlationIdPath: 'id' },
+);

@@ -1,0 +1,106 @@
+import { createCloudWatchEmulator } from '../emulators/cloudwatch/emulator';
+import { listen } from '../emulators/common/http';
+import { FaultInjector, type FaultSettings, RateLimiter } from '../emulators/common/limits';
+import { type Random, seededRandom } from '../emulators/common/random';
+import { createEventBridgeEmulator } from '../emulators/eventbridge/emulator';
+import { createIotEmulator, DEFAULT_IOT_TPS, type IotEventSink } from '../emulators/iot';
+import { createSnsEmulator } from '../emulators/sns/emulator';
+import { createSqsEmulator } from '../emulators/sqs/emulator';
+import { createStepFunctionsEmulator, type StepFunctionsIntegrations } from '../emulators/stepfunctions';
+import { createTunnelsEmulator, DEFAULT_TUNNEL_TPS } from '../emulators/tunnels/emulator';
+import type { LocalClock } from './local-clock';
+
+export type ServiceOptions = {
+  clock: LocalClock;
+  seed: number;
+  enforceQuotas: boolean;
+  faults: FaultSettings;
+  region: string;
+  accountId: string;
+  iotEvents: IotEventSink;
+  deviceNotify: (topic: string, payload: object) => void;
+  /** Task integrations; built by the stack, whose functions exist only after the services start. */
+  sfnIntegrations: StepFunctionsIntegrations;
+};
+
+/** SDK v3's standard variables: how unmodified handlers and clients find the local services. */
+export const ENDPOINT_VARIABLES = {
+  iot: 'AWS_ENDPOINT_URL_IOT',
+  iotJobsData: 'AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE',
+  tunnels: 'AWS_ENDPOINT_URL_IOTSECURETUNNELING',
+  eventBridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  cloudWatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+  sfn: 'AWS_ENDPOINT_URL_SFN',
+  sqs: 'AWS_ENDPOINT_URL_SQS',
+  sns: 'AWS_ENDPOINT_URL_SNS',
+} as const;
+
+export type ServiceName = keyof typeof ENDPOINT_VARIABLES;
+
+/** Starts every AWS emulator on its own 127.0.0.1 port, each with seeded faults and AWS's quotas. */
+export async function startServices(o: ServiceOptions) {
+  const root = seededRandom(o.seed);
+  const fork = (): Random => seededRandom(Math.floor(root() * 2 ** 31));
+  const limiter = (tps: Record<string, number>) => new RateLimiter(o.clock, tps, o.enforceQuotas);
+  const faults = () => new FaultInjector(fork(), o.faults);
+  const common = { clock: o.clock, region: o.region, accountId: o.accountId };
+  let sqsUrl = '';
+
+  const iot = createIotEmulator({
+    ...common,
+    limiter: limiter(DEFAULT_IOT_TPS),
+    faults: faults(),
+    events: o.iotEvents,
+  });
+  const tunnels = createTunnelsEmulator({
+    ...common,
+    limiter: limiter(DEFAULT_TUNNEL_TPS),
+    faults: faults(),
+    onDeviceNotify: o.deviceNotify,
+  });
+  const eventBridge = createEventBridgeEmulator({ ...common, limiter: limiter({}), faults: faults() });
+  const cloudWatch = createCloudWatchEmulator({
+    ...common,
+    limiter: limiter({}),
+    faults: faults(),
+    events: eventBridge,
+  });
+  const sqs = createSqsEmulator({ ...common, limiter: limiter({}), faults: faults(), baseUrl: () => sqsUrl });
+  const sns = createSnsEmulator({ clock: o.clock, limiter: limiter({}), faults: faults() });
+  const sfn = createStepFunctionsEmulator({
+    ...common,
+    limiter: limiter({}),
+    faults: faults(),
+    integrations: o.sfnIntegrations,
+    realTimers: false,
+  });
+
+  const servers = {
+    iot: await listen(iot.handler),
+    iotJobsData: await listen(iot.jobsDataHandler),
+    tunnels: await listen(tunnels.handler),
+    eventBridge: await listen(eventBridge.handler),
+    cloudWatch: await listen(cloudWatch.handler),
+    sfn: await listen((req, res) => void sfn.handler(req, res)),
+    sqs: await listen(sqs.handler),
+    sns: await listen(sns.handler),
+  };
+  sqsUrl = servers.sqs.url;
+  const endpoints = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, s.url])) as Record<
+    ServiceName,
+    string
+  >;
+  return {
+    iot,
+    tunnels,
+    eventBridge,
+    cloudWatch,
+    sqs,
+    sns,
+    sfn,
+    endpoints,
+    close: () => Promise.all(Object.values(servers).map((s) => s.close())),
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof startServices>>;

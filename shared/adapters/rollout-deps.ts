@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import { auditConfigSchema, tableName } from '../config';
+import type { RolloutDeps } from '../services/rollout-effects';
+import { dynamoAuditWriter } from './audit-store';
+import { eventBridgePublisher, snsNotifier } from './domain-events';
+import { iotRolloutJobs } from './rollout-jobs';
+import { dynamoRolloutStore } from './rollout-store';
+import { sfnClient, stepFunctionsTasks } from './rollout-tasks';
+
+/** Environment every rollout function reads (serverless/functions-rollouts.yml). */
+export const rolloutConfigSchema = auditConfigSchema.extend({
+  STATE_TABLE_NAME: tableName,
+  EVENT_BUS_NAME: z.string().min(1).max(256),
+  OPERATOR_TOPIC_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
+});
+export type RolloutConfig = z.infer<typeof rolloutConfigSchema>;
+
+/** The production adapters behind the rollout services. */
+export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
+  const documents = dynamoDbClient();
+  return {
+    store: dynamoRolloutStore(documents, config.STATE_TABLE_NAME),
+    jobs: iotRolloutJobs(iotClient()),
+    tasks: stepFunctionsTasks(sfnClient(), config.STATE_MACHINE_ARN ?? ''),
+    audit: dynamoAuditWriter(documents, config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
+    publish: eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+    notify: snsNotifier(snsClient(), config.OPERATOR_TOPIC_ARN),
+    actor,
+  };
+}

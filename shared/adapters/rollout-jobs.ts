@@ -1,0 +1,104 @@
+import {
+  CancelJobCommand,
+  CreateJobCommand,
+  type CreateJobCommandInput,
+  DescribeJobCommand,
+  type IoTClient,
+  ListThingsInThingGroupCommand,
+} from '@aws-sdk/client-iot';
+import { IotThrottledError } from '../domain/rollout/errors';
+import type { CreateJobRequest } from '../domain/rollout/job-request';
+
+export type JobCounts = { succeeded: number; failed: number; excluded: number; executions: number };
+
+/** Throttling that outlived the SDK's adaptive retries becomes the error the state machine retries with backoff. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if ((error as Error).name === 'ThrottlingException') {
+      throw new IotThrottledError(`AWS IoT throttled: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The AWS IoT Jobs calls a rollout makes. */
+export function iotRolloutJobs(client: IoTClient) {
+  return {
+    /** CreateJob; ResourceAlreadyExists means a retried start already created it. */
+    async createJob(request: CreateJobRequest): Promise<'created' | 'exists'> {
+      try {
+        await call(() => client.send(new CreateJobCommand(request as CreateJobCommandInput)));
+        return 'created';
+      } catch (error) {
+        if ((error as Error).name === 'ResourceAlreadyExistsException') return 'exists';
+        throw error;
+      }
+    },
+
+    /** CancelJob; a job already finished or cancelled cannot be, which is reported, not thrown. */
+    async cancelJob(
+      jobId: string,
+      force: boolean,
+      comment: string,
+    ): Promise<'cancelled' | 'not-cancellable'> {
+      try {
+        await call(() =>
+          client.send(
+            new CancelJobCommand({
+              jobId,
+              force,
+              reasonCode: 'ROLLOUT_HALTED',
+              comment: comment.slice(0, 2028),
+            }),
+          ),
+        );
+        return 'cancelled';
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'InvalidStateTransitionException' || name === 'ResourceNotFoundException')
+          return 'not-cancellable';
+        throw error;
+      }
+    },
+
+    /** DescribeJob counters, classified like the events (failures = FAILED + REJECTED + TIMED_OUT). */
+    async describeCounts(jobId: string): Promise<JobCounts> {
+      const { job } = await call(() => client.send(new DescribeJobCommand({ jobId })));
+      const d = job?.jobProcessDetails ?? {};
+      const n = (v: number | undefined) => v ?? 0;
+      const succeeded = n(d.numberOfSucceededThings);
+      const failed = n(d.numberOfFailedThings) + n(d.numberOfRejectedThings) + n(d.numberOfTimedOutThings);
+      const excluded = n(d.numberOfCanceledThings) + n(d.numberOfRemovedThings);
+      const executions =
+        succeeded + failed + excluded + n(d.numberOfQueuedThings) + n(d.numberOfInProgressThings);
+      return { succeeded, failed, excluded, executions };
+    },
+
+    /** Distinct things in the groups, sub-groups included: the stage's target count for the gate. */
+    async countTargets(groups: string[]): Promise<number> {
+      const things = new Set<string>();
+      for (const thingGroupName of groups) {
+        let nextToken: string | undefined;
+        do {
+          const page = await call(() =>
+            client.send(
+              new ListThingsInThingGroupCommand({
+                thingGroupName,
+                recursive: true,
+                maxResults: 250,
+                nextToken,
+              }),
+            ),
+          );
+          for (const thing of page.things ?? []) things.add(thing);
+          nextToken = page.nextToken;
+        } while (nextToken);
+      }
+      return things.size;
+    },
+  };
+}
+
+export type RolloutJobs = ReturnType<typeof iotRolloutJobs>;

@@ -1,0 +1,67 @@
+import type { Approval, ApprovalKind, Rollout, Stage } from '../domain/rollout/model';
+
+/** State table keys of rollout items. One Query on `ROLLOUT#<id>` returns the rollout, stages and approvals. */
+const pad = (i: number) => String(i).padStart(3, '0');
+export const keys = {
+  rollout: (id: string) => ({ pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' }),
+  /** Listing, newest first, without a scan or a GSI. */
+  listing: (id: string, createdAt: number) => ({
+    pk: 'ROLLOUTS',
+    sk: `${new Date(createdAt).toISOString()}#${id}`,
+  }),
+  stage: (id: string, index: number) => ({ pk: `ROLLOUT#${id}`, sk: `STAGE#${pad(index)}` }),
+  approval: (id: string, index: number, kind: ApprovalKind) => ({
+    pk: `ROLLOUT#${id}`,
+    sk: `APPROVAL#${pad(index)}#${kind}`,
+  }),
+  /** Per-thing execution status, one partition per job. */
+  execution: (jobId: string, thingName: string) => ({ pk: `JOB#${jobId}`, sk: `THING#${thingName}` }),
+};
+
+type Item = Record<string, unknown>;
+
+// Explicit field lists: a task token (gateToken, resumeToken, token) never leaves the adapter this way.
+export const toRollout = (i: Item): Rollout => ({
+  rolloutId: i.rolloutId as string,
+  name: i.name as string,
+  digest: i.digest as string,
+  plan: i.plan as Rollout['plan'],
+  creator: i.creator as string,
+  createdAt: i.createdAt as number,
+  status: i.status as Rollout['status'],
+  currentStage: i.currentStage as number,
+  paused: i.paused === true,
+  abortRequested: i.abortRequested === true,
+  ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
+  updatedAt: i.updatedAt as number,
+});
+
+export const toStage = (i: Item): Stage => ({
+  rolloutId: i.rolloutId as string,
+  index: i.index as number,
+  name: i.name as string,
+  jobId: i.jobId as string,
+  startedAt: i.startedAt as number,
+  targets: i.targets as number,
+  succeeded: (i.succeeded as number | undefined) ?? 0,
+  failed: (i.failed as number | undefined) ?? 0,
+  excluded: (i.excluded as number | undefined) ?? 0,
+  status: i.status as Stage['status'],
+  ...(i.lastOutcome ? { lastOutcome: i.lastOutcome as Stage['lastOutcome'] } : {}),
+  ...(i.lastDecision ? { lastDecision: i.lastDecision as Stage['lastDecision'] } : {}),
+});
+
+export const toApproval = (i: Item): Approval => ({
+  rolloutId: i.rolloutId as string,
+  stageIndex: i.stageIndex as number,
+  kind: i.kind as ApprovalKind,
+  status: i.status as Approval['status'],
+  requestedAt: i.requestedAt as number,
+  expiresAt: i.approvalExpiresAt as number,
+  reason: i.reason as string,
+  ...(typeof i.decidedBy === 'string' ? { decidedBy: i.decidedBy } : {}),
+  ...(typeof i.decidedAt === 'number' ? { decidedAt: i.decidedAt } : {}),
+  ...(typeof i.comment === 'string' ? { comment: i.comment } : {}),
+});
+
+export const isConditionFailure = (e: unknown) => (e as Error).name === 'ConditionalCheckFailedException';

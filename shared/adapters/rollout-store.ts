@@ -1,0 +1,198 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
+import { isConditionFailure, keys, toApproval, toRollout, toStage } from './rollout-keys';
+import { approvalsAndTokens } from './rollout-tokens';
+
+export type { Decided, TokenSlot } from './rollout-tokens';
+export type RolloutDetails = { rollout: Rollout; stages: Stage[]; approvals: Approval[] };
+
+/** The rollout's DynamoDB state. Tokens go in with storeToken and come out only through claimToken. */
+export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string) {
+  const send = client.send.bind(client);
+  const conditional = async (run: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    ...approvalsAndTokens(client, table),
+    /** Creates the rollout once; a repeat returns the stored one (`created: false`). */
+    async createRollout(rollout: Rollout): Promise<{ created: boolean; rollout: Rollout }> {
+      const created = await conditional(() =>
+        send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...keys.rollout(rollout.rolloutId), ...rollout },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (created) {
+        await send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...keys.listing(rollout.rolloutId, rollout.createdAt), rolloutId: rollout.rolloutId },
+          }),
+        );
+        return { created, rollout };
+      }
+      const existing = await this.getRollout(rollout.rolloutId);
+      if (!existing) throw new Error(`rollout ${rollout.rolloutId} vanished`);
+      return { created, rollout: existing };
+    },
+
+    async getRollout(id: string): Promise<Rollout | undefined> {
+      const { Item } = await send(
+        new GetCommand({ TableName: table, Key: keys.rollout(id), ConsistentRead: true }),
+      );
+      return Item ? toRollout(Item) : undefined;
+    },
+
+    async details(id: string): Promise<RolloutDetails | undefined> {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.rollout(id).pk },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const head = items.find((i) => i.sk === 'ROLLOUT');
+      if (!head) return undefined;
+      const sk = (i: Record<string, unknown>) => String(i.sk);
+      return {
+        rollout: toRollout(head),
+        stages: items.filter((i) => sk(i).startsWith('STAGE#')).map(toStage),
+        approvals: items.filter((i) => sk(i).startsWith('APPROVAL#')).map(toApproval),
+      };
+    },
+
+    async listRollouts(limit: number): Promise<Rollout[]> {
+      const { Items = [] } = await send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'ROLLOUTS' },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      if (Items.length === 0) return [];
+      const { Responses = {} } = await send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: Items.map((i) => keys.rollout(String(i.rolloutId))) } },
+        }),
+      );
+      const byId = new Map((Responses[table] ?? []).map((i) => [String(i.rolloutId), toRollout(i)]));
+      return Items.flatMap((i) => byId.get(String(i.rolloutId)) ?? []);
+    },
+
+    /** Sets fields on the rollout when `condition` (over the stored item) holds; false otherwise. */
+    updateRollout(
+      id: string,
+      set: Record<string, unknown>,
+      condition?: string,
+      values: object = {},
+      names: object = {},
+    ) {
+      const extraNames = names;
+      const fields = Object.keys(set);
+      return conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.rollout(id),
+            UpdateExpression: `SET ${fields.map((_n, i) => `#f${i} = :f${i}`).join(', ')}`,
+            ConditionExpression: ['attribute_exists(pk)', condition].filter(Boolean).join(' AND '),
+            ExpressionAttributeNames: {
+              ...Object.fromEntries(fields.map((n, i) => [`#f${i}`, n])),
+              ...extraNames,
+            },
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(fields.map((n, i) => [`:f${i}`, set[n]])),
+              ...values,
+            },
+          }),
+        ),
+      );
+    },
+
+    /** The stage record, written once: a retried start keeps the first one. */
+    async putStage(stage: Stage): Promise<Stage> {
+      const put = await conditional(() =>
+        send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...keys.stage(stage.rolloutId, stage.index), ...stage },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (put) return stage;
+      return (await this.getStage(stage.rolloutId, stage.index)) ?? stage;
+    },
+
+    async getStage(id: string, index: number): Promise<Stage | undefined> {
+      const { Item } = await send(
+        new GetCommand({ TableName: table, Key: keys.stage(id, index), ConsistentRead: true }),
+      );
+      return Item ? toStage(Item) : undefined;
+    },
+
+    setStageStatus(id: string, index: number, status: Stage['status']) {
+      return conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.stage(id, index),
+            UpdateExpression: 'SET #s = :s',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':s': status },
+          }),
+        ),
+      );
+    },
+
+    /** Records a gate outcome only if it changed from `previous`: exactly one writer audits each change. */
+    recordOutcome(id: string, index: number, previous: string | undefined, decision: StoredDecision) {
+      return conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.stage(id, index),
+            UpdateExpression: 'SET lastOutcome = :o, lastDecision = :d',
+            ConditionExpression:
+              previous === undefined ? 'attribute_not_exists(lastOutcome)' : 'lastOutcome = :p',
+            ExpressionAttributeValues: {
+              ':o': decision.outcome,
+              ':d': decision,
+              ...(previous === undefined ? {} : { ':p': previous }),
+            },
+          }),
+        ),
+      );
+    },
+  };
+}
+
+export type RolloutStore = ReturnType<typeof dynamoRolloutStore>;

@@ -1,0 +1,61 @@
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { tracer } from '../observability';
+
+let sfn: SFNClient | undefined;
+
+export function sfnClient(): SFNClient {
+  sfn ??= tracer.captureAWSv3Client(new SFNClient({ maxAttempts: 6 }));
+  return sfn;
+}
+
+/** The token is gone: the task timed out, was answered already, or the execution stopped. */
+const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** Step Functions calls. A token is only ever passed through, never logged or returned. */
+export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
+  return {
+    /** StartExecution named after the rollout: a repeat with the same input is a no-op in AWS. */
+    async start(rolloutId: string): Promise<{ executionArn: string } | { alreadyExists: true }> {
+      try {
+        const out = await client.send(
+          new StartExecutionCommand({
+            stateMachineArn,
+            name: rolloutId,
+            input: JSON.stringify({ rolloutId, stageIndex: 0 }),
+          }),
+        );
+        return { executionArn: out.executionArn ?? '' };
+      } catch (error) {
+        if ((error as Error).name === 'ExecutionAlreadyExists') return { alreadyExists: true };
+        throw error;
+      }
+    },
+    async succeed(token: string, output: unknown): Promise<'sent' | 'gone'> {
+      try {
+        await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+        return 'sent';
+      } catch (error) {
+        if (GONE.has((error as Error).name)) return 'gone';
+        throw error;
+      }
+    },
+    async fail(token: string, error: string, cause: string): Promise<'sent' | 'gone'> {
+      try {
+        await client.send(
+          new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_768) }),
+        );
+        return 'sent';
+      } catch (e) {
+        if (GONE.has((e as Error).name)) return 'gone';
+        throw e;
+      }
+    },
+  };
+}
+
+export type TaskSender = ReturnType<typeof stepFunctionsTasks>;

@@ -1,0 +1,90 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { RolloutStoreBusyError } from '../domain/rollout/errors';
+import {
+  counterDelta,
+  type ExecutionMark,
+  type ExecutionTerminal,
+  supersedes,
+} from '../domain/rollout/job-event';
+import { keys } from './rollout-keys';
+
+export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+/** All-or-nothing write of up to 100 items; throws TransactionCanceledException with CancellationReasons. */
+export type TransactWriter = (items: TransactItems) => Promise<void>;
+
+export function dynamoTransactWriter(client: DynamoDBDocumentClient): TransactWriter {
+  return async (items) => {
+    await client.send(new TransactWriteCommand({ TransactItems: items }));
+  };
+}
+
+export type ApplyResult = 'applied' | 'stale' | 'unknown-stage';
+const ATTEMPTS = 5;
+/** Execution items outlive the job's stage by far: 400 days, then DynamoDB TTL removes them. */
+const EXECUTION_TTL_SECONDS = 400 * 86_400;
+
+/**
+ * Applies one terminal execution event: the thing's newest status wins, and the stage counters move
+ * in the same transaction (condition on the execution item + ADD on the stage), so a duplicate or an
+ * older event changes nothing and two concurrent events never double-count.
+ */
+export function executionCounters(client: DynamoDBDocumentClient, table: string, transact: TransactWriter) {
+  return async (rolloutId: string, stageIndex: number, e: ExecutionTerminal): Promise<ApplyResult> => {
+    const key = keys.execution(e.jobId, e.thingName);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+      );
+      const current = Item ? (Item as unknown as ExecutionMark) : undefined;
+      if (!supersedes(e, current)) return 'stale';
+      const delta = counterDelta(current?.outcome, e.outcome);
+      try {
+        await transact([
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                ...key,
+                at: e.at,
+                eventId: e.eventId,
+                outcome: e.outcome,
+                status: e.status,
+                expiresAt: Math.floor(e.at / 1000) + EXECUTION_TTL_SECONDS,
+              },
+              ConditionExpression: current ? '#at = :at AND eventId = :id' : 'attribute_not_exists(pk)',
+              ...(current
+                ? {
+                    ExpressionAttributeNames: { '#at': 'at' },
+                    ExpressionAttributeValues: { ':at': current.at, ':id': current.eventId },
+                  }
+                : {}),
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.stage(rolloutId, stageIndex),
+              UpdateExpression: 'ADD succeeded :s, failed :f, excluded :x',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':s': delta.succeeded, ':f': delta.failed, ':x': delta.excluded },
+            },
+          },
+        ]);
+        return 'applied';
+      } catch (error) {
+        if ((error as Error).name !== 'TransactionCanceledException') throw error;
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'unknown-stage';
+        // The execution item changed under us (a concurrent event for the same thing): read again.
+      }
+    }
+    throw new RolloutStoreBusyError(`execution ${e.jobId}/${e.thingName} kept changing`);
+  };
+}
+
+export type ExecutionCounters = ReturnType<typeof executionCounters>;

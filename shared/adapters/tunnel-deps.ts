@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import { auditConfigSchema, loadConfig, tableName } from '../config';
+import { parsePolicyText } from '../domain/tunnels/policy';
+import type { TunnelDeps } from '../services/tunnel-effects';
+import { dynamoAuditWriter } from './audit-store';
+import { eventBridgePublisher, snsNotifier } from './domain-events';
+import { secureTunnelPort, tunnelingClient } from './tunnel-port';
+import { dynamoTunnelStore } from './tunnel-store';
+import { iotThingDirectory } from './tunnel-things';
+
+export const tunnelConfigSchema = auditConfigSchema.extend({
+  STATE_TABLE_NAME: tableName,
+  EVENT_BUS_NAME: z.string().min(1).max(256),
+  OPERATOR_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, 'must be an SNS topic ARN'),
+});
+
+/**
+ * Everything the tunnel functions need, built once per container from the environment and the
+ * policy file's text (config/tunnel-policy.yml, bundled as text like the grouping rules).
+ */
+export function tunnelDeps(
+  actor: string,
+  env: Record<string, string | undefined>,
+  policyText: string,
+): TunnelDeps {
+  const config = loadConfig(tunnelConfigSchema, env);
+  return {
+    policy: parsePolicyText(policyText),
+    store: dynamoTunnelStore(dynamoDbClient(), config.STATE_TABLE_NAME),
+    tunnels: secureTunnelPort(tunnelingClient()),
+    things: iotThingDirectory(iotClient()),
+    audit: dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
+    publish: eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+    notify: snsNotifier(snsClient(), config.OPERATOR_TOPIC_ARN),
+    actor,
+  };
+}

@@ -1,0 +1,120 @@
+import {
+  CloseTunnelCommand,
+  DescribeTunnelCommand,
+  IoTSecureTunnelingClient,
+  ListTunnelsCommand,
+  OpenTunnelCommand,
+  RotateTunnelAccessTokenCommand,
+} from '@aws-sdk/client-iotsecuretunneling';
+import { TAG_PREFIX } from '../domain/tunnels/tunnel-record';
+import { tracer } from '../observability';
+
+export type TunnelRef = { tunnelId: string; tunnelArn: string };
+export type TunnelFacts = TunnelRef & {
+  status: 'OPEN' | 'CLOSED';
+  thingName: string | undefined;
+  tags: Record<string, string>;
+};
+
+export type OpenRequest = {
+  thingName: string;
+  services: string[];
+  lifetimeMinutes: number;
+  description: string;
+  tags: { key: string; value: string }[];
+};
+
+/**
+ * AWS IoT secure tunneling, with the access tokens dropped at this boundary: OpenTunnel's tokens
+ * never leave `open`, and the only token that does (`issueSourceToken`) goes to the operator API.
+ */
+export interface TunnelPort {
+  open(request: OpenRequest): Promise<TunnelRef>;
+  /** Idempotent: a closed or unknown tunnel counts as closed. */
+  close(tunnelId: string): Promise<void>;
+  describe(tunnelId: string): Promise<TunnelFacts | undefined>;
+  /** The OPEN tunnel to the thing that a given claim opened, if a crash hid it from our record. */
+  findOpenedByClaim(thingName: string, claimId: string): Promise<TunnelRef | undefined>;
+  /** RotateTunnelAccessToken, clientMode SOURCE. The caller hands the token to one operator, once. */
+  issueSourceToken(tunnelId: string): Promise<string>;
+}
+
+let client: IoTSecureTunnelingClient | undefined;
+
+/** OpenTunnel is ~1 TPS per account: adaptive retry paces the client after the first throttle. */
+export function tunnelingClient(): IoTSecureTunnelingClient {
+  client ??= tracer.captureAWSv3Client(
+    new IoTSecureTunnelingClient({ retryMode: 'adaptive', maxAttempts: 8 }),
+  );
+  return client;
+}
+
+/** How many of the thing's newest tunnels to inspect when looking for one a crash left unrecorded. */
+const RECOVERY_SCAN = 5;
+
+export function secureTunnelPort(tunneling: IoTSecureTunnelingClient): TunnelPort {
+  const describe = async (tunnelId: string): Promise<TunnelFacts | undefined> => {
+    try {
+      const { tunnel } = await tunneling.send(new DescribeTunnelCommand({ tunnelId }));
+      if (!tunnel?.tunnelId || !tunnel.tunnelArn) return undefined;
+      return {
+        tunnelId: tunnel.tunnelId,
+        tunnelArn: tunnel.tunnelArn,
+        status: tunnel.status === 'OPEN' ? 'OPEN' : 'CLOSED',
+        thingName: tunnel.destinationConfig?.thingName,
+        tags: Object.fromEntries((tunnel.tags ?? []).map((t) => [t.key, t.value])),
+      };
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async open(request) {
+      const out = await tunneling.send(
+        new OpenTunnelCommand({
+          description: request.description,
+          tags: request.tags,
+          destinationConfig: { thingName: request.thingName, services: request.services },
+          timeoutConfig: { maxLifetimeTimeoutMinutes: request.lifetimeMinutes },
+        }),
+      );
+      // Only the ids cross this line; sourceAccessToken and destinationAccessToken stay behind.
+      if (!out.tunnelId || !out.tunnelArn) throw new Error('OpenTunnel answered without a tunnel id');
+      return { tunnelId: out.tunnelId, tunnelArn: out.tunnelArn };
+    },
+
+    async close(tunnelId) {
+      try {
+        await tunneling.send(new CloseTunnelCommand({ tunnelId }));
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+      }
+    },
+
+    describe,
+
+    async findOpenedByClaim(thingName, claimId) {
+      const { tunnelSummaries } = await tunneling.send(
+        new ListTunnelsCommand({ thingName, maxResults: RECOVERY_SCAN }),
+      );
+      for (const summary of tunnelSummaries ?? []) {
+        if (summary.status !== 'OPEN' || !summary.tunnelId) continue;
+        const facts = await describe(summary.tunnelId);
+        if (facts?.status === 'OPEN' && facts.tags[`${TAG_PREFIX}claim`] === claimId) {
+          return { tunnelId: facts.tunnelId, tunnelArn: facts.tunnelArn };
+        }
+      }
+      return undefined;
+    },
+
+    async issueSourceToken(tunnelId) {
+      const out = await tunneling.send(
+        new RotateTunnelAccessTokenCommand({ tunnelId, clientMode: 'SOURCE' }),
+      );
+      if (!out.sourceAccessToken) throw new Error('RotateTunnelAccessToken answered without a source token');
+      return out.sourceAccessToken;
+    },
+  };
+}

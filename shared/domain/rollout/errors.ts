@@ -1,0 +1,53 @@
+import { AppError } from '../../errors';
+
+/**
+ * Rollout errors. Names are explicit (minified bundles keep them) because the state machine's Retry
+ * and Catch blocks and the API's status codes match on them verbatim.
+ */
+
+/** The plan is invalid; every issue names its field, e.g. `stages[1].gate.confidence: ...`. */
+export class InvalidPlanError extends AppError {
+  override readonly name = 'InvalidPlanError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid rollout plan:\n- ${issues.join('\n- ')}`);
+  }
+}
+
+/** An API request is malformed (400). */
+export class InvalidRequestError extends AppError {
+  override readonly name = 'InvalidRequestError';
+}
+
+/** No such rollout (404). */
+export class RolloutNotFoundError extends AppError {
+  override readonly name = 'RolloutNotFoundError';
+}
+
+/** The caller may not do this, e.g. approve their own rollout (403). */
+export class ForbiddenActionError extends AppError {
+  override readonly name = 'ForbiddenActionError';
+}
+
+/** Already decided, or the rollout is in the wrong state for the action (409). */
+export class RolloutConflictError extends AppError {
+  override readonly name = 'RolloutConflictError';
+}
+
+/** AWS IoT kept throttling after the SDK's own retries: the state machine retries with backoff. */
+export class IotThrottledError extends AppError {
+  override readonly name = 'IotThrottledError';
+  override readonly retryable = true;
+}
+
+/** A conditional write lost a race with another writer of the same item: retry. */
+export class RolloutStoreBusyError extends AppError {
+  override readonly name = 'RolloutStoreBusyError';
+  override readonly retryable = true;
+}
+
+/** Errors sent with SendTaskFailure; the ASL catches exactly these names. */
+export const TASK_FAILURES = {
+  ABORTED: 'RolloutAborted',
+  PAUSED: 'RolloutPaused',
+  REJECTED: 'ApprovalRejected',
+} as const;

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { DomainEvent } from '../events/domain-event';
+import { eventTimeMs } from '../events/registry-event';
+import { parseJobId } from './ids';
+
+// Payloads as the AWS IoT developer guide documents them (events-jobs.md; aws-facts §2.3).
+
+const jobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'jobId must be 1-64 of [a-zA-Z0-9_-]');
+const eventId = z.string().min(1).max(256);
+const timestamp = z.number().int().positive();
+
+export const jobExecutionEventSchema = z.object({
+  eventType: z.literal('JOB_EXECUTION'),
+  eventId,
+  timestamp,
+  operation: z.enum(['succeeded', 'failed', 'rejected', 'canceled', 'removed', 'timed_out', 'deleted']),
+  jobId,
+  thingArn: z.string().regex(/^arn:aws[\w-]*:iot:[\w-]+:\d{12}:thing\/[a-zA-Z0-9:_-]{1,128}$/),
+  status: z.enum([
+    'QUEUED',
+    'IN_PROGRESS',
+    'SUCCEEDED',
+    'FAILED',
+    'TIMED_OUT',
+    'REJECTED',
+    'REMOVED',
+    'CANCELED',
+  ]),
+  statusDetails: z.record(z.string(), z.string()).nullish(),
+});
+
+export const jobEventSchema = z.object({
+  eventType: z.literal('JOB'),
+  eventId,
+  timestamp,
+  operation: z.enum(['completed', 'canceled', 'deleted', 'cancellation_in_progress', 'deletion_in_progress']),
+  jobId,
+  status: z.string().max(64).optional(),
+  comment: z.string().max(2028).nullish(),
+  jobProcessDetails: z.record(z.string(), z.number().int().nonnegative()).nullish(),
+});
+
+export const iotJobEventSchema = z.discriminatedUnion('eventType', [jobExecutionEventSchema, jobEventSchema]);
+export type IotJobEvent = z.infer<typeof iotJobEventSchema>;
+
+/** How an execution counts for the gate: FAILED + REJECTED + TIMED_OUT fail; CANCELED and REMOVED are excluded. */
+export const EXECUTION_OUTCOMES = ['succeeded', 'failed', 'excluded'] as const;
+export type ExecutionOutcome = (typeof EXECUTION_OUTCOMES)[number];
+
+const OUTCOME_OF: Record<string, ExecutionOutcome> = {
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  REJECTED: 'failed',
+  TIMED_OUT: 'failed',
+  CANCELED: 'excluded',
+  REMOVED: 'excluded',
+};
+
+/** QUEUED and IN_PROGRESS count as nothing (not successes). */
+export function outcomeOf(status: string): ExecutionOutcome | undefined {
+  return OUTCOME_OF[status];
+}
+
+export const DETAIL_TYPES = {
+  EXECUTION_TERMINAL: 'JobExecutionTerminal',
+  JOB_COMPLETED: 'JobCompleted',
+  JOB_CANCELED: 'JobCanceled',
+  JOB_CANCELLATION_IN_PROGRESS: 'JobCancellationInProgress',
+  JOB_DELETED: 'JobDeleted',
+  JOB_DELETION_IN_PROGRESS: 'JobDeletionInProgress',
+} as const;
+
+const JOB_DETAIL_TYPES: Record<string, string> = {
+  completed: DETAIL_TYPES.JOB_COMPLETED,
+  canceled: DETAIL_TYPES.JOB_CANCELED,
+  cancellation_in_progress: DETAIL_TYPES.JOB_CANCELLATION_IN_PROGRESS,
+  deleted: DETAIL_TYPES.JOB_DELETED,
+  deletion_in_progress: DETAIL_TYPES.JOB_DELETION_IN_PROGRESS,
+};
+
+/** The normalized detail of a `JobExecutionTerminal` event, which the tracker consumes. */
+export const executionTerminalSchema = z.object({
+  eventId,
+  jobId,
+  thingName: z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/),
+  thingArn: z.string(),
+  status: z.string(),
+  outcome: z.enum(EXECUTION_OUTCOMES),
+  /** Epoch ms. */
+  at: z.number().int().positive(),
+  rolloutId: z.string().optional(),
+  stageIndex: z.number().int().nonnegative().optional(),
+});
+export type ExecutionTerminal = z.infer<typeof executionTerminalSchema>;
+
+/**
+ * The domain event for one IoT job event: timestamps in ms, outcome classified, rollout and stage
+ * named when the job is one of ours. Non-terminal or deleted executions give nothing.
+ */
+export function normalizeJobEvent(event: IotJobEvent): DomainEvent | undefined {
+  const at = eventTimeMs(event.timestamp);
+  const owner = parseJobId(event.jobId);
+  if (event.eventType === 'JOB_EXECUTION') {
+    const outcome = outcomeOf(event.status);
+    if (!outcome || event.operation === 'deleted') return undefined;
+    const thingName = event.thingArn.slice(event.thingArn.indexOf(':thing/') + ':thing/'.length);
+    const detail: ExecutionTerminal = {
+      eventId: event.eventId,
+      jobId: event.jobId,
+      thingName,
+      thingArn: event.thingArn,
+      status: event.status,
+      outcome,
+      at,
+      ...owner,
+    };
+    return { detailType: DETAIL_TYPES.EXECUTION_TERMINAL, detail, resources: [event.thingArn], time: at };
+  }
+  const processDetails = event.jobProcessDetails ?? undefined;
+  return {
+    detailType: JOB_DETAIL_TYPES[event.operation] ?? DETAIL_TYPES.JOB_COMPLETED,
+    detail: {
+      eventId: event.eventId,
+      jobId: event.jobId,
+      status: event.status,
+      at,
+      ...(processDetails ? { jobProcessDetails: processDetails } : {}),
+      ...owner,
+    },
+    time: at,
+  };
+}
+
+export type ExecutionMark = { at: number; eventId: string; outcome: ExecutionOutcome };
+
+/** Newest timestamp wins per thing; equal timestamps break on eventId, so every order converges. */
+export function supersedes(next: ExecutionMark, current: ExecutionMark | undefined): boolean {
+  if (!current) return true;
+  if (next.at !== current.at) return next.at > current.at;
+  return next.eventId > current.eventId;
+}
+
+/** Counter changes when a thing's execution moves from `previous` to `next` (a retry can turn FAILED into SUCCEEDED). */
+export function counterDelta(
+  previous: ExecutionOutcome | undefined,
+  next: ExecutionOutcome,
+): Record<ExecutionOutcome, number> {
+  const delta = { succeeded: 0, failed: 0, excluded: 0 };
+  if (previous === next) return delta;
+  delta[next] += 1;
+  if (previous) delta[previous] -= 1;
+  return delta;
+}

@@ -1,0 +1,94 @@
+import type { GateDecision, GateEvidence, GateOutcome } from '../gate';
+import type { ResolvedPlan } from './plan';
+
+/** What the state table holds about a rollout (keys in shared/adapters/rollout-store.ts). */
+
+export const ROLLOUT_STATUSES = ['RUNNING', 'PAUSED', 'HALTED', 'ABORTED', 'COMPLETED', 'FAILED'] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+export const FINAL_STATUSES: readonly RolloutStatus[] = ['HALTED', 'ABORTED', 'COMPLETED', 'FAILED'];
+
+export type Rollout = {
+  rolloutId: string;
+  name: string;
+  digest: string;
+  plan: ResolvedPlan;
+  creator: string;
+  createdAt: number;
+  status: RolloutStatus;
+  /** Index of the stage running or next to run. */
+  currentStage: number;
+  paused: boolean;
+  abortRequested: boolean;
+  reason?: string;
+  updatedAt: number;
+};
+
+export type StageStatus = 'RUNNING' | 'PROMOTED' | 'HALTED' | 'ABORTED';
+
+export type Stage = {
+  rolloutId: string;
+  index: number;
+  name: string;
+  jobId: string;
+  startedAt: number;
+  targets: number;
+  succeeded: number;
+  failed: number;
+  excluded: number;
+  status: StageStatus;
+  lastOutcome?: GateOutcome;
+  lastDecision?: StoredDecision;
+};
+
+export type StoredDecision = {
+  outcome: GateOutcome;
+  reason: string;
+  explanation: string;
+  at: number;
+  evidence: GateEvidence;
+};
+
+export const APPROVAL_KINDS = ['promote', 'inconclusive'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+
+export type Approval = {
+  rolloutId: string;
+  stageIndex: number;
+  kind: ApprovalKind;
+  status: ApprovalStatus;
+  requestedAt: number;
+  expiresAt: number;
+  reason: string;
+  decidedBy?: string;
+  decidedAt?: number;
+  comment?: string;
+};
+
+export function storedDecision(decision: GateDecision, at: number): StoredDecision {
+  const { outcome, reason, explanation, evidence } = decision;
+  return { outcome, reason, explanation, at, evidence };
+}
+
+/** The slim decision the state machine branches on. `action` is always a string so Choice never misses a path. */
+export type StepDecision = {
+  outcome: GateOutcome;
+  action: 'ask' | 'halt' | 'promote' | 'none';
+  trigger: 'DEADLINE' | 'STAGE_COMPLETE' | 'none';
+  reason: string;
+  explanation: string;
+  /** Seconds until time alone can change a CONTINUE (>= 1): the callback wait's TimeoutSeconds. */
+  waitSeconds: number;
+};
+
+export function stepDecision(decision: GateDecision, now: number): StepDecision {
+  const base = { outcome: decision.outcome, reason: decision.reason, explanation: decision.explanation };
+  if (decision.outcome === 'CONTINUE') {
+    const waitSeconds = Math.max(1, Math.ceil((decision.recheckAt - now) / 1000));
+    return { ...base, action: 'none', trigger: 'none', waitSeconds };
+  }
+  if (decision.outcome === 'INCONCLUSIVE_AT_DEADLINE') {
+    return { ...base, action: decision.action, trigger: decision.trigger, waitSeconds: 1 };
+  }
+  return { ...base, action: 'none', trigger: 'none', waitSeconds: 1 };
+}

@@ -1,0 +1,127 @@
+import type { AuditWriter } from '../adapters/audit-store';
+import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
+import type { RolloutJobs } from '../adapters/rollout-jobs';
+import type { RolloutStore } from '../adapters/rollout-store';
+import type { TaskSender } from '../adapters/rollout-tasks';
+import type { AuditCause, AuditOutcome } from '../audit/audit-record';
+import { evaluateGate, type GateDecision } from '../domain/gate';
+import { RolloutNotFoundError } from '../domain/rollout/errors';
+import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
+import { gatePolicyOf } from '../domain/rollout/plan';
+
+export type RolloutDeps = {
+  store: RolloutStore;
+  jobs: RolloutJobs;
+  tasks: TaskSender;
+  audit: AuditWriter;
+  publish: DomainEventPublisher;
+  notify: OperatorNotifier;
+  /** `function:rollout-steps`, or the human principal for API actions. */
+  actor: string;
+};
+
+type Effect = {
+  rolloutId: string;
+  action: string;
+  outcome: AuditOutcome;
+  actor: string;
+  cause: AuditCause;
+  at: number;
+  details: Record<string, unknown>;
+  /** Domain event detail-type on the bus. */
+  detailType: string;
+  /** SNS, when a human is needed or a rollout stops. */
+  notify?: { subject: string; message: string };
+};
+
+/** Audit record, then domain event, then (if asked) an operator notification. Never a token in any of them. */
+export async function record(deps: Pick<RolloutDeps, 'audit' | 'publish' | 'notify'>, e: Effect) {
+  await deps.audit({
+    subject: { type: 'rollout', id: e.rolloutId },
+    action: e.action,
+    outcome: e.outcome,
+    actor: e.actor,
+    cause: e.cause,
+    at: e.at,
+    details: e.details,
+  });
+  await deps.publish([
+    {
+      detailType: e.detailType,
+      detail: { rolloutId: e.rolloutId, actor: e.actor, ...e.details },
+      resources: [],
+      time: e.at,
+    },
+  ]);
+  if (e.notify) {
+    await deps.notify({ ...e.notify, attributes: { rolloutId: e.rolloutId, action: e.action } });
+  }
+}
+
+export async function mustGetRollout(store: RolloutStore, id: string): Promise<Rollout> {
+  const rollout = await store.getRollout(id);
+  if (!rollout) throw new RolloutNotFoundError(`rollout ${id} not found`);
+  return rollout;
+}
+
+export type ExtraCounts = { succeeded: number; failed: number; excluded: number };
+
+/** The gate on the stage's counters (or on `counts` when a reconciliation found more). */
+export function evaluateStage(
+  rollout: Rollout,
+  stage: Stage,
+  now: number,
+  counts?: ExtraCounts,
+): GateDecision {
+  const planned = rollout.plan.stages[stage.index];
+  if (!planned) throw new RolloutNotFoundError(`rollout ${rollout.rolloutId} has no stage ${stage.index}`);
+  const c = counts ?? stage;
+  const seen = c.succeeded + c.failed + c.excluded;
+  return evaluateGate(gatePolicyOf(planned), {
+    counts: {
+      targets: Math.max(stage.targets, seen),
+      succeeded: c.succeeded,
+      failed: c.failed,
+      excluded: c.excluded,
+    },
+    stageStartedAt: stage.startedAt,
+    now,
+  });
+}
+
+/** Stores a changed outcome once (conditional on the previous one) and audits it with its inputs. */
+export async function noteOutcome(
+  deps: Pick<RolloutDeps, 'store' | 'audit' | 'publish' | 'notify' | 'actor'>,
+  stage: Stage,
+  decision: GateDecision,
+  at: number,
+  cause: AuditCause,
+): Promise<boolean> {
+  if (decision.outcome === stage.lastOutcome) return false;
+  const changed = await deps.store.recordOutcome(
+    stage.rolloutId,
+    stage.index,
+    stage.lastOutcome,
+    storedDecision(decision, at),
+  );
+  if (!changed) return false;
+  await record(deps, {
+    rolloutId: stage.rolloutId,
+    action: 'rollout.gate.changed',
+    outcome: 'decided',
+    actor: deps.actor,
+    cause,
+    at,
+    detailType: 'RolloutGateChanged',
+    details: {
+      stageIndex: stage.index,
+      jobId: stage.jobId,
+      previous: stage.lastOutcome ?? null,
+      outcome: decision.outcome,
+      reason: decision.reason,
+      explanation: decision.explanation,
+      evidence: decision.evidence,
+    },
+  });
+  return true;
+}

@@ -1,0 +1,30 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { InvalidGatePolicyError } from '../domain/gate';
+import {
+  ForbiddenActionError,
+  InvalidPlanError,
+  InvalidRequestError,
+  RolloutConflictError,
+  RolloutNotFoundError,
+} from '../domain/rollout/errors';
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+const STATUS: [new (...args: never[]) => Error, number][] = [
+  [InvalidPlanError, 400],
+  [InvalidGatePolicyError, 400],
+  [InvalidRequestError, 400],
+  [ForbiddenActionError, 403],
+  [RolloutNotFoundError, 404],
+  [RolloutConflictError, 409],
+];
+
+/** Typed errors become typed responses; anything else is a 500 the caller may retry (undefined here). */
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 | undefined {
+  const match = STATUS.find(([type]) => error instanceof type);
+  if (!match) return undefined;
+  const e = error as Error & { issues?: readonly string[] };
+  return json(match[1], { error: e.name, message: e.message, ...(e.issues ? { issues: e.issues } : {}) });
+}

@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { TASK_FAILURES } from '../domain/rollout/errors';
+import { jobIdFor } from '../domain/rollout/ids';
+import { createJobRequest } from '../domain/rollout/job-request';
+import { type StepDecision, stepDecision } from '../domain/rollout/model';
+import { evaluateStage, mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
+import {
+  abortRollout,
+  completeRollout,
+  expireApproval,
+  failRollout,
+  haltStage,
+  promoteStage,
+  requestApproval,
+} from './rollout-outcomes';
+
+export const STEP_ACTIONS = [
+  'checkpoint',
+  'awaitResume',
+  'startStage',
+  'awaitGate',
+  'reconcile',
+  'requestApproval',
+  'expireApproval',
+  'promote',
+  'halt',
+  'abort',
+  'complete',
+  'fail',
+] as const;
+
+/** The Payload every Task of statemachines/staged-rollout.asl.yaml sends. */
+export const stepInputSchema = z.object({
+  action: z.enum(STEP_ACTIONS),
+  rolloutId: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  stageIndex: z.number().int().min(0).max(50),
+  /** `$$.State.EnteredTime`: the same on every retry of one state visit, so audit records dedupe. */
+  now: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  token: z.string().min(1).max(2048).optional(),
+  kind: z.enum(['promote', 'inconclusive']).optional(),
+  state: z.record(z.string(), z.unknown()).optional(),
+});
+export type StepInput = z.infer<typeof stepInputSchema>;
+
+export type StepDeps = RolloutDeps & { arnPrefix: string };
+
+/** One state machine step. Each is idempotent for a retried invocation of the same state visit. */
+export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown> {
+  const { rolloutId: id, stageIndex: i, now } = input;
+  const token = () => {
+    if (!input.token) throw new Error(`${input.action} needs a task token`);
+    return input.token;
+  };
+  switch (input.action) {
+    case 'checkpoint':
+      return checkpoint(deps, id, i, now);
+    case 'awaitResume':
+      return awaitResume(deps, id, token());
+    case 'startStage':
+      return startStage(deps, id, i, now);
+    case 'awaitGate':
+      return awaitGate(deps, id, i, token(), now);
+    case 'reconcile':
+      return reconcile(deps, id, i, now);
+    case 'requestApproval':
+      return requestApproval(deps, id, i, input.kind ?? 'promote', token(), now);
+    case 'expireApproval':
+      return expireApproval(deps, id, i, now);
+    case 'promote':
+      return promoteStage(deps, id, i, now);
+    case 'halt':
+      return haltStage(deps, id, i, input.state ?? {}, now);
+    case 'abort':
+      return abortRollout(deps, id, i, now);
+    case 'complete':
+      return completeRollout(deps, id, now);
+    case 'fail':
+      return failRollout(deps, id, i, input.state ?? {}, now);
+  }
+}
+
+async function checkpoint(deps: StepDeps, id: string, i: number, now: number) {
+  const rollout = await mustGetRollout(deps.store, id);
+  const stages = rollout.plan.stages;
+  const stage = stages[Math.min(i, stages.length - 1)];
+  const next = rollout.abortRequested
+    ? 'abort'
+    : rollout.paused
+      ? 'pause'
+      : i >= stages.length
+        ? 'complete'
+        : 'start';
+  if (next === 'start') await deps.store.updateRollout(id, { currentStage: i, updatedAt: now });
+  return {
+    next,
+    approvalRequired: (stage?.approval.required ?? false) && i < stages.length - 1,
+    approvalTimeoutSeconds: (stage?.approval.timeoutMinutes ?? 1) * 60,
+  };
+}
+
+/** Parks the resume token; a resume or abort that raced ahead of it is honoured here. */
+async function awaitResume(deps: StepDeps, id: string, token: string) {
+  await deps.store.storeToken(id, { kind: 'resume' }, token);
+  const rollout = await mustGetRollout(deps.store, id);
+  if (rollout.abortRequested || !rollout.paused) {
+    const claimed = await deps.store.claimToken(id, { kind: 'resume' });
+    if (claimed && rollout.abortRequested)
+      await deps.tasks.fail(claimed, TASK_FAILURES.ABORTED, 'abort requested');
+    else if (claimed) await deps.tasks.succeed(claimed, {});
+  }
+  return {};
+}
+
+async function startStage(deps: StepDeps, id: string, i: number, now: number): Promise<StepDecision> {
+  const rollout = await mustGetRollout(deps.store, id);
+  const planned = rollout.plan.stages[i];
+  if (!planned) throw new Error(`rollout ${id} has no stage ${i}`);
+  const jobId = jobIdFor(id, i);
+  // The stage record exists before the job does, so no execution event can miss it.
+  const stage =
+    (await deps.store.getStage(id, i)) ??
+    (await deps.store.putStage({
+      rolloutId: id,
+      index: i,
+      name: planned.name,
+      jobId,
+      startedAt: now,
+      targets: await deps.jobs.countTargets(planned.targets),
+      succeeded: 0,
+      failed: 0,
+      excluded: 0,
+      status: 'RUNNING',
+    }));
+  const created = await deps.jobs.createJob(createJobRequest(rollout.plan, planned, jobId, deps.arnPrefix));
+  await record(deps, {
+    rolloutId: id,
+    action: 'rollout.stage.started',
+    outcome: 'applied',
+    actor: deps.actor,
+    cause: { type: 'execution', id: `${id}:s${i}:start` },
+    at: stage.startedAt,
+    detailType: 'RolloutStageStarted',
+    details: {
+      stageIndex: i,
+      stage: planned.name,
+      jobId,
+      targets: planned.targets,
+      things: stage.targets,
+      job: created,
+    },
+  });
+  return stepDecision(evaluateStage(rollout, stage, now), now);
+}
+
+/** Parks the gate token on the stage, then settles any race: abort, pause, or a gate already conclusive. */
+async function awaitGate(deps: StepDeps, id: string, i: number, token: string, now: number) {
+  await deps.store.storeToken(id, { kind: 'gate', stageIndex: i }, token);
+  const rollout = await mustGetRollout(deps.store, id);
+  const slot = { kind: 'gate', stageIndex: i } as const;
+  if (rollout.abortRequested || rollout.paused) {
+    const claimed = await deps.store.claimToken(id, slot);
+    const error = rollout.abortRequested ? TASK_FAILURES.ABORTED : TASK_FAILURES.PAUSED;
+    if (claimed) await deps.tasks.fail(claimed, error, `${error} while waiting on the gate`);
+    return {};
+  }
+  const stage = await deps.store.getStage(id, i);
+  if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
+  const decision = evaluateStage(rollout, stage, now);
+  await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:await:${now}` });
+  if (decision.outcome !== 'CONTINUE') {
+    const claimed = await deps.store.claimToken(id, slot);
+    if (claimed) await deps.tasks.succeed(claimed, stepDecision(decision, now));
+  }
+  return {};
+}
+
+/** At a recheck time: DescribeJob guards against missed events (the larger count of each kind wins). */
+async function reconcile(deps: StepDeps, id: string, i: number, now: number): Promise<StepDecision> {
+  const rollout = await mustGetRollout(deps.store, id);
+  const stage = await deps.store.getStage(id, i);
+  if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
+  const job = await deps.jobs.describeCounts(stage.jobId);
+  const counts = {
+    succeeded: Math.max(stage.succeeded, job.succeeded),
+    failed: Math.max(stage.failed, job.failed),
+    excluded: Math.max(stage.excluded, job.excluded),
+  };
+  const decision = evaluateStage(
+    rollout,
+    { ...stage, targets: Math.max(stage.targets, job.executions) },
+    now,
+    counts,
+  );
+  await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
+  return stepDecision(decision, now);
+}

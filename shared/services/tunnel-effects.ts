@@ -1,0 +1,158 @@
+import type { AuditWriter } from '../adapters/audit-store';
+import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
+import type { TunnelPort } from '../adapters/tunnel-port';
+import type { TunnelStore } from '../adapters/tunnel-store';
+import type { ThingDirectory } from '../adapters/tunnel-things';
+import type { AuditCause, AuditInput, AuditSubject } from '../audit/audit-record';
+import type { AlarmKind } from '../domain/tunnels/alarm-thing';
+import type { TunnelPolicy } from '../domain/tunnels/policy';
+import { MANAGED_BY_TAG, type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
+
+export type TunnelDeps = {
+  policy: TunnelPolicy;
+  store: TunnelStore;
+  tunnels: TunnelPort;
+  things: ThingDirectory;
+  audit: AuditWriter;
+  publish: DomainEventPublisher;
+  notify: OperatorNotifier;
+  /** The deciding function, e.g. `function:alarm-tunnel`. */
+  actor: string;
+};
+
+/** One alarm state change, as the services see it. `at` is the event's time: the decision's "now". */
+export type AlarmContext = {
+  eventId: string;
+  at: number;
+  alarmName: string;
+  alarmArn: string;
+  alarmKind: AlarmKind;
+  /** When the alarm entered its current state. */
+  stateAt: number;
+};
+
+export type AlarmOutcome =
+  | { result: 'opened' | 'closed'; thingName: string; tunnelId: string }
+  | { result: 'refused' | 'close-skipped'; thingName?: string; code?: string; reason: string }
+  | { result: 'duplicate'; thingName: string; reason: string }
+  | { result: 'ignored'; reason: string };
+
+export const alarmCause = (alarm: AlarmContext): AuditCause => ({
+  type: 'eventbridge-event',
+  id: alarm.eventId,
+});
+
+export const thingSubject = (thingName: string): AuditSubject => ({ type: 'thing', id: thingName });
+
+/** Alarms that name no usable thing are recorded against the input source, like other bad input. */
+export const ALARM_INPUT_SUBJECT: AuditSubject = { type: 'input', id: 'cloudwatch-alarm' };
+
+export const alarmFacts = (alarm: AlarmContext) => ({
+  alarmName: alarm.alarmName,
+  alarmArn: alarm.alarmArn,
+  alarmKind: alarm.alarmKind,
+});
+
+/** The audit record of an open, built before OpenTunnel so its id can go in the tunnel's tags. */
+export function openedAudit(record: TunnelRecord, alarm: AlarmContext, actor: string): AuditInput {
+  return {
+    subject: thingSubject(record.thingName),
+    action: 'tunnel.opened',
+    outcome: 'applied',
+    actor,
+    cause: alarmCause(alarm),
+    at: alarm.at,
+    details: {
+      ...alarmFacts(alarm),
+      thingName: record.thingName,
+      tunnelId: record.tunnelId,
+      tunnelArn: record.tunnelArn,
+      services: record.services,
+      lifetimeMinutes: record.lifetimeMinutes,
+      lifetimeEndsAt: new Date(record.lifetimeEndsAt).toISOString(),
+      managedBy: MANAGED_BY_TAG.value,
+    },
+  };
+}
+
+/** Audit, then the domain event, then on-call: the record exists before anyone hears of the tunnel. */
+export async function announceOpened(record: TunnelRecord, alarm: AlarmContext, deps: TunnelDeps) {
+  const tunnelId = record.tunnelId ?? '';
+  const audit = openedAudit(record, alarm, deps.actor);
+  const { id } = await deps.audit(audit);
+  await deps.publish([
+    {
+      detailType: 'TunnelOpened',
+      detail: { ...audit.details, auditId: id, actor: deps.actor },
+      resources: [record.tunnelArn ?? '', alarm.alarmArn].filter(Boolean),
+      time: alarm.at,
+    },
+  ]);
+  await deps.notify({
+    subject: `Tunnel open to ${record.thingName}`,
+    message: [
+      `A secure tunnel is open to thing ${record.thingName} (services ${record.services.join(', ')}),`,
+      `opened for alarm ${alarm.alarmName}. It closes by itself at ${new Date(record.lifetimeEndsAt).toISOString()}.`,
+      '',
+      `Tunnel id: ${tunnelId}`,
+      `Get a source token (printed once, for you alone): ${tokenCommand(tunnelId)}`,
+      `Close it when you are done: npx fleet tunnel close ${tunnelId}`,
+      `Audit record: ${id}`,
+    ].join('\n'),
+    attributes: { event: 'TunnelOpened', thingName: record.thingName, tunnelId },
+  });
+  await deps.store.markAnnounced(record.thingName, record.claimId);
+}
+
+export type CloseRequest = {
+  actor: string;
+  cause: AuditCause;
+  at: number;
+  /** What asked for the close: `alarm-ok` or `operator`. */
+  via: string;
+};
+
+/** Closes a tunnel this automation opened, frees its fleet slot, and records who closed it and why. */
+export async function closeManagedTunnel(
+  thingName: string,
+  tunnel: { tunnelId: string; tunnelArn?: string },
+  record: TunnelRecord | undefined,
+  request: CloseRequest,
+  deps: Pick<TunnelDeps, 'tunnels' | 'store' | 'audit' | 'publish'>,
+): Promise<string> {
+  await deps.tunnels.close(tunnel.tunnelId);
+  if (record?.tunnelId === tunnel.tunnelId) {
+    await deps.store.markClosed(thingName, tunnel.tunnelId, {
+      at: request.at,
+      by: request.actor,
+      cause: request.cause.id,
+    });
+    await deps.store.releaseSlot(thingName, record.claimId);
+  }
+  const details = {
+    thingName,
+    tunnelId: tunnel.tunnelId,
+    via: request.via,
+    alarmName: record?.alarmName,
+    openedAt: record ? new Date(record.openedAt).toISOString() : undefined,
+    lifetimeMinutes: record?.lifetimeMinutes,
+  };
+  const { id } = await deps.audit({
+    subject: thingSubject(thingName),
+    action: 'tunnel.closed',
+    outcome: 'applied',
+    actor: request.actor,
+    cause: request.cause,
+    at: request.at,
+    details,
+  });
+  await deps.publish([
+    {
+      detailType: 'TunnelClosed',
+      detail: { ...details, auditId: id, actor: request.actor },
+      resources: [tunnel.tunnelArn ?? record?.tunnelArn ?? ''].filter(Boolean),
+      time: request.at,
+    },
+  ]);
+  return id;
+}

@@ -1,0 +1,143 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
+import type { TransactItems, TransactWriter } from '../../shared/adapters/rollout-transact';
+
+/**
+ * dynalite has no TransactWriteItems: this applies the items one by one with their conditions, checking
+ * every condition first so a failed one leaves nothing written (enough for sequential tests).
+ */
+export function sequentialTransactWriter(client: DynamoDBDocumentClient): TransactWriter {
+  return async (items: TransactItems) => {
+    const reasons: { Code: string }[] = [];
+    for (const item of items) {
+      const op = item.Put ?? item.Update;
+      if (!op) throw new Error('only Put and Update are emulated');
+      const key = item.Put ? { pk: item.Put.Item?.pk, sk: item.Put.Item?.sk } : item.Update?.Key;
+      const { Item } = await client.send(
+        new GetCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
+      );
+      const cond = op.ConditionExpression ?? '';
+      const values = op.ExpressionAttributeValues ?? {};
+      const ok =
+        cond === 'attribute_not_exists(pk)'
+          ? !Item
+          : cond === 'attribute_exists(pk)'
+            ? Boolean(Item)
+            : Boolean(Item) && Item?.at === values[':at'] && Item?.eventId === values[':id'];
+      reasons.push({ Code: ok ? 'None' : 'ConditionalCheckFailed' });
+    }
+    if (reasons.some((r) => r.Code !== 'None')) {
+      throw Object.assign(new Error('Transaction cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: reasons,
+      });
+    }
+    for (const item of items) {
+      if (item.Put) await client.send(new PutCommand({ TableName: item.Put.TableName, Item: item.Put.Item }));
+      if (item.Update) {
+        const { ConditionExpression: _c, ...update } = item.Update;
+        await client.send(new UpdateCommand(update as ConstructorParameters<typeof UpdateCommand>[0]));
+      }
+    }
+  };
+}
+
+export const ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AUDIT_TABLE_NAME: 'AuditTable',
+  STATE_TABLE_NAME: 'StateTable',
+  AUDIT_RETENTION_DAYS: '30',
+  EVENT_BUS_NAME: 'fleet-autopilot-test',
+  OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:operators',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:staged-rollout',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+};
+
+let requests = 0;
+
+/** An HTTP API (payload 2.0) request signed by `principal`. */
+export function apiRequest(
+  routeKey: string,
+  principal: string,
+  options: { id?: string; body?: unknown; at?: number } = {},
+): APIGatewayProxyEventV2WithIAMAuthorizer {
+  requests += 1;
+  const [method = 'GET', path = '/'] = routeKey.split(' ');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path.replace('{id}', options.id ?? ''),
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    isBase64Encoded: false,
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
+    pathParameters: options.id ? { id: options.id } : undefined,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: `req-${requests}`,
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: options.at ?? 1_767_225_600_000 + requests,
+      authorizer: {
+        iam: {
+          accessKey: 'AKIA',
+          accountId: '123456789012',
+          callerId: 'AIDA',
+          cognitoIdentity: null as never,
+          principalOrgId: null as never,
+          userArn: principal,
+          userId: 'AIDA',
+        },
+      },
+    },
+  } as APIGatewayProxyEventV2WithIAMAuthorizer;
+}
+
+/** A `JobExecutionTerminal` event as the bus delivers it to the tracker. */
+export function terminalEvent(
+  jobId: string,
+  thing: string,
+  status: string,
+  at: number,
+  eventId = `${jobId}-${thing}-${status}-${at}`,
+) {
+  const outcome =
+    status === 'SUCCEEDED'
+      ? 'succeeded'
+      : status === 'CANCELED' || status === 'REMOVED'
+        ? 'excluded'
+        : 'failed';
+  return {
+    version: '0',
+    id: `bus-${eventId}`,
+    'detail-type': 'JobExecutionTerminal',
+    source: 'fleet-autopilot',
+    account: '123456789012',
+    time: new Date(at).toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      eventId,
+      jobId,
+      thingName: thing,
+      thingArn: `arn:aws:iot:us-east-1:123456789012:thing/${thing}`,
+      status,
+      outcome,
+      at,
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { parse } from 'yaml';
+import { VirtualClock } from '../../local/emulators/common/clock';
+import { FaultInjector, RateLimiter } from '../../local/emulators/common/limits';
+import { seededRandom } from '../../local/emulators/common/random';
+import { createStepFunctionsEmulator } from '../../local/emulators/stepfunctions';
+import { serveStepFunctions } from '../../local/emulators/stepfunctions/server';
+
+/** The ASL file as written, with the plugin's `Fn::GetAtt` FunctionNames resolved to the logical ids. */
+export function loadDefinition(): object {
+  const text = readFileSync(new URL('../../statemachines/staged-rollout.asl.yaml', import.meta.url), 'utf8');
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') {
+      const getAtt = (v as Record<string, unknown>)['Fn::GetAtt'];
+      if (Array.isArray(getAtt)) return String(getAtt[0]);
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    }
+    return v;
+  };
+  return resolve(parse(text)) as object;
+}
+
+export type Decision = { outcome: string; action?: string; waitSeconds?: number };
+type Payload = { action: string; stageIndex: number; token?: string; kind?: string; state?: unknown };
+
+const named = (name: string, extra: object = {}) => Object.assign(new Error(name), { name }, extra);
+export const lambdaServiceError = () =>
+  named('ServiceException', { $fault: 'server', $metadata: { httpStatusCode: 500 } });
+
+/**
+ * A scripted stand-in for the rollout-steps Lambda: it records each call, keeps the tokens the way the
+ * state table would, and answers from the script. The test plays the tracker and the operator API.
+ */
+export class World {
+  stages = 2;
+  approvalRequired: boolean[] = [];
+  approvalTimeoutSeconds = 3600;
+  paused = false;
+  abortRequested = false;
+  /** waitSeconds the stage start returns (the gate's recheckAt: bake end). */
+  startWait = 1800;
+  reconcile: (stageIndex: number) => Decision = () => ({ outcome: 'PROMOTE' });
+  readonly tokens: { gate?: string; resume?: string; approval?: string } = {};
+  readonly calls: Payload[] = [];
+  /** Errors to throw, per action, in order. */
+  readonly failures = new Map<string, Error[]>();
+
+  async invoke(payload: Payload): Promise<unknown> {
+    this.calls.push(payload);
+    const error = this.failures.get(payload.action)?.shift();
+    if (error) throw error;
+    const decide = (d: Decision) => ({ action: 'none', waitSeconds: 1, ...d });
+    switch (payload.action) {
+      case 'checkpoint': {
+        const next = this.abortRequested
+          ? 'abort'
+          : this.paused
+            ? 'pause'
+            : payload.stageIndex >= this.stages
+              ? 'complete'
+              : 'start';
+        const last = payload.stageIndex >= this.stages - 1;
+        return {
+          next,
+          approvalRequired: !last && (this.approvalRequired[payload.stageIndex] ?? false),
+          approvalTimeoutSeconds: this.approvalTimeoutSeconds,
+        };
+      }
+      case 'startStage':
+        return decide({ outcome: 'CONTINUE', waitSeconds: this.startWait });
+      case 'awaitGate':
+        this.tokens.gate = payload.token;
+        return {};
+      case 'awaitResume':
+        this.tokens.resume = payload.token;
+        return {};
+      case 'requestApproval':
+        this.tokens.approval = payload.token;
+        return {};
+      case 'reconcile':
+        return decide(this.reconcile(payload.stageIndex));
+      case 'promote':
+        return { nextStageIndex: payload.stageIndex + 1 };
+      default:
+        return {};
+    }
+  }
+
+  actions(): string[] {
+    return this.calls.map((c) => c.action);
+  }
+}
+
+export async function startHarness(world: World) {
+  const clock = new VirtualClock();
+  const sfn = createStepFunctionsEmulator({
+    clock,
+    limiter: new RateLimiter(clock, {}),
+    faults: new FaultInjector(seededRandom(1)),
+    integrations: {
+      invokeLambda: async (fn, payload) => {
+        if (fn !== 'RolloutStepsLambdaFunction')
+          throw named('ResourceNotFoundException', { $fault: 'client' });
+        return world.invoke(payload as Payload);
+      },
+    },
+  });
+  const server = await serveStepFunctions(sfn);
+  const client = new SFNClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const stateMachineArn = sfn.registerStateMachine('staged-rollout', loadDefinition());
+  let executionArn = '';
+  const settle = () => sfn.settle();
+  return {
+    clock,
+    sfn,
+    close: server.close,
+    async start(rolloutId = 'fw-24-abcdef12') {
+      const input = JSON.stringify({ rolloutId, stageIndex: 0 });
+      const out = await client.send(new StartExecutionCommand({ stateMachineArn, name: rolloutId, input }));
+      executionArn = out.executionArn ?? '';
+      await settle();
+    },
+    /** Moves virtual time on and fires what is due (callback timeouts, retry backoff). */
+    async advance(seconds: number) {
+      const until = clock.now() + seconds * 1000;
+      for (let due = sfn.nextDue(); due !== undefined && due <= until; due = sfn.nextDue()) {
+        clock.advanceTo(due);
+        sfn.sweep();
+        await settle();
+      }
+      clock.advanceTo(until);
+      sfn.sweep();
+      await settle();
+    },
+    async succeed(token: string | undefined, output: unknown) {
+      await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+      await settle();
+    },
+    async fail(token: string | undefined, error: string, cause = '') {
+      await client.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+      await settle();
+    },
+    async status() {
+      return client.send(new DescribeExecutionCommand({ executionArn }));
+    },
+    execution() {
+      const e = sfn.executions.get(executionArn);
+      if (!e) throw new Error('no execution');
+      return e;
+    },
+  };
+}

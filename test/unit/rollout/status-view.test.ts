@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate } from '../../../shared/domain/gate';
+import { type Rollout, stepDecision, storedDecision } from '../../../shared/domain/rollout/model';
+import { gatePolicyOf, planDigest, resolvePlan } from '../../../shared/domain/rollout/plan';
+import { rolloutStatusView } from '../../../shared/domain/rollout/status-view';
+
+const plan = resolvePlan({
+  name: 'fw',
+  document: { op: 'x' },
+  stages: [
+    { name: 'canary', targets: ['ring-canary'], approval: { required: true } },
+    { name: 'fleet', targets: ['ring-fleet'] },
+  ],
+});
+const canaryStage = () => {
+  const stage = plan.stages[0];
+  if (!stage) throw new Error('no stage');
+  return stage;
+};
+const rollout: Rollout = {
+  rolloutId: 'fw-12345678',
+  name: 'fw',
+  digest: planDigest(plan),
+  plan,
+  creator: 'arn:aws:iam::1:user/alice',
+  createdAt: 0,
+  status: 'RUNNING',
+  currentStage: 0,
+  paused: false,
+  abortRequested: false,
+  updatedAt: 0,
+};
+
+describe('rollout status view', () => {
+  it('shows each stage with job id, counts, failure rate, gate bounds and decision, and approvals', () => {
+    const counts = { targets: 20, succeeded: 15, failed: 1, excluded: 0 };
+    const decision = evaluateGate(gatePolicyOf(canaryStage()), { counts, stageStartedAt: 0, now: 60_000 });
+    const view = rolloutStatusView(
+      rollout,
+      [
+        {
+          rolloutId: rollout.rolloutId,
+          index: 0,
+          name: 'canary',
+          jobId: 'fw-12345678-s0',
+          startedAt: 0,
+          ...counts,
+          status: 'RUNNING',
+          lastOutcome: decision.outcome,
+          lastDecision: storedDecision(decision, 60_000),
+        },
+      ],
+      [
+        {
+          rolloutId: rollout.rolloutId,
+          stageIndex: 0,
+          kind: 'promote',
+          status: 'APPROVED',
+          requestedAt: 1,
+          expiresAt: 2,
+          reason: 'r',
+          decidedBy: 'arn:aws:iam::1:user/bob',
+          decidedAt: 3,
+          comment: 'ok',
+        },
+      ],
+    );
+    const [canary, fleet] = view.stages;
+    expect(canary).toMatchObject({
+      jobId: 'fw-12345678-s0',
+      counts: { finished: 16, failed: 1 },
+      failureRate: 1 / 16,
+      gate: { failureThreshold: 0.05, decision: 'CONTINUE' },
+      approvals: [{ status: 'APPROVED', decidedBy: 'arn:aws:iam::1:user/bob', comment: 'ok' }],
+    });
+    expect(canary?.gate.upperBound).toBeGreaterThan(canary?.gate.lowerBound ?? 1);
+    expect(fleet).toMatchObject({ status: 'NOT_STARTED', failureRate: null, approvals: [] });
+  });
+
+  it('hands the state machine a CONTINUE with the seconds until the recheck, never less than 1', () => {
+    const policy = gatePolicyOf(canaryStage());
+    const counts = { targets: 100, succeeded: 5, failed: 0, excluded: 0 };
+    const d = evaluateGate(policy, { counts, stageStartedAt: 0, now: 1000 });
+    if (d.outcome !== 'CONTINUE') throw new Error('expected CONTINUE');
+    expect(stepDecision(d, 1000)).toMatchObject({ outcome: 'CONTINUE', action: 'none', trigger: 'none' });
+    expect(stepDecision(d, 1000).waitSeconds).toBe(Math.ceil((d.recheckAt - 1000) / 1000));
+    expect(stepDecision(d, d.recheckAt - 1).waitSeconds).toBe(1);
+  });
+});
