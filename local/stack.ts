@@ -3,20 +3,28 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { listen, readJsonObject } from './emulators/common/http';
+import { listen, readBody, readJsonObject } from './emulators/common/http';
 import type { FaultSettings } from './emulators/common/limits';
 import { seededRandom } from './emulators/common/random';
 import { createLocalDynamoDb } from './emulators/dynamodb/server';
 import { createAwsSdkIntegration } from './emulators/stepfunctions';
 import { type DeliverySettings, EventDelivery } from './runtime/delivery';
 import { FunctionHost } from './runtime/function-host';
+import { httpApiHandler } from './runtime/http-api';
 import { LocalClock } from './runtime/local-clock';
 import { localAttributes, resolveIntrinsics } from './runtime/resolve';
 import { Router } from './runtime/router';
 import { ENDPOINT_VARIABLES, type ServiceName, startServices } from './runtime/services';
 import { SqsPoller } from './runtime/sqs-poller';
 import { Timeline } from './runtime/timeline';
-import { eventRules, eventSourceMappings, functionSpecs, stateMachines, topicRules } from './runtime/wiring';
+import {
+  eventRules,
+  eventSourceMappings,
+  functionSpecs,
+  httpRoutes,
+  stateMachines,
+  topicRules,
+} from './runtime/wiring';
 import { loadPackagedTemplate, tableDefinitions } from './template';
 
 export type StackOptions = {
@@ -92,7 +100,7 @@ export async function startLocalStack(options: StackOptions = {}) {
       snsPublish: (params) => new SNSClient(clientConfig('sns')).send(new PublishCommand(params as never)),
     },
   });
-  const endpoints = { ...services.endpoints, dynamodb: dynamo.url };
+  const endpoints: Record<string, string> = { ...services.endpoints, dynamodb: dynamo.url };
   const env: Record<string, string> = {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -208,6 +216,29 @@ export async function startLocalStack(options: StackOptions = {}) {
     return results;
   };
 
+  const api = await listen(
+    httpApiHandler(httpRoutes(template, resolve), host, LOCAL_ACCOUNT, () => clock.now()),
+  );
+  // The IoT data plane's Publish: a client injects an MQTT message into the rules engine.
+  const iotData = await listen((req, res) => {
+    const topic = decodeURIComponent(
+      new URL(req.url ?? '/', 'http://local').pathname.replace(/^\/topics\//, ''),
+    );
+    void readBody(req).then((text) => {
+      let payload: Record<string, unknown>;
+      try {
+        payload = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        payload = { raw: text };
+      }
+      router.publishMqtt(topic, payload);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  Object.assign(endpoints, { api: api.url, iotData: iotData.url });
+  env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
+  process.env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
+
   const sweep = () => {
     services.iot.sweep();
     services.tunnels.sweep();
@@ -274,6 +305,8 @@ export async function startLocalStack(options: StackOptions = {}) {
     track,
     async close() {
       await host.close();
+      await api.close();
+      await iotData.close();
       await services.close();
       await dynamo.close();
     },
