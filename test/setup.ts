@@ -1,14 +1,2 @@
-// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+); Lambda runs 22, our toolchain runs 20.
-if (!('withResolvers' in Promise)) {
-  Object.defineProperty(Promise, 'withResolvers', {
-    value<T>() {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+// aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22+): the same polyfill the local stack loads.
+import '../local/emulators/stepfunctions/polyfill';
