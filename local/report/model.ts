@@ -39,7 +39,14 @@ export type RolloutReport = {
     failed: number;
     approvals: { decision: string; by: string; comment?: string }[];
     /** The gate's view after each event: observed failure rate and its always-valid bounds. */
-    series: { at: number; finished: number; failureRate: number; lower: number; upper: number; threshold: number }[];
+    series: {
+      at: number;
+      finished: number;
+      failureRate: number;
+      lower: number;
+      upper: number;
+      threshold: number;
+    }[];
   }[];
 };
 
