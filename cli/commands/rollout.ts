@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { InvalidPlanError } from '../../shared/domain/rollout/errors';
+import { resolvePlan } from '../../shared/domain/rollout/plan';
+import { callApi } from '../api';
+import { CliError, EXIT, type Io, line } from '../io';
+import { orDash, pct, printJson, printTable } from '../output';
+import { type GlobalOptions, resolvePath, resolveTarget } from '../target';
+
+type Approval = {
+  kind: string;
+  status: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+  expiresAt?: string;
+};
+type StageView = {
+  index: number;
+  name: string;
+  status: string;
+  jobId?: string;
+  counts?: { targets: number; succeeded: number; failed: number; excluded: number; finished: number };
+  failureRate: number | null;
+  gate: {
+    failureThreshold: number;
+    confidence: number;
+    decision?: string;
+    reason?: string;
+    lowerBound: number | null;
+    upperBound: number | null;
+  };
+  approvals: Approval[];
+};
+type RolloutView = {
+  rolloutId: string;
+  name: string;
+  status: string;
+  reason?: string;
+  creator: string;
+  createdAt: string;
+  currentStage: number;
+  paused: boolean;
+  stages: StageView[];
+};
+
+const ID = /^[A-Za-z0-9_.:-]{1,200}$/;
+const idPath = (id: string) => {
+  if (!ID.test(id))
+    throw new CliError(
+      EXIT.USAGE,
+      `invalid rollout id ${JSON.stringify(id)}`,
+      '`fleet rollout list` shows the ids',
+    );
+  return `rollouts/${encodeURIComponent(id)}`;
+};
+
+/** Validates the plan locally (same rules as the API, every issue by field), then POST /rollouts. */
+export async function rolloutStart(file: string, opts: GlobalOptions, io: Io): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(resolvePath(io, file), 'utf8');
+  } catch (error) {
+    throw new CliError(EXIT.USAGE, `cannot read ${file}: ${(error as Error).message}`, 'check the path');
+  }
+  try {
+    resolvePlan(text);
+  } catch (error) {
+    if (!(error instanceof InvalidPlanError)) throw error;
+    throw new CliError(
+      EXIT.USAGE,
+      `${file}: invalid rollout plan`,
+      'fix the fields listed (docs/rollouts.md "The plan")',
+      error.issues,
+    );
+  }
+  const { status, body } = await callApi(
+    resolveTarget(opts, io),
+    'POST',
+    'rollouts',
+    JSON.stringify({ plan: text }),
+  );
+  if (opts.json) printJson(io.stdout, body);
+  else {
+    line(
+      io.stdout,
+      `${status === 201 ? 'started' : 'already exists (same plan)'}: ${String(body.rolloutId)} (${String(body.status)})`,
+    );
+    line(io.stderr, `follow it with: fleet rollout status ${String(body.rolloutId)}`);
+  }
+  return EXIT.OK;
+}
+
+export async function rolloutList(opts: GlobalOptions, io: Io): Promise<number> {
+  const { body } = await callApi(resolveTarget(opts, io), 'GET', 'rollouts');
+  const rollouts = (body.rollouts ?? []) as {
+    rolloutId: string;
+    name: string;
+    status: string;
+    currentStage: number;
+    stages: number;
+    creator: string;
+    createdAt: string;
+  }[];
+  if (opts.json) printJson(io.stdout, rollouts);
+  else if (rollouts.length === 0) line(io.stderr, 'no rollouts');
+  else
+    printTable(io.stdout, rollouts, [
+      { header: 'rollout', value: (r) => r.rolloutId },
+      { header: 'status', value: (r) => r.status },
+      { header: 'stage', value: (r) => `${Math.min(r.currentStage + 1, r.stages)}/${r.stages}` },
+      { header: 'creator', value: (r) => r.creator },
+      { header: 'created', value: (r) => r.createdAt },
+    ]);
+  return EXIT.OK;
+}
+
+export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Promise<number> {
+  const { body } = await callApi(resolveTarget(opts, io), 'GET', idPath(id));
+  const view = body as unknown as RolloutView;
+  if (opts.json) {
+    printJson(io.stdout, view);
+    return EXIT.OK;
+  }
+  line(
+    io.stdout,
+    `${view.rolloutId}  ${view.status}${view.paused ? ' (paused)' : ''}${view.reason ? `  reason: ${view.reason}` : ''}`,
+  );
+  line(io.stdout, `created ${view.createdAt} by ${view.creator}`);
+  line(io.stdout);
+  printTable(io.stdout, view.stages, [
+    { header: '#', value: (s) => String(s.index) },
+    { header: 'stage', value: (s) => s.name },
+    { header: 'status', value: (s) => s.status },
+    { header: 'job', value: (s) => orDash(s.jobId) },
+    { header: 'targets', value: (s) => orDash(s.counts?.targets) },
+    { header: 'ok', value: (s) => orDash(s.counts?.succeeded) },
+    { header: 'failed', value: (s) => orDash(s.counts?.failed) },
+    { header: 'excl', value: (s) => orDash(s.counts?.excluded) },
+    { header: 'fail rate', value: (s) => pct(s.failureRate) },
+    { header: 'gate p0/conf', value: (s) => `${pct(s.gate.failureThreshold)}/${pct(s.gate.confidence)}` },
+    {
+      header: 'bounds',
+      value: (s) =>
+        s.gate.lowerBound === null ? '-' : `[${pct(s.gate.lowerBound)}, ${pct(s.gate.upperBound)}]`,
+    },
+    { header: 'decision', value: (s) => orDash(s.gate.decision) },
+  ]);
+  const approvals = view.stages.flatMap((s) => s.approvals.map((a) => ({ stage: s.name, ...a })));
+  if (approvals.length > 0) {
+    line(io.stdout);
+    printTable(io.stdout, approvals, [
+      { header: 'stage', value: (a) => a.stage },
+      { header: 'approval', value: (a) => a.kind },
+      { header: 'status', value: (a) => a.status },
+      { header: 'by', value: (a) => orDash(a.decidedBy) },
+      {
+        header: 'at',
+        value: (a) => orDash(a.decidedAt ?? (a.status === 'PENDING' ? `expires ${a.expiresAt}` : undefined)),
+      },
+      { header: 'comment', value: (a) => orDash(a.comment) },
+    ]);
+  }
+  return EXIT.OK;
+}
+
+export const ROLLOUT_ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+export async function rolloutAction(
+  action: RolloutAction,
+  id: string,
+  opts: GlobalOptions & { comment?: string },
+  io: Io,
+): Promise<number> {
+  if (opts.comment !== undefined && opts.comment.length > 1000)
+    throw new CliError(EXIT.USAGE, '--comment is limited to 1000 characters');
+  const payload = JSON.stringify(opts.comment === undefined ? {} : { comment: opts.comment });
+  const { body } = await callApi(resolveTarget(opts, io), 'POST', `${idPath(id)}/${action}`, payload);
+  if (opts.json) printJson(io.stdout, body);
+  else
+    line(
+      io.stdout,
+      `${action}: ${id}${body.decision ? ` ${String(body.decision)}` : ''}${body.status ? ` -> ${String(body.status)}` : ''}`,
+    );
+  return EXIT.OK;
+}

@@ -1,0 +1,163 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { auditQuery } from './commands/audit';
+import { auditVerify } from './commands/audit-verify';
+import { groupsPreview } from './commands/groups';
+import { onboard } from './commands/onboard';
+import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStart, rolloutStatus } from './commands/rollout';
+import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
+import { CliError, EXIT, type Io, line } from './io';
+
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+  return n;
+};
+
+const EXIT_HELP = `
+Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error, 3 not found, 4 conflict or refused.
+Targets: --local (the stack \`npm start -- --serve\` runs) or a deployed stage (AWS credentials and region
+from the usual places; FLEET_API_URL, FLEET_AUDIT_TABLE, FLEET_STATE_TABLE). Docs: docs/cli.md`;
+
+/** Builds the command tree; each action stores its exit code in `result.code`. */
+function program(io: Io, result: { code: number }) {
+  const root = new Command('fleet')
+    .description('Fleet Autopilot operator CLI: onboarding, grouping preview, rollouts, tunnels, audit')
+    .option('--local', 'target the local stack (its AWS_ENDPOINT_URL_* and FLEET_API_URL variables)')
+    .option('--stage <name>', 'deployed stage (names resources in hints)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION / your AWS config)')
+    .option('--api-url <url>', 'operator HTTP API base URL (default: FLEET_API_URL)')
+    .option('--audit-table <name>', 'audit table name (default: FLEET_AUDIT_TABLE; AuditTable locally)')
+    .option('--state-table <name>', 'state table name (default: FLEET_STATE_TABLE; StateTable locally)')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText('after', EXIT_HELP)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      result.code = await fn(...args);
+    };
+  const opts = (cmd: Command) => cmd.optsWithGlobals();
+  const inherit = (cmd: Command) =>
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  inherit(root.command('onboard'))
+    .description('register the things of a factory CSV (validated first; paced; resumable)')
+    .argument('<csv>', 'header thingName,thingType,attr.<key>... (see docs/cli.md)')
+    .option('--rate <n>', 'CreateThing calls per second (IoT quota: 100)', int(1), 50)
+    .option('--concurrency <n>', 'calls in flight at most', int(1), 16)
+    .option('--limit <n>', 'create at most n things this run (resume later)', int(0))
+    .option('--create-types', 'create missing thing types instead of refusing')
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', '\nExample: fleet onboard examples/things.csv --rate 50')
+    .action(run((file: string, _o: unknown, cmd: Command) => onboard(file, opts(cmd) as never, io)));
+
+  const groups = inherit(root.command('groups')).description('thing groups and the grouping rules');
+  inherit(groups.command('preview'))
+    .description(
+      'dry run of the grouping rules over a CSV: joins, leaves, limit violations, continuous jobs reached',
+    )
+    .requiredOption('--things <csv>', 'the things CSV')
+    .option('--rules <file>', 'grouping rules (default: config/grouping-rules.yml)')
+    .option('--offline', 'do not read current memberships or jobs from AWS')
+    .addHelpText('after', '\nExample: fleet groups preview --things examples/things.csv --local')
+    .action(run((_o: unknown, cmd: Command) => groupsPreview(opts(cmd) as never, io)));
+
+  const rollout = inherit(root.command('rollout')).description('staged rollouts (operator API)');
+  inherit(rollout.command('start'))
+    .description('validate a plan (YAML/JSON) and start it')
+    .argument('<plan>', 'plan file, e.g. examples/plans/firmware-2.4.yml')
+    .action(run((file: string, _o: unknown, cmd: Command) => rolloutStart(file, opts(cmd), io)));
+  inherit(rollout.command('list'))
+    .description('rollouts, newest first')
+    .action(run((_o: unknown, cmd: Command) => rolloutList(opts(cmd), io)));
+  inherit(rollout.command('status'))
+    .description('each stage: job, counts, failure rate, gate bounds and decision, approvals')
+    .argument('<id>')
+    .action(run((id: string, _o: unknown, cmd: Command) => rolloutStatus(id, opts(cmd), io)));
+  for (const action of ROLLOUT_ACTIONS) {
+    inherit(rollout.command(action))
+      .description(
+        `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
+      )
+      .argument('<id>')
+      .option('--comment <text>', 'recorded with the decision')
+      .action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
+  }
+
+  const tunnel = inherit(root.command('tunnel')).description(
+    'secure tunnels the automation opened (operator API)',
+  );
+  inherit(tunnel.command('list'))
+    .description('open tunnels')
+    .action(run((_o: unknown, cmd: Command) => tunnelList(opts(cmd), io)));
+  inherit(tunnel.command('token'))
+    .description('a single-use source token, printed once to stdout')
+    .argument('<id>')
+    .action(run((id: string, _o: unknown, cmd: Command) => tunnelToken(id, opts(cmd), io)));
+  inherit(tunnel.command('close'))
+    .description('close a tunnel the automation opened')
+    .argument('<id>')
+    .action(run((id: string, _o: unknown, cmd: Command) => tunnelClose(id, opts(cmd), io)));
+
+  const audit = inherit(root.command('audit')).description(
+    'the audit trail (DynamoDB Query only, never a Scan)',
+  );
+  const filters = (cmd: Command) =>
+    cmd
+      .option('--thing <name>', 'records about a thing')
+      .option('--rollout <id>', 'records about a rollout')
+      .option('--tunnel <id>', "a tunnel's records (under its thing)")
+      .option('--actor <arn>', 'everything one function or principal did (index byActor)')
+      .option('--from <iso>', 'from this time (inclusive)')
+      .option('--to <iso>', 'to this time (exclusive); --from/--to alone query index byDay')
+      .option('--action <action>', 'only this action, e.g. thing.groups.assigned');
+  filters(inherit(audit.command('query', { isDefault: true })))
+    .description('query records (the default: `fleet audit --thing X` = `fleet audit query --thing X`)')
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'jsonl', 'csv']).default('table'))
+    .option('--limit <n>', 'stop after n records (pages follow LastEvaluatedKey)', int(1))
+    .action(run((_o: unknown, cmd: Command) => auditQuery(opts(cmd) as never, io)));
+  filters(inherit(audit.command('verify')))
+    .description('check the side effects the selected records claim against AWS now')
+    .action(run((_o: unknown, cmd: Command) => auditVerify(opts(cmd) as never, io)));
+  return root;
+}
+
+/** Runs one command line; never exits the process: returns the exit code. */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const result = { code: EXIT.OK as number };
+  try {
+    await program(io, result).parseAsync([...argv], { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code))
+        return EXIT.OK;
+      if (error.code === 'commander.executeSubCommandAsync') return EXIT.FAILURE;
+      line(io.stderr, 'hint: run with --help for usage');
+      return EXIT.USAGE;
+    }
+    if (error instanceof CliError) {
+      line(io.stderr, `error: ${error.message}`);
+      for (const l of error.lines) line(io.stderr, `  ${l}`);
+      if (error.hint) line(io.stderr, `hint: ${error.hint}`);
+      return error.code;
+    }
+    const e = error as Error;
+    line(io.stderr, `error: ${e.name}: ${e.message}`);
+    line(io.stderr, hintFor(e));
+    return EXIT.FAILURE;
+  }
+}
+
+function hintFor(e: Error): string {
+  if (/Credential|credentials/i.test(e.message) || e.name === 'CredentialsProviderError')
+    return 'hint: set AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or use --local';
+  if (e.name === 'ResourceNotFoundException') return 'hint: check the table names (--audit-table) and region';
+  if (/ECONNREFUSED|fetch failed/.test(e.message))
+    return 'hint: is the local stack running? (`npm start -- --serve`)';
+  return 'hint: rerun with the same arguments; if it persists, report it with this message';
+}

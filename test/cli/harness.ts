@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../cli/main';
+import type { LocalStack } from '../../local/stack';
+
+export type CliRun = { code: number; stdout: string; stderr: string };
+
+/** Runs `fleet ...` in-process against the stack, as the principal named by the access key. */
+export function cliRunner(stack: LocalStack, dir: string) {
+  return async (
+    argv: string[],
+    options: { principal?: string; signal?: AbortSignal } = {},
+  ): Promise<CliRun> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['--local', ...argv], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {
+        ...stack.env,
+        FLEET_API_URL: stack.endpoints.api,
+        AWS_ACCESS_KEY_ID: options.principal ?? 'alice',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+      cwd: dir,
+      root: process.cwd(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { code, stdout, stderr };
+  };
+}
+
+export function workDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleet-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** A CSV of `n` things at one site, header first. */
+export function thingsCsv(prefix: string, n: number, site = 'plant-7', region = 'eu-west-1'): string {
+  const rows = Array.from(
+    { length: n },
+    (_, i) => `${prefix}-${String(i).padStart(4, '0')},sensor,${region},${site},TH200`,
+  );
+  return ['thingName,thingType,attr.region,attr.site,attr.model', ...rows, ''].join('\n');
+}
