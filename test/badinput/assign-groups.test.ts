@@ -1,0 +1,102 @@
+import { IoTClient } from '@aws-sdk/client-iot';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynalite } from '../helpers/dynalite';
+import { lambdaContext } from '../helpers/lambda';
+import { registryCases } from './cases-events';
+import { prototypePolluted } from './corpus';
+
+// assign-groups on dynalite with every malformed registry event: each is audited as rejected
+// (INPUT#registry-event), none is retried, and nothing reaches IoT or the state table.
+const iot = mockClient(IoTClient);
+const sqs = mockClient(SQSClient);
+const cases = registryCases();
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let docs: DynamoDBDocumentClient;
+let handler: (
+  event: SQSEvent,
+  context: unknown,
+) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+beforeAll(async () => {
+  db = await startDynalite();
+  docs = DynamoDBDocumentClient.from(db.client);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AUDIT_TABLE_NAME: 'AuditTable',
+    STATE_TABLE_NAME: 'StateTable',
+    AUDIT_RETENTION_DAYS: '30',
+    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/assign-groups',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  ({ handler } = (await import('../../functions/assign-groups')) as unknown as { handler: typeof handler });
+});
+afterAll(() => db.close());
+
+function batch(bodies: { label: string; body: string }[], offset: number): SQSEvent {
+  return {
+    Records: bodies.map(({ body }, i) => ({
+      messageId: `bad-${offset + i}`,
+      receiptHandle: `rh-${offset + i}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(1_767_225_600_000 + offset + i),
+        SenderId: 'AIDAIOT',
+        ApproximateFirstReceiveTimestamp: '1767225600001',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:assign-groups',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+describe('assign-groups: malformed registry events', () => {
+  it(`rejects all ${cases.length} cases: audited once each, never retried, no side effect`, async () => {
+    for (let i = 0; i < cases.length; i += 10) {
+      const result = await handler(batch(cases.slice(i, i + 10), i), lambdaContext('assign-groups'));
+      expect(result.batchItemFailures, cases[i]?.label).toEqual([]);
+    }
+    const { Items = [] } = await docs.send(
+      new QueryCommand({
+        TableName: 'AuditTable',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'INPUT#registry-event' },
+      }),
+    );
+    expect(new Set(Items.map((r) => r.cause.id)).size).toBe(cases.length);
+    for (const record of Items) {
+      expect(record).toMatchObject({
+        action: 'input.rejected',
+        outcome: 'rejected',
+        actor: 'function:assign-groups',
+      });
+      expect(record.details.reason).toMatch(/^registry event: /);
+      expect(record.details.excerpt.length).toBeLessThanOrEqual(300);
+      expect(record.details.issues.length).toBeLessThanOrEqual(21);
+    }
+    expect(iot.calls()).toHaveLength(0);
+    expect(sqs.calls()).toHaveLength(0);
+    const state = await docs.send(new ScanCommand({ TableName: 'StateTable' }));
+    expect(state.Items ?? []).toEqual([]);
+    expect(prototypePolluted()).toBe(false);
+  });
+
+  it('audits a redelivered bad message once', async () => {
+    const again = cases.slice(0, 10);
+    await handler(batch(again, 0), lambdaContext('assign-groups'));
+    const all = await docs.send(new ScanCommand({ TableName: 'AuditTable' }));
+    expect(all.Items?.length).toBe(cases.length);
+  });
+});

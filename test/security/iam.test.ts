@@ -1,0 +1,166 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CfnTemplate, loadPackagedTemplate, resourcesOfType } from '../../local/template';
+
+// Least privilege over the packaged template (`node scripts/package.mjs` first): each function role
+// holds exactly the actions its code calls, on the project's own resources wherever AWS allows.
+let template: CfnTemplate;
+beforeAll(() => {
+  template = loadPackagedTemplate();
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const IOT = (type: string) => `iot:${type}/*`;
+const AUDIT = 'AuditTable';
+const STATE = 'StateTable';
+const ITEM_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** `action@resource` per role; resources by logical id, `iot:<type>/*`, the state machine, or `*`. */
+const EXPECTED: Record<string, string[]> = {
+  AssignGroups: [
+    ...['CreateThingGroup', 'DescribeThingGroup'].map((a) => `iot:${a}@${IOT('thinggroup')}`),
+    ...['AddThingToThingGroup', 'RemoveThingFromThingGroup'].flatMap((a) => [
+      `iot:${a}@${IOT('thinggroup')}`,
+      `iot:${a}@${IOT('thing')}`,
+    ]),
+    `iot:ListThingGroupsForThing@${IOT('thing')}`,
+    `dynamodb:PutItem@${AUDIT}`,
+    // Powertools idempotency deletes its record when processing fails, so the retry can run.
+    ...[...ITEM_RW, 'dynamodb:DeleteItem'].map((a) => `${a}@${STATE}`),
+    ...['ChangeMessageVisibility', 'ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map(
+      (a) => `sqs:${a}@AssignGroupsQueue`,
+    ),
+  ],
+  IotEventConfig: ['iot:DescribeEventConfigurations@*', 'iot:UpdateEventConfigurations@*'],
+  RolloutApi: [
+    `dynamodb:PutItem@${AUDIT}`,
+    ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
+    ...['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'].map(
+      (a) => `states:${a}@StagedRolloutStateMachine`,
+    ),
+    'events:PutEvents@EventBus',
+  ],
+  RolloutSteps: [
+    `iot:CreateJob@${IOT('job')}`,
+    `iot:CreateJob@${IOT('thinggroup')}`,
+    `iot:CancelJob@${IOT('job')}`,
+    `iot:DescribeJob@${IOT('job')}`,
+    `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
+    `dynamodb:PutItem@${AUDIT}`,
+    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    ...['SendTaskSuccess', 'SendTaskFailure'].map((a) => `states:${a}@StagedRolloutStateMachine`),
+    'events:PutEvents@EventBus',
+    'sns:Publish@OperatorTopic',
+  ],
+  JobEventsBridge: ['events:PutEvents@EventBus', `dynamodb:PutItem@${AUDIT}`],
+  RolloutTracker: [
+    `dynamodb:PutItem@${AUDIT}`,
+    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    'states:SendTaskSuccess@StagedRolloutStateMachine',
+    'events:PutEvents@EventBus',
+    'sqs:SendMessage@RolloutTrackerDLQ',
+  ],
+  AlarmTunnel: [
+    ...['OpenTunnel', 'ListTunnels'].flatMap((a) => [
+      `iot:${a}@${IOT('tunnel')}`,
+      `iot:${a}@${IOT('thing')}`,
+    ]),
+    ...['TagResource', 'CloseTunnel', 'DescribeTunnel'].map((a) => `iot:${a}@${IOT('tunnel')}`),
+    ...['DescribeThing', 'ListThingGroupsForThing'].map((a) => `iot:${a}@${IOT('thing')}`),
+    `dynamodb:PutItem@${AUDIT}`,
+    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    'events:PutEvents@EventBus',
+    'sns:Publish@OperatorTopic',
+    'sqs:SendMessage@AlarmTunnelDLQ',
+  ],
+  TunnelApi: [
+    ...['DescribeTunnel', 'RotateTunnelAccessToken', 'CloseTunnel'].map((a) => `iot:${a}@${IOT('tunnel')}`),
+    `dynamodb:PutItem@${AUDIT}`,
+    ...[...ITEM_RW, 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
+    'events:PutEvents@EventBus',
+  ],
+};
+
+/** Every role also gets its own log group and X-Ray (which has no resource type: AWS allows only `*`). */
+const COMMON = ['xray:PutTraceSegments@*', 'xray:PutTelemetryRecords@*'];
+const LOGS = ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'];
+
+function resourceKey(resource: unknown): string {
+  if (resource === '*') return '*';
+  const r = resource as Record<string, unknown>;
+  if (r['Fn::GetAtt']) return (r['Fn::GetAtt'] as string[])[0] as string;
+  if (r.Ref) return r.Ref as string;
+  const sub = String(r['Fn::Sub']);
+  const iot = /:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([a-z]+)\/\*$/.exec(sub);
+  if (iot) return IOT(iot[1] as string);
+  if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
+    return 'StagedRolloutStateMachine';
+  if (/:log-group:\/aws\/lambda\/fleet-autopilot-/.test(sub)) return `logs:${sub.split('/').at(-1)}`;
+  return `unscoped:${sub}`;
+}
+
+function grants(roleId: string): string[] {
+  const role = template.Resources[roleId];
+  const policies = (role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((p) =>
+    p.PolicyDocument.Statement.flatMap((s) => {
+      expect(s.Effect, roleId).toBe('Allow');
+      return [s.Action].flat().flatMap((a) => [s.Resource].flat().map((r) => `${a}@${resourceKey(r)}`));
+    }),
+  );
+}
+
+describe('IAM: least privilege per function', () => {
+  it.each(Object.keys(EXPECTED))('%s has exactly the actions its code calls, on scoped resources', (fn) => {
+    const all = grants(`${fn}IamRoleLambdaExecution`);
+    const logs = all.filter((g) => g.startsWith('logs:'));
+    for (const g of logs) {
+      expect(LOGS).toContain(g.split('@')[0]);
+      expect(g.toLowerCase()).toContain(`fleet-autopilot-dev-${fn.toLowerCase()}`);
+    }
+    const rest = all.filter((g) => !g.startsWith('logs:'));
+    expect(new Set(rest)).toEqual(new Set([...(EXPECTED[fn] ?? []), ...COMMON]));
+  });
+
+  it('gives every function its own role (the framework default role is attached to none)', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id.replace('LambdaFunction', '')).sort()).toEqual(
+      Object.keys(EXPECTED).sort(),
+    );
+    for (const [id, fn] of functions) {
+      expect(JSON.stringify(fn.Properties?.Role), id).toContain(
+        `${id.replace('LambdaFunction', '')}IamRoleLambdaExecution`,
+      );
+    }
+  });
+
+  it('lets no role update, delete or batch-write audit records', () => {
+    for (const [roleId] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const g of grants(roleId)) {
+        const [action, resource] = g.split('@');
+        if (resource === AUDIT || (resource === '*' && action?.startsWith('dynamodb:'))) {
+          expect(action, `${roleId}: ${g}`).toBe('dynamodb:PutItem');
+        }
+      }
+    }
+  });
+
+  it('gives the audit table no stream, so no stream consumer can act on its records', () => {
+    expect(template.Resources[AUDIT]?.Properties?.StreamSpecification).toBeUndefined();
+    for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      expect(JSON.stringify(mapping.Properties?.EventSourceArn), id).not.toContain(AUDIT);
+    }
+  });
+
+  it('requires AWS_IAM on every HTTP API route', () => {
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBe(11);
+    for (const [id, route] of routes) expect(route.Properties?.AuthorizationType, id).toBe('AWS_IAM');
+  });
+
+  it('parks events the tracker fails on in its DLQ (Lambda on-failure destination)', () => {
+    const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) =>
+      JSON.stringify(c.Properties?.FunctionName).includes('RolloutTrackerLambdaFunction'),
+    );
+    expect(JSON.stringify(config?.[1].Properties?.DestinationConfig)).toContain('RolloutTrackerDLQ');
+  });
+});
