@@ -1,0 +1,148 @@
+import {
+  IoTJobsDataPlaneClient,
+  type JobExecutionStatus,
+  UpdateJobExecutionCommand,
+} from '@aws-sdk/client-iot-jobs-data-plane';
+import type { EventEnvelope } from '../emulators/eventbridge/envelope';
+import type { Cohort } from '../scenario/schema';
+import type { LocalStack } from '../stack';
+import { type DeviceOutcome, drawExecution } from './cohorts';
+import type { Device } from './population';
+
+export type FleetStats = {
+  executions: number;
+  byOutcome: Record<DeviceOutcome, number>;
+  /** Device updates the data plane refused (e.g. the job was cancelled meanwhile). */
+  refused: number;
+};
+
+type Exec = { thingName: string; executionNumber: number; status: string; inProgressDeadline?: number };
+
+/**
+ * Virtual devices on virtual time. Nothing polls on a timer: when a rollout stage starts (its
+ * domain event on the project bus), the fleet looks at the job's executions and schedules each
+ * targeted device's answer at its drawn latency; a device then talks to the jobs data plane over
+ * HTTP like a real one (IN_PROGRESS, then its outcome, or silence until the in-progress timeout).
+ */
+export class VirtualFleet {
+  readonly stats: FleetStats = {
+    executions: 0,
+    byOutcome: { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, NEVER_ANSWER: 0 },
+    refused: 0,
+  };
+  readonly #devices = new Map<string, Device>();
+  readonly #scheduled = new Set<string>();
+  readonly #rolloutNames = new Map<string, string>();
+  readonly #jobRollouts = new Map<string, string>();
+  readonly #client: IoTJobsDataPlaneClient;
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly stack: LocalStack,
+    private readonly cohorts: readonly Cohort[],
+    private readonly seed: number,
+    devices: readonly Device[] = [],
+  ) {
+    for (const d of devices) this.#devices.set(d.thingName, d);
+    this.#client = new IoTJobsDataPlaneClient({
+      ...stack.clientConfig('iotJobsData'),
+      maxAttempts: 8,
+      retryMode: 'standard',
+    });
+    this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+  }
+
+  /** Schedules every device the job has queued so far, and a look at the job's next rollout window. */
+  watchJob(jobId: string): void {
+    const job = this.stack.services.iot.state.jobs.get(jobId);
+    if (!job || job.status === 'CANCELED' || job.status === 'COMPLETED') return;
+    for (const exec of job.executions.values()) this.#schedule(jobId, exec);
+    if (job.pending.length > 0) {
+      const next = Math.max(this.stack.clock.now(), job.rollout.windowStart + 60_000) + 1;
+      this.stack.timeline.at(next, `fleet: rollout window of ${jobId}`, () => this.watchJob(jobId));
+    }
+  }
+
+  #onEvent(event: EventEnvelope): void {
+    const detail = (event.detail ?? {}) as Record<string, unknown>;
+    const rolloutId = typeof detail.rolloutId === 'string' ? detail.rolloutId : undefined;
+    if (event['detail-type'] === 'RolloutCreated' && rolloutId && typeof detail.name === 'string')
+      this.#rolloutNames.set(rolloutId, detail.name);
+    if (event['detail-type'] === 'RolloutStageStarted' && typeof detail.jobId === 'string') {
+      const jobId = detail.jobId;
+      if (rolloutId) this.#jobRollouts.set(jobId, rolloutId);
+      // The event is published after CreateJob; look once the handler's work has landed.
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: job ${jobId}`, () => this.watchJob(jobId));
+    }
+  }
+
+  #device(thingName: string): Device {
+    const known = this.#devices.get(thingName);
+    if (known) return known;
+    const thing = this.stack.services.iot.state.things.get(thingName);
+    const device: Device = { thingName, attributes: { ...(thing?.attributes ?? {}) } };
+    if (thing?.thingTypeName) device.thingTypeName = thing.thingTypeName;
+    return device;
+  }
+
+  #schedule(jobId: string, exec: Exec): void {
+    if (exec.status !== 'QUEUED') return;
+    const key = `${jobId}/${exec.thingName}/${exec.executionNumber}`;
+    if (this.#scheduled.has(key)) return;
+    this.#scheduled.add(key);
+    const rolloutId = this.#jobRollouts.get(jobId);
+    const rollout = rolloutId ? this.#rolloutNames.get(rolloutId) : undefined;
+    const draw = drawExecution(
+      this.cohorts,
+      this.#device(exec.thingName),
+      { jobId, executionNumber: exec.executionNumber, ...(rollout ? { rollout } : {}) },
+      this.seed,
+    );
+    this.stats.executions += 1;
+    this.stats.byOutcome[draw.outcome] += 1;
+    this.stack.timeline.at(this.stack.clock.now() + draw.latencyMs, `device ${exec.thingName} ${jobId}`, () =>
+      this.#answer(jobId, exec.thingName, draw.outcome),
+    );
+  }
+
+  async #answer(jobId: string, thingName: string, outcome: DeviceOutcome): Promise<void> {
+    const ok = await this.#update(jobId, thingName, 'IN_PROGRESS');
+    if (ok && outcome !== 'NEVER_ANSWER') await this.#update(jobId, thingName, outcome);
+    // A silent device times out in the emulator's sweep; wake the stack then, and pick up a retry.
+    const current = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
+    if (current?.status === 'IN_PROGRESS' && current.inProgressDeadline !== undefined) {
+      this.stack.timeline.at(current.inProgressDeadline + 1, `timeout ${thingName} ${jobId}`, () =>
+        this.#afterFinish(jobId, thingName),
+      );
+    } else this.#afterFinish(jobId, thingName);
+  }
+
+  /** A retried execution (jobExecutionsRetryConfig) is a new QUEUED execution for the device. */
+  #afterFinish(jobId: string, thingName: string): void {
+    const exec = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
+    if (exec) this.#schedule(jobId, exec);
+  }
+
+  async #update(jobId: string, thingName: string, status: JobExecutionStatus): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateJobExecutionCommand({
+          jobId,
+          thingName,
+          status,
+          statusDetails: { agent: 'fleet-autopilot-local' },
+          includeJobDocument: status === 'IN_PROGRESS',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name !== 'InvalidStateTransitionException') throw error;
+      this.stats.refused += 1;
+      return false;
+    }
+  }
+}

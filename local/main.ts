@@ -1,0 +1,127 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type CliOptions, CliUsageError, parseCliArgs, USAGE } from './cli-args';
+import { renderHtml } from './report/html';
+import { loadScenario } from './scenario/load';
+import { Progress } from './scenario/progress';
+import { buildReport } from './scenario/report';
+import { ScenarioRun } from './scenario/runner';
+import { InvalidScenarioError } from './scenario/schema';
+import { summaryText } from './scenario/summary';
+import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './stack';
+
+/** `npm start`: the whole backend in this process, a scenario played on virtual time, a report. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const wallStart = performance.now();
+  const scenario = loadScenario(options.scenario);
+  if (options.seed !== undefined) scenario.seed = options.seed;
+  console.log(
+    `Scenario ${scenario.name} (seed ${scenario.seed}, ${scenario.devices.count} devices) from ${options.scenario}`,
+  );
+  const stack = await startLocalStack({
+    seed: scenario.seed,
+    faults: scenario.faults,
+    delivery: {
+      duplicateRate: scenario.delivery.duplicateRate,
+      reorderWindowMs: scenario.delivery.reorderWindowSeconds * 1000,
+    },
+    ...(options.data ? { dataDir: options.data } : {}),
+    logDir: path.join(options.report, 'logs'),
+    // Adaptive retry sleeps in real time; standard retry keeps a run fast and still backs off.
+    functionEnv: { AWS_RETRY_MODE: 'standard' },
+  });
+  try {
+    const deployed = await stack.deployCustomResources();
+    const progress = new Progress(stack.clock.now(), () => stack.clock.now());
+    for (const d of deployed) progress.log(`deployed ${d.id}: ${d.status}`);
+    const run = new ScenarioRun(stack, scenario, progress, path.dirname(path.resolve(options.scenario)));
+    run.schedule();
+    await stack.runUntilIdle(
+      scenario.runFor === undefined ? {} : { until: run.lastStepAt + scenario.runFor },
+    );
+    progress.log(
+      `idle: nothing left to happen (${stack.services.iot.state.things.size} things, ${stack.services.iot.state.groups.size} groups)`,
+    );
+    const report = await buildReport(stack, run, scenario, { file: options.scenario, wallStart });
+    mkdirSync(options.report, { recursive: true });
+    writeFileSync(path.join(options.report, 'run.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(options.report, 'run.html'), renderHtml(report));
+    console.log(summaryText(report));
+    console.log(
+      `\nReport: ${path.join(options.report, 'run.html')} (and run.json); wall time ${(report.wallMs / 1000).toFixed(1)} s`,
+    );
+    if (run.errors.length > 0)
+      console.log(`\n${run.errors.length} scenario step(s) failed:\n  ${run.errors.join('\n  ')}`);
+    if (options.serve) {
+      run.stop();
+      await serve(stack);
+    }
+    return run.errors.length > 0 ? 1 : 0;
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Keeps the stack up (virtual time now runs at the clock's speed) until Ctrl-C. */
+async function serve(stack: LocalStack): Promise<void> {
+  const lines = Object.entries(stack.env)
+    .filter(([k]) => k.startsWith('AWS_ENDPOINT_URL_'))
+    .map(([k, v]) => `export ${k}=${v}`);
+  console.log(
+    `\nServing. Endpoints:\n${Object.entries(stack.endpoints)
+      .map(([k, v]) => `  ${k.padEnd(12)} ${v}`)
+      .join('\n')}`,
+  );
+  console.log(
+    `\nFor the AWS CLI / SDKs (any SigV4 key works; the API takes the access key as the principal):`,
+  );
+  console.log(
+    [
+      ...lines,
+      `export AWS_REGION=${stack.env.AWS_REGION}`,
+      `export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId}`,
+      `export AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`,
+      `export FLEET_API_URL=${stack.endpoints.api}`,
+    ].join('\n'),
+  );
+  console.log('\nCtrl-C to stop.');
+  let stopping = false;
+  const done = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => {
+      stopping = true;
+      resolve();
+    });
+    process.once('SIGTERM', () => {
+      stopping = true;
+      resolve();
+    });
+  });
+  while (!stopping) {
+    await stack.runUntilIdle({ until: stack.clock.now() });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 250))]);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /main\.(m?js|ts)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      if (error instanceof InvalidScenarioError) console.error(error.message);
+      else console.error(error);
+      process.exit(error instanceof InvalidScenarioError ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { parse } from 'yaml';
+import type { EventEnvelope } from '../emulators/eventbridge/envelope';
+import type { LocalStack } from '../stack';
+
+/** The prefix that marks an alarm for tunnels, as the deployment's policy file sets it. */
+export function tunnelAlarmPrefix(file = 'config/tunnel-policy.yml'): string {
+  const policy = parse(readFileSync(file, 'utf8')) as { alarms?: { namePrefix?: string } };
+  return policy.alarms?.namePrefix ?? 'fleet-tunnel-';
+}
+
+/**
+ * Device alarms on the CloudWatch emulator: a metric alarm per thing (ThingName dimension), moved
+ * with SetAlarmState as an engineer or a test would. Keeps each alarm's last state-change event so
+ * a duplicate delivery can hand the very same event to the rules again.
+ */
+export class DeviceAlarms {
+  readonly #client: CloudWatchClient;
+  readonly #last = new Map<string, EventEnvelope>();
+  readonly #unsubscribe: () => void;
+  duplicatesDelivered = 0;
+
+  constructor(
+    private readonly stack: LocalStack,
+    readonly prefix = tunnelAlarmPrefix(),
+  ) {
+    this.#client = new CloudWatchClient({ ...stack.clientConfig('cloudWatch'), maxAttempts: 5 });
+    this.#unsubscribe = stack.services.eventBridge.subscribe((bus, event) => {
+      if (bus !== 'default' || event.source !== 'aws.cloudwatch') return;
+      const name = (event.detail as { alarmName?: string } | undefined)?.alarmName;
+      if (name) this.#last.set(name, event);
+    });
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+  }
+
+  nameFor(thing: string, alarm?: string): string {
+    return alarm ?? `${this.prefix}${thing}`;
+  }
+
+  async fire(thing: string, alarm?: string): Promise<string> {
+    const name = this.nameFor(thing, alarm);
+    await this.#client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        AlarmDescription: `Device ${thing} overheating`,
+        Namespace: 'FleetAutopilot/Devices',
+        MetricName: 'Temperature',
+        Dimensions: [{ Name: 'ThingName', Value: thing }],
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 80,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await this.#setState(name, 'ALARM', 'Threshold Crossed: 1 datapoint [91.5] >= 80.0');
+    return name;
+  }
+
+  async recover(thing: string, alarm?: string): Promise<string> {
+    const name = this.nameFor(thing, alarm);
+    await this.#setState(name, 'OK', 'Threshold Crossed: 1 datapoint [45.0] < 80.0');
+    return name;
+  }
+
+  /** EventBridge at least once: the alarm's last state-change event, delivered to the rules again. */
+  redeliverLast(alarmName: string): boolean {
+    const event = this.#last.get(alarmName);
+    if (!event) return false;
+    this.stack.router.redeliver('default', event);
+    this.duplicatesDelivered += 1;
+    return true;
+  }
+
+  #setState(name: string, value: 'ALARM' | 'OK', reason: string) {
+    return this.#client.send(
+      new SetAlarmStateCommand({ AlarmName: name, StateValue: value, StateReason: reason }),
+    );
+  }
+}

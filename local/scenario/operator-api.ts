@@ -1,0 +1,71 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export type ApiResponse = { status: number; body: Record<string, unknown> };
+
+/**
+ * The operator HTTP API with IAM auth: each request SigV4-signed (service execute-api) with the
+ * principal's access key, which the local API Gateway takes as the caller.
+ */
+export class OperatorApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly region: string,
+  ) {}
+
+  async request(principal: string, method: string, path: string, body?: string): Promise<ApiResponse> {
+    const url = new URL(path, this.baseUrl);
+    const signer = new SignatureV4({
+      service: 'execute-api',
+      region: this.region,
+      credentials: { accessKeyId: principal, secretAccessKey: 'local' },
+      sha256: Sha256,
+    });
+    const headers: Record<string, string> = { host: url.host };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const signed = await signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const response = await fetch(url, {
+      method,
+      headers: signed.headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  startRollout(principal: string, planText: string) {
+    return this.request(principal, 'POST', '/rollouts', JSON.stringify({ plan: planText }));
+  }
+
+  rollout(principal: string, id: string) {
+    return this.request(principal, 'GET', `/rollouts/${encodeURIComponent(id)}`);
+  }
+
+  act(
+    principal: string,
+    id: string,
+    action: 'approve' | 'reject' | 'pause' | 'resume' | 'abort',
+    comment: string,
+  ) {
+    return this.request(
+      principal,
+      'POST',
+      `/rollouts/${encodeURIComponent(id)}/${action}`,
+      JSON.stringify({ comment }),
+    );
+  }
+}

@@ -1,0 +1,168 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { confidenceBounds, mixingPrior } from '../../shared/domain/gate';
+import type { RolloutReport, RunReport, TunnelReport } from '../report/model';
+import type { LocalStack } from '../stack';
+import { principalName } from './progress';
+import type { ScenarioRun } from './runner';
+import type { Scenario } from './schema';
+
+type Series = RolloutReport['stages'][number]['series'];
+const FAILED = new Set(['FAILED', 'REJECTED', 'TIMED_OUT']);
+const FINISHED = new Set([...FAILED, 'SUCCEEDED']);
+
+export async function scanAudit(stack: LocalStack): Promise<Record<string, unknown>[]> {
+  const docs = DynamoDBDocumentClient.from(new DynamoDBClient(stack.clientConfig('dynamodb')));
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await docs.send(new ScanCommand({ TableName: 'AuditTable', ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** The gate's view after each finished execution of a job: observed rate and always-valid bounds. */
+export function gateSeries(stack: LocalStack, jobId: string, p0: number, confidence: number): Series {
+  const job = stack.services.iot.state.jobs.get(jobId);
+  if (!job) return [];
+  const done = [...job.history, ...job.executions.values()]
+    .filter((e) => FINISHED.has(e.status))
+    .sort((a, b) => a.lastUpdatedAt - b.lastUpdatedAt);
+  const step = Math.max(1, Math.ceil(done.length / 200));
+  const prior = mixingPrior(p0);
+  const series: Series = [];
+  let failed = 0;
+  done.forEach((e, i) => {
+    if (FAILED.has(e.status)) failed += 1;
+    if ((i + 1) % step !== 0 && i !== done.length - 1) return;
+    const finished = i + 1;
+    const b = confidenceBounds(prior, failed, finished, 1 - confidence);
+    series.push({
+      at: e.lastUpdatedAt,
+      finished,
+      failureRate: failed / finished,
+      lower: b.lower,
+      upper: b.upper,
+      threshold: p0,
+    });
+  });
+  return series;
+}
+
+type StageView = {
+  name: string;
+  status: string;
+  jobId?: string;
+  counts?: { targets: number; succeeded: number; failed: number };
+  gate: { failureThreshold: number; confidence: number; decision?: string; reason?: string };
+  approvals: { status: string; decidedBy?: string; comment?: string }[];
+};
+
+async function rolloutReports(stack: LocalStack, run: ScenarioRun): Promise<RolloutReport[]> {
+  const reports: RolloutReport[] = [];
+  for (const r of run.rollouts.values()) {
+    const { body } = await run.api.rollout(r.creator, r.rolloutId);
+    const stages = (body.stages ?? []) as StageView[];
+    reports.push({
+      id: r.rolloutId,
+      name: String(body.name ?? r.ref),
+      status: String(body.status ?? 'UNKNOWN'),
+      stages: stages.map((s) => ({
+        name: s.name,
+        jobId: s.jobId ?? '',
+        decision: s.status === 'NOT_STARTED' ? 'NOT_STARTED' : (s.gate.decision ?? s.status),
+        ...(s.gate.reason ? { reason: s.gate.reason } : {}),
+        targets: s.counts?.targets ?? 0,
+        succeeded: s.counts?.succeeded ?? 0,
+        failed: s.counts?.failed ?? 0,
+        approvals: s.approvals.map((a) => ({
+          decision: a.status,
+          by: a.decidedBy ? principalName(a.decidedBy) : '',
+          ...(a.comment ? { comment: a.comment } : {}),
+        })),
+        series: s.jobId ? gateSeries(stack, s.jobId, s.gate.failureThreshold, s.gate.confidence) : [],
+      })),
+    });
+  }
+  return reports;
+}
+
+function tunnelReports(stack: LocalStack, audit: Record<string, unknown>[]): TunnelReport[] {
+  const tag = (tags: { key: string; value: string }[] | undefined, key: string) =>
+    tags?.find((t) => t.key === key)?.value ?? '';
+  const opened: TunnelReport[] = stack.services.tunnels.tunnels().map((t) => ({
+    thingName: t.destinationConfig?.thingName ?? '',
+    alarmName: tag(t.tags, 'fleet-autopilot:alarm-name'),
+    tunnelId: t.tunnelId,
+    openedAt: t.createdAt,
+    ...(t.status === 'CLOSED' ? { closedAt: t.lastUpdatedAt } : {}),
+    outcome: t.status === 'CLOSED' ? 'opened, closed' : 'open',
+  }));
+  const refused = audit
+    .filter((a) => a.action === 'tunnel.open.refused')
+    .map((a) => {
+      const d = (a.details ?? {}) as Record<string, unknown>;
+      return {
+        thingName: String(d.thingName ?? ''),
+        alarmName: String(d.alarmName ?? ''),
+        outcome: `refused: ${String(d.code)}`,
+      };
+    });
+  return [...opened, ...refused];
+}
+
+export async function buildReport(
+  stack: LocalStack,
+  run: ScenarioRun,
+  scenario: Scenario,
+  meta: { file?: string; wallStart: number },
+): Promise<RunReport> {
+  const { state } = stack.services.iot;
+  const audit = await scanAudit(stack);
+  const byAction: Record<string, number> = {};
+  for (const a of audit) byAction[String(a.action)] = (byAction[String(a.action)] ?? 0) + 1;
+  const calls = new Map<string, number>();
+  for (const c of stack.services.iot.calls) calls.set(c.operation, (calls.get(c.operation) ?? 0) + 1);
+  const parked = stack.services.sqs
+    .queues()
+    .filter((q) => /dlq|dead/i.test(q.name))
+    .reduce((n, q) => n + q.depth(), 0);
+  return {
+    scenario: {
+      name: scenario.name,
+      seed: scenario.seed,
+      devices: scenario.devices.count,
+      ...(meta.file ? { file: meta.file } : {}),
+    },
+    startedAt: run.start,
+    finishedAt: stack.clock.now(),
+    wallMs: Math.round(performance.now() - meta.wallStart),
+    steps: run.progress.lines,
+    grouping: {
+      things: state.things.size,
+      groupsCreated: state.groups.size,
+      membership: [...state.groups.values()]
+        .map((g) => ({
+          group: g.thingGroupName,
+          members: g.things.length,
+          ...(g.parentGroupName ? { parent: g.parentGroupName } : {}),
+        }))
+        .sort((a, b) => b.members - a.members || a.group.localeCompare(b.group)),
+    },
+    rollouts: await rolloutReports(stack, run),
+    tunnels: tunnelReports(stack, audit),
+    audit: { total: audit.length, byAction },
+    delivery: {
+      published: stack.delivery.stats.published,
+      delivered: stack.delivery.stats.delivered + run.alarms.duplicatesDelivered,
+      duplicated: stack.delivery.stats.duplicated + run.alarms.duplicatesDelivered,
+      lost: stack.router.stats.lost,
+      parked,
+    },
+    calls: [...calls]
+      .map(([operation, accepted]) => ({ operation, accepted, throttled: 0 }))
+      .sort((a, b) => b.accepted - a.accepted),
+  };
+}

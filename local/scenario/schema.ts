@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** A scenario file that does not validate: every issue, each naming its field. */
+export class InvalidScenarioError extends Error {
+  override readonly name = 'InvalidScenarioError';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid scenario:\n  ${issues.join('\n  ')}`);
+  }
+}
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. 90s, 10m, 2h, 1d6h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const share = z.number().min(0).max(1);
+/** value → weight; weights are normalised, so they need not sum to 1. */
+const distribution = z
+  .record(z.string().min(1), z.number().positive())
+  .refine((d) => Object.keys(d).length > 0, 'needs at least one value');
+const name = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be [a-zA-Z0-9:_-]{1,128}');
+
+const outcomes = z
+  .strictObject({
+    succeed: share.optional(),
+    fail: share.optional(),
+    reject: share.optional(),
+    neverAnswer: share.optional(),
+  })
+  .refine(
+    (o) => (o.fail ?? 0) + (o.reject ?? 0) + (o.neverAnswer ?? 0) <= 1 + 1e-9,
+    'fail + reject + neverAnswer exceeds 1',
+  )
+  .transform((o) => {
+    const fail = o.fail ?? 0;
+    const reject = o.reject ?? 0;
+    const neverAnswer = o.neverAnswer ?? 0;
+    return { fail, reject, neverAnswer, succeed: o.succeed ?? Math.max(0, 1 - fail - reject - neverAnswer) };
+  });
+
+const cohort = z.strictObject({
+  name: z.string().min(1),
+  /** Attribute (or `thingType`) → accepted values; all must match. */
+  match: z.record(z.string(), z.array(z.string()).min(1)).default({}),
+  /** A stable share of the devices that match, drawn from the seed. */
+  share: share.optional(),
+  /** Only for jobs of these rollouts (plan names); all rollouts when absent. */
+  rollouts: z.array(z.string().min(1)).optional(),
+  outcomes,
+  /** Virtual seconds from the job reaching the device to its answer, uniform in [min, max]. */
+  latency: z
+    .strictObject({ min: z.number().min(0), max: z.number().min(0) })
+    .refine((l) => l.max >= l.min, 'max must be ≥ min')
+    .default({ min: 20, max: 300 }),
+});
+
+const principal = z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'must be an IAM user name');
+const rolloutRef = z.string().min(1);
+const decision = z.strictObject({
+  rollout: rolloutRef,
+  principal,
+  comment: z.string().max(1000).default(''),
+  /** `pending`: act when the rollout asks for an approval (after `delay`), not at `at`. */
+  when: z.enum(['now', 'pending']).default('now'),
+  delay: duration.default(0),
+});
+const control = z.strictObject({ rollout: rolloutRef, principal, comment: z.string().max(1000).default('') });
+const alarmTarget = z.strictObject({
+  thing: z.string().min(1),
+  /** Defaults to `<namePrefix><thing>` (prefix from config/tunnel-policy.yml). */
+  alarm: z.string().min(1).optional(),
+  /** Redeliver the same state-change event this long after the first (EventBridge is at least once). */
+  duplicateAfter: duration.optional(),
+});
+
+const step = z.union([
+  z.strictObject({
+    at: duration,
+    provision: z.strictObject({
+      count: z.union([z.literal('all'), z.number().int().positive()]).default('all'),
+      ratePerSecond: z.number().positive().max(100).default(100),
+    }),
+  }),
+  z.strictObject({
+    at: duration,
+    startRollout: z.strictObject({ ref: rolloutRef, plan: z.string().min(1), principal }),
+  }),
+  z.strictObject({ at: duration, approve: decision }),
+  z.strictObject({ at: duration, reject: decision }),
+  z.strictObject({ at: duration, pause: control }),
+  z.strictObject({ at: duration, resume: control }),
+  z.strictObject({ at: duration, abort: control }),
+  z.strictObject({ at: duration, fireAlarm: alarmTarget }),
+  z.strictObject({ at: duration, recoverAlarm: alarmTarget.omit({ duplicateAfter: true }) }),
+  z.strictObject({ at: duration, wait: z.strictObject({ label: z.string().optional() }).default({}) }),
+]);
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).default(1),
+  devices: z
+    .strictObject({
+      count: z.number().int().min(1).max(100_000).default(2000),
+      namePrefix: name.default('device-'),
+      thingTypes: distribution.optional(),
+      attributes: z.record(z.string().regex(/^[a-zA-Z0-9_.,@/:#-]{1,128}$/), distribution).default({}),
+    })
+    .prefault({}),
+  cohorts: z.array(cohort).default([]),
+  faults: z.strictObject({ throttleRate: share.default(0), serverErrorRate: share.default(0) }).prefault({}),
+  delivery: z
+    .strictObject({ duplicateRate: share.default(0), reorderWindowSeconds: z.number().min(0).default(0) })
+    .prefault({}),
+  /** Virtual time the stack is left to run after the last step, at most. */
+  runFor: duration.optional(),
+  timeline: z.array(step).min(1),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioStep = Scenario['timeline'][number];
+export type Cohort = Scenario['cohorts'][number];
+export type Outcomes = Cohort['outcomes'];
+
+/** `timeline[3].approve.principal: must be an IAM user name` */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+      .join('');
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}
