@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import policyText from '../config/tunnel-policy.yml';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
+import { safeJson, summarizeIssues } from '../shared/domain/parse';
 import { alarmEventSchema } from '../shared/domain/tunnels/alarm-event';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
@@ -21,7 +22,7 @@ export const handler = wrapHandler(
   async (event: unknown): Promise<AlarmOutcome | { result: 'rejected'; reason: string }> => {
     const parsed = alarmEventSchema.safeParse(event);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      const issues = summarizeIssues(parsed.error);
       const reason = `alarm event: ${issues.join('; ')}`;
       logger.error('Rejected alarm event', { reason });
       metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
@@ -57,19 +58,18 @@ function field(event: unknown, key: string): unknown {
 function eventId(event: unknown): string {
   const id = field(event, 'id');
   if (typeof id === 'string' && id.length > 0 && id.length <= 128) return id;
-  return createHash('sha256')
-    .update(String(JSON.stringify(event)))
-    .digest('hex')
-    .slice(0, 32);
+  return createHash('sha256').update(safeJson(event)).digest('hex').slice(0, 32);
 }
 
 function eventTime(event: unknown): number {
-  const time = Date.parse(String(field(event, 'time')));
+  const raw = field(event, 'time');
+  // Only a string: String() of an object without a prototype throws.
+  const time = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
   return Number.isFinite(time) ? time : 0;
 }
 
 function excerpt(event: unknown): string {
-  return String(JSON.stringify(event) ?? '')
+  return safeJson(event)
     .slice(0, EXCERPT_CHARS)
     .replace(/[^\x20-\x7e]/g, '?');
 }

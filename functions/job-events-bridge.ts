@@ -1,26 +1,43 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { eventBridgePublisher } from '../shared/adapters/domain-events';
-import { eventBridgeClient } from '../shared/clients';
-import { loadConfig } from '../shared/config';
+import { dynamoDbClient, eventBridgeClient } from '../shared/clients';
+import { auditConfigSchema, loadConfig } from '../shared/config';
+import { summarizeIssues } from '../shared/domain/parse';
 import { iotJobEventSchema, normalizeJobEvent } from '../shared/domain/rollout/job-event';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
+import { rejectEvent } from '../shared/services/reject-input';
 
 /**
  * IoT rule action on `$aws/events/job/#` and `$aws/events/jobExecution/#`: validate, normalize, and
- * publish on the project bus. Malformed input is logged and dropped (retrying cannot fix it); a failed
- * PutEvents throws, so the asynchronous invocation is retried.
+ * publish on the project bus. Malformed input is logged and audited as rejected, not retried (retrying
+ * cannot fix it); a failed PutEvents or audit write throws, so the asynchronous invocation is retried.
  */
-const config = loadConfig(z.object({ EVENT_BUS_NAME: z.string().min(1).max(256) }), process.env);
+const ACTOR = 'function:job-events-bridge';
+const config = loadConfig(
+  auditConfigSchema.extend({ EVENT_BUS_NAME: z.string().min(1).max(256) }),
+  process.env,
+);
 const publish = eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
 
 export const handler = wrapHandler(async (event: unknown) => {
   const parsed = iotJobEventSchema.safeParse(event);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = summarizeIssues(parsed.error);
     logger.error('Rejected job event', { issues });
     metrics.addMetric('RejectedJobEvents', MetricUnit.Count, 1);
+    await rejectEvent(audit, {
+      actor: ACTOR,
+      source: 'job-event',
+      event,
+      idField: 'eventId',
+      timeField: 'timestamp',
+      reason: `job event: ${issues.join('; ')}`,
+      issues,
+    });
     return { published: 0, rejected: issues };
   }
   const normalized = normalizeJobEvent(parsed.data);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { loadConfig } from '../shared/config';
 import { InvalidRequestError } from '../shared/domain/rollout/errors';
+import { ROLLOUT_ID } from '../shared/domain/rollout/ids';
 import { MAX_PLAN_BYTES } from '../shared/domain/rollout/plan';
 import { wrapHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
@@ -57,7 +58,7 @@ function commentOf(text: string): string {
 export const handler = wrapHandler(
   async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const deps = rolloutDeps(config, 'function:rollout-api');
-    const principal = event.requestContext.authorizer?.iam?.userArn;
+    const principal = event.requestContext?.authorizer?.iam?.userArn;
     if (!principal) return json(403, { error: 'ForbiddenActionError', message: 'no IAM principal' });
     const caller: Caller = {
       principal,
@@ -66,6 +67,10 @@ export const handler = wrapHandler(
     };
     const id = event.pathParameters?.id ?? '';
     try {
+      // Ids become DynamoDB keys: anything that is not a rollout id is refused before any read.
+      if (String(event.routeKey).includes('{id}') && !ROLLOUT_ID.test(id)) {
+        throw new InvalidRequestError('path id must be a rollout id ([a-z0-9-], at most 50 characters)');
+      }
       switch (event.routeKey) {
         case 'POST /rollouts': {
           const result = await createRollout(deps, planOf(body(event)), caller);

@@ -68,6 +68,11 @@ export class Router {
     }
   }
 
+  /** EventBridge delivers at least once: hands an already-accepted event to the matching rules again. */
+  redeliver(bus: string, event: EventEnvelope): void {
+    this.#onEvent(bus, event);
+  }
+
   #runAction(action: RuleAction, message: Record<string, unknown>): boolean {
     if (action.sqs) {
       const queue = this.services.sqs.queue(action.sqs.queueUrl);

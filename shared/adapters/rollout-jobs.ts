@@ -59,6 +59,11 @@ export function iotRolloutJobs(client: IoTClient) {
         const name = (error as Error).name;
         if (name === 'InvalidStateTransitionException' || name === 'ResourceNotFoundException')
           return 'not-cancellable';
+        // A COMPLETED job answers InvalidRequestException: look before calling that a failure.
+        if (name === 'InvalidRequestException') {
+          const { job } = await call(() => client.send(new DescribeJobCommand({ jobId })));
+          if (job?.status === 'COMPLETED' || job?.status === 'CANCELED') return 'not-cancellable';
+        }
         throw error;
       }
     },

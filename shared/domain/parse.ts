@@ -17,8 +17,30 @@ export function parseJsonBody<S extends z.ZodType>(body: string, schema: S, what
   }
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = summarizeIssues(result.error);
     throw new InvalidInputError(`${what}: ${issues.join('; ')}`, issues);
   }
   return result.data;
+}
+
+/** Issues kept per rejection: a 10,000-element input must not make a 400 KB audit record. */
+export const MAX_ISSUES = 20;
+const MAX_ISSUE_CHARS = 200;
+
+/** Readable `path: message` lines, at most MAX_ISSUES of them and each short, plus a count of the rest. */
+export function summarizeIssues(error: z.ZodError): string[] {
+  const lines = error.issues
+    .slice(0, MAX_ISSUES)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`.slice(0, MAX_ISSUE_CHARS));
+  const more = error.issues.length - MAX_ISSUES;
+  return more > 0 ? [...lines, `... and ${more} more`] : lines;
+}
+
+/** JSON text of anything, never throwing: input nested deeper than the stack allows becomes a marker. */
+export function safeJson(value: unknown): string {
+  try {
+    return String(JSON.stringify(value) ?? '');
+  } catch (error) {
+    return `(unserializable input: ${(error as Error).name})`;
+  }
 }

@@ -7,6 +7,9 @@ const attributeKey = z
   .regex(/^[a-zA-Z0-9_.,@/:#-]{1,128}$/, 'attribute names are 1-128 of [a-zA-Z0-9_.,@/:#-]');
 const attributeValue = z.string().max(800, 'attribute values are at most 800 characters');
 
+/** Epoch seconds or milliseconds up to the year 2286: a larger value is not a date JavaScript can print. */
+export const eventTimestamp = z.number().int().positive().max(9_999_999_999_999);
+
 /**
  * `$aws/events/thing/{thingName}/created|updated|deleted`, as the AWS IoT developer guide documents it.
  * Attribute values are strings in AWS; any other type means the message did not come from AWS IoT.
@@ -14,7 +17,7 @@ const attributeValue = z.string().max(800, 'attribute values are at most 800 cha
 export const thingEventSchema = z.object({
   eventType: z.literal('THING_EVENT'),
   eventId: z.string().min(1).max(256),
-  timestamp: z.number().int().positive(),
+  timestamp: eventTimestamp,
   operation: z.enum(['CREATED', 'UPDATED', 'DELETED']),
   accountId: z.string().optional(),
   thingId: z.string().min(1).max(128),

@@ -2,7 +2,7 @@ import type { CompiledRule, CompiledRules } from './compile-rules';
 import { GROUP_NAME_MAX } from './group-name';
 import { ringBucket, ringFor } from './ring';
 import type { RuleCondition } from './rules-schema';
-import { renderTemplate } from './template';
+import { attributeOf, renderTemplate } from './template';
 
 export type ThingFacts = {
   thingName: string;
@@ -71,10 +71,10 @@ function unmetCondition(when: RuleCondition | undefined, thing: ThingFacts): str
     return `thing type ${thing.thingType ?? '(none)'} not in [${when.thingTypes.join(', ')}]`;
   }
   for (const key of when.exists ?? []) {
-    if (!thing.attributes[key]) return `attribute ${key} is missing`;
+    if (!attributeOf(thing.attributes, key)) return `attribute ${key} is missing`;
   }
   for (const [key, expected] of Object.entries(when.attributes ?? {})) {
-    const actual = thing.attributes[key];
+    const actual = attributeOf(thing.attributes, key);
     const allowed = Array.isArray(expected) ? expected : [expected];
     if (actual === undefined || !allowed.includes(actual)) {
       return `attribute ${key}=${actual ?? '(missing)'} not in [${allowed.join(', ')}]`;

@@ -11,9 +11,20 @@ export function sanitizeFragment(value: string): string | undefined {
   const cleaned = value
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-zA-Z0-9:_-]+/g, '-')
-    .replace(/^[-:_]+|[-:_]+$/g, '');
-  return /[a-zA-Z0-9]/.test(cleaned) ? cleaned : undefined;
+    .replace(/[^a-zA-Z0-9:_-]+/g, '-');
+  const trimmed = trimEdges(cleaned);
+  return /[a-zA-Z0-9]/.test(trimmed) ? trimmed : undefined;
+}
+
+const EDGE = new Set(['-', ':', '_']);
+
+/** Trims '-', ':' and '_' from both ends in linear time (a `[-:_]+$` regex backtracks quadratically). */
+function trimEdges(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && EDGE.has(value.charAt(start))) start++;
+  while (end > start && EDGE.has(value.charAt(end - 1))) end--;
+  return value.slice(start, end);
 }
 
 export function isValidGroupName(name: string): boolean {

@@ -42,13 +42,18 @@ export function renderTemplate(template: Template, input: RenderInput, lowerCase
       continue;
     }
     const key = part.placeholder;
-    const raw = key === THING_TYPE_PLACEHOLDER ? input.thingType : input.attributes[key];
+    const raw = key === THING_TYPE_PLACEHOLDER ? input.thingType : attributeOf(input.attributes, key);
     if (raw === undefined || raw === '') return { ok: false, reason: `missing value for {${key}}` };
     const fragment = sanitizeFragment(raw);
     if (fragment === undefined) return { ok: false, reason: `unusable value for {${key}}` };
     name += fragment;
   }
   return { ok: true, name: lowerCase ? name.toLowerCase() : name };
+}
+
+/** An attribute's own value: `{constructor}` or `{toString}` must never read Object.prototype. */
+export function attributeOf(attributes: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(attributes, key) ? attributes[key] : undefined;
 }
 
 /** Placeholders become wildcards: used to decide whether two templates could ever name the same group. */

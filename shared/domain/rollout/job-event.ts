@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { DomainEvent } from '../events/domain-event';
-import { eventTimeMs } from '../events/registry-event';
+import { eventTimeMs, eventTimestamp } from '../events/registry-event';
 import { parseJobId } from './ids';
 
 // Payloads as the AWS IoT developer guide documents them (events-jobs.md; aws-facts §2.3).
 
 const jobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'jobId must be 1-64 of [a-zA-Z0-9_-]');
 const eventId = z.string().min(1).max(256);
-const timestamp = z.number().int().positive();
+const timestamp = eventTimestamp;
 
 export const jobExecutionEventSchema = z.object({
   eventType: z.literal('JOB_EXECUTION'),
@@ -87,7 +87,7 @@ export const executionTerminalSchema = z.object({
   status: z.string(),
   outcome: z.enum(EXECUTION_OUTCOMES),
   /** Epoch ms. */
-  at: z.number().int().positive(),
+  at: eventTimestamp,
   rolloutId: z.string().optional(),
   stageIndex: z.number().int().nonnegative().optional(),
 });

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
+import { documentIssues } from './plan-document';
 import { type PlanInput, planSchema, type StageInput } from './plan-schema';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
@@ -108,7 +109,13 @@ function crossFieldIssues(plan: PlanInput): string[] {
   if ((plan.document === undefined) === (plan.documentSource === undefined)) {
     issues.push('document: give exactly one of document (inline) or documentSource (s3://bucket/key)');
   }
-  if (plan.document && Buffer.byteLength(JSON.stringify(plan.document), 'utf8') > MAX_DOCUMENT_BYTES) {
+  const documentProblems = plan.document ? documentIssues(plan.document) : [];
+  issues.push(...documentProblems);
+  if (
+    plan.document &&
+    documentProblems.length === 0 &&
+    Buffer.byteLength(JSON.stringify(plan.document), 'utf8') > MAX_DOCUMENT_BYTES
+  ) {
     issues.push(`document: larger than AWS IoT's ${MAX_DOCUMENT_BYTES} bytes; use documentSource`);
   }
   if ((plan.stages === undefined) === (plan.targets === undefined)) {
