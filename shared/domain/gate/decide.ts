@@ -108,7 +108,9 @@ export function decide(
       evidence,
     };
   }
-  const recheckAt = waiting.reason === 'AWAITING_BAKE' ? bakeEndsAt : deadlineAt;
+  // The tracker wakes the execution only on a conclusive outcome, and the bake end can make the
+  // gate conclusive with no new event: so look again at the bake end, then at the deadline.
+  const recheckAt = input.now < bakeEndsAt ? bakeEndsAt : deadlineAt;
   return {
     outcome: 'CONTINUE',
     reason: waiting.reason,

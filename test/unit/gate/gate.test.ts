@@ -58,8 +58,15 @@ describe('evaluateGate: hand-computed decisions (p0 5%, 95%)', () => {
 
   it('waits for minFinished even with conclusive evidence', () => {
     const policy = resolveGatePolicy({ ...POLICY, minFinished: 150 });
-    const d = evaluateGate(policy, input({ succeeded: 120, failed: 0 }));
+    const d = evaluateGate(policy, input({ succeeded: 120, failed: 0 }, 60));
+    // Before the bake ends, look again at the bake end: it can make the gate conclusive with no new event.
     expect(d).toMatchObject({
+      outcome: 'CONTINUE',
+      reason: 'AWAITING_MIN_FINISHED',
+      recheckAt: T0 + 600_000,
+    });
+    const later = evaluateGate(policy, input({ succeeded: 120, failed: 0 }));
+    expect(later).toMatchObject({
       outcome: 'CONTINUE',
       reason: 'AWAITING_MIN_FINISHED',
       recheckAt: T0 + 3_600_000,
