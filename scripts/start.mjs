@@ -54,6 +54,7 @@ await build({
 });
 // The function host starts workers from `new URL('./function-worker.mjs', import.meta.url)`.
 copyFileSync('local/runtime/function-worker.mjs', '.local/function-worker.mjs');
+copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', '.local/dynalite-worker.mjs');
 
 // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
 process.on('SIGINT', () => undefined);

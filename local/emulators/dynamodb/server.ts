@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { type Clock, systemClock } from '../common/clock';
 import { listen, readBody } from '../common/http';
 import { Dynalite } from './backend';
@@ -32,14 +31,6 @@ export interface LocalDynamoDb {
   sweep(now?: number): Promise<number>;
 }
 
-interface DynaliteServer {
-  listen(port: number, host: string, cb: () => void): void;
-  address(): AddressInfo;
-  close(cb: (err?: Error) => void): void;
-  closeAllConnections(): void;
-}
-type DynaliteFactory = (options: JsonObject) => DynaliteServer;
-
 /** Writes that go through the mutex, so no write lands inside a transaction. */
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const JSON_10 = 'application/x-amz-json-1.0';
@@ -50,15 +41,14 @@ const JSON_10 = 'application/x-amz-json-1.0';
  */
 export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   const clock = options.clock ?? systemClock;
-  const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
-  const inner = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.path ? { path: options.path } : {}),
+  const inner = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { path: options.path },
   });
-  await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve));
-  const db = new Dynalite(`http://127.0.0.1:${inner.address().port}`);
+  const port = await new Promise<number>((resolve, reject) => {
+    inner.once('error', reject);
+    inner.once('message', (m: { port: number }) => resolve(m.port));
+  });
+  const db = new Dynalite(`http://127.0.0.1:${port}`);
   const mutex = new Mutex();
   const writer = new TransactWriter(db, clock);
   const ttl = new TimeToLive(db, clock);
@@ -122,8 +112,12 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     close: async () => {
       await server.close();
       db.close();
-      inner.closeAllConnections();
-      await new Promise<void>((resolve, reject) => inner.close((err) => (err ? reject(err) : resolve())));
+      // Let LevelDB close cleanly (on disk with --data), then end the thread.
+      await new Promise<void>((resolve) => {
+        inner.once('message', () => resolve());
+        inner.postMessage('close');
+      });
+      await inner.terminate();
     },
   };
 }

@@ -1,0 +1,95 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Shared helpers of the benchmarks: machine facts, statistics, tables and the JSON result files. */
+
+export type Cell = string | number | boolean | null;
+export type Row = Record<string, Cell>;
+
+export function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  return {
+    nproc: os.availableParallelism(),
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    cpu: model.trim(),
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
+  };
+}
+
+/** Quantile of an ascending array, linear interpolation. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo] ?? Number.NaN;
+  const b = sorted[hi] ?? a;
+  return a + (b - a) * (pos - lo);
+}
+
+export function summary(values: readonly number[]) {
+  const s = [...values].sort((x, y) => x - y);
+  const mean = s.reduce((t, v) => t + v, 0) / (s.length || 1);
+  return { n: s.length, mean, median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9) };
+}
+
+/** process.resourceUsage().maxRSS is in KiB. */
+export const peakRssMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export const round = (x: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+export const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
+
+export const verdict = (ok: boolean): string => (ok ? 'pass' : 'MISS');
+
+export function printTable(title: string, rows: readonly Row[]): void {
+  console.log(`\n## ${title}\n`);
+  const first = rows[0];
+  if (!first) return void console.log('(no rows)');
+  const keys = Object.keys(first);
+  const text = (v: Cell | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => text(r[k]).length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join(' | ')} |`;
+  console.log(line(keys));
+  console.log(
+    `|${width.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const r of rows) console.log(line(keys.map((k) => text(r[k]))));
+}
+
+/** Writes bench/results/NAME.json with the machine and the time of the run. */
+export function writeResult(name: string, data: object): string {
+  const file = path.resolve('bench/results', `${name}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const body = { benchmark: name, at: new Date().toISOString(), machine: machine(), ...data };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  return file;
+}
+
+/** `--key value` options after the benchmark name. */
+export function option(key: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${key}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** mulberry32: small, fast, seeded; the same seed gives every policy the same stages. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

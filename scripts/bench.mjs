@@ -1,0 +1,51 @@
+// `npm run bench [-- NAME [--option value]]`: bundles bench/NAME.ts with esbuild (node_modules stay
+// external and resolve from the repo) into .local/bench/ and runs each benchmark in its own process,
+// so its peak memory is its own. Every benchmark prints a table and writes bench/results/NAME.json.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const ALL = ['cold-start', 'gate-quality', 'workflow-cost', 'provisioning-burst', 'local-stack'];
+const [first, ...rest] = process.argv.slice(2);
+const names = first && !first.startsWith('--') ? [first] : ALL;
+const options = first && !first.startsWith('--') ? rest : process.argv.slice(2);
+const outDir = path.resolve('.local/bench');
+mkdirSync(outDir, { recursive: true });
+
+for (const name of names) {
+  if (!ALL.includes(name)) {
+    console.error(`unknown benchmark '${name}'; one of: ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+}
+const needsPackage = names.some((n) => ['cold-start', 'provisioning-burst', 'local-stack'].includes(n));
+if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
+  console.error('.serverless/ is missing: run `npm run package` first');
+  process.exit(2);
+}
+
+let failed = 0;
+for (const name of names) {
+  const outfile = path.join(outDir, `${name}.mjs`);
+  await build({
+    entryPoints: [`bench/${name}.ts`],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    loader: { '.yml': 'text' },
+    outfile,
+    logLevel: 'warning',
+  });
+  // The function host starts workers from a file beside its own module.
+  copyFileSync('local/runtime/function-worker.mjs', path.join(outDir, 'function-worker.mjs'));
+  copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', path.join(outDir, 'dynalite-worker.mjs'));
+  console.log(`\n# ${name}`);
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [outfile, ...options], { stdio: 'inherit' });
+  console.log(`(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${run.status})`);
+  if (run.status !== 0) failed += 1;
+}
+process.exit(failed === 0 ? 0 : 1);
