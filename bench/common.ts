@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from '../local/emulators/common/random';
 
 /** Shared helpers of the benchmarks: machine facts, statistics, tables and the JSON result files. */
 
@@ -83,13 +84,4 @@ export function option(key: string): string | undefined {
 }
 
 /** mulberry32: small, fast, seeded; the same seed gives every policy the same stages. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = seededRandom;

@@ -5,6 +5,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
+import { setFunctionEnv } from '../helpers/function-env';
 import { lambdaContext } from '../helpers/lambda';
 import { registryCases } from './cases-events';
 import { prototypePolluted } from './corpus';
@@ -24,18 +25,8 @@ let handler: (
 beforeAll(async () => {
   db = await startDynalite();
   docs = DynamoDBDocumentClient.from(db.client);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AUDIT_TABLE_NAME: 'AuditTable',
-    STATE_TABLE_NAME: 'StateTable',
-    AUDIT_RETENTION_DAYS: '30',
+  setFunctionEnv(db.endpoint, {
     QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/assign-groups',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
   });
   ({ handler } = (await import('../../functions/assign-groups')) as unknown as { handler: typeof handler });
 });

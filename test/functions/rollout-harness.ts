@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import type { TransactItems, TransactWriter } from '../../shared/adapters/rollout-transact';
+import { FUNCTION_TEST_ENV } from '../helpers/function-env';
 
 /**
  * dynalite has no TransactWriteItems: this applies the items one by one with their conditions, checking
@@ -43,18 +44,8 @@ export function sequentialTransactWriter(client: DynamoDBDocumentClient): Transa
 }
 
 export const ENV = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AUDIT_TABLE_NAME: 'AuditTable',
-  STATE_TABLE_NAME: 'StateTable',
-  AUDIT_RETENTION_DAYS: '30',
-  EVENT_BUS_NAME: 'fleet-autopilot-test',
-  OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:operators',
+  ...FUNCTION_TEST_ENV,
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:staged-rollout',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  POWERTOOLS_TRACE_ENABLED: 'false',
 };
 
 let requests = 0;

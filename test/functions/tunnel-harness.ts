@@ -14,6 +14,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynalite } from '../helpers/dynalite';
+import { setFunctionEnv } from '../helpers/function-env';
 
 /** Documented CloudWatch alarm state change events (test/events/cloudwatch-*.json), adjustable per test. */
 export type Fixture = 'single-metric' | 'tagged' | 'metric-math' | 'composite';
@@ -71,20 +72,8 @@ export const TOKEN_MARK = 'AQGA-SECRET-TOKEN';
 /** IoT, secure tunneling, EventBridge and SNS mocked the way AWS answers; DynamoDB on dynalite. */
 export async function startTunnelHarness() {
   const db = await startDynalite();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AUDIT_TABLE_NAME: 'AuditTable',
-    STATE_TABLE_NAME: 'StateTable',
-    AUDIT_RETENTION_DAYS: '30',
-    EVENT_BUS_NAME: 'fleet-autopilot-test',
-    OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:operators',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  // A test that captures logs sets its own level first.
+  setFunctionEnv(db.endpoint, { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
   const docs = DynamoDBDocumentClient.from(db.client);
   const iot = mockClient(IoTClient);
   // client-iotsecuretunneling pins an older @smithy/types than the other clients: mock it loosely.

@@ -1,4 +1,6 @@
 /** A realistic RunReport for the HTML report tests: two rollouts (one promoted, one halted), tunnels, audit. */
+
+import { seededRandom } from '../../../local/emulators/common/random';
 import type { RolloutReport, RunReport } from '../../../local/report/model';
 
 type Series = RolloutReport['stages'][number]['series'];
@@ -7,16 +9,7 @@ const T0 = Date.UTC(2025, 2, 14, 9, 0, 0);
 const MIN = 60_000;
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export const rng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export const rng = seededRandom;
 
 /**
  * A gate series of up to `n` finished devices failing with probability `p`, bounds narrowing like
