@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditInput, buildAuditRecord } from '../audit/audit-record';
+import { isConditionFailure } from './dynamo-conditions';
 
 export type AuditWriter = (input: AuditInput) => Promise<{ written: boolean; id: string }>;
 
@@ -25,10 +25,7 @@ export function dynamoAuditWriter(
       );
       return { written: true, id: record.id };
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === 'ConditionalCheckFailedException'
-      ) {
+      if (isConditionFailure(error)) {
         return { written: false, id: record.id };
       }
       throw error;

@@ -64,4 +64,4 @@ export const toApproval = (i: Item): Approval => ({
   ...(typeof i.comment === 'string' ? { comment: i.comment } : {}),
 });
 
-export const isConditionFailure = (e: unknown) => (e as Error).name === 'ConditionalCheckFailedException';
+export { isConditionFailure } from './dynamo-conditions';

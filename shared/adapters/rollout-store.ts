@@ -7,7 +7,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
-import { isConditionFailure, keys, toApproval, toRollout, toStage } from './rollout-keys';
+import { conditionalWrite as conditional } from './dynamo-conditions';
+import { keys, toApproval, toRollout, toStage } from './rollout-keys';
 import { approvalsAndTokens } from './rollout-tokens';
 
 export type { Decided, TokenSlot } from './rollout-tokens';
@@ -16,15 +17,6 @@ export type RolloutDetails = { rollout: Rollout; stages: Stage[]; approvals: App
 /** The rollout's DynamoDB state. Tokens go in with storeToken and come out only through claimToken. */
 export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string) {
   const send = client.send.bind(client);
-  const conditional = async (run: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await run();
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  };
 
   return {
     ...approvalsAndTokens(client, table),

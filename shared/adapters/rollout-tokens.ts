@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalKind } from '../domain/rollout/model';
+import { conditionalWrite as conditional } from './dynamo-conditions';
 import { isConditionFailure, keys } from './rollout-keys';
 
 /** Where a task token waits: on the stage (gate), on the rollout (resume), on the approval item. */
@@ -23,15 +24,6 @@ export function approvalsAndTokens(client: DynamoDBDocumentClient, table: string
       : slot.kind === 'resume'
         ? { key: keys.rollout(id), attr: 'resumeToken' }
         : { key: keys.approval(id, slot.stageIndex, slot.approval), attr: 'token' };
-  const conditional = async (run: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await run();
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  };
 
   return {
     async putApproval(approval: Approval, token: string): Promise<void> {

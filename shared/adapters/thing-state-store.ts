@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock';
 import { ThingBusyError } from '../errors';
+import { isConditionFailure } from './dynamo-conditions';
 
 /** What the automation last applied to a thing: the version it came from and the groups it added. */
 export type ThingState = {
@@ -141,11 +141,4 @@ function toState(item: Record<string, unknown>): ThingState | undefined {
     groups: Array.isArray(item.groups) ? item.groups.filter((g): g is string => typeof g === 'string') : [],
     deleted: item.deleted === true,
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as Error).name === 'ConditionalCheckFailedException'
-  );
 }

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -7,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RECORD_STATUS, type TunnelRecord } from '../domain/tunnels/tunnel-record';
+import { isConditionFailure } from './dynamo-conditions';
 
 export type SlotResult = { ok: true } | { ok: false; open: number };
 
@@ -228,11 +228,4 @@ export function dynamoTunnelStore(client: DynamoDBDocumentClient, tableName: str
 function toRecord(item: Record<string, unknown>): TunnelRecord {
   const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = item;
   return record as TunnelRecord;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as Error).name === 'ConditionalCheckFailedException'
-  );
 }
