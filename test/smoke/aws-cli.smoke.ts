@@ -1,22 +1,24 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 // A stock AWS CLI v2 against the emulators: the wire protocols are AWS's, not just what our SDK accepts.
 let stack: LocalStack;
-const aws = (endpoint: string, ...args: string[]) =>
-  JSON.parse(
-    execFileSync('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_PAGER: '',
-      },
-      encoding: 'utf8',
-    }) || '{}',
-  ) as Record<string, unknown>;
+// Asynchronous on purpose: the emulators answer from this very process.
+const run = promisify(execFile);
+async function aws(endpoint: string | undefined, ...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run('aws', ['--endpoint-url', String(endpoint), '--output', 'json', ...args], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_PAGER: '',
+    },
+  });
+  return JSON.parse(stdout || '{}') as Record<string, unknown>;
+}
 
 beforeAll(async () => {
   stack = await startLocalStack({ seed: 3 });
@@ -26,10 +28,10 @@ afterAll(async () => {
 });
 
 describe('AWS CLI v2 against the local stack', () => {
-  it('manages things and groups in IoT', () => {
-    const iot = stack.endpoints.iot as string;
-    aws(iot, 'iot', 'create-thing-group', '--thing-group-name', 'cli-group');
-    aws(
+  it('manages things and groups in IoT, with AWS error names', async () => {
+    const iot = stack.endpoints.iot;
+    await aws(iot, 'iot', 'create-thing-group', '--thing-group-name', 'cli-group');
+    await aws(
       iot,
       'iot',
       'create-thing',
@@ -38,7 +40,7 @@ describe('AWS CLI v2 against the local stack', () => {
       '--attribute-payload',
       '{"attributes":{"site":"a"}}',
     );
-    aws(
+    await aws(
       iot,
       'iot',
       'add-thing-to-thing-group',
@@ -47,26 +49,26 @@ describe('AWS CLI v2 against the local stack', () => {
       '--thing-name',
       'cli-thing',
     );
-    const groups = aws(iot, 'iot', 'list-thing-groups-for-thing', '--thing-name', 'cli-thing') as {
+    const groups = (await aws(iot, 'iot', 'list-thing-groups-for-thing', '--thing-name', 'cli-thing')) as {
       thingGroups: { groupName: string }[];
     };
     expect(groups.thingGroups.map((g) => g.groupName)).toEqual(['cli-group']);
-    expect(() => aws(iot, 'iot', 'describe-thing', '--thing-name', 'missing')).toThrow(
+    await expect(aws(iot, 'iot', 'describe-thing', '--thing-name', 'missing')).rejects.toThrow(
       /ResourceNotFoundException/,
     );
   });
 
-  it('opens and lists tunnels, raises alarms, lists queues and tables', () => {
-    const tunnel = aws(
-      stack.endpoints.tunnels as string,
+  it('opens tunnels, raises alarms, lists queues and tables', async () => {
+    const tunnel = await aws(
+      stack.endpoints.tunnels,
       'iotsecuretunneling',
       'open-tunnel',
       '--destination-config',
       'thingName=cli-thing,services=SSH',
     );
     expect(tunnel.tunnelId).toEqual(expect.any(String));
-    const cw = stack.endpoints.cloudWatch as string;
-    aws(
+    const cw = stack.endpoints.cloudWatch;
+    await aws(
       cw,
       'cloudwatch',
       'put-metric-alarm',
@@ -87,7 +89,7 @@ describe('AWS CLI v2 against the local stack', () => {
       '--comparison-operator',
       'GreaterThanThreshold',
     );
-    aws(
+    await aws(
       cw,
       'cloudwatch',
       'set-alarm-state',
@@ -98,16 +100,15 @@ describe('AWS CLI v2 against the local stack', () => {
       '--state-reason',
       'smoke',
     );
-    const alarms = aws(cw, 'cloudwatch', 'describe-alarms', '--alarm-names', 'cli-alarm') as {
+    const alarms = (await aws(cw, 'cloudwatch', 'describe-alarms', '--alarm-names', 'cli-alarm')) as {
       MetricAlarms: { StateValue: string }[];
     };
     expect(alarms.MetricAlarms[0]?.StateValue).toBe('ALARM');
-    expect(
-      (aws(stack.endpoints.sqs as string, 'sqs', 'list-queues') as { QueueUrls: string[] }).QueueUrls.length,
-    ).toBeGreaterThan(0);
-    expect(
-      (aws(stack.endpoints.dynamodb as string, 'dynamodb', 'list-tables') as { TableNames: string[] })
-        .TableNames,
-    ).toContain('AuditTable');
+    const queues = (await aws(stack.endpoints.sqs, 'sqs', 'list-queues')) as { QueueUrls: string[] };
+    expect(queues.QueueUrls.length).toBeGreaterThan(0);
+    const tables = (await aws(stack.endpoints.dynamodb, 'dynamodb', 'list-tables')) as {
+      TableNames: string[];
+    };
+    expect(tables.TableNames).toContain('AuditTable');
   });
 });
