@@ -65,7 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (run.errors.length > 0)
       console.log(`\n${run.errors.length} scenario step(s) failed:\n  ${run.errors.join('\n  ')}`);
     if (options.serve) {
-      run.stop();
+      // The scenario's devices keep answering jobs, so rollouts started from the CLI make progress.
+      run.stop({ keepFleet: true });
       await serve(stack);
     }
     return run.errors.length > 0 ? 1 : 0;
@@ -91,6 +92,7 @@ async function serve(stack: LocalStack): Promise<void> {
     [
       ...lines,
       `export AWS_REGION=${stack.env.AWS_REGION}`,
+      `export AWS_DEFAULT_REGION=${stack.env.AWS_REGION}`,
       `export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId}`,
       `export AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`,
       `export FLEET_API_URL=${stack.endpoints.api}`,

@@ -9,7 +9,7 @@ import { seededRandom } from './emulators/common/random';
 import { createLocalDynamoDb } from './emulators/dynamodb/server';
 import { createAwsSdkIntegration } from './emulators/stepfunctions';
 import { type DeliverySettings, EventDelivery } from './runtime/delivery';
-import { FunctionHost } from './runtime/function-host';
+import { type ContainerCrash, FunctionHost } from './runtime/function-host';
 import { httpApiHandler } from './runtime/http-api';
 import { LocalClock } from './runtime/local-clock';
 import { localAttributes, resolveIntrinsics } from './runtime/resolve';
@@ -47,6 +47,14 @@ export type StackOptions = {
    * for `standard` to finish faster.
    */
   functionEnv?: Record<string, string>;
+  /** Chaos runs (local/chaos): containers that exit mid-invocation, a flaky Step Functions → Lambda call. */
+  chaos?: ChaosOptions;
+};
+
+export type ChaosOptions = {
+  crashes?: ContainerCrash[];
+  /** Share of the state machine's Lambda task calls answered with Lambda.ServiceException (seeded). */
+  sfnLambdaFailureRate?: number;
 };
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -78,6 +86,8 @@ export async function startLocalStack(options: StackOptions = {}) {
   const deviceMessages: { topic: string; payload: object }[] = [];
   const dynamo = await createLocalDynamoDb({ clock, ...(options.dataDir ? { path: options.dataDir } : {}) });
   let delivery: EventDelivery | undefined;
+  const chaosRandom = seededRandom(seed ^ 0xc4a05);
+  const chaosStats = { sfnLambdaFailures: 0 };
   const services = await startServices({
     clock,
     seed,
@@ -89,6 +99,13 @@ export async function startLocalStack(options: StackOptions = {}) {
     deviceNotify: (topic, payload) => deviceMessages.push({ topic, payload }),
     sfnIntegrations: {
       invokeLambda: async (name, payload) => {
+        if (chaosRandom() < (options.chaos?.sfnLambdaFailureRate ?? 0)) {
+          chaosStats.sfnLambdaFailures += 1;
+          throw Object.assign(new Error('Service unavailable (chaos)'), {
+            name: 'ServiceException',
+            $fault: 'server',
+          });
+        }
         const outcome = await host.invoke(name, payload);
         if (outcome.ok) return outcome.result;
         throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
@@ -145,7 +162,13 @@ export async function startLocalStack(options: StackOptions = {}) {
       .catch(ignoreExists);
   }
 
-  const host = new FunctionHost(path.resolve('.local/functions'), env, log, options.functionEnv);
+  const host = new FunctionHost(
+    path.resolve('.local/functions'),
+    env,
+    log,
+    options.functionEnv,
+    options.chaos?.crashes,
+  );
   for (const spec of functionSpecs(template, resolve, path.resolve(options.packageDir ?? '.serverless')))
     await host.register(spec);
   for (const machine of stateMachines(template, resolve))
@@ -295,6 +318,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     pollers,
     deviceMessages,
     logLines,
+    chaosStats,
     clientConfig: (service: ServiceName | 'dynamodb') => ({
       endpoint: endpoints[service],
       region,

@@ -21,6 +21,12 @@ export type InvokeResult =
 
 export type LogSink = (functionName: string, line: string) => void;
 
+/**
+ * Chaos: the container running a function's Nth invocations (1-based) exits `afterMs` real
+ * milliseconds into it, or when its handler returns if that is sooner: work done, no response.
+ */
+export type ContainerCrash = { function: string; invocations: readonly number[]; afterMs: number };
+
 type Container = { worker: Worker; busy: boolean; current: string | undefined; dead: boolean };
 type Pending = { resolve: (r: InvokeResult) => void };
 
@@ -38,7 +44,11 @@ export class FunctionHost {
   readonly #waiting = new Map<string, (() => void)[]>();
   readonly #pending = new Map<string, Pending>();
   readonly stats = new Map<string, { invocations: number; errors: number }>();
+  readonly #started = new Map<string, number>();
+  /** Containers that chaos made exit (ContainerCrash). */
+  crashes = 0;
   inFlight = 0;
+  #closing = false;
 
   constructor(
     private readonly buildDir: string,
@@ -46,6 +56,7 @@ export class FunctionHost {
     private readonly log: LogSink,
     /** Applied over each function's own environment (e.g. a faster SDK retry mode for tests). */
     private readonly overrides: Record<string, string> = {},
+    private readonly crashPlan: readonly ContainerCrash[] = [],
   ) {}
 
   async register(spec: FunctionSpec): Promise<void> {
@@ -77,10 +88,11 @@ export class FunctionHost {
       const container = await this.#acquire(spec);
       try {
         const id = randomUUID();
+        const crashAfterMs = this.#crashFor(spec);
         const result = await new Promise<InvokeResult>((resolve) => {
           this.#pending.set(id, { resolve });
           container.current = id;
-          container.worker.postMessage({ id, event, requestId: id });
+          container.worker.postMessage({ id, event, requestId: id, crashAfterMs });
         });
         const stat = this.stats.get(spec.name);
         if (stat) {
@@ -97,6 +109,7 @@ export class FunctionHost {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all([...this.#pools.values()].flat().map((c) => c.worker.terminate()));
   }
 
@@ -126,6 +139,14 @@ export class FunctionHost {
         this.#waiting.set(spec.name, queue);
       });
     }
+  }
+
+  #crashFor(spec: FunctionSpec): number | undefined {
+    const n = (this.#started.get(spec.name) ?? 0) + 1;
+    this.#started.set(spec.name, n);
+    const plan = this.crashPlan.find((c) => this.resolve(c.function) === spec && c.invocations.includes(n));
+    if (plan) this.crashes += 1;
+    return plan?.afterMs;
   }
 
   #release(spec: FunctionSpec, container: Container): void {
@@ -162,12 +183,21 @@ export class FunctionHost {
       );
     });
     // A crashed container fails its invocation (as a Lambda runtime error) and is replaced.
-    worker.on('error', (error) => {
-      this.log(spec.name, `worker crashed: ${error.message}`);
+    const crashed = (message: string) => {
+      if (container.dead) return;
+      this.log(spec.name, `worker crashed: ${message}`);
       container.dead = true;
       const pending = container.current ? this.#pending.get(container.current) : undefined;
       if (container.current) this.#pending.delete(container.current);
-      pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: error.message } });
+      pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: message } });
+    };
+    worker.on('error', (error) => crashed(error.message));
+    // A container that exits (process.exit, OOM) mid-invocation fails it the same way.
+    worker.on('exit', (code) => {
+      if (!this.#closing)
+        crashed(
+          `RequestId: ${container.current ?? '-'} Error: Runtime exited with error: exit status ${code}`,
+        );
     });
     return worker;
   }

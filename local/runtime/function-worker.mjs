@@ -6,8 +6,10 @@ const require = createRequire(import.meta.url);
 const { file, exportName, functionName, timeoutMs } = workerData;
 const handler = require(file)[exportName];
 
-parentPort.on('message', async ({ id, event, requestId }) => {
+parentPort.on('message', async ({ id, event, requestId, crashAfterMs }) => {
   const started = Date.now();
+  // Chaos (ContainerCrash): the container dies mid-invocation, or at the latest before it answers.
+  if (crashAfterMs !== undefined) setTimeout(() => process.exit(137), crashAfterMs);
   const context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -21,8 +23,10 @@ parentPort.on('message', async ({ id, event, requestId }) => {
   };
   try {
     const result = await handler(event, context);
+    if (crashAfterMs !== undefined) process.exit(137);
     parentPort.postMessage({ id, ok: true, result });
   } catch (error) {
+    if (crashAfterMs !== undefined) process.exit(137);
     const name = error?.name ?? 'Error';
     parentPort.postMessage({
       id,

@@ -42,7 +42,12 @@ export async function startServices(o: ServiceOptions) {
   const root = seededRandom(o.seed);
   const fork = (): Random => seededRandom(Math.floor(root() * 2 ** 31));
   const limiter = (tps: Record<string, number>) => new RateLimiter(o.clock, tps, o.enforceQuotas);
-  const faults = () => new FaultInjector(fork(), o.faults);
+  const injectors: FaultInjector[] = [];
+  const faults = () => {
+    const injector = new FaultInjector(fork(), o.faults);
+    injectors.push(injector);
+    return injector;
+  };
   const common = { clock: o.clock, region: o.region, accountId: o.accountId };
   let sqsUrl = '';
 
@@ -99,6 +104,15 @@ export async function startServices(o: ServiceOptions) {
     sns,
     sfn,
     endpoints,
+    /** Faults injected so far across every emulator (chaos runs report them). */
+    faultsInjected: () =>
+      injectors.reduce(
+        (n, f) => ({
+          throttle: n.throttle + f.injected.throttle,
+          serverError: n.serverError + f.injected.serverError,
+        }),
+        { throttle: 0, serverError: 0 },
+      ),
     close: () => Promise.all(Object.values(servers).map((s) => s.close())),
   };
 }

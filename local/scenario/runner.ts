@@ -76,9 +76,10 @@ export class ScenarioRun {
     return this.start + this.#shift + Math.max(...this.scenario.timeline.map((s) => s.at));
   }
 
-  stop(): void {
+  /** Ends the scenario; `keepFleet` leaves the virtual devices answering jobs (for `--serve`). */
+  stop(options: { keepFleet?: boolean } = {}): void {
     this.#unsubscribe();
-    this.fleet.stop();
+    if (!options.keepFleet) this.fleet.stop();
     this.alarms.stop();
   }
 
