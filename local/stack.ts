@@ -87,7 +87,7 @@ export async function startLocalStack(options: StackOptions = {}) {
   const dynamo = await createLocalDynamoDb({ clock, ...(options.dataDir ? { path: options.dataDir } : {}) });
   let delivery: EventDelivery | undefined;
   const chaosRandom = seededRandom(seed ^ 0xc4a05);
-  const chaosStats = { sfnLambdaFailures: 0 };
+  const chaosStats = { sfnLambdaCalls: 0, sfnLambdaFailures: 0 };
   const services = await startServices({
     clock,
     seed,
@@ -99,6 +99,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     deviceNotify: (topic, payload) => deviceMessages.push({ topic, payload }),
     sfnIntegrations: {
       invokeLambda: async (name, payload) => {
+        chaosStats.sfnLambdaCalls += 1;
         if (chaosRandom() < (options.chaos?.sfnLambdaFailureRate ?? 0)) {
           chaosStats.sfnLambdaFailures += 1;
           throw Object.assign(new Error('Service unavailable (chaos)'), {

@@ -13,6 +13,7 @@ import { type AuditItem, duplicateEffects, rolloutsContinuedAfterStop, tunnelOve
 export type Row = { name: string; value: string; ok: boolean | undefined };
 export type Extra = {
   redelivered: number;
+  redriven: number;
   stormChanges: number;
   stormFailures: number;
   burstCreated: number;
@@ -49,7 +50,8 @@ export function checkInvariants(
   info('IoT events published / duplicated', `${d.published} / ${d.duplicated}`);
   info('EventBridge deliveries repeated', extra.redelivered);
   info('containers crashed mid-invocation', stack.host.crashes);
-  info('state machine Lambda task faults (retried)', stack.chaosStats.sfnLambdaFailures);
+  const c = stack.chaosStats;
+  info('state machine Lambda task faults (retried)', `${c.sfnLambdaFailures} of ${c.sfnLambdaCalls} calls`);
   info('alarm state changes (storm, failed)', `${extra.stormChanges}, ${extra.stormFailures}`);
   info('things created in the burst (failed)', `${extra.burstCreated} (${extra.burstFailed})`);
 
@@ -66,21 +68,16 @@ export function checkInvariants(
   }
   const r = stack.router.stats;
   const asyncOk = r.targetDeliveries - r.targetFailures;
-  const parked = dlqs.reduce((n, q) => n + q.sent, 0);
+  const parkedEver = dlqs.reduce((n, q) => n + q.sent, 0);
+  const parked = dlqs.reduce((n, q) => n + q.depth(), 0);
   const busEvents = buses.reduce((n, b) => n + eventBridge.archive(b).length, 0);
   info('events delivered (IoT + EventBridge)', d.delivered + busEvents + extra.redelivered);
   info('events processed (SQS records + async invocations)', `${queueProcessed} of ${queued} + ${asyncOk}`);
-  info(
-    'events parked (DLQs)',
-    `${parked}${
-      parked
-        ? ` (${dlqs
-            .filter((q) => q.sent)
-            .map((q) => `${q.name}: ${q.sent}`)
-            .join(', ')})`
-        : ''
-    }`,
-  );
+  const where = dlqs.filter((q) => q.sent).map((q) => `${q.name}: ${q.sent}`);
+  info('events parked in DLQs (where)', `${parkedEver}${where.length ? ` (${where.join(', ')})` : ''}`);
+  info('parked events redriven after the run / still parked', `${extra.redriven} / ${parked}`);
+  const samples = dlqs.flatMap((q) => q.bodies().map((b) => `${q.name}: ${b.slice(0, 240)}`));
+  if (samples.length) info('still parked (first 3)', samples.slice(0, 3).join(' ‖ '));
   must('events lost', r.lost + stuck, `router ${r.lost}, unaccounted in queues ${stuck}`);
 
   const dup = duplicateEffects(

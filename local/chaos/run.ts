@@ -21,6 +21,7 @@ export async function runChaos(
   const wallStart = performance.now();
   const stack = await startLocalStack({
     seed: scenario.seed,
+    speed: chaos.speed,
     faults: scenario.faults,
     delivery: {
       duplicateRate: scenario.delivery.duplicateRate,
@@ -34,7 +35,14 @@ export async function runChaos(
     await stack.deployCustomResources();
     const progress = new Progress(stack.clock.now(), () => stack.clock.now(), print);
     const run = new ScenarioRun(stack, scenario, progress, baseDir);
-    const extra = { redelivered: 0, stormChanges: 0, stormFailures: 0, burstCreated: 0, burstFailed: 0 };
+    const extra = {
+      redelivered: 0,
+      redriven: 0,
+      stormChanges: 0,
+      stormFailures: 0,
+      burstCreated: 0,
+      burstFailed: 0,
+    };
     const buses = new Set<string>(['default']);
     let random = scenario.seed * 7919 + 17;
     const next = () => {
@@ -79,6 +87,17 @@ export async function runChaos(
       });
     run.schedule();
     await stack.runUntilIdle();
+    // The runbook's answer to a DLQ alarm: redrive the parked messages to their queue, once.
+    for (const poller of stack.pollers) {
+      const dlq = poller.queue.redrive?.deadLetter;
+      for (let batch = dlq?.receive(10) ?? []; dlq && batch.length; batch = dlq.receive(10))
+        for (const m of batch) {
+          dlq.delete(m.receiptHandle);
+          poller.queue.send(m.body);
+          extra.redriven += 1;
+        }
+    }
+    if (extra.redriven) await stack.runUntilIdle();
     unsubscribe();
     run.stop();
     const audit = await scanAudit(stack);

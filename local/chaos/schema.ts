@@ -16,6 +16,8 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 /** The `chaos:` section of a scenarios/chaos-*.yml file: what the scenario format cannot say. */
 export const chaosSchema = z.strictObject({
+  /** Virtual seconds per real second while work is in flight (the stack's `speed`). */
+  speed: z.number().positive().max(1000).default(20),
   /** Containers that exit mid-invocation (e.g. in the middle of an SQS batch). */
   crashes: z
     .array(

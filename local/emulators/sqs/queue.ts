@@ -126,10 +126,12 @@ export class LocalQueue {
 
   #promoteDue(now: number): void {
     for (;;) {
-      this.#dropStale();
       const key = this.#timetable.peekKey();
       if (key === undefined || key > now) return;
-      const { message } = this.#timetable.pop() as { message: SqsMessage };
+      // Check each entry popped: with equal keys the heap may surface a stale one after a live one.
+      const { message, at } = this.#timetable.pop() as { message: SqsMessage; at: number };
+      if (!((message.state === 'in-flight' || message.state === 'delayed') && message.visibleAt === at))
+        continue;
       if (message.state === 'in-flight') this.#inFlight.delete(message.receiptHandle);
       else this.#delayed -= 1;
       message.receiptHandle = '';
