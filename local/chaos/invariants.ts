@@ -5,10 +5,10 @@ import {
   effectsOfTunnels,
   verifyAuditTrail,
 } from '../../shared/domain/audit-query/verify';
-import { scanForLeaks } from '../../test/security/leak-scan';
 import type { ScenarioRun } from '../scenario/runner';
 import type { LocalStack } from '../stack';
 import { type AuditItem, duplicateEffects, rolloutsContinuedAfterStop, tunnelOverlaps } from './checks';
+import { scanForLeaks } from './leak-scan';
 
 export type Row = { name: string; value: string; ok: boolean | undefined };
 export type Extra = {

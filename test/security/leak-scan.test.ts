@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scanForLeaks } from './leak-scan';
+import { scanForLeaks } from '../../local/chaos/leak-scan';
 
 const TOKEN = 'AQGAAXi+ZxkO/tunnel-token==';
 const TASK = 'AAAAKgAAAAIAAAAAAAAAAaskToken';
