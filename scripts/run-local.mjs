@@ -1,0 +1,65 @@
+// Runs a local-stack entry point without tsx: packages the functions if .serverless/ is missing or
+// older than the sources, bundles the TypeScript entry with esbuild, then runs it with node.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const SOURCES = [
+  'functions',
+  'shared',
+  'serverless',
+  'statemachines',
+  'config',
+  'serverless.yml',
+  'package.json',
+];
+
+function newest(entry) {
+  if (!existsSync(entry)) return 0;
+  const stat = statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(entry).reduce(
+    (max, name) => Math.max(max, newest(path.join(entry, name))),
+    stat.mtimeMs,
+  );
+}
+
+function oldest(dir) {
+  if (!existsSync(dir)) return 0;
+  const files = readdirSync(dir).map((name) => statSync(path.join(dir, name)).mtimeMs);
+  return files.length ? Math.min(...files) : 0;
+}
+
+/** Packages if needed, bundles `entry` to `.local/<name>.mjs` and runs it; returns its exit code. */
+export async function runLocal(entry, name, args) {
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  const packaged = oldest('.serverless');
+  if (!wantsHelp && (packaged === 0 || packaged < Math.max(...SOURCES.map(newest)))) {
+    console.log('Packaging the functions (.serverless/ is missing or older than the sources)...');
+    const result = spawnSync(process.execPath, ['scripts/package.mjs'], { stdio: 'inherit' });
+    if (result.status !== 0) return result.status ?? 1;
+  }
+  mkdirSync('.local', { recursive: true });
+  await build({
+    entryPoints: [entry],
+    outfile: `.local/${name}.mjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+  // Workers start from files beside the bundle (`new URL('./x.mjs', import.meta.url)`).
+  copyFileSync('local/runtime/function-worker.mjs', '.local/function-worker.mjs');
+  copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', '.local/dynalite-worker.mjs');
+  // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
+  process.on('SIGINT', () => undefined);
+  const run = spawnSync(process.execPath, ['--enable-source-maps', `.local/${name}.mjs`, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  return run.status ?? 1;
+}
