@@ -1,33 +1,22 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   PutCommand,
   TransactGetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
+import { startWithTable } from './dynamodb-harness';
 
 const TABLE = 'Accounts';
 let db: LocalDynamoDb;
 let doc: DynamoDBDocumentClient;
 
 beforeEach(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({
-    endpoint: db.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  doc = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    }),
-  );
+  ({ db, doc } = await startWithTable(TABLE, {
+    keys: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    attributes: [{ AttributeName: 'id', AttributeType: 'S' }],
+  }));
 });
 afterEach(async () => {
   await db.close();

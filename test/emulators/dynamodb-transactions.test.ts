@@ -1,13 +1,13 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
+import { PK_SK, startWithTable } from './dynamodb-harness';
 
 type Items = NonNullable<TransactWriteCommandInput['TransactItems']>;
 const TABLE = 'Audit';
@@ -15,27 +15,7 @@ let db: LocalDynamoDb;
 let doc: DynamoDBDocumentClient;
 
 beforeEach(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({
-    endpoint: db.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  doc = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  ({ db, doc } = await startWithTable(TABLE, PK_SK));
 });
 afterEach(async () => {
   await db.close();
