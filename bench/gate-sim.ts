@@ -20,9 +20,15 @@ const SIGMA = 0.8;
  */
 export const oursFast: GateRule = (policy, input) => {
   const t = tally(input);
-  const statistic = { lowerBound: null, upperBound: null, logEvidence: null, logBoundary: null };
+  const statistic = {
+    lowerBound: null,
+    upperBound: null,
+    logEvidence: null,
+    logBoundary: null,
+    haltLogBoundary: null,
+  };
   const evidence = evidenceOf('beta-binomial-confidence-sequence', policy, input, t, statistic);
-  return decide(policy, input, gateVerdict(policy, input.counts.failed, t), evidence);
+  return decide(policy, input, gateVerdict(policy, input.counts.failed, t, input.counts.targets), evidence);
 };
 
 export const RULES: Record<string, GateRule> = {

@@ -35,7 +35,10 @@ export function tally(input: GateInput): Tally {
   return { finished, pending, rate: finished > 0 ? failed / finished : null };
 }
 
-type Statistic = Pick<GateEvidence, 'lowerBound' | 'upperBound' | 'logEvidence' | 'logBoundary'>;
+type Statistic = Pick<
+  GateEvidence,
+  'lowerBound' | 'upperBound' | 'logEvidence' | 'logBoundary' | 'haltLogBoundary'
+>;
 
 export function evidenceOf(
   method: GateMethod,

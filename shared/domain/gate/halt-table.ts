@@ -4,14 +4,14 @@ import type { GatePolicy } from './types';
 
 /**
  * The fewest failures among `finished` finished executions that make the gate HALT on the sequential
- * evidence, or null if none do. (A small stage also halts once failures exceed p0 × its non-excluded targets.)
+ * evidence, or null if none do; for a stage of `targets` (calibrated halt level) or of unknown size.
  */
-export function failuresToHalt(policy: GatePolicy, finished: number): number | null {
+export function failuresToHalt(policy: GatePolicy, finished: number, targets?: number): number | null {
   validateGatePolicy(policy);
   if (!Number.isInteger(finished) || finished < 1) return null;
   // Halting needs an observed rate above p0; the evidence then grows with every extra failure.
   for (let k = Math.floor(finished * policy.failureThreshold) + 1; k <= finished; k++) {
-    if (sequentialTest(policy, k, finished) === 'above') return k;
+    if (sequentialTest(policy, k, finished, targets) === 'above') return k;
   }
   return null;
 }
@@ -29,10 +29,10 @@ export function finishedToPromote(policy: GatePolicy, failed: number, limit = 1_
 export type HaltRow = { readonly failures: number; readonly maxFinished: number };
 
 /** The halting rule as a table (docs, CLI), covering finished counts 1..upToFinished. */
-export function haltTable(policy: GatePolicy, upToFinished: number): HaltRow[] {
+export function haltTable(policy: GatePolicy, upToFinished: number, targets?: number): HaltRow[] {
   const rows: HaltRow[] = [];
   for (let n = 1; n <= upToFinished; n++) {
-    const k = failuresToHalt(policy, n);
+    const k = failuresToHalt(policy, n, targets);
     if (k === null) continue;
     const last = rows.at(-1);
     if (last?.failures === k && last.maxFinished === n - 1)

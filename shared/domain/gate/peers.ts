@@ -37,7 +37,13 @@ export function awsAbortConfigGate(policy: GatePolicy, input: GateInput): GateDe
       explanation: 'job completed without meeting abort criteria',
     };
   }
-  const statistic = { lowerBound: null, upperBound: null, logEvidence: null, logBoundary: null };
+  const statistic = {
+    lowerBound: null,
+    upperBound: null,
+    logEvidence: null,
+    logBoundary: null,
+    haltLogBoundary: null,
+  };
   return decide(policy, input, verdict, evidenceOf('aws-iot-jobs-abort-config', policy, input, t, statistic));
 }
 
@@ -67,7 +73,13 @@ export function hawkbitThresholdGate(policy: GatePolicy, input: GateInput): Gate
       explanation: `${succeeded} finished of ${targets} group targets >= ${successPercent}%`,
     };
   }
-  const statistic = { lowerBound: null, upperBound: null, logEvidence: null, logBoundary: null };
+  const statistic = {
+    lowerBound: null,
+    upperBound: null,
+    logEvidence: null,
+    logBoundary: null,
+    haltLogBoundary: null,
+  };
   return decide(policy, input, verdict, evidenceOf('hawkbit-error-threshold', policy, input, t, statistic));
 }
 
@@ -99,7 +111,13 @@ export function fixedSampleWilsonGate(policy: GatePolicy, input: GateInput): Gat
     verdict = { kind: 'halt', reason: 'RATE_ABOVE_THRESHOLD', explanation: `${seen} above ${p0}` };
   else if (upper < p0)
     verdict = { kind: 'promote', reason: 'RATE_BELOW_THRESHOLD', explanation: `${seen} below ${p0}` };
-  const statistic = { lowerBound: lower, upperBound: upper, logEvidence: null, logBoundary: null };
+  const statistic = {
+    lowerBound: lower,
+    upperBound: upper,
+    logEvidence: null,
+    logBoundary: null,
+    haltLogBoundary: null,
+  };
   return decide(policy, input, verdict, evidenceOf('fixed-sample-wilson', policy, input, t, statistic));
 }
 

@@ -80,12 +80,17 @@ export type GateEvidence = {
   readonly pending: number;
   /** failed / finished, null before the first finished execution. */
   readonly observedFailureRate: number | null;
-  /** Bounds on the failure rate at `confidence` (null when the method has none). */
+  /**
+   * Bounds on the failure rate (null when the method has none): the upper at `confidence`, the lower
+   * at the stage's halt level (the same confidence spent over the stage's targets, docs/gate.md).
+   */
   readonly lowerBound: number | null;
   readonly upperBound: number | null;
-  /** ln M_n(p0), the log mixture likelihood ratio against rate p0, and its boundary ln(1/(1 − confidence)). */
+  /** ln M_n(p0), the log mixture likelihood ratio against rate p0; PROMOTE needs ln(1/(1 − confidence)). */
   readonly logEvidence: number | null;
   readonly logBoundary: number | null;
+  /** HALT needs logEvidence ≥ this: ln(1/α') with α' calibrated to the stage's targets (≤ logBoundary). */
+  readonly haltLogBoundary: number | null;
   readonly failureThreshold: number;
   readonly confidence: number;
   readonly minFinished: number;

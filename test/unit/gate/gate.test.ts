@@ -135,7 +135,7 @@ describe('evaluateGate: hand-computed decisions (p0 5%, 95%)', () => {
 
   it('rejects impossible counts with a typed error', () => {
     const bad = [
-      input({ succeeded: 900, failed: 101 }),
+      input({ succeeded: 900, failed: 101, targets: 1000 }),
       input({ succeeded: -1, failed: 0 }),
       input({ succeeded: 1.5, failed: 0 }),
       { ...input({ succeeded: 1, failed: 0 }), now: Number.NaN },

