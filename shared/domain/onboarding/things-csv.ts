@@ -101,6 +101,8 @@ function checkHeader(columns: string[], line: number): CsvProblem[] {
     seen.add(c);
     if (c === 'thingName' || c === 'thingType') continue;
     if (!c.startsWith(ATTR_PREFIX)) add(`unknown column ${show(c)}: use thingName, thingType or attr.<key>`);
+    // AWS accepts the key, but a JavaScript object silently drops it: refuse it rather than lose it.
+    else if (c === `${ATTR_PREFIX}__proto__`) add('attribute key "__proto__" is not supported');
     else if (!ATTRIBUTE_KEY.test(c.slice(ATTR_PREFIX.length)))
       add(
         `attribute key ${show(c.slice(ATTR_PREFIX.length))} must be 1-128 characters of a-z A-Z 0-9 _ . , @ / : # -`,

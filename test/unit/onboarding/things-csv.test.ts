@@ -65,6 +65,12 @@ describe('parseThingsCsv', () => {
       expect.stringContaining('unknown column "colour"'),
     ]);
   });
+
+  it('refuses the attribute key __proto__ instead of silently dropping it', () => {
+    const csv = parseThingsCsv('thingName,attr.__proto__,attr.site\npump-1,x,hq\n');
+    expect(csv.problems).toEqual([{ line: 1, message: 'attribute key "__proto__" is not supported' }]);
+    expect(csv.things).toEqual([]);
+  });
 });
 
 describe('resume', () => {
