@@ -121,7 +121,8 @@ describe('IAM: least privilege per function', () => {
     expect(new Set(rest)).toEqual(new Set([...(EXPECTED[fn] ?? []), ...COMMON]));
   });
 
-  it('gives every function its own role (the framework default role is attached to none)', () => {
+  it('gives every function its own role, and deploys no framework default role', () => {
+    expect(Object.keys(template.Resources ?? {})).not.toContain('IamRoleLambdaExecution');
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id.replace('LambdaFunction', '')).sort()).toEqual(
       Object.keys(EXPECTED).sort(),
