@@ -1,4 +1,4 @@
-import { decide, evidenceOf, tally } from '../shared/domain/gate/decide';
+import { decide, evidenceOf, NO_STATISTIC, tally } from '../shared/domain/gate/decide';
 import { gateVerdict } from '../shared/domain/gate/gate';
 import { DEFAULT_GATE_POLICY, evaluateGate, PEER_GATES } from '../shared/domain/gate/index';
 import type { GateDecision, GateInput, GatePolicy, GateRule } from '../shared/domain/gate/types';
@@ -20,14 +20,7 @@ const SIGMA = 0.8;
  */
 export const oursFast: GateRule = (policy, input) => {
   const t = tally(input);
-  const statistic = {
-    lowerBound: null,
-    upperBound: null,
-    logEvidence: null,
-    logBoundary: null,
-    haltLogBoundary: null,
-  };
-  const evidence = evidenceOf('beta-binomial-confidence-sequence', policy, input, t, statistic);
+  const evidence = evidenceOf('beta-binomial-confidence-sequence', policy, input, t, NO_STATISTIC);
   return decide(policy, input, gateVerdict(policy, input.counts.failed, t, input.counts.targets), evidence);
 };
 

@@ -40,6 +40,15 @@ type Statistic = Pick<
   'lowerBound' | 'upperBound' | 'logEvidence' | 'logBoundary' | 'haltLogBoundary'
 >;
 
+/** For rules that compute no bounds and no evidence (the peers). */
+export const NO_STATISTIC: Statistic = {
+  lowerBound: null,
+  upperBound: null,
+  logEvidence: null,
+  logBoundary: null,
+  haltLogBoundary: null,
+};
+
 export function evidenceOf(
   method: GateMethod,
   policy: GatePolicy,

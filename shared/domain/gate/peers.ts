@@ -1,4 +1,4 @@
-import { decide, evidenceOf, tally, type Verdict } from './decide';
+import { decide, evidenceOf, NO_STATISTIC, tally, type Verdict } from './decide';
 import { normalQuantile } from './math';
 import { validateGatePolicy } from './policy';
 import type { GateDecision, GateInput, GatePolicy } from './types';
@@ -37,13 +37,7 @@ export function awsAbortConfigGate(policy: GatePolicy, input: GateInput): GateDe
       explanation: 'job completed without meeting abort criteria',
     };
   }
-  const statistic = {
-    lowerBound: null,
-    upperBound: null,
-    logEvidence: null,
-    logBoundary: null,
-    haltLogBoundary: null,
-  };
+  const statistic = NO_STATISTIC;
   return decide(policy, input, verdict, evidenceOf('aws-iot-jobs-abort-config', policy, input, t, statistic));
 }
 
@@ -73,13 +67,7 @@ export function hawkbitThresholdGate(policy: GatePolicy, input: GateInput): Gate
       explanation: `${succeeded} finished of ${targets} group targets >= ${successPercent}%`,
     };
   }
-  const statistic = {
-    lowerBound: null,
-    upperBound: null,
-    logEvidence: null,
-    logBoundary: null,
-    haltLogBoundary: null,
-  };
+  const statistic = NO_STATISTIC;
   return decide(policy, input, verdict, evidenceOf('hawkbit-error-threshold', policy, input, t, statistic));
 }
 
@@ -111,13 +99,7 @@ export function fixedSampleWilsonGate(policy: GatePolicy, input: GateInput): Gat
     verdict = { kind: 'halt', reason: 'RATE_ABOVE_THRESHOLD', explanation: `${seen} above ${p0}` };
   else if (upper < p0)
     verdict = { kind: 'promote', reason: 'RATE_BELOW_THRESHOLD', explanation: `${seen} below ${p0}` };
-  const statistic = {
-    lowerBound: lower,
-    upperBound: upper,
-    logEvidence: null,
-    logBoundary: null,
-    haltLogBoundary: null,
-  };
+  const statistic = { ...NO_STATISTIC, lowerBound: lower, upperBound: upper };
   return decide(policy, input, verdict, evidenceOf('fixed-sample-wilson', policy, input, t, statistic));
 }
 
