@@ -1,5 +1,9 @@
-import { IoTClient } from '@aws-sdk/client-iot';
-import { IoTJobsDataPlaneClient } from '@aws-sdk/client-iot-jobs-data-plane';
+import { CreateJobCommand, CreateThingCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
+import {
+  IoTJobsDataPlaneClient,
+  type JobExecutionStatus,
+  UpdateJobExecutionCommand,
+} from '@aws-sdk/client-iot-jobs-data-plane';
 import { expect } from 'vitest';
 import { VirtualClock } from '../../local/emulators/common/clock';
 import { listen } from '../../local/emulators/common/http';
@@ -52,6 +56,24 @@ export async function startIot(opts: { quotas?: boolean; faults?: FaultSettings 
 }
 
 export type Iot = Awaited<ReturnType<typeof startIot>>;
+
+/** The calls the jobs tests repeat, on whichever emulator `current` returns (a fresh one per test). */
+export function jobCalls(current: () => Iot) {
+  return {
+    async things(...names: string[]) {
+      for (const thingName of names) await current().iot.send(new CreateThingCommand({ thingName }));
+    },
+    job: (jobId: string, targets: string[], extra: Record<string, unknown> = {}) =>
+      current().iot.send(new CreateJobCommand({ jobId, targets, document: '{"op":"update"}', ...extra })),
+    device: (
+      thingName: string,
+      jobId: string,
+      status: JobExecutionStatus,
+      extra: Record<string, unknown> = {},
+    ) => current().jobsData.send(new UpdateJobExecutionCommand({ thingName, jobId, status, ...extra })),
+    describeJob: async (jobId: string) => (await current().iot.send(new DescribeJobCommand({ jobId }))).job,
+  };
+}
 
 /** Asserts the SDK surfaced AWS's error name and HTTP status. */
 export async function expectAwsError(promise: Promise<unknown>, name: string, status: number) {

@@ -1,18 +1,12 @@
 import {
-  CreateJobCommand,
-  CreateThingCommand,
   DescribeJobCommand,
   DescribeJobExecutionCommand,
   ListJobExecutionsForJobCommand,
   UpdateEventConfigurationsCommand,
 } from '@aws-sdk/client-iot';
-import {
-  type JobExecutionStatus,
-  StartNextPendingJobExecutionCommand,
-  UpdateJobExecutionCommand,
-} from '@aws-sdk/client-iot-jobs-data-plane';
+import { StartNextPendingJobExecutionCommand } from '@aws-sdk/client-iot-jobs-data-plane';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectAwsError, type Iot, startIot, thingArn } from './iot-harness';
+import { expectAwsError, type Iot, jobCalls, startIot, thingArn } from './iot-harness';
 
 const MINUTE = 60_000;
 let h: Iot;
@@ -21,13 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-async function things(...names: string[]) {
-  for (const thingName of names) await h.iot.send(new CreateThingCommand({ thingName }));
-}
-const job = (jobId: string, targets: string[], extra: Record<string, unknown> = {}) =>
-  h.iot.send(new CreateJobCommand({ jobId, targets, document: '{}', ...extra }));
-const device = (thingName: string, jobId: string, status: JobExecutionStatus) =>
-  h.jobsData.send(new UpdateJobExecutionCommand({ thingName, jobId, status }));
+const { things, job, device } = jobCalls(() => h);
 const execStatus = async (jobId: string, thingName: string) =>
   (await h.iot.send(new DescribeJobExecutionCommand({ jobId, thingName }))).execution?.status;
 

@@ -1,20 +1,16 @@
 import {
   AddThingToThingGroupCommand,
   CreateJobCommand,
-  CreateThingCommand,
   CreateThingGroupCommand,
-  DescribeJobCommand,
   ListJobExecutionsForJobCommand,
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import {
   GetPendingJobExecutionsCommand,
-  type JobExecutionStatus,
   StartNextPendingJobExecutionCommand,
-  UpdateJobExecutionCommand,
 } from '@aws-sdk/client-iot-jobs-data-plane';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectAwsError, groupArn, type Iot, startIot, thingArn } from './iot-harness';
+import { expectAwsError, groupArn, type Iot, jobCalls, startIot, thingArn } from './iot-harness';
 
 let h: Iot;
 beforeEach(async () => {
@@ -22,18 +18,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-async function things(...names: string[]) {
-  for (const thingName of names) await h.iot.send(new CreateThingCommand({ thingName }));
-}
-const job = (jobId: string, targets: string[], extra: Record<string, unknown> = {}) =>
-  h.iot.send(new CreateJobCommand({ jobId, targets, document: '{"op":"update"}', ...extra }));
-const device = (
-  thingName: string,
-  jobId: string,
-  status: JobExecutionStatus,
-  extra: Record<string, unknown> = {},
-) => h.jobsData.send(new UpdateJobExecutionCommand({ thingName, jobId, status, ...extra }));
-const describe_ = async (jobId: string) => (await h.iot.send(new DescribeJobCommand({ jobId }))).job;
+const { things, job, device, describeJob: describe_ } = jobCalls(() => h);
 
 describe('CreateJob validation', () => {
   it('enforces jobId, uniqueness, targets and document limits', async () => {
