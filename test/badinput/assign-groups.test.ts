@@ -1,11 +1,10 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite } from '../helpers/dynalite';
-import { setFunctionEnv } from '../helpers/function-env';
+import { describe, expect, it } from 'vitest';
+import { assignGroupsOnDynalite } from '../helpers/assign-groups-handler';
 import { lambdaContext } from '../helpers/lambda';
 import { registryCases } from './cases-events';
 import { prototypePolluted } from './corpus';
@@ -15,22 +14,7 @@ import { prototypePolluted } from './corpus';
 const iot = mockClient(IoTClient);
 const sqs = mockClient(SQSClient);
 const cases = registryCases();
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let docs: DynamoDBDocumentClient;
-let handler: (
-  event: SQSEvent,
-  context: unknown,
-) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-
-beforeAll(async () => {
-  db = await startDynalite();
-  docs = DynamoDBDocumentClient.from(db.client);
-  setFunctionEnv(db.endpoint, {
-    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/assign-groups',
-  });
-  ({ handler } = (await import('../../functions/assign-groups')) as unknown as { handler: typeof handler });
-});
-afterAll(() => db.close());
+const t = assignGroupsOnDynalite();
 
 function batch(bodies: { label: string; body: string }[], offset: number): SQSEvent {
   return {
@@ -56,10 +40,10 @@ function batch(bodies: { label: string; body: string }[], offset: number): SQSEv
 describe('assign-groups: malformed registry events', () => {
   it(`rejects all ${cases.length} cases: audited once each, never retried, no side effect`, async () => {
     for (let i = 0; i < cases.length; i += 10) {
-      const result = await handler(batch(cases.slice(i, i + 10), i), lambdaContext('assign-groups'));
+      const result = await t.handler(batch(cases.slice(i, i + 10), i), lambdaContext('assign-groups'));
       expect(result.batchItemFailures, cases[i]?.label).toEqual([]);
     }
-    const { Items = [] } = await docs.send(
+    const { Items = [] } = await t.docs.send(
       new QueryCommand({
         TableName: 'AuditTable',
         KeyConditionExpression: 'pk = :pk',
@@ -79,15 +63,15 @@ describe('assign-groups: malformed registry events', () => {
     }
     expect(iot.calls()).toHaveLength(0);
     expect(sqs.calls()).toHaveLength(0);
-    const state = await docs.send(new ScanCommand({ TableName: 'StateTable' }));
+    const state = await t.docs.send(new ScanCommand({ TableName: 'StateTable' }));
     expect(state.Items ?? []).toEqual([]);
     expect(prototypePolluted()).toBe(false);
   });
 
   it('audits a redelivered bad message once', async () => {
     const again = cases.slice(0, 10);
-    await handler(batch(again, 0), lambdaContext('assign-groups'));
-    const all = await docs.send(new ScanCommand({ TableName: 'AuditTable' }));
+    await t.handler(batch(again, 0), lambdaContext('assign-groups'));
+    const all = await t.docs.send(new ScanCommand({ TableName: 'AuditTable' }));
     expect(all.Items?.length).toBe(cases.length);
   });
 });

@@ -5,12 +5,11 @@ import {
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynalite } from '../helpers/dynalite';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { assignGroupsOnDynalite } from '../helpers/assign-groups-handler';
 import { thingEvent } from '../helpers/events';
-import { setFunctionEnv } from '../helpers/function-env';
 import { lambdaContext, sqsEvent } from '../helpers/lambda';
 
 // The real handler, real Powertools idempotency and batch processing, DynamoDB on dynalite; only IoT
@@ -18,25 +17,7 @@ import { lambdaContext, sqsEvent } from '../helpers/lambda';
 const iot = mockClient(IoTClient);
 const sqs = mockClient(SQSClient);
 const members = new Map<string, Set<string>>();
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let docs: DynamoDBDocumentClient;
-let handler: (
-  event: unknown,
-  context: unknown,
-) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-
-beforeAll(async () => {
-  db = await startDynalite();
-  docs = DynamoDBDocumentClient.from(db.client);
-  setFunctionEnv(db.endpoint, {
-    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/assign-groups',
-  });
-  ({ handler } = (await import('../../functions/assign-groups')) as unknown as { handler: typeof handler });
-});
-
-afterAll(async () => {
-  await db.close();
-});
+const t = assignGroupsOnDynalite();
 
 beforeEach(() => {
   iot.reset();
@@ -57,7 +38,7 @@ beforeEach(() => {
 });
 
 async function auditFor(pk: string) {
-  const { Items } = await docs.send(
+  const { Items } = await t.docs.send(
     new QueryCommand({
       TableName: 'AuditTable',
       KeyConditionExpression: 'pk = :pk',
@@ -70,8 +51,8 @@ async function auditFor(pk: string) {
 describe('assign-groups handler', () => {
   it('groups a created thing once, even when the event arrives twice in a batch and again later', async () => {
     const event = JSON.stringify(thingEvent({ thingName: 'dup-1' }));
-    const first = await handler(sqsEvent([event, event]), lambdaContext('assign-groups'));
-    const again = await handler(sqsEvent([event]), lambdaContext('assign-groups'));
+    const first = await t.handler(sqsEvent([event, event]), lambdaContext('assign-groups'));
+    const again = await t.handler(sqsEvent([event]), lambdaContext('assign-groups'));
     // Two copies in one batch race for the thing's lease: the loser is retried, never applied twice.
     expect(first.batchItemFailures.length).toBeLessThanOrEqual(1);
     expect(again.batchItemFailures).toEqual([]);
@@ -85,7 +66,7 @@ describe('assign-groups handler', () => {
     const wrongType = JSON.stringify({ ...thingEvent({ thingName: 'bad-1' }), attributes: { region: 7 } });
     const noName = JSON.stringify({ ...thingEvent(), thingName: undefined });
     const oversized = JSON.stringify({ ...thingEvent(), padding: 'x'.repeat(140_000) });
-    const result = await handler(
+    const result = await t.handler(
       sqsEvent(['not json', wrongType, noName, oversized]),
       lambdaContext('assign-groups'),
     );
@@ -110,7 +91,7 @@ describe('assign-groups handler', () => {
     const ok = JSON.stringify(thingEvent({ thingName: 'ok-1', attributes: {} }));
     const failing = JSON.stringify(thingEvent({ thingName: 'fail-1' }));
     const event = sqsEvent([ok, failing], 3);
-    const result = await handler(event, lambdaContext('assign-groups'));
+    const result = await t.handler(event, lambdaContext('assign-groups'));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.messageId }]);
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input).toMatchObject({
       ReceiptHandle: 'rh-1',
@@ -120,15 +101,15 @@ describe('assign-groups handler', () => {
 
     // The retry succeeds once IoT recovers: the failed attempt left no idempotency record behind.
     iot.on(AddThingToThingGroupCommand).resolves({});
-    const retry = await handler(sqsEvent([failing]), lambdaContext('assign-groups'));
+    const retry = await t.handler(sqsEvent([failing]), lambdaContext('assign-groups'));
     expect(retry.batchItemFailures).toEqual([]);
     expect(await auditFor('THING#fail-1')).toHaveLength(1);
   });
 
   it('never lets an audit record be overwritten: the writer only ever adds', async () => {
-    const before = (await docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items?.length ?? 0;
+    const before = (await t.docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items?.length ?? 0;
     const event = JSON.stringify(thingEvent({ thingName: 'once-1', versionNumber: 1 }));
-    await handler(sqsEvent([event]), lambdaContext('assign-groups'));
+    await t.handler(sqsEvent([event]), lambdaContext('assign-groups'));
     const moved = JSON.stringify(
       thingEvent({
         thingName: 'once-1',
@@ -137,9 +118,9 @@ describe('assign-groups handler', () => {
         attributes: { region: 'us', site: 'x', model: 'TH200' },
       }),
     );
-    await handler(sqsEvent([moved]), lambdaContext('assign-groups'));
+    await t.handler(sqsEvent([moved]), lambdaContext('assign-groups'));
     const records = await auditFor('THING#once-1');
     expect(records.map((r) => r.details.removed)).toEqual([[], ['site-eu-west-1-plant-7']]);
-    expect((await docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items?.length).toBe(before + 2);
+    expect((await t.docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items?.length).toBe(before + 2);
   });
 });
