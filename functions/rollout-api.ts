@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { loadConfig } from '../shared/config';
 import { InvalidRequestError } from '../shared/domain/rollout/errors';
@@ -16,11 +15,12 @@ import {
   listRollouts,
 } from '../shared/services/rollout-api';
 import { errorResponse, json } from '../shared/services/rollout-http';
+import * as z from '../shared/zod';
 
 /** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
-const config = loadConfig(rolloutConfigSchema.required({ STATE_MACHINE_ARN: true }), process.env);
+const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: true }), process.env);
 
-const commentSchema = z.strictObject({ comment: z.string().max(1000).optional() });
+const commentSchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
 const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
 
 function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {

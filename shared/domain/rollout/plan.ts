@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
 import { documentIssues } from './plan-document';
@@ -60,7 +60,7 @@ const pathOf = (path: readonly PropertyKey[]): string =>
     '',
   ) || '(plan)';
 
-function zodIssues(error: z.ZodError): string[] {
+function zodIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => {
     const keys = 'keys' in i && Array.isArray(i.keys) ? `: unknown field(s) ${i.keys.join(', ')}` : '';
     return keys ? `${pathOf(i.path)}${keys}` : `${pathOf(i.path)}: ${i.message}`;
