@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { localAttributes, resolveIntrinsics } from '../local/runtime/resolve';
 import { extractZip } from '../local/runtime/unzip';
 import { functionSpecs } from '../local/runtime/wiring';
@@ -77,6 +78,8 @@ function contributions(meta: Metafile): Map<string, number> {
   return out;
 }
 
+// The esbuild plugins serverless.yml bundles with (config/*.yml as JSON, zod English only).
+const plugins = createRequire(import.meta.url)(path.resolve('scripts/esbuild-plugins.cjs')) as Plugin[];
 const common = {
   bundle: true,
   platform: 'node' as const,
@@ -84,7 +87,7 @@ const common = {
   target: 'node22',
   minify: true,
   keepNames: true,
-  loader: { '.yml': 'text' as const },
+  plugins,
   logLevel: 'error' as const,
 };
 

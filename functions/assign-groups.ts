@@ -3,7 +3,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import rulesText from '../config/grouping-rules.yml';
+import rulesFile from '../config/grouping-rules.yml';
 import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { iotGroupPort } from '../shared/adapters/iot-groups';
 import { delayRedelivery } from '../shared/adapters/sqs-backoff';
@@ -13,7 +13,7 @@ import { systemClock } from '../shared/clock';
 import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
-import { compileRulesText } from '../shared/domain/grouping/compile-rules';
+import { compileRules } from '../shared/domain/grouping/compile-rules';
 import { parseJsonBody } from '../shared/domain/parse';
 import { InvalidInputError } from '../shared/errors';
 import { wrapHandler } from '../shared/handler';
@@ -27,7 +27,7 @@ const config = loadConfig(
   z.extend(auditConfigSchema, { STATE_TABLE_NAME: tableName, QUEUE_URL: z.url() }),
   process.env,
 );
-const rules = compileRulesText(rulesText);
+const rules = compileRules(rulesFile);
 const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
 const deps = {
   rules,

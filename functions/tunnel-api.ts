@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import policyText from '../config/tunnel-policy.yml';
+import policyFile from '../config/tunnel-policy.yml';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
@@ -11,7 +11,7 @@ import {
 } from '../shared/services/tunnel-operator';
 import * as z from '../shared/zod';
 
-const deps = tunnelDeps('function:tunnel-api', process.env, policyText);
+const deps = tunnelDeps('function:tunnel-api', process.env, policyFile);
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const TUNNEL_ID = /^[a-zA-Z0-9_\-+=:]{1,128}$/;
 

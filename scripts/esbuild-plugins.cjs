@@ -1,8 +1,10 @@
 // esbuild plugins for the function bundles (serverless-esbuild `custom.esbuild.plugins`).
+const { readFile } = require('node:fs/promises');
+const path = require('node:path');
+const { yamlToJson } = require('./yaml-json.cjs');
+
 // zod re-exports its ~40 message locales as a namespace that bundlers cannot tree-shake; the
 // functions only ever speak English, so the namespace is cut down to `en` (~200 KB of bundle).
-const path = require('node:path');
-
 const zodEnglishOnly = {
   name: 'zod-english-only',
   setup(build) {
@@ -17,4 +19,15 @@ const zodEnglishOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly];
+// `import rules from '../config/grouping-rules.yml'` gives the parsed document (scripts/yaml-json.cjs).
+const yamlAsJson = {
+  name: 'yaml-as-json',
+  setup(build) {
+    build.onLoad({ filter: /\.ya?ml$/ }, async (args) => ({
+      contents: yamlToJson(await readFile(args.path, 'utf8'), args.path),
+      loader: 'json',
+    }));
+  },
+};
+
+module.exports = [zodEnglishOnly, yamlAsJson];

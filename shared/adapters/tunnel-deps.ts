@@ -1,6 +1,6 @@
 import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
 import { auditConfigSchema, loadConfig, tableName } from '../config';
-import { parsePolicyText } from '../domain/tunnels/policy';
+import { parsePolicy } from '../domain/tunnels/policy';
 import type { TunnelDeps } from '../services/tunnel-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
@@ -17,16 +17,16 @@ export const tunnelConfigSchema = z.extend(auditConfigSchema, {
 
 /**
  * Everything the tunnel functions need, built once per container from the environment and the
- * policy file's text (config/tunnel-policy.yml, bundled as text like the grouping rules).
+ * policy file (config/tunnel-policy.yml, bundled as parsed data like the grouping rules).
  */
 export function tunnelDeps(
   actor: string,
   env: Record<string, string | undefined>,
-  policyText: string,
+  policyFile: unknown,
 ): TunnelDeps {
   const config = loadConfig(tunnelConfigSchema, env);
   return {
-    policy: parsePolicyText(policyText),
+    policy: parsePolicy(policyFile),
     store: dynamoTunnelStore(dynamoDbClient(), config.STATE_TABLE_NAME),
     tunnels: secureTunnelPort(tunnelingClient()),
     things: iotThingDirectory(iotClient()),

@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../../errors';
 import * as z from '../../zod';
 
@@ -40,14 +39,8 @@ export const tunnelPolicySchema = z
 
 export type TunnelPolicy = z.infer<typeof tunnelPolicySchema>;
 
-/** Parses the policy file; every problem is reported at once, with its path. */
-export function parsePolicyText(text: string): TunnelPolicy {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new InvalidInputError(`tunnel policy: not valid YAML: ${(error as Error).message}`);
-  }
+/** Validates the parsed policy file; every problem is reported at once, with its path. */
+export function parsePolicy(raw: unknown): TunnelPolicy {
   const result = tunnelPolicySchema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
