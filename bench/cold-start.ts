@@ -86,7 +86,6 @@ const common = {
   format: 'cjs' as const,
   target: 'node22',
   minify: true,
-  keepNames: true,
   plugins,
   logLevel: 'error' as const,
 };
