@@ -78,7 +78,7 @@ function contributions(meta: Metafile): Map<string, number> {
   return out;
 }
 
-// The esbuild plugins serverless.yml bundles with (config/*.yml as JSON, zod English only).
+// The esbuild plugins serverless.yml bundles with (config/*.yml as JSON, unused SDK code dropped).
 const plugins = createRequire(import.meta.url)(path.resolve('scripts/esbuild-plugins.cjs')) as Plugin[];
 const common = {
   bundle: true,
@@ -104,7 +104,7 @@ for (const spec of specs) {
   mkdirSync(path.dirname(naiveFile), { recursive: true });
   writeFileSync(path.join(naiveDir, spec.logicalId, 'package.json'), '{"type":"commonjs"}\n');
   await build({ ...common, entryPoints: [entry], outfile: naiveFile, external: ['@aws-sdk/*'] });
-  // What the deployed bundle holds, and its size without zod and yaml (a what-if, not a build we ship).
+  // What the deployed bundle holds, and its size without the X-Ray SDK (a what-if, not a build we ship).
   const probe = await build({
     ...common,
     entryPoints: [entry],
@@ -128,8 +128,7 @@ for (const spec of specs) {
     zipBytes: statSync(spec.zip).size,
     bundleBytes: statSync(deployedFile).size,
     naiveBytes: statSync(naiveFile).size,
-    slimZipEstimate: await without(['zod', 'yaml']),
-    slimmerZipEstimate: await without(['zod', 'yaml', 'aws-xray-sdk-core']),
+    noXrayZipEstimate: await without(['aws-xray-sdk-core']),
     top,
     deployed: { file: deployedFile, env, load: [], wall: [] } as Variant,
     naive: { file: naiveFile, env, load: [], wall: [] } as Variant,
@@ -158,8 +157,7 @@ const rows = fns.map((f) => {
     'load ≤ ½ naive': verdict(d.median <= n.median / 2),
     'process ms': round(summary(f.deployed.wall).median),
     'naive process ms': round(summary(f.naive.wall).median),
-    'zip KB w/o zod+yaml (est.)': round(f.slimZipEstimate / 1024),
-    '… and w/o X-Ray SDK': round(f.slimmerZipEstimate / 1024),
+    'zip KB w/o X-Ray SDK (est.)': round(f.noXrayZipEstimate / 1024),
   };
 });
 printTable(
@@ -190,8 +188,7 @@ writeResult('cold-start', {
     zipBytes: f.zipBytes,
     bundleBytes: f.bundleBytes,
     naiveBundleBytes: f.naiveBytes,
-    zipWithoutZodYamlEstimate: f.slimZipEstimate,
-    zipWithoutZodYamlXrayEstimate: f.slimmerZipEstimate,
+    zipWithoutXrayEstimate: f.noXrayZipEstimate,
     loadMs: summary(f.deployed.load),
     naiveLoadMs: summary(f.naive.load),
     processMs: summary(f.deployed.wall),

@@ -1,23 +1,6 @@
 // esbuild plugins for the function bundles (serverless-esbuild `custom.esbuild.plugins`).
 const { readFile } = require('node:fs/promises');
-const path = require('node:path');
 const { yamlToJson } = require('./yaml-json.cjs');
-
-// zod re-exports its ~40 message locales as a namespace that bundlers cannot tree-shake; the
-// functions only ever speak English, so the namespace is cut down to `en` (~200 KB of bundle).
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
-      if (!args.importer.includes(`${path.sep}zod${path.sep}`)) return undefined;
-      return { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
-      resolveDir: path.dirname(args.path),
-    }));
-  },
-};
 
 // `import rules from '../config/grouping-rules.yml'` gives the parsed document (scripts/yaml-json.cjs).
 const yamlAsJson = {
@@ -51,4 +34,19 @@ const sdkSchemaLiteralKeys = {
   },
 };
 
-module.exports = [zodEnglishOnly, yamlAsJson, sdkSchemaLiteralKeys];
+// Each SDK client imports its whole package.json (~2 KB: dependencies, scripts, ...) to read one
+// field, `version`, for the User-Agent; the bundle keeps only that field.
+const sdkPackageVersionOnly = {
+  name: 'sdk-package-version-only',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ },
+      async (args) => ({
+        contents: JSON.stringify({ version: JSON.parse(await readFile(args.path, 'utf8')).version }),
+        loader: 'json',
+      }),
+    );
+  },
+};
+
+module.exports = [yamlAsJson, sdkSchemaLiteralKeys, sdkPackageVersionOnly];
