@@ -3,8 +3,8 @@ import { CreateThingCommand, CreateThingTypeCommand, IoTClient } from '@aws-sdk/
 import { RateLimiter } from '../local/emulators/common/limits';
 import { DEFAULT_IOT_TPS } from '../local/emulators/iot/quotas';
 import { startLocalStack } from '../local/stack';
-import { compileRulesText } from '../shared/domain/grouping/compile-rules';
 import { evaluateRules, targetsOf } from '../shared/domain/grouping/evaluate';
+import { compileRulesText } from '../shared/domain/grouping/rules-text';
 import { peakRssMiB } from './common';
 
 /**

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { localAttributes, resolveIntrinsics } from '../local/runtime/resolve';
 import { extractZip } from '../local/runtime/unzip';
 import { functionSpecs } from '../local/runtime/wiring';
@@ -77,14 +78,15 @@ function contributions(meta: Metafile): Map<string, number> {
   return out;
 }
 
+// The esbuild plugins serverless.yml bundles with (config/*.yml as JSON, unused SDK code dropped).
+const plugins = createRequire(import.meta.url)(path.resolve('scripts/esbuild-plugins.cjs')) as Plugin[];
 const common = {
   bundle: true,
   platform: 'node' as const,
   format: 'cjs' as const,
   target: 'node22',
   minify: true,
-  keepNames: true,
-  loader: { '.yml': 'text' as const },
+  plugins,
   logLevel: 'error' as const,
 };
 
@@ -102,7 +104,7 @@ for (const spec of specs) {
   mkdirSync(path.dirname(naiveFile), { recursive: true });
   writeFileSync(path.join(naiveDir, spec.logicalId, 'package.json'), '{"type":"commonjs"}\n');
   await build({ ...common, entryPoints: [entry], outfile: naiveFile, external: ['@aws-sdk/*'] });
-  // What the deployed bundle holds, and its size without zod and yaml (a what-if, not a build we ship).
+  // What the deployed bundle holds, and its size without the X-Ray SDK (a what-if, not a build we ship).
   const probe = await build({
     ...common,
     entryPoints: [entry],
@@ -126,8 +128,7 @@ for (const spec of specs) {
     zipBytes: statSync(spec.zip).size,
     bundleBytes: statSync(deployedFile).size,
     naiveBytes: statSync(naiveFile).size,
-    slimZipEstimate: await without(['zod', 'yaml']),
-    slimmerZipEstimate: await without(['zod', 'yaml', 'aws-xray-sdk-core']),
+    noXrayZipEstimate: await without(['aws-xray-sdk-core']),
     top,
     deployed: { file: deployedFile, env, load: [], wall: [] } as Variant,
     naive: { file: naiveFile, env, load: [], wall: [] } as Variant,
@@ -156,8 +157,7 @@ const rows = fns.map((f) => {
     'load ≤ ½ naive': verdict(d.median <= n.median / 2),
     'process ms': round(summary(f.deployed.wall).median),
     'naive process ms': round(summary(f.naive.wall).median),
-    'zip KB w/o zod+yaml (est.)': round(f.slimZipEstimate / 1024),
-    '… and w/o X-Ray SDK': round(f.slimmerZipEstimate / 1024),
+    'zip KB w/o X-Ray SDK (est.)': round(f.noXrayZipEstimate / 1024),
   };
 });
 printTable(
@@ -188,8 +188,7 @@ writeResult('cold-start', {
     zipBytes: f.zipBytes,
     bundleBytes: f.bundleBytes,
     naiveBundleBytes: f.naiveBytes,
-    zipWithoutZodYamlEstimate: f.slimZipEstimate,
-    zipWithoutZodYamlXrayEstimate: f.slimmerZipEstimate,
+    zipWithoutXrayEstimate: f.noXrayZipEstimate,
     loadMs: summary(f.deployed.load),
     naiveLoadMs: summary(f.naive.load),
     processMs: summary(f.deployed.wall),

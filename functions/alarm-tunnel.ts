@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import policyText from '../config/tunnel-policy.yml';
+import policyFile from '../config/tunnel-policy.yml';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { safeJson, summarizeIssues } from '../shared/domain/parse';
 import { alarmEventSchema } from '../shared/domain/tunnels/alarm-event';
@@ -10,7 +10,7 @@ import { handleAlarmEvent } from '../shared/services/tunnel-alarm';
 import { ALARM_INPUT_SUBJECT, type AlarmOutcome } from '../shared/services/tunnel-effects';
 
 const ACTOR = 'function:alarm-tunnel';
-const deps = tunnelDeps(ACTOR, process.env, policyText);
+const deps = tunnelDeps(ACTOR, process.env, policyFile);
 const EXCERPT_CHARS = 300;
 
 /**

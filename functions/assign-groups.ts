@@ -2,10 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
-import rulesText from '../config/grouping-rules.yml';
+import rulesFile from '../config/grouping-rules.yml';
 import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { iotGroupPort } from '../shared/adapters/iot-groups';
 import { delayRedelivery } from '../shared/adapters/sqs-backoff';
@@ -14,20 +12,22 @@ import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../sha
 import { systemClock } from '../shared/clock';
 import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
-import { compileRulesText } from '../shared/domain/grouping/compile-rules';
+import { sqsEventSchema } from '../shared/domain/events/sqs-event';
+import { compileRules } from '../shared/domain/grouping/compile-rules';
 import { parseJsonBody } from '../shared/domain/parse';
 import { InvalidInputError } from '../shared/errors';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { assignGroups } from '../shared/services/assign-groups';
 import { rejectInput } from '../shared/services/reject-input';
+import * as z from '../shared/zod';
 
 const ACTOR = 'function:assign-groups';
 const config = loadConfig(
-  auditConfigSchema.extend({ STATE_TABLE_NAME: tableName, QUEUE_URL: z.url() }),
+  z.extend(auditConfigSchema, { STATE_TABLE_NAME: tableName, QUEUE_URL: z.url() }),
   process.env,
 );
-const rules = compileRulesText(rulesText);
+const rules = compileRules(rulesFile);
 const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
 const deps = {
   rules,
@@ -85,5 +85,5 @@ export const handler = wrapHandler(
     idempotency.registerLambdaContext(context);
     return processPartialResponse(event, processRecord, processor, { context });
   },
-  { schema: SqsSchema },
+  { schema: sqsEventSchema },
 );

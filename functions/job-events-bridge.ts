@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
 import { dynamoAuditWriter } from '../shared/adapters/audit-store';
 import { eventBridgePublisher } from '../shared/adapters/domain-events';
 import { dynamoDbClient, eventBridgeClient } from '../shared/clients';
@@ -9,6 +8,7 @@ import { iotJobEventSchema, normalizeJobEvent } from '../shared/domain/rollout/j
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { rejectEvent } from '../shared/services/reject-input';
+import * as z from '../shared/zod';
 
 /**
  * IoT rule action on `$aws/events/job/#` and `$aws/events/jobExecution/#`: validate, normalize, and
@@ -17,7 +17,7 @@ import { rejectEvent } from '../shared/services/reject-input';
  */
 const ACTOR = 'function:job-events-bridge';
 const config = loadConfig(
-  auditConfigSchema.extend({ EVENT_BUS_NAME: z.string().min(1).max(256) }),
+  z.extend(auditConfigSchema, { EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)) }),
   process.env,
 );
 const publish = eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);

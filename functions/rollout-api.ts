@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { loadConfig } from '../shared/config';
-import { InvalidRequestError } from '../shared/domain/rollout/errors';
+import { InvalidPlanError, InvalidRequestError } from '../shared/domain/rollout/errors';
 import { ROLLOUT_ID } from '../shared/domain/rollout/ids';
 import { MAX_PLAN_BYTES } from '../shared/domain/rollout/plan';
 import { wrapHandler } from '../shared/handler';
@@ -16,11 +15,12 @@ import {
   listRollouts,
 } from '../shared/services/rollout-api';
 import { errorResponse, json } from '../shared/services/rollout-http';
+import * as z from '../shared/zod';
 
 /** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
-const config = loadConfig(rolloutConfigSchema.required({ STATE_MACHINE_ARN: true }), process.env);
+const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: true }), process.env);
 
-const commentSchema = z.strictObject({ comment: z.string().max(1000).optional() });
+const commentSchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
 const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
 
 function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
@@ -30,15 +30,22 @@ function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
   return text;
 }
 
-/** A plan as text (YAML or JSON), as `{ "plan": <text or object> }`, or as the plan object itself. */
+const NOT_JSON =
+  '(plan): the body must be JSON: the plan object, or {"plan": {...}} (fleet rollout start converts YAML plan files)';
+
+/** The plan, as JSON: `{ "plan": {...} }` or the plan object itself. No YAML here: no parser in this bundle. */
 function planOf(text: string): unknown {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object' && 'plan' in parsed) return (parsed as { plan: unknown }).plan;
-    return parsed;
+    parsed = JSON.parse(text);
   } catch {
-    return text;
+    throw new InvalidPlanError([NOT_JSON]);
   }
+  const plan =
+    parsed && typeof parsed === 'object' && 'plan' in parsed ? (parsed as { plan: unknown }).plan : parsed;
+  // Plan text inside the wrapper is what clients before the JSON-only API sent.
+  if (typeof plan === 'string') throw new InvalidPlanError([NOT_JSON]);
+  return plan;
 }
 
 function commentOf(text: string): string {

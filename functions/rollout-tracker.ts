@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import type { z } from 'zod';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { dynamoTransactWriter, executionCounters } from '../shared/adapters/rollout-transact';
 import { dynamoDbClient } from '../shared/clients';
 import { loadConfig } from '../shared/config';
+import { eventBridgeEnvelope } from '../shared/domain/events/eventbridge-envelope';
 import { executionTerminalSchema } from '../shared/domain/rollout/job-event';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { trackExecution } from '../shared/services/rollout-tracker';
+import * as z from '../shared/zod';
 
 /** `JobExecutionTerminal` events from the project bus: counters, gate, wake-up. Errors retry via EventBridge (then DLQ). */
 const config = loadConfig(rolloutConfigSchema, process.env);
@@ -21,7 +21,7 @@ const deps = {
   ),
 };
 
-const schema = EventBridgeSchema.extend({ detail: executionTerminalSchema });
+const schema = z.extend(eventBridgeEnvelope, { detail: executionTerminalSchema });
 
 export const handler = wrapHandler(
   async (event: z.infer<typeof schema>) => {

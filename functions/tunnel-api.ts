@@ -1,6 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
-import policyText from '../config/tunnel-policy.yml';
+import policyFile from '../config/tunnel-policy.yml';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
@@ -10,33 +9,24 @@ import {
   listOpenTunnels,
   type OperatorRequest,
 } from '../shared/services/tunnel-operator';
+import * as z from '../shared/zod';
 
-const deps = tunnelDeps('function:tunnel-api', process.env, policyText);
+const deps = tunnelDeps('function:tunnel-api', process.env, policyFile);
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const TUNNEL_ID = /^[a-zA-Z0-9_\-+=:]{1,128}$/;
 
 /** The parts of an HTTP API (payload 2.0) request with IAM auth that the routes read. */
-const requestSchema = z
-  .object({
-    routeKey: z.string(),
-    pathParameters: z.record(z.string(), z.string()).optional(),
-    requestContext: z
-      .object({
-        requestId: z.string().min(1),
-        timeEpoch: z.number(),
-        authorizer: z
-          .object({
-            iam: z
-              .object({ userArn: z.string().min(1) })
-              .loose()
-              .optional(),
-          })
-          .loose()
-          .optional(),
-      })
-      .loose(),
-  })
-  .loose();
+const requestSchema = z.looseObject({
+  routeKey: z.string(),
+  pathParameters: z.optional(z.record(z.string(), z.string())),
+  requestContext: z.looseObject({
+    requestId: z.string().check(z.minLength(1)),
+    timeEpoch: z.number(),
+    authorizer: z.optional(
+      z.looseObject({ iam: z.optional(z.looseObject({ userArn: z.string().check(z.minLength(1)) })) }),
+    ),
+  }),
+});
 
 type Response = { statusCode: number; headers: Record<string, string>; body: string };
 

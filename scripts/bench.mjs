@@ -3,6 +3,7 @@
 // so its peak memory is its own. Every benchmark prints a table and writes bench/results/NAME.json.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -35,7 +36,7 @@ for (const name of names) {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    loader: { '.yml': 'text' },
+    plugins: createRequire(import.meta.url)('./esbuild-plugins.cjs'), // config/*.yml as the functions see it
     outfile,
     logLevel: 'warning',
   });

@@ -1,20 +1,52 @@
 // esbuild plugins for the function bundles (serverless-esbuild `custom.esbuild.plugins`).
-// zod re-exports its ~40 message locales as a namespace that bundlers cannot tree-shake; the
-// functions only ever speak English, so the namespace is cut down to `en` (~200 KB of bundle).
-const path = require('node:path');
+const { readFile } = require('node:fs/promises');
+const { yamlToJson } = require('./yaml-json.cjs');
 
-const zodEnglishOnly = {
-  name: 'zod-english-only',
+// `import rules from '../config/grouping-rules.yml'` gives the parsed document (scripts/yaml-json.cjs).
+const yamlAsJson = {
+  name: 'yaml-as-json',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
-      if (!args.importer.includes(`${path.sep}zod${path.sep}`)) return undefined;
-      return { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
-      resolveDir: path.dirname(args.path),
+    build.onLoad({ filter: /\.ya?ml$/ }, async (args) => ({
+      contents: yamlToJson(await readFile(args.path, 'utf8'), args.path),
+      loader: 'json',
     }));
   },
 };
 
-module.exports = [zodEnglishOnly];
+// An AWS SDK client describes every operation of its service in schemas_0.js, as arrays whose traits
+// use computed keys (`{ [_h]: [...] }`, `_h` a string constant). esbuild cannot prove a computed key
+// free of side effects, so it keeps every shape (for IoT ~1,000 of them, ~100 KB, all built at cold
+// start). Writing the constant in the key's place builds the same objects and lets esbuild drop the
+// shapes nothing uses.
+const sdkSchemaLiteralKeys = {
+  name: 'sdk-schema-literal-keys',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/].+[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const strings = new Map(
+        [...text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].map((m) => [m[1], m[2]]),
+      );
+      const contents = text.replace(/([{,]\s*)\[(_\w+)\]:/g, (key, before, name) =>
+        strings.has(name) ? `${before}${strings.get(name)}:` : key,
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+// Each SDK client imports its whole package.json (~2 KB: dependencies, scripts, ...) to read one
+// field, `version`, for the User-Agent; the bundle keeps only that field.
+const sdkPackageVersionOnly = {
+  name: 'sdk-package-version-only',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ },
+      async (args) => ({
+        contents: JSON.stringify({ version: JSON.parse(await readFile(args.path, 'utf8')).version }),
+        loader: 'json',
+      }),
+    );
+  },
+};
+
+module.exports = [yamlAsJson, sdkSchemaLiteralKeys, sdkPackageVersionOnly];

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { ConfigurationError } from './errors';
+import * as z from './zod';
 
 /**
  * Reads a function's configuration from the environment once, at cold start. Every missing or
  * malformed variable is named in one error, so a bad deployment says everything that is wrong.
  */
-export function loadConfig<S extends z.ZodObject>(
+export function loadConfig<S extends z.ZodMiniObject>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.infer<S> {
@@ -18,11 +18,15 @@ export function loadConfig<S extends z.ZodObject>(
   throw new ConfigurationError(problems);
 }
 
-export const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
-export const positiveInt = z.coerce.number().int().positive();
+export const tableName = z
+  .string()
+  .check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'));
+/** A whole number from an environment variable (text), at most `max`. */
+export const positiveInt = (max: number) =>
+  z.pipe(z.coerce.number(), z.int().check(z.positive(), z.lte(max)));
 
 /** Every function that writes audit records needs these. */
 export const auditConfigSchema = z.object({
   AUDIT_TABLE_NAME: tableName,
-  AUDIT_RETENTION_DAYS: positiveInt.max(3650),
+  AUDIT_RETENTION_DAYS: positiveInt(3650),
 });

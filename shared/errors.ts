@@ -1,6 +1,7 @@
 /**
  * Typed errors with stable names. The names are a contract: logs, audit records and the
- * state machine's Catch blocks match on them, so never rename one casually.
+ * state machine's Catch blocks match on them, so never rename one casually. Every subclass names
+ * itself explicitly: bundles are minified without keepNames, so class names do not survive.
  */
 export class AppError extends Error {
   /** True when retrying the same input can succeed (throttling, a busy lease, a 5xx). */
@@ -13,6 +14,7 @@ export class AppError extends Error {
 
 /** Input from outside (an event, a file, an API call) is malformed; retrying cannot help. */
 export class InvalidInputError extends AppError {
+  override readonly name = 'InvalidInputError';
   constructor(
     message: string,
     readonly issues: readonly string[] = [],
@@ -24,6 +26,7 @@ export class InvalidInputError extends AppError {
 
 /** Environment variables are missing or malformed at cold start. */
 export class ConfigurationError extends AppError {
+  override readonly name = 'ConfigurationError';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -31,6 +34,7 @@ export class ConfigurationError extends AppError {
 
 /** The grouping rules file is invalid; `problems` name the rules at fault. */
 export class InvalidRulesError extends AppError {
+  override readonly name = 'InvalidRulesError';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid grouping rules:\n- ${problems.join('\n- ')}`);
   }
@@ -38,5 +42,6 @@ export class InvalidRulesError extends AppError {
 
 /** Another invocation holds the thing's lease; the record is retried later by SQS. */
 export class ThingBusyError extends AppError {
+  override readonly name = 'ThingBusyError';
   override readonly retryable = true;
 }

@@ -4,10 +4,10 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ZodType } from 'zod';
 import { logger, metrics, tracer } from './observability';
+import type * as z from './zod';
 
-type Options<S extends ZodType | undefined> = {
+type Options<S extends z.ZodMiniType | undefined> = {
   /** Validates the whole event before the handler runs (Powertools parser). */
   schema?: S;
   /** JMESPath to the correlation id in the event, e.g. `id` for EventBridge. */
@@ -20,7 +20,7 @@ type Options<S extends ZodType | undefined> = {
  */
 export function wrapHandler<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
-  options: Options<ZodType<TEvent> | undefined> = {},
+  options: Options<z.ZodMiniType<TEvent> | undefined> = {},
 ) {
   const wrapped = middy(handler)
     .use(captureLambdaHandler(tracer))

@@ -7,7 +7,7 @@ import {
   ListThingGroupsForThingCommand,
 } from '@aws-sdk/client-iot';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { compileRulesText } from '../../shared/domain/grouping/compile-rules';
+import { compileRulesText } from '../../shared/domain/grouping/rules-text';
 import { type ContinuousJob, type CurrentThing, previewThings } from '../../shared/domain/onboarding/preview';
 import type { ThingSpec } from '../../shared/domain/onboarding/things-csv';
 import { InvalidRulesError } from '../../shared/errors';

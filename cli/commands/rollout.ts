@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidPlanError } from '../../shared/domain/rollout/errors';
 import { resolvePlan } from '../../shared/domain/rollout/plan';
+import { readPlan } from '../../shared/domain/rollout/plan-text';
 import { callApi } from '../api';
 import { CliError, EXIT, type Io, line } from '../io';
 import { orDash, pct, printJson, printTable } from '../output';
@@ -54,7 +55,10 @@ const idPath = (id: string) => {
   return `rollouts/${encodeURIComponent(id)}`;
 };
 
-/** Validates the plan locally (same rules as the API, every issue by field), then POST /rollouts. */
+/**
+ * Validates the plan locally (same rules as the API, every issue by field), then POST /rollouts with
+ * the plan as JSON: plan files may be YAML, the API takes JSON only.
+ */
 export async function rolloutStart(file: string, opts: GlobalOptions, io: Io): Promise<number> {
   let text: string;
   try {
@@ -62,8 +66,10 @@ export async function rolloutStart(file: string, opts: GlobalOptions, io: Io): P
   } catch (error) {
     throw new CliError(EXIT.USAGE, `cannot read ${file}: ${(error as Error).message}`, 'check the path');
   }
+  let plan: unknown;
   try {
-    resolvePlan(text);
+    plan = readPlan(text);
+    resolvePlan(plan);
   } catch (error) {
     if (!(error instanceof InvalidPlanError)) throw error;
     throw new CliError(
@@ -77,7 +83,7 @@ export async function rolloutStart(file: string, opts: GlobalOptions, io: Io): P
     resolveTarget(opts, io),
     'POST',
     'rollouts',
-    JSON.stringify({ plan: text }),
+    JSON.stringify({ plan }),
   );
   if (opts.json) printJson(io.stdout, body);
   else {

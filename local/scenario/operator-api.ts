@@ -1,5 +1,6 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { readPlan } from '../../shared/domain/rollout/plan-text';
 
 export type ApiResponse = { status: number; body: Record<string, unknown> };
 
@@ -47,8 +48,9 @@ export class OperatorApi {
     return { status: response.status, body: parsed };
   }
 
+  /** The plan file's text (YAML or JSON), sent as JSON as the CLI does. */
   startRollout(principal: string, planText: string) {
-    return this.request(principal, 'POST', '/rollouts', JSON.stringify({ plan: planText }));
+    return this.request(principal, 'POST', '/rollouts', JSON.stringify({ plan: readPlan(planText) }));
   }
 
   rollout(principal: string, id: string) {

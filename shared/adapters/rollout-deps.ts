@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
 import { auditConfigSchema, tableName } from '../config';
 import type { RolloutDeps } from '../services/rollout-effects';
+import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
 import { iotRolloutJobs } from './rollout-jobs';
@@ -9,11 +9,11 @@ import { dynamoRolloutStore } from './rollout-store';
 import { sfnClient, stepFunctionsTasks } from './rollout-tasks';
 
 /** Environment every rollout function reads (serverless/functions-rollouts.yml). */
-export const rolloutConfigSchema = auditConfigSchema.extend({
+export const rolloutConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
-  EVENT_BUS_NAME: z.string().min(1).max(256),
-  OPERATOR_TOPIC_ARN: z.string().startsWith('arn:'),
-  STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
+  EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
+  OPERATOR_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
+  STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type RolloutConfig = z.infer<typeof rolloutConfigSchema>;
 

@@ -1,32 +1,32 @@
-import { z } from 'zod';
 import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
 import { auditConfigSchema, loadConfig, tableName } from '../config';
-import { parsePolicyText } from '../domain/tunnels/policy';
+import { parsePolicy } from '../domain/tunnels/policy';
 import type { TunnelDeps } from '../services/tunnel-effects';
+import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
 import { secureTunnelPort, tunnelingClient } from './tunnel-port';
 import { dynamoTunnelStore } from './tunnel-store';
 import { iotThingDirectory } from './tunnel-things';
 
-export const tunnelConfigSchema = auditConfigSchema.extend({
+export const tunnelConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
-  EVENT_BUS_NAME: z.string().min(1).max(256),
-  OPERATOR_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, 'must be an SNS topic ARN'),
+  EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
+  OPERATOR_TOPIC_ARN: z.string().check(z.regex(/^arn:[\w-]+:sns:/, 'must be an SNS topic ARN')),
 });
 
 /**
  * Everything the tunnel functions need, built once per container from the environment and the
- * policy file's text (config/tunnel-policy.yml, bundled as text like the grouping rules).
+ * policy file (config/tunnel-policy.yml, bundled as parsed data like the grouping rules).
  */
 export function tunnelDeps(
   actor: string,
   env: Record<string, string | undefined>,
-  policyText: string,
+  policyFile: unknown,
 ): TunnelDeps {
   const config = loadConfig(tunnelConfigSchema, env);
   return {
-    policy: parsePolicyText(policyText),
+    policy: parsePolicy(policyFile),
     store: dynamoTunnelStore(dynamoDbClient(), config.STATE_TABLE_NAME),
     tunnels: secureTunnelPort(tunnelingClient()),
     things: iotThingDirectory(iotClient()),

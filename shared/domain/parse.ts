@@ -1,11 +1,11 @@
-import type { z } from 'zod';
 import { InvalidInputError } from '../errors';
+import type * as z from '../zod';
 
 /** Largest message body any entry point accepts; AWS IoT rule payloads are capped at 128 KB anyway. */
 export const MAX_BODY_BYTES = 128 * 1024;
 
 /** Parses a JSON message body against a schema; every problem becomes a typed, readable error. */
-export function parseJsonBody<S extends z.ZodType>(body: string, schema: S, what: string): z.infer<S> {
+export function parseJsonBody<S extends z.ZodMiniType>(body: string, schema: S, what: string): z.infer<S> {
   if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) {
     throw new InvalidInputError(`${what}: body is over ${MAX_BODY_BYTES} bytes`);
   }
@@ -28,7 +28,7 @@ export const MAX_ISSUES = 20;
 const MAX_ISSUE_CHARS = 200;
 
 /** Readable `path: message` lines, at most MAX_ISSUES of them and each short, plus a count of the rest. */
-export function summarizeIssues(error: z.ZodError): string[] {
+export function summarizeIssues(error: z.core.$ZodError): string[] {
   const lines = error.issues
     .slice(0, MAX_ISSUES)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`.slice(0, MAX_ISSUE_CHARS));

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { TASK_FAILURES } from '../domain/rollout/errors';
 import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { type StepDecision, stepDecision } from '../domain/rollout/model';
+import * as z from '../zod';
 import { evaluateStage, mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import {
   abortRollout,
@@ -32,13 +32,16 @@ export const STEP_ACTIONS = [
 /** The Payload every Task of statemachines/staged-rollout.asl.yaml sends. */
 export const stepInputSchema = z.object({
   action: z.enum(STEP_ACTIONS),
-  rolloutId: z.string().regex(/^[a-z0-9-]{1,64}$/),
-  stageIndex: z.number().int().min(0).max(50),
+  rolloutId: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
+  stageIndex: z.int().check(z.gte(0), z.lte(50)),
   /** `$$.State.EnteredTime`: the same on every retry of one state visit, so audit records dedupe. */
-  now: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-  token: z.string().min(1).max(2048).optional(),
-  kind: z.enum(['promote', 'inconclusive']).optional(),
-  state: z.record(z.string(), z.unknown()).optional(),
+  now: z.pipe(
+    z.iso.datetime({ offset: true }),
+    z.transform((s) => Date.parse(s)),
+  ),
+  token: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  kind: z.optional(z.enum(['promote', 'inconclusive'])),
+  state: z.optional(z.record(z.string(), z.unknown())),
 });
 export type StepInput = z.infer<typeof stepInputSchema>;
 

@@ -1,5 +1,6 @@
 import { safeJson } from '../../shared/domain/parse';
 import { resolvePlan } from '../../shared/domain/rollout/plan';
+import { readPlan } from '../../shared/domain/rollout/plan-text';
 import { apiRequest } from '../functions/rollout-harness';
 import { planCases } from './cases-config';
 import { deepJson, INJECTION_NAMES } from './corpus';
@@ -41,7 +42,7 @@ function envelopeCases(route: string, id?: string): HttpCase[] {
 export function rolloutApiCases(): HttpCase[] {
   const refused = planCases().filter((c) => {
     try {
-      resolvePlan(c.value);
+      resolvePlan(typeof c.value === 'string' ? readPlan(c.value) : c.value);
       return false;
     } catch {
       return true;

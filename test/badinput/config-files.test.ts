@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileRulesText } from '../../shared/domain/grouping/compile-rules';
 import { evaluateRules } from '../../shared/domain/grouping/evaluate';
 import { GROUP_NAME_PATTERN } from '../../shared/domain/grouping/group-name';
+import { compileRulesText } from '../../shared/domain/grouping/rules-text';
 import { parseThingsCsv } from '../../shared/domain/onboarding/things-csv';
 import { jobIdFor, ROLLOUT_ID, rolloutIdFor } from '../../shared/domain/rollout/ids';
 import { planDigest, resolvePlan } from '../../shared/domain/rollout/plan';
-import { parsePolicyText } from '../../shared/domain/tunnels/policy';
+import { readPlan } from '../../shared/domain/rollout/plan-text';
+import { parsePolicyText } from '../../shared/domain/tunnels/policy-text';
 import { planCases, rulesCases } from './cases-config';
 import { csvCases, policyCases } from './cases-files';
 import { INJECTION_NAMES, prototypePolluted } from './corpus';
@@ -57,7 +58,7 @@ describe('bad input: rollout plans', () => {
     const cases = planCases();
     let accepted = 0;
     for (const c of cases) {
-      const result = outcome(() => resolvePlan(c.value));
+      const result = outcome(() => resolvePlan(typeof c.value === 'string' ? readPlan(c.value) : c.value));
       if (result.name === 'accepted' && result.value) {
         accepted++;
         const id = rolloutIdFor(result.value.name, planDigest(result.value));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRulesText } from '../../shared/domain/grouping/compile-rules';
 import { evaluateRules } from '../../shared/domain/grouping/evaluate';
 import { GROUP_NAME_PATTERN, sanitizeFragment } from '../../shared/domain/grouping/group-name';
+import { compileRulesText } from '../../shared/domain/grouping/rules-text';
 import { parseTemplate } from '../../shared/domain/grouping/template';
 import { jobIdFor, parseJobId, ROLLOUT_ID, rolloutIdFor } from '../../shared/domain/rollout/ids';
 import { createJobRequest } from '../../shared/domain/rollout/job-request';

@@ -208,7 +208,7 @@ describe('rollout API', () => {
 
   it('answers typed errors: 400 invalid plan naming the field, 404 unknown, 409 wrong state', async () => {
     const invalid = await api(
-      apiRequest('POST /rollouts', ALICE, { body: 'name: x\ndocument: {}\ntargets: [g]\ngate: {}' }),
+      apiRequest('POST /rollouts', ALICE, { body: { name: 'x', document: {}, targets: ['g'], gate: {} } }),
       context,
     );
     expect(invalid.statusCode).toBe(400);
@@ -216,6 +216,18 @@ describe('rollout API', () => {
       error: 'InvalidPlanError',
       issues: [expect.stringMatching(/^\(plan\): unknown field\(s\) gate/)],
     });
+    // JSON only: YAML plan files are converted by the CLI, so the function carries no YAML parser.
+    for (const body of [
+      'name: x\ndocument: {}\ntargets: [g]',
+      { plan: 'name: x\ndocument: {}\ntargets: [g]' },
+    ]) {
+      const yaml = await api(apiRequest('POST /rollouts', ALICE, { body }), context);
+      expect(yaml.statusCode).toBe(400);
+      expect(JSON.parse(String(yaml.body))).toMatchObject({
+        error: 'InvalidPlanError',
+        issues: [expect.stringMatching(/^\(plan\): the body must be JSON/)],
+      });
+    }
     expect(
       (await api(apiRequest('GET /rollouts/{id}', BOB, { id: 'nope-00000000' }), context)).statusCode,
     ).toBe(404);

@@ -4,8 +4,8 @@ import { CreateThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { compileRulesText } from '../../shared/domain/grouping/compile-rules';
 import { evaluateRules, targetsOf } from '../../shared/domain/grouping/evaluate';
+import { compileRulesText } from '../../shared/domain/grouping/rules-text';
 
 // The real assign-groups bundle on the local stack: a burst of 1,000 things, every registry
 // event delivered at least once (30% twice) and out of order, 5% of IoT calls throttled.

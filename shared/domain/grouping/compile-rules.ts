@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import { InvalidRulesError } from '../../errors';
 import { GROUP_NAME_MAX, isValidGroupName } from './group-name';
 import type { Ring } from './ring';
@@ -21,17 +20,7 @@ export type CompiledRule = {
 
 export type CompiledRules = { lowerCase: boolean; rules: CompiledRule[] };
 
-/** Parses and validates a rules file (YAML or JSON text); every problem is reported at once. */
-export function compileRulesText(text: string): CompiledRules {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new InvalidRulesError([`not valid YAML: ${(error as Error).message}`]);
-  }
-  return compileRules(raw);
-}
-
+/** Validates a parsed rules file (config/grouping-rules.yml); every problem is reported at once. */
 export function compileRules(raw: unknown): CompiledRules {
   const parsed = rulesFileSchema.safeParse(raw);
   if (!parsed.success) {

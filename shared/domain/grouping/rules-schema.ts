@@ -1,54 +1,54 @@
-import { z } from 'zod';
+import * as z from '../../zod';
 
 const ruleName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'rule names are lower-case letters, digits and dashes (max 63)');
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'rule names are lower-case letters, digits and dashes (max 63)'),
+  );
+const nonEmpty = () => z.string().check(z.minLength(1));
 
-const condition = z
-  .object({
-    /** The thing must have one of these thing types. */
-    thingTypes: z.array(z.string().min(1)).min(1).optional(),
-    /** Each attribute must equal the value, or one of the values. */
-    attributes: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).optional(),
-    /** Each attribute must be present and non-empty. */
-    exists: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
+const condition = z.strictObject({
+  /** The thing must have one of these thing types. */
+  thingTypes: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
+  /** Each attribute must equal the value, or one of the values. */
+  attributes: z.optional(
+    z.record(z.string(), z.union([z.string(), z.array(z.string()).check(z.minLength(1))])),
+  ),
+  /** Each attribute must be present and non-empty. */
+  exists: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
+});
 
-const ring = z
-  .object({
-    group: z.string().min(1),
-    percent: z.number().positive().max(100).multipleOf(0.01),
-  })
-  .strict();
+const ring = z.strictObject({
+  group: nonEmpty(),
+  percent: z.number().check(z.positive(), z.lte(100), z.multipleOf(0.01)),
+});
 
 const rule = z
-  .object({
+  .strictObject({
     name: ruleName,
-    description: z.string().max(500).optional(),
-    when: condition.optional(),
+    description: z.optional(z.string().check(z.maxLength(500))),
+    when: z.optional(condition),
     /** Group-name template, e.g. `site-{region}-{site}`. Exactly one of group / rings. */
-    group: z.string().min(1).optional(),
+    group: z.optional(nonEmpty()),
     /** Parent chain, root first, each a template; created parent-first. */
-    parents: z.array(z.string().min(1)).max(20).optional(),
+    parents: z.optional(z.array(nonEmpty()).check(z.maxLength(20))),
     /** Stable percentage rings chosen by a hash of the thing name; a thing is in at most one. */
-    rings: z.array(ring).min(1).optional(),
+    rings: z.optional(z.array(ring).check(z.minLength(1))),
     /** Hash salt for rings; change it only to reshuffle every ring. */
-    salt: z.string().min(1).max(64).optional(),
+    salt: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   })
-  .strict()
-  .refine((r) => (r.group === undefined) !== (r.rings === undefined), {
-    message: 'a rule has exactly one of "group" or "rings"',
-  });
+  .check(
+    z.refine((r) => (r.group === undefined) !== (r.rings === undefined), {
+      message: 'a rule has exactly one of "group" or "rings"',
+    }),
+  );
 
-export const rulesFileSchema = z
-  .object({
-    version: z.literal(1),
-    /** Group names are lower-cased unless this is false. */
-    lowerCase: z.boolean().default(true),
-    rules: z.array(rule).min(1).max(50),
-  })
-  .strict();
+export const rulesFileSchema = z.strictObject({
+  version: z.literal(1),
+  /** Group names are lower-cased unless this is false. */
+  lowerCase: z._default(z.boolean(), true),
+  rules: z.array(rule).check(z.minLength(1), z.maxLength(50)),
+});
 
 export type RulesFile = z.infer<typeof rulesFileSchema>;
 export type RuleSpec = RulesFile['rules'][number];

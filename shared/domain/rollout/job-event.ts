@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from '../../zod';
 import type { DomainEvent } from '../events/domain-event';
 import { eventTimeMs, eventTimestamp } from '../events/registry-event';
 import { parseJobId } from './ids';
 
 // Payloads as the AWS IoT developer guide documents them (events-jobs.md; aws-facts §2.3).
 
-const jobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'jobId must be 1-64 of [a-zA-Z0-9_-]');
-const eventId = z.string().min(1).max(256);
+const jobId = z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'jobId must be 1-64 of [a-zA-Z0-9_-]'));
+const eventId = z.string().check(z.minLength(1), z.maxLength(256));
 const timestamp = eventTimestamp;
 
 export const jobExecutionEventSchema = z.object({
@@ -15,7 +15,7 @@ export const jobExecutionEventSchema = z.object({
   timestamp,
   operation: z.enum(['succeeded', 'failed', 'rejected', 'canceled', 'removed', 'timed_out', 'deleted']),
   jobId,
-  thingArn: z.string().regex(/^arn:aws[\w-]*:iot:[\w-]+:\d{12}:thing\/[a-zA-Z0-9:_-]{1,128}$/),
+  thingArn: z.string().check(z.regex(/^arn:aws[\w-]*:iot:[\w-]+:\d{12}:thing\/[a-zA-Z0-9:_-]{1,128}$/)),
   status: z.enum([
     'QUEUED',
     'IN_PROGRESS',
@@ -26,7 +26,7 @@ export const jobExecutionEventSchema = z.object({
     'REMOVED',
     'CANCELED',
   ]),
-  statusDetails: z.record(z.string(), z.string()).nullish(),
+  statusDetails: z.nullish(z.record(z.string(), z.string())),
 });
 
 export const jobEventSchema = z.object({
@@ -35,9 +35,9 @@ export const jobEventSchema = z.object({
   timestamp,
   operation: z.enum(['completed', 'canceled', 'deleted', 'cancellation_in_progress', 'deletion_in_progress']),
   jobId,
-  status: z.string().max(64).optional(),
-  comment: z.string().max(2028).nullish(),
-  jobProcessDetails: z.record(z.string(), z.number().int().nonnegative()).nullish(),
+  status: z.optional(z.string().check(z.maxLength(64))),
+  comment: z.nullish(z.string().check(z.maxLength(2028))),
+  jobProcessDetails: z.nullish(z.record(z.string(), z.int().check(z.nonnegative()))),
 });
 
 export const iotJobEventSchema = z.discriminatedUnion('eventType', [jobExecutionEventSchema, jobEventSchema]);
@@ -82,14 +82,14 @@ const JOB_DETAIL_TYPES: Record<string, string> = {
 export const executionTerminalSchema = z.object({
   eventId,
   jobId,
-  thingName: z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/),
+  thingName: z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/)),
   thingArn: z.string(),
   status: z.string(),
   outcome: z.enum(EXECUTION_OUTCOMES),
   /** Epoch ms. */
   at: eventTimestamp,
-  rolloutId: z.string().optional(),
-  stageIndex: z.number().int().nonnegative().optional(),
+  rolloutId: z.optional(z.string()),
+  stageIndex: z.optional(z.int().check(z.nonnegative())),
 });
 export type ExecutionTerminal = z.infer<typeof executionTerminalSchema>;
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
 import { documentIssues } from './plan-document';
@@ -60,31 +59,19 @@ const pathOf = (path: readonly PropertyKey[]): string =>
     '',
   ) || '(plan)';
 
-function zodIssues(error: z.ZodError): string[] {
+function zodIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => {
     const keys = 'keys' in i && Array.isArray(i.keys) ? `: unknown field(s) ${i.keys.join(', ')}` : '';
     return keys ? `${pathOf(i.path)}${keys}` : `${pathOf(i.path)}: ${i.message}`;
   });
 }
 
-/** Reads plan text (YAML or JSON; JSON is YAML) or an already-parsed object. */
-export function readPlan(input: unknown): unknown {
-  if (typeof input !== 'string') return input;
-  if (Buffer.byteLength(input, 'utf8') > MAX_PLAN_BYTES) {
-    throw new InvalidPlanError([`(plan): larger than ${MAX_PLAN_BYTES} bytes`]);
-  }
-  try {
-    return parseYaml(input, { maxAliasCount: 50, uniqueKeys: true });
-  } catch (error) {
-    throw new InvalidPlanError([
-      `(plan): not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`,
-    ]);
-  }
-}
-
-/** Validates a plan and fills every default; throws InvalidPlanError listing every problem by field. */
+/**
+ * Validates a parsed plan (plan-text.ts reads YAML or JSON text) and fills every default; throws
+ * InvalidPlanError listing every problem by field.
+ */
 export function resolvePlan(input: unknown): ResolvedPlan {
-  const parsed = planSchema.safeParse(readPlan(input));
+  const parsed = planSchema.safeParse(input);
   if (!parsed.success) throw new InvalidPlanError(zodIssues(parsed.error));
   const plan = parsed.data;
   const issues = crossFieldIssues(plan);

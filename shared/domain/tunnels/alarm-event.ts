@@ -1,5 +1,5 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from '../../zod';
+import { eventBridgeEnvelope } from '../events/eventbridge-envelope';
 
 /**
  * "CloudWatch Alarm State Change" as CloudWatch sends it to the default bus (aws-facts §6; CloudWatch
@@ -10,58 +10,48 @@ import { z } from 'zod';
  */
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 
-const alarmState = z
-  .object({
-    value: z.enum(ALARM_STATES),
-    reason: z.string().optional(),
-    reasonData: z.string().optional(),
-    /** e.g. 2019-10-02T17:04:40.985+0000 */
-    timestamp: z.string().refine((s) => Number.isFinite(parseAlarmTime(s)), 'must be an alarm timestamp'),
-  })
-  .loose();
+const alarmState = z.looseObject({
+  value: z.enum(ALARM_STATES),
+  reason: z.optional(z.string()),
+  reasonData: z.optional(z.string()),
+  /** e.g. 2019-10-02T17:04:40.985+0000 */
+  timestamp: z
+    .string()
+    .check(z.refine((s) => Number.isFinite(parseAlarmTime(s)), 'must be an alarm timestamp')),
+});
 
-const metricStat = z
-  .object({
-    metric: z
-      .object({
-        namespace: z.string().optional(),
-        name: z.string(),
-        dimensions: z.record(z.string(), z.string()).optional(),
-      })
-      .loose(),
-    period: z.number().optional(),
-    stat: z.string().optional(),
-  })
-  .loose();
+const metricStat = z.looseObject({
+  metric: z.looseObject({
+    namespace: z.optional(z.string()),
+    name: z.string(),
+    dimensions: z.optional(z.record(z.string(), z.string())),
+  }),
+  period: z.optional(z.number()),
+  stat: z.optional(z.string()),
+});
 
-const metricQuery = z
-  .object({
-    id: z.string(),
-    metricStat: metricStat.optional(),
-    expression: z.string().optional(),
-    label: z.string().optional(),
-    returnData: z.boolean().optional(),
-  })
-  .loose();
+const metricQuery = z.looseObject({
+  id: z.string(),
+  metricStat: z.optional(metricStat),
+  expression: z.optional(z.string()),
+  label: z.optional(z.string()),
+  returnData: z.optional(z.boolean()),
+});
 
-export const alarmDetailSchema = z
-  .object({
-    alarmName: z.string().min(1).max(255),
-    state: alarmState,
-    previousState: alarmState.optional(),
-    configuration: z
-      .object({
-        description: z.string().optional(),
-        metrics: z.array(metricQuery).optional(),
-        alarmRule: z.string().optional(),
-      })
-      .loose(),
-    alarmTags: z.record(z.string(), z.string()).optional(),
-    alarmTagsStatus: z.string().optional(),
-  })
-  .loose();
+export const alarmDetailSchema = z.looseObject({
+  alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
+  state: alarmState,
+  previousState: z.optional(alarmState),
+  configuration: z.looseObject({
+    description: z.optional(z.string()),
+    metrics: z.optional(z.array(metricQuery)),
+    alarmRule: z.optional(z.string()),
+  }),
+  alarmTags: z.optional(z.record(z.string(), z.string())),
+  alarmTagsStatus: z.optional(z.string()),
+});
 
-export const alarmEventSchema = EventBridgeSchema.extend({
+export const alarmEventSchema = z.extend(eventBridgeEnvelope, {
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: alarmDetailSchema,

@@ -1,52 +1,46 @@
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { InvalidInputError } from '../../errors';
+import * as z from '../../zod';
 
-const name = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must match [a-zA-Z0-9:_-]{1,128}');
+const name = z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must match [a-zA-Z0-9:_-]{1,128}'));
+const groupName = z.string().check(z.minLength(1), z.maxLength(128));
+const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 /** config/tunnel-policy.yml: which alarms open tunnels, and the guard rails around them. */
 export const tunnelPolicySchema = z
-  .object({
+  .strictObject({
     version: z.literal(1),
-    alarms: z
-      .object({
-        /** Alarms whose name starts with this are marked; serverless.yml puts it in the rule pattern too. */
-        namePrefix: z.string().max(200).default(''),
-      })
-      .strict(),
+    alarms: z.strictObject({
+      /** Alarms whose name starts with this are marked; serverless.yml puts it in the rule pattern too. */
+      namePrefix: z._default(z.string().check(z.maxLength(200)), ''),
+    }),
     /** Services the tunnel carries to the device (OpenTunnel destinationConfig.services). */
-    services: z.array(name).min(1).max(3),
+    services: z.array(name).check(z.minLength(1), z.maxLength(3)),
     /** AWS allows 1 to 720 minutes. */
-    maxLifetimeMinutes: z.number().int().min(1).max(720),
+    maxLifetimeMinutes: int(1, 720),
     /** Minimum time between two automated tunnels for one thing. */
-    cooldownMinutes: z.number().int().min(0).max(10_080),
+    cooldownMinutes: int(0, 10_080),
     /** Tunnels open at once across the fleet; each one costs money. */
-    maxOpenTunnels: z.number().int().min(1).max(1000),
-    thingGroups: z
-      .object({
-        allow: z.array(z.string().min(1).max(128)).optional(),
-        deny: z.array(z.string().min(1).max(128)).default([]),
-      })
-      .strict()
-      .default({ deny: [] }),
-    closeOnOk: z.boolean().default(true),
+    maxOpenTunnels: int(1, 1000),
+    thingGroups: z._default(
+      z.strictObject({
+        allow: z.optional(z.array(groupName)),
+        deny: z._default(z.array(groupName), []),
+      }),
+      { deny: [] },
+    ),
+    closeOnOk: z._default(z.boolean(), true),
   })
-  .strict()
-  .refine((p) => new Set(p.services).size === p.services.length, {
-    message: 'services must not repeat',
-    path: ['services'],
-  });
+  .check(
+    z.refine((p) => new Set(p.services).size === p.services.length, {
+      message: 'services must not repeat',
+      path: ['services'],
+    }),
+  );
 
 export type TunnelPolicy = z.infer<typeof tunnelPolicySchema>;
 
-/** Parses the policy file; every problem is reported at once, with its path. */
-export function parsePolicyText(text: string): TunnelPolicy {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new InvalidInputError(`tunnel policy: not valid YAML: ${(error as Error).message}`);
-  }
+/** Validates the parsed policy file; every problem is reported at once, with its path. */
+export function parsePolicy(raw: unknown): TunnelPolicy {
   const result = tunnelPolicySchema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

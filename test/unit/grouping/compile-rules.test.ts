@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileRules, compileRulesText } from '../../../shared/domain/grouping/compile-rules';
+import { compileRules } from '../../../shared/domain/grouping/compile-rules';
+import { compileRulesText } from '../../../shared/domain/grouping/rules-text';
 import { InvalidRulesError } from '../../../shared/errors';
 
 function problemsOf(raw: unknown): string[] {

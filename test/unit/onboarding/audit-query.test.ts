@@ -5,7 +5,7 @@ import {
   effectsOfTunnels,
   verifyAuditTrail,
 } from '../../../shared/domain/audit-query/verify';
-import { compileRulesText } from '../../../shared/domain/grouping/compile-rules';
+import { compileRulesText } from '../../../shared/domain/grouping/rules-text';
 import { previewThings } from '../../../shared/domain/onboarding/preview';
 
 describe('planAuditQueries', () => {

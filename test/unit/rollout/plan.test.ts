@@ -4,10 +4,11 @@ import { InvalidPlanError } from '../../../shared/domain/rollout/errors';
 import { jobIdFor, parseJobId, rolloutIdFor } from '../../../shared/domain/rollout/ids';
 import { createJobRequest } from '../../../shared/domain/rollout/job-request';
 import { gatePolicyOf, planDigest, resolvePlan } from '../../../shared/domain/rollout/plan';
+import { readPlan } from '../../../shared/domain/rollout/plan-text';
 
 const issuesOf = (input: unknown): string[] => {
   try {
-    resolvePlan(input);
+    resolvePlan(typeof input === 'string' ? readPlan(input) : input);
   } catch (error) {
     if (error instanceof InvalidPlanError) return [...error.issues];
     throw error;
@@ -22,7 +23,9 @@ const minimal = { name: 'fw', document: { op: 'update' }, targets: ['ring-canary
 
 describe('rollout plan', () => {
   it('accepts a three-line YAML plan and fills every default', () => {
-    const plan = resolvePlan('name: fw-2.4\ndocument: { operation: update }\ntargets: [ring-canary]\n');
+    const plan = resolvePlan(
+      readPlan('name: fw-2.4\ndocument: { operation: update }\ntargets: [ring-canary]\n'),
+    );
     expect(plan.stages).toHaveLength(1);
     const [stage] = plan.stages;
     expect(stage).toMatchObject({
@@ -47,7 +50,7 @@ describe('rollout plan', () => {
   });
 
   it('reads the example plan: defaults apply to every stage, stages override field by field', () => {
-    const plan = resolvePlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8'));
+    const plan = resolvePlan(readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')));
     expect(plan.stages.map((s) => s.name)).toEqual(['canary', 'early', 'fleet']);
     expect(plan.stages[0]?.gate).toMatchObject({ minFinished: 5, bakeMinutes: 60, onInconclusive: 'ask' });
     expect(plan.stages[2]?.gate).toMatchObject({
@@ -136,7 +139,7 @@ describe('rollout plan', () => {
   });
 
   it('gives the same digest for the same plan however it is written, another for any change', () => {
-    const a = resolvePlan('name: fw\ntargets: [g]\ndocument: { a: 1, b: 2 }');
+    const a = resolvePlan(readPlan('name: fw\ntargets: [g]\ndocument: { a: 1, b: 2 }'));
     const b = resolvePlan({ document: { b: 2, a: 1 }, targets: ['g'], name: 'fw' });
     expect(planDigest(a)).toBe(planDigest(b));
     expect(planDigest(resolvePlan({ ...minimal, targets: ['h'] }))).not.toBe(
@@ -167,7 +170,7 @@ describe('rollout ids', () => {
 
 describe('CreateJob request', () => {
   it('passes the plan job settings through in AWS shapes', () => {
-    const plan = resolvePlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8'));
+    const plan = resolvePlan(readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')));
     const fleet = plan.stages[2];
     if (!fleet) throw new Error('no stage');
     const request = createJobRequest(plan, fleet, 'fw-s2', 'arn:aws:iot:eu-west-1:123456789012');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decideOpen } from '../../../shared/domain/tunnels/decide';
-import { parsePolicyText, type TunnelPolicy } from '../../../shared/domain/tunnels/policy';
+import type { TunnelPolicy } from '../../../shared/domain/tunnels/policy';
+import { parsePolicyText } from '../../../shared/domain/tunnels/policy-text';
 import { RECORD_STATUS, type TunnelRecord } from '../../../shared/domain/tunnels/tunnel-record';
 
 const shipped = readFileSync('config/tunnel-policy.yml', 'utf8');

@@ -1,0 +1,1 @@
+export function yamlToJson(text: string, file: string): string;
