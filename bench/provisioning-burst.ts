@@ -4,7 +4,9 @@ import { option, pct, printTable, round, verdict, writeResult } from './common';
 // Provisioning burst: the issue asks for 50,000 things; the default run measures smaller bursts and
 // extrapolates linearly (`--things 50000` runs the full size).
 const SIZES = (option('things') ?? '200,500').split(',').map(Number);
-const SPEED = Number(option('speed') ?? 20);
+// Quotas, not the host, must bind: AddThingToThingGroup's 100 TPS is ~33 things per virtual second,
+// and this host consumes ~30–40 things per real second, so virtual time runs at about real time.
+const SPEED = Number(option('speed') ?? 1);
 const FULL = 50_000;
 
 const runs: Awaited<ReturnType<typeof runBurst>>[] = [];

@@ -11,8 +11,9 @@ export interface Listening {
 /** Starts a node:http server on 127.0.0.1 with an OS-assigned port. */
 export function listen(handler: HttpHandler): Promise<Listening> {
   const server = createServer(handler);
-  // SDK clients keep sockets alive; close() must not wait for them.
-  server.keepAliveTimeout = 1000;
+  // Node's agent reuses a socket only when the server's Keep-Alive hint is over 1 s (it keeps a 1 s
+  // margin): at 1 s every SDK call opened a new connection. close() ends idle sockets itself.
+  server.keepAliveTimeout = 60_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

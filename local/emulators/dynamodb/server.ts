@@ -43,6 +43,8 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
   const clock = options.clock ?? systemClock;
   const inner = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
     workerData: { path: options.path },
+    // A small nursery: less memory held and fewer cache misses, as for the function containers.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
   const port = await new Promise<number>((resolve, reject) => {
     inner.once('error', reject);
