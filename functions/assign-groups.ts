@@ -10,10 +10,11 @@ import { delayRedelivery } from '../shared/adapters/sqs-backoff';
 import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
 import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
-import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
+import { auditConfigSchema, loadConfig, positiveInt, tableName } from '../shared/config';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
 import { compileRules } from '../shared/domain/grouping/compile-rules';
+import { shareOfQuota } from '../shared/domain/pacing';
 import { parseJsonBody } from '../shared/domain/parse';
 import { InvalidInputError } from '../shared/errors';
 import { wrapHandler } from '../shared/handler';
@@ -24,14 +25,24 @@ import * as z from '../shared/zod';
 
 const ACTOR = 'function:assign-groups';
 const config = loadConfig(
-  z.extend(auditConfigSchema, { STATE_TABLE_NAME: tableName, QUEUE_URL: z.url() }),
+  z.extend(auditConfigSchema, {
+    STATE_TABLE_NAME: tableName,
+    QUEUE_URL: z.url(),
+    // Add/RemoveThingFromThingGroup share AWS's 100 TPS per account among the function's containers.
+    IOT_MEMBERSHIP_QUOTA_TPS: positiveInt(10_000),
+    MAX_CONCURRENCY: positiveInt(1000),
+  }),
   process.env,
 );
 const rules = compileRules(rulesFile);
 const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
 const deps = {
   rules,
-  groups: iotGroupPort(iotClient()),
+  groups: iotGroupPort(
+    iotClient(),
+    shareOfQuota(config.IOT_MEMBERSHIP_QUOTA_TPS, config.MAX_CONCURRENCY),
+    systemClock,
+  ),
   state: dynamoThingStateStore(dynamoDbClient(), config.STATE_TABLE_NAME, systemClock),
   audit,
   actor: ACTOR,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AddThingToThingGroupCommand,
   CreateThingGroupCommand,
@@ -6,6 +7,8 @@ import {
   ListThingGroupsForThingCommand,
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
+import type { Clock } from '../clock';
+import { createPacer } from '../domain/pacing';
 
 /** The attribute that marks a group as created (and so owned) by this automation. */
 export const MANAGED_BY_KEY = 'managedBy';
@@ -24,8 +27,15 @@ export interface GroupPort {
 /**
  * AWS IoT adapter. CreateThingGroup answers 200 for an identical existing group, so a container
  * asks once per group and caches the answer: group creation is amortized over the burst.
+ * Membership changes are paced at `membershipTps` (this container's share of the account quota).
  */
-export function iotGroupPort(client: IoTClient): GroupPort {
+export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Clock): GroupPort {
+  const pace = createPacer(membershipTps);
+  const paced = async <T>(call: () => Promise<T>): Promise<T> => {
+    const wait = pace(clock.now());
+    if (wait > 0) await sleep(wait);
+    return call();
+  };
   const ownership = new Map<string, Promise<GroupOwnership>>();
   const ensure = async (name: string, parent: string | undefined): Promise<GroupOwnership> => {
     try {
@@ -57,10 +67,12 @@ export function iotGroupPort(client: IoTClient): GroupPort {
       return answer;
     },
     async addThing(group, thingName) {
-      await client.send(new AddThingToThingGroupCommand({ thingGroupName: group, thingName }));
+      await paced(() => client.send(new AddThingToThingGroupCommand({ thingGroupName: group, thingName })));
     },
     async removeThing(group, thingName) {
-      await client.send(new RemoveThingFromThingGroupCommand({ thingGroupName: group, thingName }));
+      await paced(() =>
+        client.send(new RemoveThingFromThingGroupCommand({ thingGroupName: group, thingName })),
+      );
     },
     async listGroupsForThing(thingName) {
       const names: string[] = [];

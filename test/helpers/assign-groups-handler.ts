@@ -23,6 +23,9 @@ export function assignGroupsOnDynalite() {
     ctx.docs = DynamoDBDocumentClient.from(ctx.db.client);
     setFunctionEnv(ctx.db.endpoint, {
       QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/assign-groups',
+      // Pacing is tested on its own; here it would only slow the handler down.
+      IOT_MEMBERSHIP_QUOTA_TPS: '10000',
+      MAX_CONCURRENCY: '1',
     });
     ({ handler: ctx.handler } = (await import('../../functions/assign-groups')) as unknown as {
       handler: BatchHandler;

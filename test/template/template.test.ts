@@ -77,6 +77,13 @@ describe('packaged template: wiring', () => {
     expect(props(resource('AssignGroupsLambdaFunction')).ReservedConcurrentExecutions).toBeLessThanOrEqual(
       10,
     );
+    // The containers split the membership quota by the same concurrency that caps them.
+    const env = props(resource('AssignGroupsLambdaFunction')).Environment.Variables;
+    expect(Number(env.MAX_CONCURRENCY)).toBe(props(mapping?.[1]).ScalingConfig.MaximumConcurrency);
+    expect(Number(env.MAX_CONCURRENCY)).toBe(
+      props(resource('AssignGroupsLambdaFunction')).ReservedConcurrentExecutions,
+    );
+    expect(Number(env.IOT_MEMBERSHIP_QUOTA_TPS)).toBe(100);
     // AWS recommends a visibility timeout of at least six times the function timeout.
     expect(props(resource('AssignGroupsQueue')).VisibilityTimeout).toBeGreaterThanOrEqual(
       6 * props(resource('AssignGroupsLambdaFunction')).Timeout,
