@@ -22,8 +22,10 @@ for (const name of names) {
 }
 const needsPackage = names.some((n) => ['cold-start', 'provisioning-burst', 'local-stack'].includes(n));
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
-  console.error('.serverless/ is missing: run `npm run package` first');
-  process.exit(2);
+  // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
+  console.log('.serverless/ is missing: packaging the functions first');
+  const pkg = spawnSync(process.execPath, ['scripts/package.mjs'], { stdio: 'inherit' });
+  if (pkg.status !== 0) process.exit(pkg.status ?? 1);
 }
 
 let failed = 0;
