@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { confidenceBounds, mixingPrior } from '../../shared/domain/gate';
+import { confidenceBounds, haltAlpha, mixingPrior } from '../../shared/domain/gate';
 import type { RolloutReport, RunReport, TunnelReport } from '../report/model';
 import type { LocalStack } from '../stack';
 import { principalName } from './progress';
@@ -23,7 +23,7 @@ export async function scanAudit(stack: LocalStack): Promise<Record<string, unkno
   return items;
 }
 
-/** The gate's view after each finished execution of a job: observed rate and always-valid bounds. */
+/** The gate's view after each finished execution: observed rate, the lower bound at the stage's halt level, the upper bound. */
 export function gateSeries(stack: LocalStack, jobId: string, p0: number, confidence: number): Series {
   const job = stack.services.iot.state.jobs.get(jobId);
   if (!job) return [];
@@ -32,19 +32,21 @@ export function gateSeries(stack: LocalStack, jobId: string, p0: number, confide
     .sort((a, b) => a.lastUpdatedAt - b.lastUpdatedAt);
   const step = Math.max(1, Math.ceil(done.length / 200));
   const prior = mixingPrior(p0);
+  const alpha = 1 - confidence;
+  // As the gate does: the lower bound at the halt level calibrated to the stage's size (docs/gate.md).
+  const haltLevel = haltAlpha(p0, alpha, job.executions.size);
   const series: Series = [];
   let failed = 0;
   done.forEach((e, i) => {
     if (FAILED.has(e.status)) failed += 1;
     if ((i + 1) % step !== 0 && i !== done.length - 1) return;
     const finished = i + 1;
-    const b = confidenceBounds(prior, failed, finished, 1 - confidence);
     series.push({
       at: e.lastUpdatedAt,
       finished,
       failureRate: failed / finished,
-      lower: b.lower,
-      upper: b.upper,
+      lower: confidenceBounds(prior, failed, finished, haltLevel).lower,
+      upper: confidenceBounds(prior, failed, finished, alpha).upper,
       threshold: p0,
     });
   });
