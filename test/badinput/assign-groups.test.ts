@@ -1,11 +1,10 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { assignGroupsOnDynalite } from '../helpers/assign-groups-handler';
-import { lambdaContext } from '../helpers/lambda';
+import { lambdaContext, sqsEvent } from '../helpers/lambda';
 import { registryCases } from './cases-events';
 import { prototypePolluted } from './corpus';
 
@@ -16,26 +15,12 @@ const sqs = mockClient(SQSClient);
 const cases = registryCases();
 const t = assignGroupsOnDynalite();
 
-function batch(bodies: { label: string; body: string }[], offset: number): SQSEvent {
-  return {
-    Records: bodies.map(({ body }, i) => ({
-      messageId: `bad-${offset + i}`,
-      receiptHandle: `rh-${offset + i}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(1_767_225_600_000 + offset + i),
-        SenderId: 'AIDAIOT',
-        ApproximateFirstReceiveTimestamp: '1767225600001',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:assign-groups',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+const batch = (bodies: { body: string }[], offset: number) =>
+  sqsEvent(
+    bodies.map((b) => b.body),
+    1,
+    offset,
+  );
 
 describe('assign-groups: malformed registry events', () => {
   it(`rejects all ${cases.length} cases: audited once each, never retried, no side effect`, async () => {

@@ -18,13 +18,13 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
-/** An SQS event as Lambda delivers it, one record per body. */
-export function sqsEvent(bodies: string[], receiveCount = 1): SQSEvent {
+/** An SQS event as Lambda delivers it, one record per body; `offset` keeps ids unique across batches. */
+export function sqsEvent(bodies: string[], receiveCount = 1, offset = 0): SQSEvent {
   return {
     Records: bodies.map(
       (body, i): SQSRecord => ({
-        messageId: `msg-${i}-${body.length}`,
-        receiptHandle: `rh-${i}`,
+        messageId: `msg-${offset + i}-${body.length}`,
+        receiptHandle: `rh-${offset + i}`,
         body,
         attributes: {
           ApproximateReceiveCount: String(receiveCount),
