@@ -71,7 +71,9 @@ describe('evaluateGate properties', () => {
         if (d.outcome !== 'HALT') return;
         expect(d.evidence.observedFailureRate ?? 0).toBeGreaterThan(policy.failureThreshold);
         expect(d.evidence.lowerBound ?? 0).toBeGreaterThan(policy.failureThreshold - 1e-9);
-        expect(d.evidence.logEvidence ?? 0).toBeGreaterThanOrEqual(d.evidence.logBoundary ?? Infinity);
+        // HALT is judged at the stage's halt level, never stricter than the plain one.
+        expect(d.evidence.logEvidence ?? 0).toBeGreaterThanOrEqual(d.evidence.haltLogBoundary ?? Infinity);
+        expect(d.evidence.haltLogBoundary ?? Infinity).toBeLessThanOrEqual(d.evidence.logBoundary ?? 0);
       }),
       { numRuns: 500 },
     );
