@@ -86,7 +86,7 @@ export const handler = wrapHandler(
         case 'GET /rollouts':
           return json(200, { rollouts: await listRollouts(deps) });
         case 'GET /rollouts/{id}':
-          return json(200, await getRollout(deps, id));
+          return json(200, await getRollout(deps, id, event.requestContext.timeEpoch));
         default: {
           const action = ACTIONS.find((a) => event.routeKey === `POST /rollouts/{id}/${a}`);
           if (!action) return json(404, { error: 'NotFound', message: `no route ${event.routeKey}` });

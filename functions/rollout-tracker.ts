@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { dynamoTransactWriter, executionCounters } from '../shared/adapters/rollout-transact';
 import { dynamoDbClient } from '../shared/clients';
+import { systemClock } from '../shared/clock';
 import { loadConfig } from '../shared/config';
 import { eventBridgeEnvelope } from '../shared/domain/events/eventbridge-envelope';
 import { executionTerminalSchema } from '../shared/domain/rollout/job-event';
@@ -10,7 +11,7 @@ import { logger, metrics } from '../shared/observability';
 import { trackExecution } from '../shared/services/rollout-tracker';
 import * as z from '../shared/zod';
 
-/** `JobExecutionTerminal` events from the project bus: counters, gate, wake-up. Errors retry via EventBridge (then DLQ). */
+/** `JobExecutionTerminal` events from the project bus: counters, gate estimate, wake-up. Errors retry via EventBridge (then DLQ). */
 const config = loadConfig(rolloutConfigSchema, process.env);
 const deps = {
   ...rolloutDeps(config, 'function:rollout-tracker'),
@@ -19,6 +20,7 @@ const deps = {
     config.STATE_TABLE_NAME,
     dynamoTransactWriter(dynamoDbClient()),
   ),
+  clock: systemClock,
 };
 
 const schema = z.extend(eventBridgeEnvelope, { detail: executionTerminalSchema });

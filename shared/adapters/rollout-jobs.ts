@@ -4,12 +4,12 @@ import {
   type CreateJobCommandInput,
   DescribeJobCommand,
   type IoTClient,
+  type Job,
   ListThingsInThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import { IotThrottledError } from '../domain/rollout/errors';
 import type { CreateJobRequest } from '../domain/rollout/job-request';
-
-export type JobCounts = { succeeded: number; failed: number; excluded: number; executions: number };
+import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 
 /** Throttling that outlived the SDK's adaptive retries becomes the error the state machine retries with backoff. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -68,17 +68,37 @@ export function iotRolloutJobs(client: IoTClient) {
       }
     },
 
-    /** DescribeJob counters, classified like the events (failures = FAILED + REJECTED + TIMED_OUT). */
-    async describeCounts(jobId: string): Promise<JobCounts> {
-      const { job } = await call(() => client.send(new DescribeJobCommand({ jobId })));
-      const d = job?.jobProcessDetails ?? {};
+    /** DescribeJob: the job's status and per-status execution counts at `at`; undefined if it does not exist. */
+    async describeJob(jobId: string, at: number): Promise<JobSnapshot | undefined> {
+      let job: Job | undefined;
+      try {
+        ({ job } = await call(() => client.send(new DescribeJobCommand({ jobId }))));
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+      if (!job) return undefined;
+      const d = job.jobProcessDetails ?? {};
       const n = (v: number | undefined) => v ?? 0;
-      const succeeded = n(d.numberOfSucceededThings);
-      const failed = n(d.numberOfFailedThings) + n(d.numberOfRejectedThings) + n(d.numberOfTimedOutThings);
-      const excluded = n(d.numberOfCanceledThings) + n(d.numberOfRemovedThings);
-      const executions =
-        succeeded + failed + excluded + n(d.numberOfQueuedThings) + n(d.numberOfInProgressThings);
-      return { succeeded, failed, excluded, executions };
+      return {
+        at,
+        status: job.status ?? 'IN_PROGRESS',
+        // processingTargets lists the targets AWS is still creating executions for (null once done).
+        targetsOpen:
+          job.targetSelection === 'CONTINUOUS' ||
+          job.status === 'SCHEDULED' ||
+          (d.processingTargets?.length ?? 0) > 0,
+        ...(job.reasonCode ? { reasonCode: job.reasonCode } : {}),
+        ...(job.comment ? { comment: job.comment.slice(0, 512) } : {}),
+        queued: n(d.numberOfQueuedThings),
+        inProgress: n(d.numberOfInProgressThings),
+        succeeded: n(d.numberOfSucceededThings),
+        failed: n(d.numberOfFailedThings),
+        rejected: n(d.numberOfRejectedThings),
+        timedOut: n(d.numberOfTimedOutThings),
+        canceled: n(d.numberOfCanceledThings),
+        removed: n(d.numberOfRemovedThings),
+      };
     },
 
     /** Distinct things in the groups, sub-groups included: the stage's target count for the gate. */

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
 import { conditionalWrite as conditional } from './dynamo-conditions';
 import { keys, toApproval, toRollout, toStage } from './rollout-keys';
@@ -160,6 +161,22 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':s': status },
+          }),
+        ),
+      );
+    },
+
+    /** Keeps the newest read of the stage's job (two readers may race; the later `at` wins). */
+    putJobSnapshot(id: string, index: number, job: JobSnapshot) {
+      return conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.stage(id, index),
+            UpdateExpression: 'SET #j = :j',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#j) OR #j.#at < :at)',
+            ExpressionAttributeNames: { '#j': 'job', '#at': 'at' },
+            ExpressionAttributeValues: { ':j': job, ':at': job.at },
           }),
         ),
       );

@@ -69,9 +69,15 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
             Update: {
               TableName: table,
               Key: keys.stage(rolloutId, stageIndex),
-              UpdateExpression: 'ADD succeeded :s, failed :f, excluded :x',
+              UpdateExpression: 'ADD succeeded :s, failed :f, rejected :r, timedOut :t, excluded :x',
               ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':s': delta.succeeded, ':f': delta.failed, ':x': delta.excluded },
+              ExpressionAttributeValues: {
+                ':s': delta.succeeded,
+                ':f': delta.failed,
+                ':r': delta.rejected,
+                ':t': delta.timedOut,
+                ':x': delta.excluded,
+              },
             },
           },
         ]);

@@ -14,7 +14,7 @@ export type Caller = { principal: string; requestId: string; at: number };
 
 /** POST /rollouts: validate, store, start the execution named after the rollout. Idempotent per plan. */
 export async function createRollout(deps: RolloutDeps, body: unknown, caller: Caller) {
-  const plan = resolvePlan(body);
+  const plan = resolvePlan(body, { at: caller.at });
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
   const fresh: Rollout = {
@@ -63,10 +63,10 @@ export async function listRollouts(deps: RolloutDeps, limit = 50) {
   }));
 }
 
-export async function getRollout(deps: RolloutDeps, id: string) {
+export async function getRollout(deps: RolloutDeps, id: string, at: number) {
   const details = await deps.store.details(id);
   if (!details) throw new RolloutNotFoundError(`rollout ${id} not found`);
-  return rolloutStatusView(details.rollout, details.stages, details.approvals);
+  return rolloutStatusView(details.rollout, details.stages, details.approvals, at);
 }
 
 /** Approve or reject the pending approval: another principal than the creator, once. */

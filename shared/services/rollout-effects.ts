@@ -4,10 +4,9 @@ import type { RolloutJobs } from '../adapters/rollout-jobs';
 import type { RolloutStore } from '../adapters/rollout-store';
 import type { TaskSender } from '../adapters/rollout-tasks';
 import type { AuditCause, AuditOutcome } from '../audit/audit-record';
-import { evaluateGate, type GateDecision } from '../domain/gate';
+import type { GateDecision } from '../domain/gate';
 import { RolloutNotFoundError } from '../domain/rollout/errors';
 import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
-import { gatePolicyOf } from '../domain/rollout/plan';
 
 export type RolloutDeps = {
   store: RolloutStore;
@@ -64,31 +63,6 @@ export async function mustGetRollout(store: RolloutStore, id: string): Promise<R
   return rollout;
 }
 
-export type ExtraCounts = { succeeded: number; failed: number; excluded: number };
-
-/** The gate on the stage's counters (or on `counts` when a reconciliation found more). */
-export function evaluateStage(
-  rollout: Rollout,
-  stage: Stage,
-  now: number,
-  counts?: ExtraCounts,
-): GateDecision {
-  const planned = rollout.plan.stages[stage.index];
-  if (!planned) throw new RolloutNotFoundError(`rollout ${rollout.rolloutId} has no stage ${stage.index}`);
-  const c = counts ?? stage;
-  const seen = c.succeeded + c.failed + c.excluded;
-  return evaluateGate(gatePolicyOf(planned), {
-    counts: {
-      targets: Math.max(stage.targets, seen),
-      succeeded: c.succeeded,
-      failed: c.failed,
-      excluded: c.excluded,
-    },
-    stageStartedAt: stage.startedAt,
-    now,
-  });
-}
-
 /** Stores a changed outcome once (conditional on the previous one) and audits it with its inputs. */
 export async function noteOutcome(
   deps: Pick<RolloutDeps, 'store' | 'audit' | 'publish' | 'notify' | 'actor'>,
@@ -119,6 +93,8 @@ export async function noteOutcome(
       previous: stage.lastOutcome ?? null,
       outcome: decision.outcome,
       reason: decision.reason,
+      rule: decision.rule,
+      ruleConfidence: decision.ruleConfidence,
       explanation: decision.explanation,
       evidence: decision.evidence,
     },

@@ -1,5 +1,5 @@
 import { TASK_FAILURES } from '../domain/rollout/errors';
-import { APPROVAL_KINDS, type ApprovalKind, type Rollout } from '../domain/rollout/model';
+import { APPROVAL_KINDS, type ApprovalKind, type Rollout, type Stage } from '../domain/rollout/model';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
 const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:${what}` });
@@ -91,7 +91,8 @@ export function haltReason(state: Record<string, unknown>): string {
   const error = errorOf(state).Error;
   if (error === TASK_FAILURES.REJECTED) return 'approval-rejected';
   if (error === 'States.Timeout') return 'approval-expired';
-  const gate = (state.gate ?? {}) as { outcome?: string };
+  const gate = (state.gate ?? {}) as { outcome?: string; reason?: string };
+  if (gate.reason === 'JOB_STOPPED_OUTSIDE') return 'job-stopped-outside';
   return gate.outcome === 'HALT' ? 'gate-halt' : 'inconclusive-halt';
 }
 
@@ -142,6 +143,7 @@ export async function haltStage(
       comment: errorOf(state).Cause ?? null,
       jobId: cancelled?.stage.jobId ?? null,
       jobCancel: cancelled ? { result: cancelled.result, force: cancelled.force } : null,
+      exposure: exposureAtHalt(cancelled?.stage, cancelled?.force ?? false),
       decision: decision ?? null,
     },
     notify: {
@@ -151,6 +153,23 @@ export async function haltStage(
     },
   });
   return {};
+}
+
+/**
+ * Devices that had started the update when the stage halted (from the last read of the job): a
+ * cancel without force leaves the running ones running, so they are reported apart.
+ */
+function exposureAtHalt(stage: Stage | undefined, force: boolean) {
+  const job = stage?.job;
+  if (!job) return null;
+  const started = job.inProgress + job.succeeded + job.failed + job.rejected + job.timedOut;
+  return {
+    asOf: new Date(job.at).toISOString(),
+    started,
+    stillRunning: job.inProgress,
+    stillRunningAfterCancel: force ? 0 : job.inProgress,
+    neverStarted: job.queued,
+  };
 }
 
 export async function abortRollout(deps: RolloutDeps, id: string, i: number, now: number) {

@@ -1,9 +1,11 @@
 import { TASK_FAILURES } from '../domain/rollout/errors';
 import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
-import { type StepDecision, stepDecision } from '../domain/rollout/model';
+import { type JobSnapshot, jobStoppedOutside } from '../domain/rollout/job-snapshot';
+import { type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
+import { estimateStageGate, judgeStageOnJob } from '../domain/rollout/stage-gate';
 import * as z from '../zod';
-import { evaluateStage, mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import {
   abortRollout,
   completeRollout,
@@ -131,10 +133,13 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
       targets: await deps.jobs.countTargets(planned.targets),
       succeeded: 0,
       failed: 0,
+      rejected: 0,
+      timedOut: 0,
       excluded: 0,
       status: 'RUNNING',
     }));
-  const created = await deps.jobs.createJob(createJobRequest(rollout.plan, planned, jobId, deps.arnPrefix));
+  const request = createJobRequest(rollout.plan, planned, jobId, deps.arnPrefix, stage.targets);
+  const created = await deps.jobs.createJob(request);
   await record(deps, {
     rolloutId: id,
     action: 'rollout.stage.started',
@@ -150,12 +155,14 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
       targets: planned.targets,
       things: stage.targets,
       job: created,
+      rollout: request.jobExecutionsRolloutConfig,
+      abortConfig: request.abortConfig,
     },
   });
-  return stepDecision(evaluateStage(rollout, stage, now), now);
+  return stepDecision(estimateStageGate(rollout, stage, now), now);
 }
 
-/** Parks the gate token on the stage, then settles any race: abort, pause, or a gate already conclusive. */
+/** Parks the gate token on the stage, then settles any race: abort, pause, or an estimate already conclusive. */
 async function awaitGate(deps: StepDeps, id: string, i: number, token: string, now: number) {
   await deps.store.storeToken(id, { kind: 'gate', stageIndex: i }, token);
   const rollout = await mustGetRollout(deps.store, id);
@@ -168,32 +175,56 @@ async function awaitGate(deps: StepDeps, id: string, i: number, token: string, n
   }
   const stage = await deps.store.getStage(id, i);
   if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
-  const decision = evaluateStage(rollout, stage, now);
-  await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:await:${now}` });
-  if (decision.outcome !== 'CONTINUE') {
+  // Events that arrived before the token was parked could not wake anyone: look at them now.
+  if (estimateStageGate(rollout, stage, now).outcome !== 'CONTINUE') {
     const claimed = await deps.store.claimToken(id, slot);
-    if (claimed) await deps.tasks.succeed(claimed, stepDecision(decision, now));
+    if (claimed) await deps.tasks.succeed(claimed, { wake: 'gate-estimate-conclusive' });
   }
   return {};
 }
 
-/** At a recheck time: DescribeJob guards against missed events (the larger count of each kind wins). */
+/**
+ * The gate's decision, on the job as AWS IoT reports it (DescribeJob), never on the execution events:
+ * after a wake-up from the tracker, at the bake end or deadline, and on resume. A job cancelled or
+ * deleted by anyone else (AWS's abortConfig backstop, an operator) halts the rollout.
+ */
 async function reconcile(deps: StepDeps, id: string, i: number, now: number): Promise<StepDecision> {
   const rollout = await mustGetRollout(deps.store, id);
   const stage = await deps.store.getStage(id, i);
   if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
-  const job = await deps.jobs.describeCounts(stage.jobId);
-  const counts = {
-    succeeded: Math.max(stage.succeeded, job.succeeded),
-    failed: Math.max(stage.failed, job.failed),
-    excluded: Math.max(stage.excluded, job.excluded),
-  };
-  const decision = evaluateStage(
-    rollout,
-    { ...stage, targets: Math.max(stage.targets, job.executions) },
-    now,
-    counts,
-  );
+  const job = await deps.jobs.describeJob(stage.jobId, now);
+  if (!job || jobStoppedOutside(job)) return stoppedOutside(deps, stage, job, now);
+  await deps.store.putJobSnapshot(id, i, job);
+  const decision = judgeStageOnJob(rollout, stage, job, now);
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   return stepDecision(decision, now);
+}
+
+async function stoppedOutside(
+  deps: StepDeps,
+  stage: Stage,
+  job: JobSnapshot | undefined,
+  now: number,
+): Promise<StepDecision> {
+  const what = job
+    ? `the job was ${job.status.toLowerCase()} outside the rollout (reasonCode ${job.reasonCode ?? 'none'}${job.comment ? `: ${job.comment}` : ''})`
+    : 'the job no longer exists';
+  await record(deps, {
+    rolloutId: stage.rolloutId,
+    action: 'rollout.job.stopped-outside',
+    outcome: 'decided',
+    actor: deps.actor,
+    cause: { type: 'execution', id: `${stage.rolloutId}:s${stage.index}:stopped-outside` },
+    at: now,
+    detailType: 'RolloutJobStoppedOutside',
+    details: { stageIndex: stage.index, jobId: stage.jobId, job: job ?? null },
+  });
+  return {
+    outcome: 'HALT',
+    action: 'none',
+    trigger: 'none',
+    reason: 'JOB_STOPPED_OUTSIDE',
+    explanation: what,
+    waitSeconds: 1,
+  };
 }

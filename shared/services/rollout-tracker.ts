@@ -1,24 +1,52 @@
 import type { ExecutionCounters } from '../adapters/rollout-transact';
+import type { Clock } from '../clock';
 import { parseJobId } from '../domain/rollout/ids';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
-import { stepDecision } from '../domain/rollout/model';
-import { evaluateStage, noteOutcome, type RolloutDeps } from './rollout-effects';
+import type { Stage } from '../domain/rollout/model';
+import { estimateStageGate } from '../domain/rollout/stage-gate';
+import type { RolloutDeps } from './rollout-effects';
 
-export type TrackerDeps = Pick<RolloutDeps, 'store' | 'tasks' | 'audit' | 'publish' | 'notify' | 'actor'> & {
+export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> & {
   counters: ExecutionCounters;
+  clock: Clock;
 };
 
-export type TrackResult = 'not-ours' | 'unknown-stage' | 'applied' | 'stale' | 'woke';
+export type TrackResult = 'not-ours' | 'unknown-stage' | 'future' | 'applied' | 'stale' | 'woke';
+
+/** An event stamped further ahead than this is refused: IoT stamps events when they happen. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Before waking the execution on a conclusive estimate, the job is read again if older than this. */
+export const SNAPSHOT_MAX_AGE_MS = 30_000;
 
 /**
- * One terminal job execution event: update the thing's status and the stage counters idempotently,
- * re-evaluate the gate at the event's time, and wake the waiting execution only when the gate is
- * conclusive. A duplicate still re-evaluates (a crash may have happened before the wake-up); the
- * conditional token claim makes sure only one sender ever wakes it.
+ * One terminal job execution event: the thing's newest status and the stage's event counters move
+ * idempotently; then the gate is estimated on the events since the last read of the job. Events never
+ * decide: when the estimate is conclusive the tracker reads the job (at most every 30 s) and, if the
+ * job agrees, wakes the waiting execution, whose Reconcile step decides on DescribeJob alone. A forged,
+ * lost or reordered event can at most make it look again.
  */
 export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps): Promise<TrackResult> {
   const owner = parseJobId(event.jobId);
   if (!owner) return 'not-ours';
+  // A time far ahead would also outrank every real event for this thing (newest wins): refuse it.
+  const receivedAt = deps.clock.now();
+  if (event.at > receivedAt + MAX_CLOCK_SKEW_MS) {
+    await deps.audit({
+      subject: { type: 'rollout', id: owner.rolloutId },
+      action: 'rollout.event.refused',
+      outcome: 'rejected',
+      actor: deps.actor,
+      cause: { type: 'eventbridge-event', id: event.eventId },
+      at: receivedAt,
+      details: {
+        why: `stamped ${new Date(event.at).toISOString()}, more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes after it arrived`,
+        jobId: event.jobId,
+        thingName: event.thingName,
+        status: event.status,
+      },
+    });
+    return 'future';
+  }
   const applied = await deps.counters(owner.rolloutId, owner.stageIndex, event);
   if (applied === 'unknown-stage') return applied;
   const [rollout, stage] = await Promise.all([
@@ -26,11 +54,23 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
     deps.store.getStage(owner.rolloutId, owner.stageIndex),
   ]);
   if (!rollout || !stage || stage.status !== 'RUNNING' || stage.jobId !== event.jobId) return applied;
-  const decision = evaluateStage(rollout, stage, event.at);
-  await noteOutcome(deps, stage, decision, event.at, { type: 'eventbridge-event', id: event.eventId });
-  if (decision.outcome === 'CONTINUE' || rollout.paused || rollout.abortRequested) return applied;
+  if (rollout.paused || rollout.abortRequested) return applied;
+  const now = Math.min(event.at, receivedAt);
+  if (estimateStageGate(rollout, stage, now).outcome === 'CONTINUE') return applied;
+  const fresh = await refreshedStage(deps, stage, now);
+  if (fresh !== stage && estimateStageGate(rollout, fresh, now).outcome === 'CONTINUE') return applied;
   const token = await deps.store.claimToken(owner.rolloutId, { kind: 'gate', stageIndex: owner.stageIndex });
   if (!token) return applied;
-  await deps.tasks.succeed(token, stepDecision(decision, event.at));
+  // The payload is only a wake-up: the state machine's Reconcile reads the job and decides.
+  await deps.tasks.succeed(token, { wake: 'gate-estimate-conclusive', eventId: event.eventId });
   return 'woke';
+}
+
+/** The stage with a job snapshot no older than SNAPSHOT_MAX_AGE_MS (read and stored if needed). */
+async function refreshedStage(deps: TrackerDeps, stage: Stage, now: number): Promise<Stage> {
+  if (stage.job && now - stage.job.at < SNAPSHOT_MAX_AGE_MS) return stage;
+  const job = await deps.jobs.describeJob(stage.jobId, now);
+  if (!job) return stage;
+  await deps.store.putJobSnapshot(stage.rolloutId, stage.index, job);
+  return { ...stage, job };
 }

@@ -1,3 +1,10 @@
+export {
+  ALWAYS_ACTIVE,
+  awsCron,
+  type JobSchedule,
+  jobActiveTime,
+  type MaintenanceWindow,
+} from './active-time';
 export { type BetaPrior, type Bounds, confidenceBounds, logMixtureRatio } from './confidence-sequence';
 export { InvalidGateInputError, InvalidGatePolicyError } from './errors';
 export {
@@ -7,15 +14,15 @@ export {
   haltBoundary,
   MAX_CALIBRATED_HORIZON,
 } from './finite-horizon';
-export { evaluateGate, sequentialTest } from './gate';
-export { failuresToHalt, finishedToPromote, type HaltRow, haltTable } from './halt-table';
 export {
-  awsAbortConfigGate,
-  fixedSampleWilsonGate,
-  hawkbitThresholdGate,
-  PEER_GATES,
-  wilsonInterval,
-} from './peers';
-export { DEFAULT_GATE_POLICY, resolveGatePolicy, validateGatePolicy } from './policy';
+  evaluateGate,
+  exposedToPromote,
+  failuresToHaltAt,
+  gateLevels,
+  maxFailuresToPromoteAt,
+  sequentialTest,
+} from './gate';
+export { failuresToHalt, finishedToPromote, type HaltRow, haltTable } from './halt-table';
+export { DEFAULT_GATE_POLICY, MIN_FAILURE_THRESHOLD, resolveGatePolicy, validateGatePolicy } from './policy';
 export { mixingPrior } from './prior';
 export * from './types';

@@ -10,6 +10,11 @@ export const DEFAULT_GATE_POLICY: GatePolicy = {
   onInconclusive: 'ask',
 };
 
+/** Below this the mixing prior Beta(1, 1/p0 − 1) degenerates and no stage could ever promote. */
+export const MIN_FAILURE_THRESHOLD = 0.0001;
+/** A threshold above one in two is not a gate on an update. */
+export const MAX_FAILURE_THRESHOLD = 0.5;
+
 const KEYS = Object.keys(DEFAULT_GATE_POLICY) as (keyof GatePolicy)[];
 
 /** Checks every field and throws one InvalidGatePolicyError listing all problems. */
@@ -26,7 +31,11 @@ export function validateGatePolicy(policy: GatePolicy): GatePolicy {
       issues.push(`${key} must be ${rule}, got ${JSON.stringify(v) ?? String(v)}`);
     }
   };
-  num('failureThreshold', (v) => v > 0 && v < 1, 'a number with 0 < failureThreshold < 1');
+  num(
+    'failureThreshold',
+    (v) => v >= MIN_FAILURE_THRESHOLD && v <= MAX_FAILURE_THRESHOLD,
+    `a number with ${MIN_FAILURE_THRESHOLD} <= failureThreshold <= ${MAX_FAILURE_THRESHOLD}`,
+  );
   num('confidence', (v) => v >= 0.5 && v <= 0.9999, 'a number with 0.5 <= confidence <= 0.9999');
   num('minFinished', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   num('bakeSeconds', (v) => v >= 0, 'a number of seconds >= 0');

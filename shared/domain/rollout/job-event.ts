@@ -43,15 +43,18 @@ export const jobEventSchema = z.object({
 export const iotJobEventSchema = z.discriminatedUnion('eventType', [jobExecutionEventSchema, jobEventSchema]);
 export type IotJobEvent = z.infer<typeof iotJobEventSchema>;
 
-/** How an execution counts for the gate: FAILED + REJECTED + TIMED_OUT fail; CANCELED and REMOVED are excluded. */
-export const EXECUTION_OUTCOMES = ['succeeded', 'failed', 'excluded'] as const;
+/**
+ * How a terminal execution is counted. The failure statuses stay apart because a plan says which
+ * of them are failures (gate.failureStatuses); CANCELED and REMOVED are excluded (exposure unknown).
+ */
+export const EXECUTION_OUTCOMES = ['succeeded', 'failed', 'rejected', 'timedOut', 'excluded'] as const;
 export type ExecutionOutcome = (typeof EXECUTION_OUTCOMES)[number];
 
 const OUTCOME_OF: Record<string, ExecutionOutcome> = {
   SUCCEEDED: 'succeeded',
   FAILED: 'failed',
-  REJECTED: 'failed',
-  TIMED_OUT: 'failed',
+  REJECTED: 'rejected',
+  TIMED_OUT: 'timedOut',
   CANCELED: 'excluded',
   REMOVED: 'excluded',
 };
@@ -145,7 +148,7 @@ export function counterDelta(
   previous: ExecutionOutcome | undefined,
   next: ExecutionOutcome,
 ): Record<ExecutionOutcome, number> {
-  const delta = { succeeded: 0, failed: 0, excluded: 0 };
+  const delta = { succeeded: 0, failed: 0, rejected: 0, timedOut: 0, excluded: 0 };
   if (previous === next) return delta;
   delta[next] += 1;
   if (previous) delta[previous] -= 1;

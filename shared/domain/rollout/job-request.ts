@@ -1,3 +1,4 @@
+import { abortBackstop } from './abort-backstop';
 import type { ResolvedPlan, ResolvedStage } from './plan';
 
 /** `arn:<partition>:iot:<region>:<account>` from the Lambda's own ARN (its context), never from input. */
@@ -16,9 +17,20 @@ export function documentSourceUrl(source: string): string {
   return `https://${rest.slice(0, slash)}.s3.amazonaws.com/${rest.slice(slash + 1)}`;
 }
 
-/** The CreateJob input for one stage: the plan's job settings passed through in AWS's shapes (aws-facts §1). */
-export function createJobRequest(plan: ResolvedPlan, stage: ResolvedStage, jobId: string, arnPrefix: string) {
+/**
+ * The CreateJob input for one stage: the plan's job settings passed through in AWS's shapes (the AWS IoT
+ * CreateJob API reference), with the abort backstop computed from the stage's `things` when the plan
+ * gives none.
+ */
+export function createJobRequest(
+  plan: ResolvedPlan,
+  stage: ResolvedStage,
+  jobId: string,
+  arnPrefix: string,
+  things: number,
+) {
   const { job } = stage;
+  const abort = job.abortConfig ?? [abortBackstop(things, stage.gate.failureThreshold)];
   const retries = [
     ...(job.retries.failed ? [{ failureType: 'FAILED' as const, numberOfRetries: job.retries.failed }] : []),
     ...(job.retries.timedOut
@@ -36,8 +48,8 @@ export function createJobRequest(plan: ResolvedPlan, stage: ResolvedStage, jobId
       2028,
     ),
     targetSelection: job.targetSelection,
-    ...(job.rollout ? { jobExecutionsRolloutConfig: job.rollout } : {}),
-    abortConfig: { criteriaList: job.abortConfig.map((c) => ({ ...c, action: 'CANCEL' as const })) },
+    jobExecutionsRolloutConfig: job.rollout,
+    abortConfig: { criteriaList: abort.map((c) => ({ ...c, action: 'CANCEL' as const })) },
     timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutMinutes },
     ...(retries.length > 0 ? { jobExecutionsRetryConfig: { criteriaList: retries } } : {}),
     ...(scheduling

@@ -1,4 +1,5 @@
 import type { GateDecision, GateEvidence, GateOutcome } from '../gate';
+import type { JobSnapshot } from './job-snapshot';
 import type { ResolvedPlan } from './plan';
 
 /** What the state table holds about a rollout (keys in shared/adapters/rollout-store.ts). */
@@ -31,10 +32,16 @@ export type Stage = {
   name: string;
   jobId: string;
   startedAt: number;
+  /** Things in the target groups when the stage started; the job's own count (job.*) replaces it. */
   targets: number;
+  /** Terminal execution events seen (advisory: decisions use `job`). */
   succeeded: number;
   failed: number;
+  rejected?: number;
+  timedOut?: number;
   excluded: number;
+  /** The job as DescribeJob last showed it: what decisions are taken on. */
+  job?: JobSnapshot;
   status: StageStatus;
   lastOutcome?: GateOutcome;
   lastDecision?: StoredDecision;
@@ -43,6 +50,8 @@ export type Stage = {
 export type StoredDecision = {
   outcome: GateOutcome;
   reason: string;
+  rule?: string | null;
+  ruleConfidence?: number | null;
   explanation: string;
   at: number;
   evidence: GateEvidence;
@@ -66,8 +75,8 @@ export type Approval = {
 };
 
 export function storedDecision(decision: GateDecision, at: number): StoredDecision {
-  const { outcome, reason, explanation, evidence } = decision;
-  return { outcome, reason, explanation, at, evidence };
+  const { outcome, reason, rule, ruleConfidence, explanation, evidence } = decision;
+  return { outcome, reason, rule, ruleConfidence, explanation, at, evidence };
 }
 
 /** The slim decision the state machine branches on. `action` is always a string so Choice never misses a path. */

@@ -1,6 +1,7 @@
 import * as z from '../../zod';
-import { INCONCLUSIVE_ACTIONS } from '../gate';
+import { INCONCLUSIVE_ACTIONS, MIN_FAILURE_THRESHOLD } from '../gate';
 import { MAX_STAGES } from './ids';
+import { FAILURE_STATUSES } from './job-snapshot';
 
 /** What an operator writes. Every object is strict, so a misspelt key is an error, never a silent default. */
 
@@ -8,12 +9,22 @@ const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
 
 export const gateSchema = z.strictObject({
-  failureThreshold: z.optional(num(z.gt(0), z.lt(1))),
+  failureThreshold: z.optional(num(z.gte(MIN_FAILURE_THRESHOLD), z.lte(0.5))),
   confidence: z.optional(num(z.gte(0.5), z.lte(0.9999))),
   minFinished: z.optional(int(1, 1_000_000)),
   bakeMinutes: z.optional(num(z.gte(0), z.lte(525_600))),
   deadlineMinutes: z.optional(num(z.gt(0), z.lte(525_600))),
   onInconclusive: z.optional(z.enum(INCONCLUSIVE_ACTIONS)),
+  /** Which failure statuses count; a REJECTED left out is ignored (the device refused, never ran it). */
+  failureStatuses: z.optional(
+    z.array(z.enum(FAILURE_STATUSES)).check(
+      z.refine((s) => new Set(s).size === s.length, 'must not repeat a status'),
+      z.refine(
+        (s) => s.includes('FAILED') && s.includes('TIMED_OUT'),
+        'must include FAILED and TIMED_OUT (a device that hangs only ever reports TIMED_OUT)',
+      ),
+    ),
+  ),
 });
 
 export const approvalSchema = z.strictObject({

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
+import type { FailureStatus } from './job-snapshot';
 import { documentIssues } from './plan-document';
+import { scheduleIssues } from './plan-schedule';
 import { type PlanInput, planSchema, type StageInput } from './plan-schema';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
@@ -12,10 +14,11 @@ export type ResolvedStage = {
   index: number;
   name: string;
   targets: string[];
-  gate: Required<NonNullable<StageInput['gate']>>;
+  gate: Required<NonNullable<StageInput['gate']>> & { failureStatuses: FailureStatus[] };
   approval: Required<NonNullable<StageInput['approval']>>;
+  /** `abortConfig` absent: the job gets the computed backstop (abort-backstop.ts). */
   job: JobSettings &
-    Required<Pick<JobSettings, 'targetSelection' | 'inProgressTimeoutMinutes' | 'retries' | 'abortConfig'>>;
+    Required<Pick<JobSettings, 'targetSelection' | 'inProgressTimeoutMinutes' | 'retries' | 'rollout'>>;
   cancel: Required<NonNullable<StageInput['cancel']>>;
 };
 
@@ -30,6 +33,19 @@ export type ResolvedPlan = {
 export const MAX_PLAN_BYTES = 128 * 1024;
 export const MAX_DOCUMENT_BYTES = 32_768;
 
+/**
+ * AWS IoT's exponential rollout: 10 devices a minute at first, doubled each time another 50 devices
+ * succeed, up to AWS's 1,000 a minute. BENCHMARKS.md (gate quality) measures the exposure it gives.
+ */
+export const DEFAULT_JOB_ROLLOUT = {
+  maximumPerMinute: 1000,
+  exponentialRate: {
+    baseRatePerMinute: 10,
+    incrementFactor: 2,
+    rateIncreaseCriteria: { numberOfSucceededThings: 50 },
+  },
+};
+
 /** Built-in defaults: a three-line plan (name, document, targets) is a complete, safe rollout. */
 export const PLAN_DEFAULTS: Settings = {
   gate: {
@@ -39,16 +55,15 @@ export const PLAN_DEFAULTS: Settings = {
     bakeMinutes: DEFAULT_GATE_POLICY.bakeSeconds / 60,
     deadlineMinutes: DEFAULT_GATE_POLICY.deadlineSeconds / 60,
     onInconclusive: DEFAULT_GATE_POLICY.onInconclusive,
+    failureStatuses: ['FAILED', 'REJECTED', 'TIMED_OUT'],
   },
   approval: { required: false, timeoutMinutes: 1440 },
   job: {
     targetSelection: 'SNAPSHOT',
     inProgressTimeoutMinutes: 30,
     retries: { failed: 0, timedOut: 0 },
-    // Loose on purpose: a backstop for when our gate cannot act, never the primary decision.
-    abortConfig: [
-      { failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 20 },
-    ],
+    // Start slowly and speed up only as devices succeed, so that a bad update is caught while few have it.
+    rollout: DEFAULT_JOB_ROLLOUT,
   },
   cancel: { force: false },
 };
@@ -66,11 +81,16 @@ function zodIssues(error: z.core.$ZodError): string[] {
   });
 }
 
+export type ResolveOptions = {
+  /** Epoch ms of the request: with it, a job schedule is checked to leave room for the bake and deadline. */
+  at?: number;
+};
+
 /**
  * Validates a parsed plan (plan-text.ts reads YAML or JSON text) and fills every default; throws
  * InvalidPlanError listing every problem by field.
  */
-export function resolvePlan(input: unknown): ResolvedPlan {
+export function resolvePlan(input: unknown, options: ResolveOptions = {}): ResolvedPlan {
   const parsed = planSchema.safeParse(input);
   if (!parsed.success) throw new InvalidPlanError(zodIssues(parsed.error));
   const plan = parsed.data;
@@ -79,7 +99,7 @@ export function resolvePlan(input: unknown): ResolvedPlan {
     (stage, index) => resolveStage(stage, index, plan.defaults ?? {}),
   );
   stages.forEach((stage) => {
-    issues.push(...stageIssues(stage, plan.stages ? `stages[${stage.index}]` : '(defaults)'));
+    issues.push(...stageIssues(stage, plan.stages ? `stages[${stage.index}]` : '(defaults)', options));
   });
   if (issues.length > 0) throw new InvalidPlanError(issues);
   return {
@@ -132,7 +152,7 @@ function resolveStage(stage: StageInput, index: number, defaults: Partial<Settin
 const strip = (o: object | undefined) =>
   Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
 
-function stageIssues(stage: ResolvedStage, at: string): string[] {
+function stageIssues(stage: ResolvedStage, at: string, options: ResolveOptions): string[] {
   const issues: string[] = [];
   try {
     validateGatePolicy(gatePolicyOf(stage));
@@ -140,18 +160,21 @@ function stageIssues(stage: ResolvedStage, at: string): string[] {
     if (!(error instanceof InvalidGatePolicyError)) throw error;
     issues.push(...error.issues.map((i) => `${at}.gate: ${i.replace('Seconds', 'Minutes')}`));
   }
-  if (stage.gate.bakeMinutes < stage.job.inProgressTimeoutMinutes) {
-    // TIMED_OUT failures only arrive after the in-progress timeout: promoting earlier ignores them.
+  const { deadlineMinutes } = stage.gate;
+  const timeout = stage.job.inProgressTimeoutMinutes;
+  if (deadlineMinutes < timeout) {
+    // A device that hangs reports TIMED_OUT only at the in-progress timeout: the gate must live that long.
     issues.push(
-      `${at}.gate.bakeMinutes: ${stage.gate.bakeMinutes} is shorter than job.inProgressTimeoutMinutes (${stage.job.inProgressTimeoutMinutes}); timeouts would arrive after the promotion`,
+      `${at}.gate.deadlineMinutes: ${deadlineMinutes} is shorter than job.inProgressTimeoutMinutes (${timeout}); a device that hangs would only be known as TIMED_OUT after the deadline`,
     );
   }
+  issues.push(...scheduleIssues(stage, at, options));
   return issues;
 }
 
 /** The gate policy of a stage, in the gate's units (seconds). */
 export function gatePolicyOf(stage: ResolvedStage): GatePolicy {
-  const { bakeMinutes, deadlineMinutes, ...rest } = stage.gate;
+  const { bakeMinutes, deadlineMinutes, failureStatuses: _statuses, ...rest } = stage.gate;
   return { ...rest, bakeSeconds: bakeMinutes * 60, deadlineSeconds: deadlineMinutes * 60 };
 }
 

@@ -1,9 +1,15 @@
+import type { GateDecision } from '../gate';
 import type { Approval, Rollout, Stage } from './model';
+import { estimateStageGate } from './stage-gate';
 
 /** What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one). */
 export type RolloutStatusView = ReturnType<typeof rolloutStatusView>;
 
-export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: Approval[]) {
+/**
+ * `now`: the request's time. A running stage shows the gate evaluated now, on the last read of its job
+ * and the events since (`latest`), beside the last decision the rollout acted on or audited.
+ */
+export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: Approval[], now: number) {
   return {
     rolloutId: rollout.rolloutId,
     name: rollout.name,
@@ -17,8 +23,9 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
     currentStage: rollout.currentStage,
     stages: rollout.plan.stages.map((planned) => {
       const stage = stages.find((s) => s.index === planned.index);
-      const finished = (stage?.succeeded ?? 0) + (stage?.failed ?? 0);
-      const evidence = stage?.lastDecision?.evidence;
+      const latest = stage ? latestEvaluation(rollout, stage, now) : undefined;
+      const evidence = latest?.evidence ?? stage?.lastDecision?.evidence;
+      const decided = stage?.lastDecision;
       return {
         index: planned.index,
         name: planned.name,
@@ -26,24 +33,44 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
         status: stage?.status ?? 'NOT_STARTED',
         jobId: stage?.jobId,
         startedAt: stage ? new Date(stage.startedAt).toISOString() : undefined,
-        counts: stage
+        counts: evidence
           ? {
-              targets: stage.targets,
-              succeeded: stage.succeeded,
-              failed: stage.failed,
-              excluded: stage.excluded,
-              finished,
+              targets: evidence.targets,
+              started: evidence.started,
+              succeeded: evidence.succeeded,
+              failed: evidence.failed,
+              excluded: evidence.excluded,
+              finished: evidence.finished,
+              pending: evidence.pending,
+              queued: evidence.queued,
             }
           : undefined,
-        failureRate: finished > 0 && stage ? stage.failed / finished : null,
+        failureRate: evidence?.observedFailureRate ?? null,
+        jobReadAt: stage?.job ? new Date(stage.job.at).toISOString() : undefined,
         gate: {
           failureThreshold: planned.gate.failureThreshold,
           confidence: planned.gate.confidence,
-          decision: stage?.lastDecision?.outcome,
-          reason: stage?.lastDecision?.reason,
-          explanation: stage?.lastDecision?.explanation,
+          /** The gate now (for a running stage) or at the last decision. */
+          outcome: latest?.outcome ?? decided?.outcome,
+          reason: latest?.reason ?? decided?.reason,
+          rule: latest ? latest.rule : (decided?.rule ?? null),
+          explanation: latest?.explanation ?? decided?.explanation,
           lowerBound: evidence?.lowerBound ?? null,
           upperBound: evidence?.upperBound ?? null,
+          haltLevel: evidence?.haltLevel ?? null,
+          evaluatedAt: latest ? new Date(now).toISOString() : undefined,
+          /** The last decision the rollout acted on (or audited), with its evidence. */
+          decision: decided
+            ? {
+                outcome: decided.outcome,
+                reason: decided.reason,
+                rule: decided.rule ?? null,
+                ruleConfidence: decided.ruleConfidence ?? null,
+                explanation: decided.explanation,
+                at: new Date(decided.at).toISOString(),
+                evidence: decided.evidence,
+              }
+            : undefined,
         },
         approvals: approvals
           .filter((a) => a.stageIndex === planned.index)
@@ -60,4 +87,10 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
       };
     }),
   };
+}
+
+/** A running stage's gate now; other stages keep their last decision. */
+function latestEvaluation(rollout: Rollout, stage: Stage, now: number): GateDecision | undefined {
+  if (stage.status !== 'RUNNING') return undefined;
+  return estimateStageGate(rollout, stage, Math.max(now, stage.startedAt));
 }
