@@ -71,6 +71,7 @@ describe('outside values cannot inject into names', () => {
           stage,
           jobIdFor(id, 0),
           'arn:aws:iot:us-east-1:123456789012',
+          100,
         );
         expect(request.jobId).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
         expect(parseJobId(request.jobId)).toEqual({ rolloutId: id, stageIndex: 0 });

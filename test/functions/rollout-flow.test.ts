@@ -1,5 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateJobCommand, IoTClient, ListThingsInThingGroupCommand } from '@aws-sdk/client-iot';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  IoTClient,
+  ListThingsInThingGroupCommand,
+} from '@aws-sdk/client-iot';
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -107,13 +112,34 @@ describe('rollout tracker', () => {
     const counts = (s: Record<string, unknown>) => ({
       succeeded: s.succeeded,
       failed: s.failed,
+      rejected: s.rejected,
+      timedOut: s.timedOut,
       excluded: s.excluded,
     });
-    expect(counts(await stage(a.rolloutId))).toEqual({ succeeded: 2, failed: 1, excluded: 1 });
+    expect(counts(await stage(a.rolloutId))).toEqual({
+      succeeded: 2,
+      failed: 0,
+      rejected: 1,
+      timedOut: 0,
+      excluded: 1,
+    });
     expect(counts(await stage(b.rolloutId))).toEqual(counts(await stage(a.rolloutId)));
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
 
-    // Five failures in a row: HALT at 95 % for p0 = 5 %. Duplicates of the deciding event wake nobody again.
+    // Five failures in a row: HALT at 95 % for p0 = 5 % — once the job (DescribeJob) agrees. Duplicates
+    // of the deciding event wake nobody again.
+    iot.on(DescribeJobCommand).resolves({
+      job: {
+        status: 'IN_PROGRESS',
+        jobProcessDetails: {
+          numberOfSucceededThings: 2,
+          numberOfFailedThings: 5,
+          numberOfRejectedThings: 1,
+          numberOfCanceledThings: 1,
+          numberOfQueuedThings: 41,
+        },
+      },
+    });
     for (let i = 10; i < 15; i++)
       await tracker(terminalEvent(a.jobId, `thing-${i}`, 'FAILED', T0 + i * 1000), context);
     await tracker(terminalEvent(a.jobId, 'thing-14', 'FAILED', T0 + 14_000), context);
@@ -121,11 +147,26 @@ describe('rollout tracker', () => {
     const wakes = sfn.commandCalls(SendTaskSuccessCommand);
     expect(wakes).toHaveLength(1);
     expect(wakes[0]?.args[0].input.taskToken).toBe('TOKEN-SECRET-ordered');
-    expect(JSON.parse(String(wakes[0]?.args[0].input.output))).toMatchObject({
-      outcome: 'HALT',
-      action: 'none',
+    // A wake-up only: the state machine's Reconcile decides on the job.
+    expect(JSON.parse(String(wakes[0]?.args[0].input.output))).toEqual({
+      wake: 'gate-estimate-conclusive',
+      eventId: expect.any(String),
     });
+    expect(iot.commandCalls(DescribeJobCommand)).toHaveLength(1);
     expect((await stage(a.rolloutId)).gateToken).toBeUndefined();
+    expect((await stage(a.rolloutId)).job).toMatchObject({ failed: 5, rejected: 1, queued: 41 });
+
+    // Reconcile: the decision on DescribeJob, audited with its evidence.
+    const decided = await steps(
+      {
+        action: 'reconcile',
+        rolloutId: a.rolloutId,
+        stageIndex: 0,
+        now: new Date(T0 + 16_000).toISOString(),
+      },
+      context,
+    );
+    expect(decided).toMatchObject({ outcome: 'HALT', reason: 'RATE_ABOVE_THRESHOLD' });
     expect(await everything()).toContain('rollout.gate.changed');
   });
 });

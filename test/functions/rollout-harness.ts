@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import type { TransactItems, TransactWriter } from '../../shared/adapters/rollout-transact';
+import { outcomeOf } from '../../shared/domain/rollout/job-event';
 import { FUNCTION_TEST_ENV } from '../helpers/function-env';
 
 /**
@@ -106,12 +107,8 @@ export function terminalEvent(
   at: number,
   eventId = `${jobId}-${thing}-${status}-${at}`,
 ) {
-  const outcome =
-    status === 'SUCCEEDED'
-      ? 'succeeded'
-      : status === 'CANCELED' || status === 'REMOVED'
-        ? 'excluded'
-        : 'failed';
+  const outcome = outcomeOf(status);
+  if (!outcome) throw new Error(`${status} is not terminal`);
   return {
     version: '0',
     id: `bus-${eventId}`,

@@ -47,17 +47,21 @@ export class World {
   abortRequested = false;
   /** waitSeconds the stage start returns (the gate's recheckAt: bake end). */
   startWait = 1800;
+  /** The gate's decision on the job (the Reconcile step): what every wake-up and timeout leads to. */
   reconcile: (stageIndex: number) => Decision = () => ({ outcome: 'PROMOTE' });
   readonly tokens: { gate?: string; resume?: string; approval?: string } = {};
   readonly calls: Payload[] = [];
   /** Errors to throw, per action, in order. */
   readonly failures = new Map<string, Error[]>();
 
+  /** What the tracker sends to wake the execution; its content is ignored (Reconcile decides). */
+  static readonly WAKE = { wake: 'gate-estimate-conclusive' };
+
   async invoke(payload: Payload): Promise<unknown> {
     this.calls.push(payload);
     const error = this.failures.get(payload.action)?.shift();
     if (error) throw error;
-    const decide = (d: Decision) => ({ action: 'none', waitSeconds: 1, ...d });
+    const decide = (d: Decision) => ({ action: 'none', reason: 'SCRIPTED', waitSeconds: 1, ...d });
     switch (payload.action) {
       case 'checkpoint': {
         const next = this.abortRequested

@@ -13,35 +13,47 @@ async function run(world: World) {
   return h;
 }
 
-const PROMOTE = { outcome: 'PROMOTE', action: 'none', waitSeconds: 1 };
-const HALT = { outcome: 'HALT', action: 'none', waitSeconds: 1 };
+const WAKE = World.WAKE;
+const HALT = { outcome: 'HALT' };
 const named = (name: string) => Object.assign(new Error(name), { name });
 
 describe('staged rollout state machine', () => {
-  it('promotes through every stage on the tracker wake-ups and completes', async () => {
+  it('promotes through every stage on the tracker wake-ups, each decided by Reconcile, and completes', async () => {
     const world = new World();
     const h = await run(world);
-    await h.succeed(world.tokens.gate, PROMOTE);
-    await h.succeed(world.tokens.gate, PROMOTE);
+    await h.succeed(world.tokens.gate, WAKE);
+    await h.succeed(world.tokens.gate, WAKE);
     expect((await h.status()).status).toBe('SUCCEEDED');
     expect(world.actions()).toEqual([
       'checkpoint',
       'startStage',
       'awaitGate',
+      'reconcile',
       'promote',
       'checkpoint',
       'startStage',
       'awaitGate',
+      'reconcile',
       'promote',
       'checkpoint',
       'complete',
     ]);
   });
 
+  it('ignores what the wake-up says: a forged PROMOTE sent with the gate token is judged by Reconcile', async () => {
+    const world = new World();
+    world.reconcile = () => ({ outcome: 'CONTINUE', waitSeconds: 600 });
+    const h = await run(world);
+    await h.succeed(world.tokens.gate, { outcome: 'PROMOTE', action: 'none', waitSeconds: 1 });
+    expect(world.actions()).toEqual(['checkpoint', 'startStage', 'awaitGate', 'reconcile', 'awaitGate']);
+    expect(world.actions()).not.toContain('promote');
+  });
+
   it('halts on a HALT decision and goes no further', async () => {
     const world = new World();
+    world.reconcile = () => HALT;
     const h = await run(world);
-    await h.succeed(world.tokens.gate, HALT);
+    await h.succeed(world.tokens.gate, WAKE);
     expect((await h.status()).status).toBe('SUCCEEDED');
     expect(world.actions().slice(-1)).toEqual(['halt']);
     const halt = world.calls.at(-1);
@@ -97,15 +109,16 @@ describe('staged rollout state machine', () => {
     const world = new World();
     world.approvalRequired = [true];
     const h = await run(world);
-    await h.succeed(world.tokens.gate, PROMOTE);
+    await h.succeed(world.tokens.gate, WAKE);
     expect(world.calls.at(-1)).toMatchObject({ action: 'requestApproval', kind: 'promote' });
     await h.succeed(world.tokens.approval, { decision: 'approved' });
     expect(world.actions().slice(-4)).toEqual(['promote', 'checkpoint', 'startStage', 'awaitGate']);
+    expect(world.actions()).toContain('reconcile');
 
     const expiring = new World();
     expiring.approvalRequired = [true];
     const h2 = await run(expiring);
-    await h2.succeed(expiring.tokens.gate, PROMOTE);
+    await h2.succeed(expiring.tokens.gate, WAKE);
     await h2.advance(3600);
     expect(expiring.actions().slice(-2)).toEqual(['expireApproval', 'halt']);
     expect(expiring.calls.at(-1)?.state).toMatchObject({ error: { Error: 'States.Timeout' } });
@@ -140,7 +153,7 @@ describe('staged rollout state machine', () => {
     const world = new World();
     const h = await run(world);
     world.paused = true;
-    await h.succeed(world.tokens.gate, PROMOTE);
+    await h.succeed(world.tokens.gate, WAKE);
     expect(world.actions().slice(-3)).toEqual(['promote', 'checkpoint', 'awaitResume']);
     world.paused = false;
     world.abortRequested = true;
@@ -157,7 +170,7 @@ describe('staged rollout state machine', () => {
     const approving = new World();
     approving.approvalRequired = [true];
     const h2 = await run(approving);
-    await h2.succeed(approving.tokens.gate, PROMOTE);
+    await h2.succeed(approving.tokens.gate, WAKE);
     await h2.fail(approving.tokens.approval, 'RolloutAborted');
     expect(approving.actions().at(-1)).toBe('abort');
   });

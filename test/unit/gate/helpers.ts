@@ -5,14 +5,25 @@ export const T0 = 1_700_000_000_000;
 /** p0 5%, 95% confidence, minFinished 10, bake 10 min, deadline 1 h, ask. */
 export const POLICY: GatePolicy = resolveGatePolicy({ bakeSeconds: 600, deadlineSeconds: 3600 });
 
+/**
+ * A gate input: `running` started executions that have not reported, `queued` not started; targets
+ * default to a stage too large to calibrate, so hand-computed figures are the plain sequence's.
+ */
 export function input(
-  counts: { succeeded: number; failed: number; targets?: number; excluded?: number },
+  counts: {
+    succeeded: number;
+    failed: number;
+    running?: number;
+    targets?: number;
+    excluded?: number;
+    targetsOpen?: boolean;
+  },
   elapsedSeconds = 1200,
 ): GateInput {
-  // A stage too large to calibrate by default: the hand-computed figures are the plain confidence sequence's.
-  const { succeeded, failed, targets = 100_000, excluded = 0 } = counts;
+  const { succeeded, failed, running = 0, targets = 100_000, excluded = 0, targetsOpen = false } = counts;
   return {
-    counts: { targets, succeeded, failed, excluded },
+    counts: { targets, started: succeeded + failed + running, succeeded, failed, excluded },
+    targetsOpen,
     stageStartedAt: T0,
     now: T0 + elapsedSeconds * 1000,
   };

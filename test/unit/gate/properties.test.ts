@@ -26,16 +26,23 @@ const policyArb: fc.Arbitrary<GatePolicy> = fc
 const inputArb: fc.Arbitrary<GateInput> = fc
   .record({
     targets: fc.integer({ min: 1, max: 2000 }),
-    shares: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+    shares: fc.tuple(
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+    ),
     failureShare: fc.double({ min: 0, max: 0.5, noNaN: true }),
     elapsedSeconds: fc.integer({ min: 0, max: 12_000 }),
+    targetsOpen: fc.boolean(),
   })
-  .map(({ targets, shares: [done, excl], failureShare, elapsedSeconds }) => {
+  .map(({ targets, shares: [start, done, excl], failureShare, elapsedSeconds, targetsOpen }) => {
     const excluded = Math.floor(targets * excl * 0.2);
-    const finished = Math.floor((targets - excluded) * done);
+    const started = Math.floor((targets - excluded) * start);
+    const finished = Math.floor(started * done);
     const failed = Math.floor(finished * failureShare);
     return {
-      counts: { targets, succeeded: finished - failed, failed, excluded },
+      counts: { targets, started, succeeded: finished - failed, failed, excluded },
+      targetsOpen,
       stageStartedAt: T0,
       now: T0 + elapsedSeconds * 1000,
     };
@@ -47,7 +54,7 @@ const withCounts = (i: GateInput, ds: number, df: number): GateInput => ({
 });
 
 describe('evaluateGate properties', () => {
-  it('PROMOTE never comes before minFinished or the bake time, and needs upper bound < p0 or a settled stage', () => {
+  it('PROMOTE never comes before minFinished or the bake time, and needs the upper bound below p0 with every running and excluded execution counted as failed', () => {
     fc.assert(
       fc.property(policyArb, inputArb, (policy, i) => {
         const d = evaluateGate(policy, i);
@@ -55,8 +62,24 @@ describe('evaluateGate properties', () => {
         const e = d.evidence;
         expect(e.finished).toBeGreaterThanOrEqual(policy.minFinished);
         expect(i.now).toBeGreaterThanOrEqual(i.stageStartedAt + policy.bakeSeconds * 1000);
-        const settled = (e.failed + e.pending) / (e.finished + e.pending) < policy.failureThreshold;
-        expect(settled || (e.upperBound ?? 1) < policy.failureThreshold + 1e-9).toBe(true);
+        expect(e.upperBound ?? 1).toBeLessThan(policy.failureThreshold + 1e-9);
+        // The same evidence with every running and excluded one failed: what the bound was computed on.
+        const worst = { ...i.counts, succeeded: i.counts.succeeded, failed: i.counts.failed };
+        expect(e.failed + e.pending + e.excluded).toBeLessThanOrEqual(e.maxFailuresToPromote);
+        expect(worst.failed).toBe(e.failed);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a running execution that reports success never undoes a PROMOTE, one that reports failure never undoes a HALT', () => {
+    fc.assert(
+      fc.property(policyArb, inputArb, (policy, i) => {
+        const running = i.counts.started - i.counts.succeeded - i.counts.failed;
+        fc.pre(running > 0);
+        const d = evaluateGate(policy, i).outcome;
+        if (d === 'PROMOTE') expect(evaluateGate(policy, withCounts(i, 1, 0)).outcome).toBe('PROMOTE');
+        if (d === 'HALT') expect(evaluateGate(policy, withCounts(i, 0, 1)).outcome).toBe('HALT');
       }),
       { numRuns: 500 },
     );
@@ -85,8 +108,10 @@ describe('evaluateGate properties', () => {
         const d = evaluateGate(policy, i);
         const deadline = i.stageStartedAt + policy.deadlineSeconds * 1000;
         if (d.outcome === 'INCONCLUSIVE_AT_DEADLINE') {
-          expect(d.action).toBe(policy.onInconclusive);
-          expect(d.trigger === 'DEADLINE' ? i.now >= deadline : d.evidence.pending === 0).toBe(true);
+          const asked = policy.onInconclusive === 'promote' && d.evidence.pending > 0;
+          expect(d.action).toBe(asked ? 'ask' : policy.onInconclusive);
+          const settled = !i.targetsOpen && d.evidence.pending === 0 && d.evidence.queued === 0;
+          expect(d.trigger === 'DEADLINE' ? i.now >= deadline : settled).toBe(true);
         }
         if (d.outcome === 'CONTINUE') {
           expect(i.now).toBeLessThan(deadline);
@@ -101,8 +126,8 @@ describe('evaluateGate properties', () => {
   it('a success never causes a HALT, a failure never undoes one', () => {
     fc.assert(
       fc.property(policyArb, inputArb, (policy, i) => {
-        const pending = i.counts.targets - i.counts.excluded - i.counts.succeeded - i.counts.failed;
-        fc.pre(pending > 0);
+        const running = i.counts.started - i.counts.succeeded - i.counts.failed;
+        fc.pre(running > 0);
         const halted = evaluateGate(policy, i).outcome === 'HALT';
         if (!halted) expect(evaluateGate(policy, withCounts(i, 1, 0)).outcome).not.toBe('HALT');
         if (halted) expect(evaluateGate(policy, withCounts(i, 0, 1)).outcome).toBe('HALT');
@@ -116,9 +141,10 @@ describe('evaluateGate properties', () => {
       fc.property(policyArb, inputArb, (policy, i) => {
         const e = evaluateGate(policy, i).evidence;
         const rate = e.observedFailureRate;
-        expect(e.lowerBound).toBeGreaterThanOrEqual(0);
-        expect(e.upperBound).toBeLessThanOrEqual(1);
-        if (rate !== null) {
+        expect(e.lowerBound ?? 0).toBeGreaterThanOrEqual(0);
+        expect(e.upperBound ?? 1).toBeLessThanOrEqual(1);
+        // The halt side counts running ones as successes, so its rate is failed / exposed.
+        if (rate !== null && e.pending === 0 && e.excluded === 0) {
           expect(e.lowerBound ?? 0).toBeLessThanOrEqual(rate + 1e-12);
           expect(e.upperBound ?? 1).toBeGreaterThanOrEqual(rate - 1e-12);
         }
@@ -133,7 +159,8 @@ describe('evaluateGate properties', () => {
         const k = failuresToHalt(policy, finished);
         const at = (failed: number) =>
           evaluateGate(policy, {
-            counts: { targets: 10_000, succeeded: finished - failed, failed, excluded: 0 },
+            counts: { targets: 10_000, started: finished, succeeded: finished - failed, failed, excluded: 0 },
+            targetsOpen: false,
             stageStartedAt: T0,
             now: T0,
           }).outcome;

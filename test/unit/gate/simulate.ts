@@ -1,4 +1,30 @@
-import type { GateOutcome, GatePolicy, GateReason, GateRule } from '../../../shared/domain/gate';
+import {
+  evaluateGate,
+  type GateDecision,
+  type GateInput,
+  type GateOutcome,
+  type GatePolicy,
+  type GateReason,
+} from '../../../shared/domain/gate';
+import { normalQuantile } from '../../../shared/domain/gate/math';
+
+export type GateRule = (policy: GatePolicy, input: GateInput) => GateDecision;
+
+/**
+ * The naive rule the gate's guarantee is measured against: HALT when the fixed-sample Wilson lower
+ * bound of failed/finished is above p0, looked at after every event (otherwise our gate's decision).
+ */
+export const naiveWilsonRule: GateRule = (policy, input) => {
+  const { failed, succeeded } = input.counts;
+  const n = failed + succeeded;
+  const d = evaluateGate(policy, input);
+  if (n === 0) return d.outcome === 'HALT' ? { ...d, outcome: 'CONTINUE', recheckAt: input.now + 1 } : d;
+  const z = normalQuantile(policy.confidence);
+  const p = failed / n;
+  const lower =
+    (p + (z * z) / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return lower > policy.failureThreshold ? { ...d, outcome: 'HALT', reason: 'RATE_ABOVE_THRESHOLD' } : d;
+};
 
 /** mulberry32: a small seeded PRNG, so every simulated stage is reproducible (no Math.random). */
 export function mulberry32(seed: number): () => number {
@@ -63,8 +89,20 @@ export function simulate(o: SimulationOptions): SimulationResult {
     const key = failed * (events + 1) + finished;
     let hit = memo.get(key);
     if (hit === undefined) {
-      const counts = { targets: o.targets, succeeded: finished - failed, failed, excluded: 0 };
-      const d = o.rule(o.policy, { counts, stageStartedAt: START, now: START + finished * 1000 });
+      // Every started execution has reported: this model has no timing bias (timing-models.test.ts has).
+      const counts = {
+        targets: o.targets,
+        started: finished,
+        succeeded: finished - failed,
+        failed,
+        excluded: 0,
+      };
+      const d = o.rule(o.policy, {
+        counts,
+        targetsOpen: false,
+        stageStartedAt: START,
+        now: START + finished * 1000,
+      });
       hit = { outcome: d.outcome, reason: d.reason, ...('action' in d ? { action: d.action } : {}) };
       memo.set(key, hit);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGate, fixedSampleWilsonGate, resolveGatePolicy } from '../../../shared/domain/gate';
-import { simulate, withSlack } from './simulate';
+import { evaluateGate, resolveGatePolicy } from '../../../shared/domain/gate';
+import { naiveWilsonRule, simulate, withSlack } from './simulate';
 
 // Bake and minFinished small so that PROMOTE is reachable; the halt rule does not depend on them.
 const POLICY = resolveGatePolicy({ bakeSeconds: 60, deadlineSeconds: 1_000_000, minFinished: 10 });
@@ -18,7 +18,8 @@ describe('seeded simulation: a look after every event, 2,000 stages of 1,000 dev
       seed: 1,
     });
     expect(r.haltShare).toBeLessThanOrEqual(withSlack(ALPHA, STAGES));
-    expect(r.promotedFirst / STAGES).toBeGreaterThan(0.99); // and the stages do pass
+    // And the stages do pass on evidence (the rest end inconclusive and ask: no finite-stage promote).
+    expect(r.promotedFirst / STAGES).toBeGreaterThan(0.88);
   });
 
   it('true rate exactly p0 (the worst case of the guarantee, no finite-population help): still within α', () => {
@@ -77,7 +78,7 @@ describe('seeded simulation: a look after every event, 2,000 stages of 1,000 dev
 
   it('the naive fixed-sample Wilson rule, looked at after every event, breaks the same bound', () => {
     const r = simulate({
-      rule: fixedSampleWilsonGate,
+      rule: naiveWilsonRule,
       policy: POLICY,
       stages: STAGES,
       targets: 1000,

@@ -24,8 +24,8 @@ describe('job event normalization', () => {
   it.each([
     ['SUCCEEDED', 'succeeded'],
     ['FAILED', 'failed'],
-    ['REJECTED', 'failed'],
-    ['TIMED_OUT', 'failed'],
+    ['REJECTED', 'rejected'],
+    ['TIMED_OUT', 'timedOut'],
     ['CANCELED', 'excluded'],
     ['REMOVED', 'excluded'],
   ])('%s counts as %s, with the timestamp in ms and the rollout named', (status, outcome) => {
@@ -84,7 +84,7 @@ describe('per-thing counters', () => {
   /** Folds events the way the store does: newest wins, counters move by the delta. */
   function fold(events: ExecutionMark[]) {
     let current: ExecutionMark | undefined;
-    const counts = { succeeded: 0, failed: 0, excluded: 0 };
+    const counts = { succeeded: 0, failed: 0, rejected: 0, timedOut: 0, excluded: 0 };
     for (const e of events) {
       if (!supersedes(e, current)) continue;
       const d = counterDelta(current?.outcome, e.outcome);
@@ -108,7 +108,9 @@ describe('per-thing counters', () => {
   });
 
   it('a retried execution moves from failed to succeeded', () => {
-    expect(counterDelta('failed', 'succeeded')).toEqual({ succeeded: 1, failed: -1, excluded: 0 });
-    expect(counterDelta('failed', 'failed')).toEqual({ succeeded: 0, failed: 0, excluded: 0 });
+    const zero = { succeeded: 0, failed: 0, rejected: 0, timedOut: 0, excluded: 0 };
+    expect(counterDelta('failed', 'succeeded')).toEqual({ ...zero, succeeded: 1, failed: -1 });
+    expect(counterDelta('timedOut', 'succeeded')).toEqual({ ...zero, succeeded: 1, timedOut: -1 });
+    expect(counterDelta('failed', 'failed')).toEqual(zero);
   });
 });

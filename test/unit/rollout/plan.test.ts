@@ -108,8 +108,38 @@ describe('rollout plan', () => {
       /^stages\[1\]\.name: 'a' is used/,
     ],
     [
-      { ...minimal, defaults: { job: { inProgressTimeoutMinutes: 120 } } },
-      /^\(defaults\)\.gate\.bakeMinutes: 30 is shorter/,
+      { ...minimal, defaults: { job: { inProgressTimeoutMinutes: 1500 } } },
+      /^\(defaults\)\.gate\.deadlineMinutes: 1440 is shorter than job\.inProgressTimeoutMinutes \(1500\)/,
+    ],
+    [
+      { ...minimal, defaults: { gate: { failureStatuses: ['FAILED', 'REJECTED'] } } },
+      /^defaults\.gate\.failureStatuses: must include FAILED and TIMED_OUT/,
+    ],
+    [{ ...minimal, defaults: { gate: { failureThreshold: 5e-324 } } }, /^defaults\.gate\.failureThreshold: /],
+    [
+      {
+        ...minimal,
+        defaults: {
+          job: {
+            scheduling: { maintenanceWindows: [{ startTime: 'cron(0 2 * *)', durationInMinutes: 60 }] },
+          },
+        },
+      },
+      /^\(defaults\)\.job\.scheduling\.maintenanceWindows\[0\]\.startTime: /,
+    ],
+    [
+      {
+        ...minimal,
+        defaults: { job: { scheduling: { startTime: '2027-01-02T00:00', endTime: '2027-01-01T00:00' } } },
+      },
+      /^\(defaults\)\.job\.scheduling\.endTime: must be after startTime/,
+    ],
+    [
+      {
+        ...minimal,
+        defaults: { job: { scheduling: { startTime: '2027-01-01T00:00', endTime: '2027-01-01T12:00' } } },
+      },
+      /^\(defaults\)\.gate\.deadlineMinutes: 1440 active minutes do not fit in job\.scheduling \(720 minutes/,
     ],
     [
       {
@@ -173,7 +203,7 @@ describe('CreateJob request', () => {
     const plan = resolvePlan(readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')));
     const fleet = plan.stages[2];
     if (!fleet) throw new Error('no stage');
-    const request = createJobRequest(plan, fleet, 'fw-s2', 'arn:aws:iot:eu-west-1:123456789012');
+    const request = createJobRequest(plan, fleet, 'fw-s2', 'arn:aws:iot:eu-west-1:123456789012', 1800);
     expect(request).toMatchObject({
       jobId: 'fw-s2',
       targets: ['arn:aws:iot:eu-west-1:123456789012:thinggroup/ring-fleet'],

@@ -32,9 +32,14 @@ const rollout: Rollout = {
 };
 
 describe('rollout status view', () => {
-  it('shows each stage with job id, counts, failure rate, gate bounds and decision, and approvals', () => {
-    const counts = { targets: 20, succeeded: 15, failed: 1, excluded: 0 };
-    const decision = evaluateGate(gatePolicyOf(canaryStage()), { counts, stageStartedAt: 0, now: 60_000 });
+  it('shows each stage with job id, counts, failure rate, the gate now and its last decision, and approvals', () => {
+    const counts = { targets: 20, started: 16, succeeded: 15, failed: 1, excluded: 0 };
+    const decision = evaluateGate(gatePolicyOf(canaryStage()), {
+      counts,
+      targetsOpen: false,
+      stageStartedAt: 0,
+      now: 60_000,
+    });
     const view = rolloutStatusView(
       rollout,
       [
@@ -44,7 +49,10 @@ describe('rollout status view', () => {
           name: 'canary',
           jobId: 'fw-12345678-s0',
           startedAt: 0,
-          ...counts,
+          targets: 20,
+          succeeded: 15,
+          failed: 1,
+          excluded: 0,
           status: 'RUNNING',
           lastOutcome: decision.outcome,
           lastDecision: storedDecision(decision, 60_000),
@@ -64,13 +72,19 @@ describe('rollout status view', () => {
           comment: 'ok',
         },
       ],
+      120_000,
     );
     const [canary, fleet] = view.stages;
     expect(canary).toMatchObject({
       jobId: 'fw-12345678-s0',
-      counts: { finished: 16, failed: 1 },
+      counts: { finished: 16, failed: 1, started: 16, pending: 0, queued: 4 },
       failureRate: 1 / 16,
-      gate: { failureThreshold: 0.05, decision: 'CONTINUE' },
+      gate: {
+        failureThreshold: 0.05,
+        outcome: 'CONTINUE',
+        evaluatedAt: new Date(120_000).toISOString(),
+        decision: { outcome: 'CONTINUE', at: new Date(60_000).toISOString() },
+      },
       approvals: [{ status: 'APPROVED', decidedBy: 'arn:aws:iam::1:user/bob', comment: 'ok' }],
     });
     expect(canary?.gate.upperBound).toBeGreaterThan(canary?.gate.lowerBound ?? 1);
@@ -79,8 +93,8 @@ describe('rollout status view', () => {
 
   it('hands the state machine a CONTINUE with the seconds until the recheck, never less than 1', () => {
     const policy = gatePolicyOf(canaryStage());
-    const counts = { targets: 100, succeeded: 5, failed: 0, excluded: 0 };
-    const d = evaluateGate(policy, { counts, stageStartedAt: 0, now: 1000 });
+    const counts = { targets: 100, started: 5, succeeded: 5, failed: 0, excluded: 0 };
+    const d = evaluateGate(policy, { counts, targetsOpen: false, stageStartedAt: 0, now: 1000 });
     if (d.outcome !== 'CONTINUE') throw new Error('expected CONTINUE');
     expect(stepDecision(d, 1000)).toMatchObject({ outcome: 'CONTINUE', action: 'none', trigger: 'none' });
     expect(stepDecision(d, 1000).waitSeconds).toBe(Math.ceil((d.recheckAt - 1000) / 1000));
