@@ -198,7 +198,15 @@ export function planCases(): Case[] {
     { label: 'duplicate stage names', value: { ...VALID_PLAN, stages: [stage, stage] } },
     { label: 'gate confidence as string', value: withStage({ ...stage, gate: { confidence: '0.95' } }) },
     { label: 'gate threshold NaN', value: withStage({ ...stage, gate: { failureThreshold: Number.NaN } }) },
-    { label: 'bake shorter than timeout', value: withStage({ ...stage, gate: { bakeMinutes: 1 } }) },
+    {
+      label: 'deadline shorter than the in-progress timeout',
+      value: withStage({ ...stage, gate: { deadlineMinutes: 20, bakeMinutes: 10 } }),
+    },
+    { label: 'threshold 5e-324', value: withStage({ ...stage, gate: { failureThreshold: 5e-324 } }) },
+    {
+      label: 'TIMED_OUT not counted',
+      value: withStage({ ...stage, gate: { failureStatuses: ['FAILED', 'REJECTED'] } }),
+    },
     {
       label: 'cron injection',
       value: withStage({

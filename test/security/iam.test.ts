@@ -56,7 +56,7 @@ const EXPECTED: Record<string, string[]> = {
     `dynamodb:PutItem@${AUDIT}`,
     ...ITEM_RW.map((a) => `${a}@${STATE}`),
     'states:SendTaskSuccess@StagedRolloutStateMachine',
-    'events:PutEvents@EventBus',
+    `iot:DescribeJob@${IOT('job')}`,
     'sqs:SendMessage@RolloutTrackerDLQ',
   ],
   AlarmTunnel: [
