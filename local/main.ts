@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CliOptions, CliUsageError, parseCliArgs, USAGE } from './cli-args';
 import { renderHtml } from './report/html';
+import { checkExpectations } from './scenario/expectations';
 import { loadScenario } from './scenario/load';
 import { Progress } from './scenario/progress';
 import { buildReport } from './scenario/report';
 import { ScenarioRun } from './scenario/runner';
-import { InvalidScenarioError } from './scenario/schema';
+import { InvalidScenarioError, type Scenario } from './scenario/schema';
 import { summaryText } from './scenario/summary';
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './stack';
 
@@ -64,12 +65,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     if (run.errors.length > 0)
       console.log(`\n${run.errors.length} scenario step(s) failed:\n  ${run.errors.join('\n  ')}`);
+    const expected = await checkScenarioExpectations(run, scenario);
+    if (expected.length > 0) {
+      console.log('\nExpected by the scenario:');
+      for (const r of expected) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.text}`);
+    }
     if (options.serve) {
       // The scenario's devices keep answering jobs, so rollouts started from the CLI make progress.
       run.stop({ keepFleet: true });
       await serve(stack);
     }
-    return run.errors.length > 0 ? 1 : 0;
+    return run.errors.length > 0 || expected.some((r) => !r.ok) ? 1 : 0;
   } finally {
     await stack.close();
   }
@@ -126,4 +132,17 @@ if (isEntry) {
       process.exit(error instanceof InvalidScenarioError ? 2 : 1);
     },
   );
+}
+
+/** The scenario's `expect:` entries against the rollouts as the API shows them at the end. */
+async function checkScenarioExpectations(run: ScenarioRun, scenario: Scenario) {
+  const views: Parameters<typeof checkExpectations>[1] extends ReadonlyMap<string, infer V>
+    ? Map<string, V>
+    : never = new Map();
+  for (const e of scenario.expect) {
+    const r = run.rollouts.get(e.rollout);
+    if (r && !views.has(e.rollout))
+      views.set(e.rollout, (await run.api.rollout(r.creator, r.rolloutId)).body as never);
+  }
+  return checkExpectations(scenario.expect, views);
 }

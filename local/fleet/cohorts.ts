@@ -10,9 +10,18 @@ export const DEFAULT_COHORT: Cohort = {
   match: {},
   outcomes: { succeed: 1, fail: 0, reject: 0, neverAnswer: 0 },
   latency: { min: 20, max: 300 },
+  runtime: {},
 };
 
-export type Draw = { cohort: string; outcome: DeviceOutcome; latencyMs: number };
+/** latencyMs: until the device starts (IN_PROGRESS); runtimeMs: from the start to its report. */
+export type Draw = { cohort: string; outcome: DeviceOutcome; latencyMs: number; runtimeMs: number };
+
+const RUNTIME_OF: Record<DeviceOutcome, 'succeed' | 'fail' | 'reject' | undefined> = {
+  SUCCEEDED: 'succeed',
+  FAILED: 'fail',
+  REJECTED: 'reject',
+  NEVER_ANSWER: undefined,
+};
 
 /**
  * Which cohort a device belongs to for a rollout: the first one (in file order) whose attribute
@@ -68,5 +77,10 @@ export function drawExecution(
   const random = randomFor(seed, `exec:${device.thingName}:${job.jobId}:${job.executionNumber}`);
   const outcome = drawOutcome(cohort.outcomes, random());
   const { min, max } = cohort.latency;
-  return { cohort: cohort.name, outcome, latencyMs: Math.round((min + random() * (max - min)) * 1000) };
+  const latencyMs = Math.round((min + random() * (max - min)) * 1000);
+  const key = RUNTIME_OF[outcome];
+  const run = key ? cohort.runtime[key] : undefined;
+  // Drawn after the latency so that scenarios without runtimes replay exactly as before.
+  const runtimeMs = run ? Math.round((run.min + random() * (run.max - run.min)) * 1000) : 0;
+  return { cohort: cohort.name, outcome, latencyMs, runtimeMs };
 }

@@ -105,13 +105,22 @@ export class VirtualFleet {
     this.stats.executions += 1;
     this.stats.byOutcome[draw.outcome] += 1;
     this.stack.timeline.at(this.stack.clock.now() + draw.latencyMs, `device ${exec.thingName} ${jobId}`, () =>
-      this.#answer(jobId, exec.thingName, draw.outcome),
+      this.#start(jobId, exec.thingName, draw.outcome, draw.runtimeMs),
     );
   }
 
-  async #answer(jobId: string, thingName: string, outcome: DeviceOutcome): Promise<void> {
+  /** IN_PROGRESS, then the outcome after the cohort's runtime (a download and a reboot), or silence. */
+  async #start(jobId: string, thingName: string, outcome: DeviceOutcome, runtimeMs: number): Promise<void> {
     const ok = await this.#update(jobId, thingName, 'IN_PROGRESS');
-    if (ok && outcome !== 'NEVER_ANSWER') await this.#update(jobId, thingName, outcome);
+    if (!ok || outcome === 'NEVER_ANSWER' || runtimeMs === 0)
+      return this.#answer(jobId, thingName, outcome, ok);
+    this.stack.timeline.at(this.stack.clock.now() + runtimeMs, `report ${thingName} ${jobId}`, () =>
+      this.#answer(jobId, thingName, outcome, true),
+    );
+  }
+
+  async #answer(jobId: string, thingName: string, outcome: DeviceOutcome, started: boolean): Promise<void> {
+    if (started && outcome !== 'NEVER_ANSWER') await this.#update(jobId, thingName, outcome);
     // A silent device times out in the emulator's sweep; wake the stack then, and pick up a retry.
     const current = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
     if (current?.status === 'IN_PROGRESS' && current.inProgressDeadline !== undefined) {

@@ -42,6 +42,10 @@ const outcomes = z
     return { fail, reject, neverAnswer, succeed: o.succeed ?? Math.max(0, 1 - fail - reject - neverAnswer) };
   });
 
+const range = z
+  .strictObject({ min: z.number().min(0), max: z.number().min(0) })
+  .refine((l) => l.max >= l.min, 'max must be ≥ min');
+
 const cohort = z.strictObject({
   name: z.string().min(1),
   /** Attribute (or `thingType`) → accepted values; all must match. */
@@ -51,11 +55,15 @@ const cohort = z.strictObject({
   /** Only for jobs of these rollouts (plan names); all rollouts when absent. */
   rollouts: z.array(z.string().min(1)).optional(),
   outcomes,
-  /** Virtual seconds from the job reaching the device to its answer, uniform in [min, max]. */
-  latency: z
-    .strictObject({ min: z.number().min(0), max: z.number().min(0) })
-    .refine((l) => l.max >= l.min, 'max must be ≥ min')
-    .default({ min: 20, max: 300 }),
+  /** Virtual seconds from the job reaching the device to its start (IN_PROGRESS), uniform in [min, max]. */
+  latency: range.default({ min: 20, max: 300 }),
+  /**
+   * Virtual seconds from the start to the report, per outcome (default 0: the device reports at once).
+   * A `neverAnswer` device hangs: it reports nothing and times out at the job's in-progress timeout.
+   */
+  runtime: z
+    .strictObject({ succeed: range.optional(), fail: range.optional(), reject: range.optional() })
+    .default({}),
 });
 
 const principal = z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'must be an IAM user name');
@@ -99,6 +107,16 @@ const step = z.union([
   z.strictObject({ at: duration, wait: z.strictObject({ label: z.string().optional() }).default({}) }),
 ]);
 
+const expectation = z.strictObject({
+  rollout: rolloutRef,
+  /** The rollout's final status. */
+  status: z.enum(['RUNNING', 'PAUSED', 'HALTED', 'ABORTED', 'COMPLETED', 'FAILED']).optional(),
+  /** A stage (by name) and the outcome of its last gate decision and/or its status. */
+  stage: z.string().min(1).optional(),
+  decision: z.enum(['HALT', 'PROMOTE', 'CONTINUE', 'INCONCLUSIVE_AT_DEADLINE']).optional(),
+  stageStatus: z.enum(['NOT_STARTED', 'RUNNING', 'PROMOTED', 'HALTED', 'ABORTED']).optional(),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(128),
   description: z.string().optional(),
@@ -118,6 +136,8 @@ export const scenarioSchema = z.strictObject({
     .prefault({}),
   /** Virtual time the stack is left to run after the last step, at most. */
   runFor: duration.optional(),
+  /** What the run must end with; `npm start` checks each and exits 1 if one fails. */
+  expect: z.array(expectation).default([]),
   timeline: z.array(step).min(1),
 });
 
@@ -125,6 +145,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioStep = Scenario['timeline'][number];
 export type Cohort = Scenario['cohorts'][number];
 export type Outcomes = Cohort['outcomes'];
+export type Expectation = Scenario['expect'][number];
 
 /** `timeline[3].approve.principal: must be an IAM user name` */
 export function formatIssues(error: z.ZodError): string[] {

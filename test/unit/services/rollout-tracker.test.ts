@@ -75,8 +75,8 @@ function harness(truth: JobSnapshot, now = T0 + 60_000) {
       const current = marks.get(e.thingName);
       if (!supersedes(e, current)) return 'stale';
       const delta = counterDelta(current?.outcome, e.outcome);
-      for (const [k, v] of Object.entries(delta))
-        (stage as Record<string, unknown>)[k] = ((stage as Record<string, number>)[k] ?? 0) + v;
+      const counters = stage as unknown as Record<string, number>;
+      for (const [k, v] of Object.entries(delta)) counters[k] = (counters[k] ?? 0) + v;
       marks.set(e.thingName, e);
       return 'applied';
     },
