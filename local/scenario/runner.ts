@@ -96,7 +96,9 @@ export class ScenarioRun {
   async #run(step: ScenarioStep): Promise<void> {
     if ('provision' in step) {
       const { count, ratePerSecond } = step.provision;
-      const devices = count === 'all' ? this.devices : this.devices.slice(0, count);
+      // A number provisions the next devices not provisioned yet, so a group can grow in waves.
+      const devices =
+        count === 'all' ? this.devices : this.devices.slice(this.provisioned, this.provisioned + count);
       const r = await provision(this.stack, devices, ratePerSecond);
       this.provisioned += r.created;
       const secs = Math.round((r.finishedAt - r.startedAt) / 1000);

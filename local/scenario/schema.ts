@@ -89,6 +89,7 @@ const step = z.union([
   z.strictObject({
     at: duration,
     provision: z.strictObject({
+      /** `all`, or the next N devices not provisioned yet (waves). */
       count: z.union([z.literal('all'), z.number().int().positive()]).default('all'),
       ratePerSecond: z.number().positive().max(100).default(100),
     }),
