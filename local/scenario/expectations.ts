@@ -3,7 +3,11 @@ import type { Expectation } from './schema';
 /** What GET /rollouts/{id} shows, as much as the checks read. */
 type View = {
   status: string;
-  stages: { name: string; status: string; gate: { decision?: { outcome: string; explanation: string } } }[];
+  stages: {
+    name: string;
+    status: string;
+    gate: { lastDecision?: { outcome: string; explanation: string } };
+  }[];
 };
 
 export type ExpectationResult = { ok: boolean; text: string };
@@ -30,8 +34,8 @@ export function checkExpectations(
       const stage = view.stages.find((s) => s.name === e.stage);
       if (!stage) problems.push(`no stage ${e.stage}`);
       else {
-        const outcome = stage.gate.decision?.outcome ?? 'none';
-        why = stage.gate.decision?.explanation ?? '';
+        const outcome = stage.gate.lastDecision?.outcome ?? 'none';
+        why = stage.gate.lastDecision?.explanation ?? '';
         if (e.stageStatus) {
           seen.push(`${e.stage} ${stage.status}`);
           if (stage.status !== e.stageStatus)

@@ -50,8 +50,8 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
         gate: {
           failureThreshold: planned.gate.failureThreshold,
           confidence: planned.gate.confidence,
-          /** The gate now (for a running stage) or at the last decision. */
-          outcome: latest?.outcome ?? decided?.outcome,
+          /** The gate now for a running stage (evaluated at `evaluatedAt`), else the last decision. */
+          decision: latest?.outcome ?? decided?.outcome,
           reason: latest?.reason ?? decided?.reason,
           rule: latest ? latest.rule : (decided?.rule ?? null),
           explanation: latest?.explanation ?? decided?.explanation,
@@ -59,8 +59,8 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
           upperBound: evidence?.upperBound ?? null,
           haltLevel: evidence?.haltLevel ?? null,
           evaluatedAt: latest ? new Date(now).toISOString() : undefined,
-          /** The last decision the rollout acted on (or audited), with its evidence. */
-          decision: decided
+          /** The last decision the rollout took or audited (on the job), with its evidence. */
+          lastDecision: decided
             ? {
                 outcome: decided.outcome,
                 reason: decided.reason,

@@ -81,9 +81,9 @@ describe('rollout status view', () => {
       failureRate: 1 / 16,
       gate: {
         failureThreshold: 0.05,
-        outcome: 'CONTINUE',
+        decision: 'CONTINUE',
         evaluatedAt: new Date(120_000).toISOString(),
-        decision: { outcome: 'CONTINUE', at: new Date(60_000).toISOString() },
+        lastDecision: { outcome: 'CONTINUE', at: new Date(60_000).toISOString() },
       },
       approvals: [{ status: 'APPROVED', decidedBy: 'arn:aws:iam::1:user/bob', comment: 'ok' }],
     });
@@ -99,5 +99,55 @@ describe('rollout status view', () => {
     expect(stepDecision(d, 1000)).toMatchObject({ outcome: 'CONTINUE', action: 'none', trigger: 'none' });
     expect(stepDecision(d, 1000).waitSeconds).toBe(Math.ceil((d.recheckAt - 1000) / 1000));
     expect(stepDecision(d, d.recheckAt - 1).waitSeconds).toBe(1);
+  });
+
+  it('shows the evidence of the latest evaluation, not the last decision that changed (42 of 46 finished)', () => {
+    const early = evaluateGate(gatePolicyOf(canaryStage()), {
+      counts: { targets: 46, started: 0, succeeded: 0, failed: 0, excluded: 0 },
+      targetsOpen: false,
+      stageStartedAt: 0,
+      now: 1000,
+    });
+    const view = rolloutStatusView(
+      rollout,
+      [
+        {
+          rolloutId: rollout.rolloutId,
+          index: 0,
+          name: 'canary',
+          jobId: 'fw-12345678-s0',
+          startedAt: 0,
+          targets: 46,
+          succeeded: 41,
+          failed: 1,
+          excluded: 0,
+          job: {
+            at: 590_000,
+            status: 'IN_PROGRESS',
+            targetsOpen: false,
+            queued: 0,
+            inProgress: 4,
+            succeeded: 41,
+            failed: 1,
+            rejected: 0,
+            timedOut: 0,
+            canceled: 0,
+            removed: 0,
+          },
+          status: 'RUNNING',
+          lastOutcome: early.outcome,
+          lastDecision: storedDecision(early, 1000),
+        },
+      ],
+      [],
+      600_000,
+    );
+    const gate = view.stages[0]?.gate;
+    expect(view.stages[0]?.counts).toMatchObject({ finished: 42, pending: 4, started: 46 });
+    expect(gate?.explanation).not.toContain('no execution started yet');
+    expect(gate?.explanation).toContain('1 failed of 46 started (42 finished, 4 running)');
+    expect(gate?.lowerBound).toBeGreaterThan(0);
+    expect(gate?.upperBound).toBeLessThan(1);
+    expect(gate?.lastDecision?.explanation).toBe('no execution started yet');
   });
 });
