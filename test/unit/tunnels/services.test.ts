@@ -22,7 +22,7 @@ function event(
   o: { account?: string; region?: string } = {},
 ): AlarmEvent {
   const alarm = f.deps.alarms.alarms.get(name);
-  if (!alarm || alarm.definition.type !== 'metric') throw new Error(`no metric alarm ${name}`);
+  if (alarm?.definition.type !== 'metric') throw new Error(`no metric alarm ${name}`);
   const metric = alarm.definition.metrics[0];
   seq += 1;
   return alarmEventSchema.parse({
