@@ -38,7 +38,7 @@ async function signingContext(t: Target) {
  */
 export async function callApi(
   t: Target,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   route: string,
   body?: string,
 ): Promise<ApiResponse> {

@@ -5,6 +5,7 @@ import { groupsPreview } from './commands/groups';
 import { onboard } from './commands/onboard';
 import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStart, rolloutStatus } from './commands/rollout';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
+import { tunnelEnrol, tunnelEnrolments, tunnelUnenrol } from './commands/tunnel-enrol';
 import { CliError, EXIT, type Io, line } from './io';
 
 const int = (min: number) => (value: string) => {
@@ -102,6 +103,23 @@ function program(io: Io, result: { code: number }) {
     .description('close a tunnel the automation opened')
     .argument('<id>')
     .action(run((id: string, _o: unknown, cmd: Command) => tunnelClose(id, opts(cmd), io)));
+  inherit(tunnel.command('enrol'))
+    .description('let a CloudWatch alarm open tunnels to one thing (audited with your principal)')
+    .argument('<alarm-name>', 'the alarm, as CloudWatch names it (it must exist and be marked)')
+    .requiredOption('--thing <name>', 'the thing its tunnels go to')
+    .option('--services <list>', 'comma-separated, within config/tunnel-policy.yml (default: all of them)')
+    .addHelpText(
+      'after',
+      '\nExample: fleet tunnel enrol fleet-tunnel-pump-0042 --thing pump-0042 --services SSH',
+    )
+    .action(run((name: string, _o: unknown, cmd: Command) => tunnelEnrol(name, opts(cmd) as never, io)));
+  inherit(tunnel.command('unenrol'))
+    .description('the alarm opens no more tunnels (audited with your principal)')
+    .argument('<alarm-name>')
+    .action(run((name: string, _o: unknown, cmd: Command) => tunnelUnenrol(name, opts(cmd), io)));
+  inherit(tunnel.command('enrolments'))
+    .description('the alarms that can open tunnels, with their thing and who enrolled them')
+    .action(run((_o: unknown, cmd: Command) => tunnelEnrolments(opts(cmd), io)));
 
   const audit = inherit(root.command('audit')).description(
     'the audit trail (DynamoDB Query only, never a Scan)',

@@ -10,20 +10,26 @@ export function tunnelAlarmPrefix(file = 'config/tunnel-policy.yml'): string {
   return policy.alarms?.namePrefix ?? 'fleet-tunnel-';
 }
 
+/** Enrols an alarm for a thing through the operator API (only enrolled alarms open tunnels). */
+export type Enrol = (alarmName: string, thingName: string) => Promise<void>;
+
 /**
- * Device alarms on the CloudWatch emulator: a metric alarm per thing (ThingName dimension), moved
- * with SetAlarmState as an engineer or a test would. Keeps each alarm's last state-change event so
- * a duplicate delivery can hand the very same event to the rules again.
+ * Device alarms on the CloudWatch emulator: a metric alarm per thing (ThingName dimension), enrolled
+ * for its thing once (through `enrol`, as an operator would), moved with SetAlarmState as an
+ * engineer or a test would. Keeps each alarm's last state-change event so a duplicate delivery can
+ * hand the very same event to the rules again.
  */
 export class DeviceAlarms {
   readonly #client: CloudWatchClient;
   readonly #last = new Map<string, EventEnvelope>();
+  readonly #enrolled = new Set<string>();
   readonly #unsubscribe: () => void;
   duplicatesDelivered = 0;
 
   constructor(
     private readonly stack: LocalStack,
     readonly prefix = tunnelAlarmPrefix(),
+    private readonly enrol?: Enrol,
   ) {
     this.#client = new CloudWatchClient({ ...stack.clientConfig('cloudWatch'), maxAttempts: 5 });
     this.#unsubscribe = stack.services.eventBridge.subscribe((bus, event) => {
@@ -57,6 +63,10 @@ export class DeviceAlarms {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       }),
     );
+    if (this.enrol && !this.#enrolled.has(name)) {
+      await this.enrol(name, thing);
+      this.#enrolled.add(name);
+    }
     await this.#setState(name, 'ALARM', 'Threshold Crossed: 1 datapoint [91.5] >= 80.0');
     return name;
   }

@@ -53,6 +53,18 @@ export class OperatorApi {
     return this.request(principal, 'POST', '/rollouts', JSON.stringify({ plan: readPlan(planText) }));
   }
 
+  /** POST /tunnels/enrolments: only enrolled alarms open tunnels. Throws unless it is enrolled. */
+  async enrolAlarm(principal: string, alarmName: string, thingName: string): Promise<void> {
+    const response = await this.request(
+      principal,
+      'POST',
+      '/tunnels/enrolments',
+      JSON.stringify({ alarmName, thingName }),
+    );
+    if (response.status !== 200 && response.status !== 201)
+      throw new Error(`enrol ${alarmName} → ${response.status} ${JSON.stringify(response.body)}`);
+  }
+
   rollout(principal: string, id: string) {
     return this.request(principal, 'GET', `/rollouts/${encodeURIComponent(id)}`);
   }

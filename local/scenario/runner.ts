@@ -9,6 +9,9 @@ import { type Progress, principalName } from './progress';
 import { groupingSettled, provision } from './provision';
 import type { Scenario, ScenarioStep } from './schema';
 
+/** The principal that enrols the scenario's device alarms for tunnels. */
+export const TUNNEL_ADMIN = 'tunnel-admin';
+
 export type StartedRollout = { ref: string; rolloutId: string; creator: string; plan: string };
 type Decision = 'approve' | 'reject';
 type Waiter = { ref: string; verdict: Decision; principal: string; comment: string; delay: number };
@@ -39,8 +42,11 @@ export class ScenarioRun {
     this.start = stack.clock.now();
     this.devices = generateDevices(scenario);
     this.fleet = new VirtualFleet(stack, scenario.cohorts, scenario.seed, this.devices);
-    this.alarms = new DeviceAlarms(stack);
     this.api = new OperatorApi(stack.endpoints.api ?? '', stack.env.AWS_REGION ?? 'us-east-1');
+    // The scenario's alarms are enrolled by an admin principal before they first fire.
+    this.alarms = new DeviceAlarms(stack, undefined, (alarm, thing) =>
+      this.api.enrolAlarm(TUNNEL_ADMIN, alarm, thing),
+    );
     this.#unsubscribe = stack.services.eventBridge.subscribe((bus, event) => {
       if (bus === 'default') return;
       progress.onEvent(event);

@@ -1,20 +1,23 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditInput, buildAuditRecord } from '../audit/audit-record';
+import { type Clock, systemClock } from '../clock';
 import { isConditionFailure } from './dynamo-conditions';
 
 export type AuditWriter = (input: AuditInput) => Promise<{ written: boolean; id: string }>;
 
 /**
  * Append-only writer: a put that never overwrites. A duplicate (same cause, action and subject)
- * is reported as not written rather than failing, which is what makes retries safe.
+ * is reported as not written rather than failing, which is what makes retries safe. Each record
+ * carries `at` (its cause's time) and `recordedAt` (this writer's clock when it wrote it).
  */
 export function dynamoAuditWriter(
   client: DynamoDBDocumentClient,
   tableName: string,
   retentionDays: number,
+  clock: Clock = systemClock,
 ): AuditWriter {
   return async (input) => {
-    const record = buildAuditRecord(input, retentionDays);
+    const record = buildAuditRecord(input, retentionDays, clock.now());
     try {
       await client.send(
         new PutCommand({

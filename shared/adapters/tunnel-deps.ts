@@ -5,6 +5,8 @@ import type { TunnelDeps } from '../services/tunnel-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
+import { cloudWatchAlarmDirectory, cloudWatchClient } from './tunnel-alarms';
+import { dynamoEnrolmentStore } from './tunnel-enrolments';
 import { secureTunnelPort, tunnelingClient } from './tunnel-port';
 import { dynamoTunnelStore } from './tunnel-store';
 import { iotThingDirectory } from './tunnel-things';
@@ -13,6 +15,10 @@ export const tunnelConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
   EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
   OPERATOR_TOPIC_ARN: z.string().check(z.regex(/^arn:[\w-]+:sns:/, 'must be an SNS topic ARN')),
+  /** The deployment's account (serverless: !Ref AWS::AccountId): alarms of any other are refused. */
+  FLEET_ACCOUNT_ID: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+  /** Set by Lambda: the deployment's region. */
+  AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')),
 });
 
 /**
@@ -30,6 +36,9 @@ export function tunnelDeps(
     store: dynamoTunnelStore(dynamoDbClient(), config.STATE_TABLE_NAME),
     tunnels: secureTunnelPort(tunnelingClient()),
     things: iotThingDirectory(iotClient()),
+    alarms: cloudWatchAlarmDirectory(cloudWatchClient()),
+    enrolments: dynamoEnrolmentStore(dynamoDbClient(), config.STATE_TABLE_NAME),
+    home: { account: config.FLEET_ACCOUNT_ID, region: config.AWS_REGION },
     audit: dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
     publish: eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     notify: snsNotifier(snsClient(), config.OPERATOR_TOPIC_ARN),

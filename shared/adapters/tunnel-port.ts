@@ -10,8 +10,12 @@ import { TAG_PREFIX } from '../domain/tunnels/tunnel-record';
 import { tracer } from '../observability';
 
 export type TunnelRef = { tunnelId: string; tunnelArn: string };
+/** A tunnel AWS opened, with the time AWS says it did (its lifetime counts from then). */
+export type OpenedTunnel = TunnelRef & { openedAt: number };
 export type TunnelFacts = TunnelRef & {
   status: 'OPEN' | 'CLOSED';
+  /** DescribeTunnel's createdAt (epoch ms). */
+  createdAt: number;
   thingName: string | undefined;
   tags: Record<string, string>;
 };
@@ -29,12 +33,13 @@ export type OpenRequest = {
  * never leave `open`, and the only token that does (`issueSourceToken`) goes to the operator API.
  */
 export interface TunnelPort {
-  open(request: OpenRequest): Promise<TunnelRef>;
+  /** OpenTunnel, then DescribeTunnel for AWS's own creation time: an event may have queued for hours. */
+  open(request: OpenRequest): Promise<OpenedTunnel>;
   /** Idempotent: a closed or unknown tunnel counts as closed. */
   close(tunnelId: string): Promise<void>;
   describe(tunnelId: string): Promise<TunnelFacts | undefined>;
   /** The OPEN tunnel to the thing that a given claim opened, if a crash hid it from our record. */
-  findOpenedByClaim(thingName: string, claimId: string): Promise<TunnelRef | undefined>;
+  findOpenedByClaim(thingName: string, claimId: string): Promise<OpenedTunnel | undefined>;
   /** RotateTunnelAccessToken, clientMode SOURCE. The caller hands the token to one operator, once. */
   issueSourceToken(tunnelId: string): Promise<string>;
 }
@@ -61,6 +66,7 @@ export function secureTunnelPort(tunneling: IoTSecureTunnelingClient): TunnelPor
         tunnelId: tunnel.tunnelId,
         tunnelArn: tunnel.tunnelArn,
         status: tunnel.status === 'OPEN' ? 'OPEN' : 'CLOSED',
+        createdAt: tunnel.createdAt?.getTime() ?? 0,
         thingName: tunnel.destinationConfig?.thingName,
         tags: Object.fromEntries((tunnel.tags ?? []).map((t) => [t.key, t.value])),
       };
@@ -82,7 +88,10 @@ export function secureTunnelPort(tunneling: IoTSecureTunnelingClient): TunnelPor
       );
       // Only the ids cross this line; sourceAccessToken and destinationAccessToken stay behind.
       if (!out.tunnelId || !out.tunnelArn) throw new Error('OpenTunnel answered without a tunnel id');
-      return { tunnelId: out.tunnelId, tunnelArn: out.tunnelArn };
+      // A failure here keeps the claim OPENING; the redelivered event finds the tunnel by its claim tag.
+      const facts = await describe(out.tunnelId);
+      if (!facts?.createdAt) throw new Error(`DescribeTunnel does not show tunnel ${out.tunnelId} yet`);
+      return { tunnelId: out.tunnelId, tunnelArn: out.tunnelArn, openedAt: facts.createdAt };
     },
 
     async close(tunnelId) {
@@ -103,7 +112,7 @@ export function secureTunnelPort(tunneling: IoTSecureTunnelingClient): TunnelPor
         if (summary.status !== 'OPEN' || !summary.tunnelId) continue;
         const facts = await describe(summary.tunnelId);
         if (facts?.status === 'OPEN' && facts.tags[`${TAG_PREFIX}claim`] === claimId) {
-          return { tunnelId: facts.tunnelId, tunnelArn: facts.tunnelArn };
+          return { tunnelId: facts.tunnelId, tunnelArn: facts.tunnelArn, openedAt: facts.createdAt };
         }
       }
       return undefined;

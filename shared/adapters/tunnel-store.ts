@@ -9,6 +9,10 @@ import { RECORD_STATUS, type TunnelRecord } from '../domain/tunnels/tunnel-recor
 import { isConditionFailure } from './dynamo-conditions';
 
 export type SlotResult = { ok: true } | { ok: false; open: number };
+export type OpenedRecord = Pick<TunnelRecord, 'openedAt' | 'lifetimeEndsAt' | 'nextAllowedAt'> & {
+  tunnelId: string;
+  tunnelArn: string;
+};
 
 /**
  * Tunnel records and the fleet ledger in the state table:
@@ -23,11 +27,8 @@ export interface TunnelStore {
   getMany(thingNames: string[]): Promise<TunnelRecord[]>;
   /** Writes a fresh OPENING record unless a live or cooling-down record exists. */
   claim(record: TunnelRecord, now: number): Promise<boolean>;
-  markOpen(
-    thingName: string,
-    claimId: string,
-    tunnel: { tunnelId: string; tunnelArn: string },
-  ): Promise<void>;
+  /** OPENING -> OPEN with the tunnel, and its times as AWS counts them (from its creation). */
+  markOpen(thingName: string, claimId: string, tunnel: OpenedRecord): Promise<void>;
   markAnnounced(thingName: string, claimId: string): Promise<void>;
   /** Gives an OPENING claim back: the tunnel was never opened, so no cooldown either. */
   release(thingName: string, claimId: string, now: number): Promise<void>;
@@ -44,6 +45,8 @@ export interface TunnelStore {
     now: number,
   ): Promise<SlotResult>;
   releaseSlot(thingName: string, claimId: string): Promise<void>;
+  /** Moves a held slot's end to the tunnel's real lifetime end (no cap check: the slot is held). */
+  refreshSlot(thingName: string, claimId: string, until: number): Promise<void>;
   liveThings(now: number): Promise<string[]>;
 }
 
@@ -125,7 +128,7 @@ export function dynamoTunnelStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async claim(record, now) {
-      const ttl = Math.floor((Math.max(record.lifetimeEndsAt, record.nextAllowedAt) + RETENTION_MS) / 1000);
+      const ttl = ttlOf(record);
       try {
         await client.send(
           new PutCommand({
@@ -148,16 +151,21 @@ export function dynamoTunnelStore(client: DynamoDBDocumentClient, tableName: str
       }
     },
 
-    async markOpen(thingName, claimId, { tunnelId, tunnelArn }) {
+    async markOpen(thingName, claimId, opened) {
+      const { tunnelId, tunnelArn } = opened;
       const done = await update(
         thingName,
-        'SET #s = :open, tunnelId = :id, tunnelArn = :arn',
+        'SET #s = :open, tunnelId = :id, tunnelArn = :arn, openedAt = :at, lifetimeEndsAt = :end, nextAllowedAt = :next, expiresAt = :ttl',
         'claimId = :claim AND (#s = :opening OR #s = :open)',
         {
           ':open': RECORD_STATUS.OPEN,
           ':opening': RECORD_STATUS.OPENING,
           ':id': tunnelId,
           ':arn': tunnelArn,
+          ':at': opened.openedAt,
+          ':end': opened.lifetimeEndsAt,
+          ':next': opened.nextAllowedAt,
+          ':ttl': ttlOf(opened),
           ':claim': claimId,
         },
       );
@@ -219,10 +227,25 @@ export function dynamoTunnelStore(client: DynamoDBDocumentClient, tableName: str
       throw new Error('fleet tunnel ledger is contended; retry later');
     },
 
+    async refreshSlot(thingName, claimId, until) {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const ledger = await readLedger();
+        const slot = ledger?.slots[thingName];
+        if (!ledger || slot?.claimId !== claimId || slot.until === until) return;
+        if (await writeLedger(ledger, { ...ledger.slots, [thingName]: { claimId, until } })) return;
+      }
+      throw new Error('fleet tunnel ledger is contended; retry later');
+    },
+
     async liveThings(now) {
       return Object.keys(live((await readLedger())?.slots ?? {}, now)).sort();
     },
   };
+}
+
+/** The table's TTL (seconds): 30 days after the later of the lifetime end and the cooldown. */
+function ttlOf(r: { lifetimeEndsAt: number; nextAllowedAt: number }): number {
+  return Math.floor((Math.max(r.lifetimeEndsAt, r.nextAllowedAt) + RETENTION_MS) / 1000);
 }
 
 function toRecord(item: Record<string, unknown>): TunnelRecord {

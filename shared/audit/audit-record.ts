@@ -23,13 +23,21 @@ export type AuditInput = {
   /** The function (`function:assign-groups`) or the human principal ARN. */
   actor: string;
   cause: AuditCause;
-  /** When the decision was made: from the event or the execution context, never the wall clock. */
+  /**
+   * The time of the event (or request, or execution step) that caused the record: it orders the
+   * records of a subject and replays the same in virtual time. Never the wall clock.
+   */
   at: number;
   /** Evidence and effects: groups added and removed, rules, counts... Never a secret. */
   details: Record<string, unknown>;
 };
 
 export type AuditRecord = AuditInput & {
+  /**
+   * When the writer stored the record (epoch ms, the writer's clock): with `at`, shows how long a
+   * cause waited before it was acted on. Absent on records written before it existed.
+   */
+  recordedAt?: number;
   pk: string;
   sk: string;
   id: string;
@@ -46,9 +54,10 @@ export type AuditRecord = AuditInput & {
 
 /**
  * Builds the stored record. The id derives from the cause, action and subject, so the same event
- * processed twice yields the same key and the conditional put keeps exactly one record.
+ * processed twice yields the same key and the conditional put keeps exactly one record (and the
+ * first write's `recordedAt`).
  */
-export function buildAuditRecord(input: AuditInput, retentionDays: number): AuditRecord {
+export function buildAuditRecord(input: AuditInput, retentionDays: number, recordedAt?: number): AuditRecord {
   const id = createHash('sha256')
     .update(`${input.cause.type}:${input.cause.id}|${input.action}|${input.subject.type}:${input.subject.id}`)
     .digest('hex')
@@ -56,6 +65,7 @@ export function buildAuditRecord(input: AuditInput, retentionDays: number): Audi
   const atIso = new Date(input.at).toISOString();
   return {
     ...input,
+    ...(recordedAt === undefined ? {} : { recordedAt }),
     pk: `${input.subject.type.toUpperCase()}#${input.subject.id}`,
     sk: `${atIso}#${id}`,
     id,

@@ -22,7 +22,12 @@ export async function closeForAlarm(
   if (!deps.policy.closeOnOk)
     return skipClose(alarm, thingName, 'closeOnOk is off in the tunnel policy', deps);
   const record = await deps.store.get(thingName);
-  if (!record || record.alarmName !== alarm.alarmName || !record.tunnelId) {
+  if (
+    !record ||
+    record.alarmName !== alarm.alarmName ||
+    record.alarmArn !== alarm.alarmArn ||
+    !record.tunnelId
+  ) {
     return skipClose(
       alarm,
       thingName,

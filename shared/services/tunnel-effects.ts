@@ -1,10 +1,14 @@
 import type { AuditWriter } from '../adapters/audit-store';
 import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
+import type { AlarmDirectory } from '../adapters/tunnel-alarms';
+import type { EnrolmentStore } from '../adapters/tunnel-enrolments';
 import type { TunnelPort } from '../adapters/tunnel-port';
 import type { TunnelStore } from '../adapters/tunnel-store';
 import type { ThingDirectory } from '../adapters/tunnel-things';
 import type { AuditCause, AuditInput, AuditSubject } from '../audit/audit-record';
+import type { Home } from '../domain/tunnels/alarm-check';
 import type { AlarmKind } from '../domain/tunnels/alarm-thing';
+import type { Enrolment } from '../domain/tunnels/enrolment';
 import type { TunnelPolicy } from '../domain/tunnels/policy';
 import { MANAGED_BY_TAG, type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
 
@@ -13,6 +17,11 @@ export type TunnelDeps = {
   store: TunnelStore;
   tunnels: TunnelPort;
   things: ThingDirectory;
+  /** CloudWatch: the alarm's definition and state now (DescribeAlarms). */
+  alarms: AlarmDirectory;
+  enrolments: EnrolmentStore;
+  /** The deployment's own account and region. */
+  home: Home;
   audit: AuditWriter;
   publish: DomainEventPublisher;
   notify: OperatorNotifier;
@@ -20,20 +29,27 @@ export type TunnelDeps = {
   actor: string;
 };
 
-/** One alarm state change, as the services see it. `at` is the event's time: the decision's "now". */
+/** One alarm state change, as the services see it. `at` is the event's time (the audit's `at`). */
 export type AlarmContext = {
   eventId: string;
   at: number;
   alarmName: string;
   alarmArn: string;
   alarmKind: AlarmKind;
-  /** When the alarm entered its current state. */
+  /** When the alarm entered the state this event reports (its state timestamp). */
   stateAt: number;
+  /** The operator's enrolment the decision rests on, once it has been found. */
+  enrolment?: Enrolment;
 };
 
 export type AlarmOutcome =
   | { result: 'opened' | 'closed'; thingName: string; tunnelId: string }
-  | { result: 'refused' | 'close-skipped'; thingName?: string; code?: string; reason: string }
+  | {
+      result: 'refused' | 'close-skipped' | 'open-skipped';
+      thingName?: string;
+      code?: string;
+      reason: string;
+    }
   | { result: 'duplicate'; thingName: string; reason: string }
   | { result: 'ignored'; reason: string };
 
@@ -47,10 +63,18 @@ export const thingSubject = (thingName: string): AuditSubject => ({ type: 'thing
 /** Alarms that name no usable thing are recorded against the input source, like other bad input. */
 export const ALARM_INPUT_SUBJECT: AuditSubject = { type: 'input', id: 'cloudwatch-alarm' };
 
+/** What every alarm-caused record says about the alarm, its state time and who enrolled it. */
 export const alarmFacts = (alarm: AlarmContext) => ({
   alarmName: alarm.alarmName,
   alarmArn: alarm.alarmArn,
   alarmKind: alarm.alarmKind,
+  alarmStateAt: new Date(alarm.stateAt).toISOString(),
+  ...(alarm.enrolment
+    ? {
+        enrolledBy: alarm.enrolment.enrolledBy,
+        enrolledAt: new Date(alarm.enrolment.enrolledAt).toISOString(),
+      }
+    : {}),
 });
 
 /** The audit record of an open, built before OpenTunnel so its id can go in the tunnel's tags. */
@@ -69,7 +93,9 @@ export function openedAudit(record: TunnelRecord, alarm: AlarmContext, actor: st
       tunnelArn: record.tunnelArn,
       services: record.services,
       lifetimeMinutes: record.lifetimeMinutes,
-      lifetimeEndsAt: new Date(record.lifetimeEndsAt).toISOString(),
+      // AWS's creation time of the tunnel, which the lifetime counts from (not the event's time).
+      openedAt: record.tunnelId ? new Date(record.openedAt).toISOString() : undefined,
+      lifetimeEndsAt: record.tunnelId ? new Date(record.lifetimeEndsAt).toISOString() : undefined,
       managedBy: MANAGED_BY_TAG.value,
     },
   };
@@ -112,7 +138,11 @@ export type CloseRequest = {
   via: string;
 };
 
-/** Closes a tunnel this automation opened, frees its fleet slot, and records who closed it and why. */
+/**
+ * Closes a tunnel this automation opened, frees its fleet slot, and records who closed it and why.
+ * The record is never stamped before the tunnel opened: a recovery that happened while the ALARM
+ * event was still queued is stamped at the opening (its own time is in the details).
+ */
 export async function closeManagedTunnel(
   thingName: string,
   tunnel: { tunnelId: string; tunnelArn?: string },
@@ -120,22 +150,25 @@ export async function closeManagedTunnel(
   request: CloseRequest,
   deps: Pick<TunnelDeps, 'tunnels' | 'store' | 'audit' | 'publish'>,
 ): Promise<string> {
+  const mine = record?.tunnelId === tunnel.tunnelId ? record : undefined;
+  const at = Math.max(request.at, mine?.openedAt ?? request.at);
   await deps.tunnels.close(tunnel.tunnelId);
-  if (record?.tunnelId === tunnel.tunnelId) {
+  if (mine) {
     await deps.store.markClosed(thingName, tunnel.tunnelId, {
-      at: request.at,
+      at,
       by: request.actor,
       cause: request.cause.id,
     });
-    await deps.store.releaseSlot(thingName, record.claimId);
+    await deps.store.releaseSlot(thingName, mine.claimId);
   }
   const details = {
     thingName,
     tunnelId: tunnel.tunnelId,
     via: request.via,
-    alarmName: record?.alarmName,
-    openedAt: record ? new Date(record.openedAt).toISOString() : undefined,
-    lifetimeMinutes: record?.lifetimeMinutes,
+    alarmName: mine?.alarmName,
+    openedAt: mine ? new Date(mine.openedAt).toISOString() : undefined,
+    lifetimeMinutes: mine?.lifetimeMinutes,
+    causeAt: at === request.at ? undefined : new Date(request.at).toISOString(),
   };
   const { id } = await deps.audit({
     subject: thingSubject(thingName),
@@ -143,15 +176,15 @@ export async function closeManagedTunnel(
     outcome: 'applied',
     actor: request.actor,
     cause: request.cause,
-    at: request.at,
+    at,
     details,
   });
   await deps.publish([
     {
       detailType: 'TunnelClosed',
       detail: { ...details, auditId: id, actor: request.actor },
-      resources: [tunnel.tunnelArn ?? record?.tunnelArn ?? ''].filter(Boolean),
-      time: request.at,
+      resources: [tunnel.tunnelArn ?? mine?.tunnelArn ?? ''].filter(Boolean),
+      time: at,
     },
   ]);
   return id;

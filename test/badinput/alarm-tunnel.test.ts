@@ -36,6 +36,7 @@ describe('alarm-tunnel: bad input', () => {
     }
     expect(h.tunneling.calls()).toHaveLength(0);
     expect(h.iot.calls()).toHaveLength(0);
+    expect(h.cloudWatch.calls()).toHaveLength(0);
     const state = await h.docs.send(new ScanCommand({ TableName: 'StateTable' }));
     expect(state.Items ?? []).toEqual([]);
     console.info(`alarm-tunnel: ${cases.length} malformed cases`);
@@ -49,6 +50,7 @@ describe('alarm-tunnel: bad input', () => {
     }
     expect(h.tunneling.commandCalls(OpenTunnelCommand)).toHaveLength(0);
     expect(h.iot.calls()).toHaveLength(0);
+    expect(h.cloudWatch.calls()).toHaveLength(0);
     const all = await h.docs.send(new ScanCommand({ TableName: 'AuditTable' }));
     const refusals = (all.Items ?? []).filter((r) => String(r.cause?.id).startsWith('hostile-'));
     expect(refusals).toHaveLength(cases.length);

@@ -113,7 +113,7 @@ describe('fleet rollout', () => {
 });
 
 describe('fleet tunnel', () => {
-  it('lists the tunnel an alarm opened, prints a token to stdout only, closes it', async () => {
+  it('lists the tunnel an enrolled alarm opened, prints a token to stdout only, closes it', async () => {
     const cw = new CloudWatchClient(stack.clientConfig('cloudWatch'));
     await cw.send(
       new PutMetricAlarmCommand({
@@ -128,6 +128,10 @@ describe('fleet tunnel', () => {
         ComparisonOperator: 'LessThanThreshold',
       }),
     );
+    const enrol = await fleet(['tunnel', 'enrol', 'fleet-tunnel-pump-0001-offline', '--thing', 'pump-0001'], {
+      principal: 'carol',
+    });
+    expect(enrol.code, enrol.stderr).toBe(0);
     await cw.send(
       new SetAlarmStateCommand({
         AlarmName: 'fleet-tunnel-pump-0001-offline',

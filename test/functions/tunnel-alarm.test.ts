@@ -1,5 +1,4 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeThingCommand } from '@aws-sdk/client-iot';
 import {
   CloseTunnelCommand,
   OpenTunnelCommand,
@@ -13,13 +12,15 @@ import {
   alarmEvent,
   BASE,
   DAY,
+  ENROLLER,
   type Fixture,
   MINUTE,
   startTunnelHarness,
   TOKEN_MARK,
 } from './tunnel-harness';
 
-// The real handler on dynalite; IoT, secure tunneling, EventBridge and SNS are mocked.
+// The real handler on dynalite; IoT, secure tunneling, CloudWatch, EventBridge and SNS are mocked
+// (tunnel-aws-fakes.ts). Alarms are enrolled through the real tunnel-api handler before they fire.
 // config/tunnel-policy.yml applies: SSH, 60 min, cooldown 30 min, 10 tunnels, deny no-remote-access.
 let h: Awaited<ReturnType<typeof startTunnelHarness>>;
 type Outcome = { result: string; code?: string; reason?: string; tunnelId?: string };
@@ -29,6 +30,7 @@ const opens = () => h.tunneling.commandCalls(OpenTunnelCommand);
 let day = 0;
 /** Each test runs on its own virtual day. */
 const today = () => BASE + day * DAY;
+let things: Record<string, string[]> = {};
 
 beforeAll(async () => {
   h = await startTunnelHarness();
@@ -37,14 +39,43 @@ beforeAll(async () => {
 afterAll(() => h.db.close());
 beforeEach(() => {
   day += 1;
-  h.reset({ 'locked-1': ['no-remote-access'] });
+  things = {};
+  h.reset(things);
 });
 
-const fire = (fixture: Fixture, o: Parameters<typeof alarmEvent>[1] = {}) =>
-  invoke(alarmEvent(fixture, { at: today(), id: `evt-${day}-${fixture}`, ...o }));
+type Event = ReturnType<typeof alarmEvent>;
+/** One alarm per device, as deployments define them; the tagged fixture is marked by its tag only. */
+const alarmNameFor = (fixture: Fixture, thing = 'default') =>
+  fixture === 'tagged' ? `DeviceHeartbeatMissing-${thing}` : `fleet-tunnel-${fixture}-${thing}`;
+
+/**
+ * CloudWatch emits the event (DescribeAlarms now shows its state) and the handler gets it; an
+ * operator enrolled the alarm for the thing it names before it first fired.
+ */
+async function deliver(event: Event) {
+  const name = String(event.detail.alarmName);
+  if (!enrolled.has(name)) {
+    enrolled.add(name);
+    await h.enrol(event);
+  }
+  h.aws.observe(event);
+  h.aws.awsNow = Date.parse(String(event.time));
+  return invoke(event);
+}
+const enrolled = new Set<string>();
+
+/** The fixture's event for a thing, on today's virtual day, from its own per-device alarm. */
+const ev = (fixture: Fixture, o: Parameters<typeof alarmEvent>[1] = {}) =>
+  alarmEvent(fixture, {
+    at: today(),
+    id: `evt-${day}-${fixture}`,
+    alarmName: alarmNameFor(fixture, o.thing),
+    ...o,
+  });
+const fire = (fixture: Fixture, o: Parameters<typeof alarmEvent>[1] = {}) => deliver(ev(fixture, o));
 
 describe('alarm-tunnel: opening', () => {
-  it('opens one tunnel for a single-metric alarm with a ThingName dimension, audited, published and paged', async () => {
+  it('opens one tunnel for an enrolled single-metric alarm, audited with its enroller, published and paged', async () => {
     const outcome = await fire('single-metric', { thing: `sensor-s${day}` });
     expect(outcome).toMatchObject({ result: 'opened', tunnelId: expect.any(String) });
     const input = opens()[0]?.args[0].input;
@@ -57,14 +88,16 @@ describe('alarm-tunnel: opening', () => {
     );
     expect(tags).toMatchObject({
       managedBy: 'fleet-autopilot',
-      'fleet-autopilot:alarm-name': 'fleet-tunnel-cpu-sensor-0001',
+      'fleet-autopilot:alarm-name': `fleet-tunnel-single-metric-sensor-s${day}`,
     });
-    const [audit] = await h.auditFor(`THING#sensor-s${day}`);
-    expect(audit).toMatchObject({ action: 'tunnel.opened', actor: 'function:alarm-tunnel' });
+    const audit = (await h.auditFor(`THING#sensor-s${day}`)).find((a) => a.action === 'tunnel.opened');
+    expect(audit).toMatchObject({ actor: 'function:alarm-tunnel', recordedAt: expect.any(Number) });
     expect(audit?.details).toMatchObject({
       tunnelId: outcome.tunnelId,
       lifetimeMinutes: 60,
       alarmKind: 'metric',
+      enrolledBy: ENROLLER,
+      openedAt: new Date(today()).toISOString(),
     });
     expect(tags['fleet-autopilot:audit-id']).toBe(audit?.id);
     const entry = h.events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
@@ -74,14 +107,14 @@ describe('alarm-tunnel: opening', () => {
     expect(await h.everythingWritten()).not.toContain(TOKEN_MARK);
   });
 
-  it('takes the thing from a propagated ThingName tag on an alarm marked by tag, not by name', async () => {
+  it('opens for an alarm marked by its propagated tag, to the thing its ThingName tag names', async () => {
     expect(await fire('tagged', { thing: `sensor-t${day}` })).toMatchObject({ result: 'opened' });
     expect(opens()[0]?.args[0].input.destinationConfig).toMatchObject({ thingName: `sensor-t${day}` });
   });
 
   it('opens for a metric-math alarm whose metrics all name one thing, refuses one naming two', async () => {
     expect(await fire('metric-math', { thing: `sensor-m${day}` })).toMatchObject({ result: 'opened' });
-    const two = alarmEvent('metric-math', { at: today(), id: `evt-${day}-two`, thing: `sensor-n${day}` });
+    const two = ev('metric-math', { id: `evt-${day}-two`, thing: `sensor-n${day}` });
     const metrics = (
       two.detail.configuration as { metrics: { metricStat?: { metric: { dimensions: object } } }[] }
     ).metrics;
@@ -90,34 +123,40 @@ describe('alarm-tunnel: opening', () => {
     expect(opens()).toHaveLength(1);
   });
 
-  it('takes a composite alarm thing only from its tags; without one it is refused and audited', async () => {
+  it('opens for a composite alarm to its enrolled thing, with or without a ThingName tag', async () => {
     expect(await fire('composite', { thing: `sensor-c${day}` })).toMatchObject({ result: 'opened' });
-    const untagged = alarmEvent('composite', { at: today(), id: `evt-${day}-untagged` });
+    const untagged = ev('composite', {
+      id: `evt-${day}-untagged`,
+      alarmName: `fleet-tunnel-untagged-${day}`,
+    });
     delete untagged.detail.alarmTags;
-    const refused = await invoke(untagged);
-    expect(refused).toMatchObject({ result: 'refused', code: 'no-thing' });
-    expect(refused.reason).toMatch(/^alarm names no thing/);
-    const audits = await h.auditFor('INPUT#cloudwatch-alarm');
-    expect(
-      audits.some((a) => a.cause.id === `evt-${day}-untagged` && a.action === 'tunnel.open.refused'),
-    ).toBe(true);
-    expect(opens()).toHaveLength(1);
+    await h.enrol(untagged, { thing: `sensor-u${day}` });
+    enrolled.add(String(untagged.detail.alarmName));
+    expect(await deliver(untagged)).toMatchObject({ result: 'opened' });
+    expect(opens().map((c) => c.args[0].input.destinationConfig)).toEqual([
+      { thingName: `sensor-c${day}`, services: ['SSH'] },
+      { thingName: `sensor-u${day}`, services: ['SSH'] },
+    ]);
   });
 
   it('opens once when the same event arrives twice, with one audit record', async () => {
-    const event = alarmEvent('single-metric', { at: today(), id: `dup-${day}`, thing: `sensor-d${day}` });
-    await invoke(event);
+    const event = ev('single-metric', { id: `dup-${day}`, thing: `sensor-d${day}` });
+    await deliver(event);
     expect(await invoke(structuredClone(event))).toMatchObject({ result: 'duplicate' });
     expect(opens()).toHaveLength(1);
-    expect(await h.auditFor(`THING#sensor-d${day}`)).toHaveLength(1);
+    const opened = (await h.auditFor(`THING#sensor-d${day}`)).filter((a) => a.action === 'tunnel.opened');
+    expect(opened).toHaveLength(1);
   });
 
-  it('opens one tunnel when two alarms fire at once for one thing; the other is refused', async () => {
+  it('opens one tunnel when two enrolled alarms fire at once for one thing; the other is refused', async () => {
     const thing = `sensor-r${day}`;
-    const results = await Promise.all([
-      invoke(alarmEvent('single-metric', { at: today(), id: `race-a-${day}`, thing })),
-      invoke(alarmEvent('metric-math', { at: today(), id: `race-b-${day}`, thing })),
-    ]);
+    const a = ev('single-metric', { id: `race-a-${day}`, thing });
+    const b = ev('metric-math', { id: `race-b-${day}`, thing });
+    for (const e of [a, b]) {
+      await h.enrol(e);
+      enrolled.add(String(e.detail.alarmName));
+    }
+    const results = await Promise.all([deliver(a), deliver(b)]);
     expect(results.map((r) => r.result).sort()).toEqual(['opened', 'refused']);
     expect(results.find((r) => r.result === 'refused')?.code).toBe('already-open');
     expect(opens()).toHaveLength(1);
@@ -153,36 +192,46 @@ describe('alarm-tunnel: opening', () => {
     expect(opens()).toHaveLength(2);
   });
 
-  it('refuses a thing in a denied group and a thing that does not exist, with reasons', async () => {
+  it('refuses at ALARM time a thing that joined a denied group or was deleted after its enrolment', async () => {
+    things['locked-1'] = [];
+    await h.enrol(ev('single-metric', { thing: 'locked-1' }));
+    enrolled.add(alarmNameFor('single-metric', 'locked-1'));
+    things['locked-1'] = ['no-remote-access'];
     const denied = await fire('single-metric', { thing: 'locked-1' });
     expect(denied).toMatchObject({ result: 'refused', code: 'group-denied' });
+    things['ghost-1'] = [];
+    await h.enrol(ev('single-metric', { thing: 'ghost-1' }));
+    enrolled.add(alarmNameFor('single-metric', 'ghost-1'));
+    delete things['ghost-1'];
     const missing = await fire('single-metric', { thing: 'ghost-1', id: `ghost-${day}` });
     expect(missing).toMatchObject({ result: 'refused', code: 'thing-not-found' });
-    const [audit] = await h.auditFor('THING#ghost-1');
-    expect(audit).toMatchObject({ action: 'tunnel.open.refused', outcome: 'rejected' });
+    const audit = (await h.auditFor('THING#ghost-1')).find((a) => a.action === 'tunnel.open.refused');
+    expect(audit).toMatchObject({ outcome: 'rejected' });
     expect(audit?.details.reason).toBe('thing ghost-1 does not exist');
     expect(opens()).toHaveLength(0);
   });
 
-  it('queues under throttling: the claim is given back and the retried event opens the tunnel', async () => {
+  it('queues under throttling: the claim is kept and the retried event opens the tunnel', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     h.tunneling.on(OpenTunnelCommand).rejectsOnce(throttled);
-    const event = alarmEvent('single-metric', { at: today(), id: `thr-${day}`, thing: `sensor-thr${day}` });
-    await expect(invoke(event)).rejects.toThrow('Rate exceeded');
-    h.reset({});
+    const event = ev('single-metric', { id: `thr-${day}`, thing: `sensor-thr${day}` });
+    await expect(deliver(event)).rejects.toThrow('Rate exceeded');
+    h.tunneling.on(OpenTunnelCommand).callsFake((input) => h.aws.openTunnel(input, TOKEN_MARK));
     expect(await invoke(event)).toMatchObject({ result: 'opened' });
-    expect(opens()).toHaveLength(1);
+    expect(opens()).toHaveLength(2);
+    expect([...h.aws.tunnels.values()]).toHaveLength(1);
   });
 
   it('finishes an interrupted open on redelivery without opening a second tunnel', async () => {
     h.events.on(PutEventsCommand).rejects(new Error('bus down'));
-    const event = alarmEvent('single-metric', { at: today(), id: `int-${day}`, thing: `sensor-int${day}` });
-    await expect(invoke(event)).rejects.toThrow('bus down');
+    const event = ev('single-metric', { id: `int-${day}`, thing: `sensor-int${day}` });
+    await expect(deliver(event)).rejects.toThrow('bus down');
     h.events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
     expect(await invoke(event)).toMatchObject({ result: 'duplicate' });
     expect(opens()).toHaveLength(1);
     expect(h.events.commandCalls(PutEventsCommand).length).toBeGreaterThanOrEqual(2);
-    expect(await h.auditFor(`THING#sensor-int${day}`)).toHaveLength(1);
+    const opened = (await h.auditFor(`THING#sensor-int${day}`)).filter((a) => a.action === 'tunnel.opened');
+    expect(opened).toHaveLength(1);
   });
 });
 
@@ -190,27 +239,30 @@ describe('alarm-tunnel: closing and bad input', () => {
   it('closes on OK only the tunnel that alarm opened', async () => {
     const thing = `sensor-ok${day}`;
     const opened = await fire('single-metric', { thing, id: `ok-open-${day}` });
-    const other = await fire('single-metric', {
-      thing,
-      id: `ok-other-${day}`,
-      state: 'OK',
-      alarmName: 'fleet-tunnel-other',
-    });
+    const other = await deliver(
+      ev('single-metric', {
+        thing,
+        id: `ok-other-${day}`,
+        state: 'OK',
+        alarmName: `fleet-tunnel-other-${day}`,
+      }),
+    );
     expect(other).toMatchObject({ result: 'close-skipped' });
     expect(h.tunneling.commandCalls(CloseTunnelCommand)).toHaveLength(0);
-    const ok = alarmEvent('single-metric', {
-      thing,
-      id: `ok-close-${day}`,
-      state: 'OK',
-      at: today() + MINUTE,
-    });
-    expect(await invoke(ok)).toMatchObject({ result: 'closed', tunnelId: opened.tunnelId });
+    const ok = ev('single-metric', { thing, id: `ok-close-${day}`, state: 'OK', at: today() + MINUTE });
+    expect(await deliver(ok)).toMatchObject({ result: 'closed', tunnelId: opened.tunnelId });
     expect(await invoke(ok)).toMatchObject({ result: 'duplicate' });
     expect(h.tunneling.commandCalls(CloseTunnelCommand).map((c) => c.args[0].input)).toEqual([
       { tunnelId: opened.tunnelId },
     ]);
     const actions = (await h.auditFor(`THING#${thing}`)).map((a) => a.action).sort();
-    expect(actions).toEqual(['tunnel.close.skipped', 'tunnel.closed', 'tunnel.opened']);
+    expect(actions).toEqual([
+      'tunnel.close.skipped',
+      'tunnel.closed',
+      'tunnel.enrolment.created',
+      'tunnel.enrolment.created',
+      'tunnel.opened',
+    ]);
     const { Item } = await h.docs.send(
       new GetCommand({ TableName: 'StateTable', Key: { pk: `TUNNEL#thing/${thing}`, sk: 'TUNNEL' } }),
     );
@@ -224,10 +276,9 @@ describe('alarm-tunnel: closing and bad input', () => {
       result: 'close-skipped',
       reason: expect.stringMatching(/OK without a prior ALARM/),
     });
-    const [audit] = await h.auditFor(`THING#${thing}`);
-    expect(audit).toMatchObject({ action: 'tunnel.close.skipped', outcome: 'skipped' });
+    const audit = (await h.auditFor(`THING#${thing}`)).find((a) => a.action === 'tunnel.close.skipped');
+    expect(audit).toMatchObject({ outcome: 'skipped' });
     expect(h.tunneling.calls()).toHaveLength(0);
-    expect(h.iot.commandCalls(DescribeThingCommand)).toHaveLength(0);
     expect(h.events.calls()).toHaveLength(0);
   });
 
@@ -236,7 +287,9 @@ describe('alarm-tunnel: closing and bad input', () => {
     delete (malformed.detail as Record<string, unknown>).alarmName;
     expect(await invoke(malformed)).toMatchObject({ result: 'rejected' });
     expect(await invoke('not an event')).toMatchObject({ result: 'rejected' });
-    const unmarked = await fire('single-metric', { alarmName: 'SomeoneElsesAlarm', id: `unmarked-${day}` });
+    const unmarked = await invoke(
+      ev('single-metric', { alarmName: 'SomeoneElsesAlarm', id: `unmarked-${day}` }),
+    );
     expect(unmarked).toMatchObject({ result: 'refused', code: 'not-marked' });
     const audits = await h.auditFor('INPUT#cloudwatch-alarm');
     expect(audits.find((a) => a.cause.id === `bad-${day}`)?.details.reason).toMatch(/detail\.alarmName/);

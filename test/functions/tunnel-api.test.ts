@@ -61,12 +61,17 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-/** An alarm opens a tunnel; DescribeTunnel then answers for it as AWS would. */
+/** An enrolled alarm opens a tunnel; DescribeTunnel then answers for it as AWS would. */
 async function openTunnel(thing: string, tags = [{ key: 'managedBy', value: 'fleet-autopilot' }]) {
-  const { tunnelId } = await alarm(
-    alarmEvent('single-metric', { at: BASE, id: `open-${thing}`, thing }),
-    lambdaContext('alarm-tunnel'),
-  );
+  const event = alarmEvent('single-metric', {
+    at: BASE,
+    id: `open-${thing}`,
+    thing,
+    alarmName: `fleet-tunnel-${thing}`,
+  });
+  await h.enrol(event);
+  h.aws.awsNow = BASE;
+  const { tunnelId } = await alarm(event, lambdaContext('alarm-tunnel'));
   h.tunneling.on(DescribeTunnelCommand).callsFake((input) =>
     input.tunnelId === tunnelId
       ? {
@@ -74,6 +79,7 @@ async function openTunnel(thing: string, tags = [{ key: 'managedBy', value: 'fle
             tunnelId,
             tunnelArn: `arn:aws:iot:us-east-1:123456789012:tunnel/${tunnelId}`,
             status: 'OPEN',
+            createdAt: new Date(BASE),
             destinationConfig: { thingName: thing, services: ['SSH'] },
             tags,
           },

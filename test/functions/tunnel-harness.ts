@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeThingCommand, IoTClient, ListThingGroupsForThingCommand } from '@aws-sdk/client-iot';
 import {
@@ -15,6 +20,8 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynalite } from '../helpers/dynalite';
 import { setFunctionEnv } from '../helpers/function-env';
+import { lambdaContext } from '../helpers/lambda';
+import { FakeAws } from './tunnel-aws-fakes';
 
 /** Documented CloudWatch alarm state change events (test/events/cloudwatch-*.json), adjustable per test. */
 export type Fixture = 'single-metric' | 'tagged' | 'metric-math' | 'composite';
@@ -69,21 +76,63 @@ export const BASE = Date.parse('2026-01-01T10:00:00Z');
 
 export const TOKEN_MARK = 'AQGA-SECRET-TOKEN';
 
-/** IoT, secure tunneling, EventBridge and SNS mocked the way AWS answers; DynamoDB on dynalite. */
+export const ACCOUNT = '123456789012';
+export const ENROLLER = 'arn:aws:iam::123456789012:user/tunnel-admin';
+
+type Api = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+let apiRequests = 0;
+
+/** An HTTP API (payload 2.0, IAM auth) request as API Gateway hands it to tunnel-api. */
+export function apiRequest(
+  routeKey: string,
+  o: { principal?: string; body?: unknown; path?: Record<string, string>; at?: number } = {},
+) {
+  apiRequests += 1;
+  const [method, path] = routeKey.split(' ');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path ?? '',
+    headers: {},
+    pathParameters: o.path,
+    body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'api',
+      requestId: `enrol-req-${apiRequests}`,
+      timeEpoch: o.at ?? BASE,
+      http: { method, path: path ?? '' },
+      authorizer: { iam: { userArn: o.principal ?? ENROLLER } },
+    },
+  };
+}
+
+/**
+ * IoT, secure tunneling, CloudWatch, EventBridge and SNS mocked the way AWS answers (CloudWatch
+ * alarms and tunnels kept in `aws`, see tunnel-aws-fakes.ts); DynamoDB on dynalite.
+ */
 export async function startTunnelHarness() {
   const db = await startDynalite();
   // A test that captures logs sets its own level first.
-  setFunctionEnv(db.endpoint, { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+  setFunctionEnv(db.endpoint, {
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    FLEET_ACCOUNT_ID: ACCOUNT,
+  });
   const docs = DynamoDBDocumentClient.from(db.client);
   const iot = mockClient(IoTClient);
   // client-iotsecuretunneling pins an older @smithy/types than the other clients: mock it loosely.
   const tunneling = mockClient(IoTSecureTunnelingClient as never) as unknown as LooseStub;
+  const cloudWatch = mockClient(CloudWatchClient);
   const events = mockClient(EventBridgeClient);
   const sns = mockClient(SNSClient);
-  let seq = 0;
+  const aws = new FakeAws();
 
   const reset = (things: Record<string, string[]> = {}) => {
-    for (const m of [iot, tunneling, events, sns]) m.reset();
+    for (const m of [iot, tunneling, cloudWatch, events, sns]) m.reset();
+    aws.reset();
+    cloudWatch.on(DescribeAlarmsCommand).callsFake((input) => aws.describeAlarms(input));
+    cloudWatch.on(ListTagsForResourceCommand).callsFake((input) => aws.listTags(input));
     iot.on(DescribeThingCommand).callsFake((input) => {
       if (!input.thingName.startsWith('sensor-') && !(input.thingName in things)) {
         throw Object.assign(new Error(`Thing ${input.thingName} cannot be found.`), {
@@ -95,20 +144,10 @@ export async function startTunnelHarness() {
     iot.on(ListThingGroupsForThingCommand).callsFake((input) => ({
       thingGroups: (things[input.thingName] ?? []).map((groupName) => ({ groupName })),
     }));
-    tunneling.on(OpenTunnelCommand).callsFake(() => {
-      seq += 1;
-      return {
-        tunnelId: `tunnel-${seq}`,
-        tunnelArn: `arn:aws:iot:us-east-1:123456789012:tunnel/tunnel-${seq}`,
-        sourceAccessToken: `${TOKEN_MARK}-source-${seq}`,
-        destinationAccessToken: `${TOKEN_MARK}-destination-${seq}`,
-      };
-    });
-    tunneling.on(CloseTunnelCommand).resolves({});
-    tunneling.on(ListTunnelsCommand).resolves({ tunnelSummaries: [] });
-    tunneling
-      .on(DescribeTunnelCommand)
-      .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
+    tunneling.on(OpenTunnelCommand).callsFake((input) => aws.openTunnel(input, TOKEN_MARK));
+    tunneling.on(CloseTunnelCommand).callsFake((input) => aws.closeTunnel(input));
+    tunneling.on(ListTunnelsCommand).callsFake((input) => aws.listTunnels(input));
+    tunneling.on(DescribeTunnelCommand).callsFake((input) => aws.describeTunnel(input));
     tunneling.on(RotateTunnelAccessTokenCommand).resolves({});
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
@@ -134,5 +173,51 @@ export async function startTunnelHarness() {
     return JSON.stringify([tables.map((t) => t.Items), sent]);
   };
 
-  return { db, docs, iot, tunneling, events, sns, reset, auditFor, everythingWritten };
+  let api: Api | undefined;
+  /** Calls the real tunnel-api handler. */
+  const callApi = async (request: ReturnType<typeof apiRequest>) => {
+    api ??= ((await import('../../functions/tunnel-api')) as unknown as { handler: Api }).handler;
+    return api(request, lambdaContext('tunnel-api'));
+  };
+
+  /**
+   * CloudWatch shows the event's alarm (as it was when the event was emitted), and an operator
+   * enrols it through the API for `thing` (default: the thing the event names).
+   */
+  const enrol = async (
+    event: Record<string, unknown> & { detail: Record<string, unknown> },
+    o: { thing?: string; principal?: string; services?: string[] } = {},
+  ) => {
+    const alarm = aws.observe(event);
+    const thingName =
+      o.thing ??
+      alarm.tags.ThingName ??
+      JSON.stringify(event).match(/"ThingName":"([^"]+)"/)?.[1] ??
+      'unknown-thing';
+    const response = await callApi(
+      apiRequest('POST /tunnels/enrolments', {
+        principal: o.principal,
+        body: { alarmName: alarm.name, thingName, ...(o.services ? { services: o.services } : {}) },
+      }),
+    );
+    if (response.statusCode >= 300)
+      throw new Error(`enrolment refused: ${response.statusCode} ${response.body}`);
+    return JSON.parse(response.body) as Record<string, unknown>;
+  };
+
+  return {
+    db,
+    docs,
+    iot,
+    tunneling,
+    cloudWatch,
+    events,
+    sns,
+    aws,
+    reset,
+    auditFor,
+    everythingWritten,
+    callApi,
+    enrol,
+  };
 }

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../local/scenario/load';
 import { fleet, playScenario } from './scenario-harness';
 
-// An alarm on a device opens a tunnel; the same event delivered again opens nothing more; the
-// recovery closes it. No tunnel or task token ever shows in a log line, audit record or event.
+// An alarm on a device, enrolled by an admin before it fires, opens a tunnel; the same event
+// delivered again opens nothing more; the recovery closes it. No tunnel or task token ever shows
+// in a log line, audit record or event.
 const scenario = parseScenario(
   JSON.stringify({
     name: 'tunnels',
@@ -36,6 +37,10 @@ describe('tunnels on alarm on the local stack', () => {
     const actions = played.audit.map((a) => a.action);
     expect(actions.filter((a) => a === 'tunnel.opened')).toHaveLength(1);
     expect(actions.filter((a) => a === 'tunnel.closed')).toHaveLength(1);
+    const enrolment = played.audit.find((a) => a.action === 'tunnel.enrolment.created');
+    expect(enrolment).toMatchObject({ actor: 'arn:aws:iam::000000000000:user/tunnel-admin' });
+    const opened = played.audit.find((a) => a.action === 'tunnel.opened');
+    expect(opened?.details).toMatchObject({ enrolledBy: 'arn:aws:iam::000000000000:user/tunnel-admin' });
     expect(played.run.errors).toEqual([]);
   });
 

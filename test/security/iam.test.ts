@@ -10,6 +10,7 @@ beforeAll(() => {
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 const IOT = (type: string) => `iot:${type}/*`;
+const ALARMS = 'cloudwatch:alarm:*';
 const AUDIT = 'AuditTable';
 const STATE = 'StateTable';
 const ITEM_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -66,6 +67,7 @@ const EXPECTED: Record<string, string[]> = {
     ]),
     ...['TagResource', 'CloseTunnel', 'DescribeTunnel'].map((a) => `iot:${a}@${IOT('tunnel')}`),
     ...['DescribeThing', 'ListThingGroupsForThing'].map((a) => `iot:${a}@${IOT('thing')}`),
+    `cloudwatch:DescribeAlarms@${ALARMS}`,
     `dynamodb:PutItem@${AUDIT}`,
     ...ITEM_RW.map((a) => `${a}@${STATE}`),
     'events:PutEvents@EventBus',
@@ -74,8 +76,10 @@ const EXPECTED: Record<string, string[]> = {
   ],
   TunnelApi: [
     ...['DescribeTunnel', 'RotateTunnelAccessToken', 'CloseTunnel'].map((a) => `iot:${a}@${IOT('tunnel')}`),
+    ...['DescribeThing', 'ListThingGroupsForThing'].map((a) => `iot:${a}@${IOT('thing')}`),
+    ...['DescribeAlarms', 'ListTagsForResource'].map((a) => `cloudwatch:${a}@${ALARMS}`),
     `dynamodb:PutItem@${AUDIT}`,
-    ...[...ITEM_RW, 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
+    ...[...ITEM_RW, 'dynamodb:BatchGetItem', 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
     'events:PutEvents@EventBus',
   ],
 };
@@ -92,6 +96,7 @@ function resourceKey(resource: unknown): string {
   const sub = String(r['Fn::Sub']);
   const iot = /:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([a-z]+)\/\*$/.exec(sub);
   if (iot) return IOT(iot[1] as string);
+  if (/:cloudwatch:\$\{AWS::Region\}:\$\{AWS::AccountId\}:alarm:\*$/.test(sub)) return ALARMS;
   if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
     return 'StagedRolloutStateMachine';
   if (/:log-group:\/aws\/lambda\/fleet-autopilot-/.test(sub)) return `logs:${sub.split('/').at(-1)}`;
@@ -154,7 +159,7 @@ describe('IAM: least privilege per function', () => {
 
   it('requires AWS_IAM on every HTTP API route', () => {
     const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(11);
+    expect(routes.length).toBe(14);
     for (const [id, route] of routes) expect(route.Properties?.AuthorizationType, id).toBe('AWS_IAM');
   });
 

@@ -216,7 +216,10 @@ describe('packaged template: tunnels on alarm', () => {
       .map(([, r]) => props(r))
       .filter((p) => p.RouteKey.includes('/tunnels'));
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      'DELETE /tunnels/enrolments/{alarmName}',
       'GET /tunnels',
+      'GET /tunnels/enrolments',
+      'POST /tunnels/enrolments',
       'POST /tunnels/{id}/close',
       'POST /tunnels/{id}/token',
     ]);

@@ -5,14 +5,18 @@ export const TUNNEL_MARK_TAG = 'FleetAutopilotTunnel';
 export const THING_NAME_KEY = 'ThingName';
 
 /** AWS IoT thing names, as OpenTunnel's destinationConfig.thingName accepts them. */
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 export type AlarmKind = 'metric' | 'metric-math' | 'composite';
 export type MarkedBy = 'name-prefix' | 'tag';
 
+/**
+ * The thing an alarm names itself. `invalid` tells an alarm that names something unusable (a bad
+ * name, several things) from one that names nothing, which an enrolment may still point at a thing.
+ */
 export type ThingResolution =
   | { ok: true; thingName: string; from: 'tag' | 'dimension' }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; invalid: boolean };
 
 /** How the deployment marks alarms: by name prefix, or by the tag when the alarm propagates tags. */
 export function markedBy(detail: AlarmDetail, namePrefix: string): MarkedBy | undefined {
@@ -42,6 +46,7 @@ export function resolveThing(detail: AlarmDetail): ThingResolution {
     return {
       ok: false,
       reason: 'alarm names no thing: a composite alarm needs a ThingName tag (propagated)',
+      invalid: false,
     };
   }
   const names = [...new Set(dimensionValues(detail.configuration.metrics ?? []))];
@@ -50,9 +55,14 @@ export function resolveThing(detail: AlarmDetail): ThingResolution {
     return {
       ok: false,
       reason: `alarm names no thing: its metrics name several things (${names.join(', ')})`,
+      invalid: true,
     };
   }
-  return { ok: false, reason: 'alarm names no thing: no ThingName tag and no ThingName metric dimension' };
+  return {
+    ok: false,
+    reason: 'alarm names no thing: no ThingName tag and no ThingName metric dimension',
+    invalid: false,
+  };
 }
 
 function dimensionValues(metrics: MetricQuery[]): string[] {
@@ -65,5 +75,9 @@ function dimensionValues(metrics: MetricQuery[]): string[] {
 function checked(name: string, from: 'tag' | 'dimension'): ThingResolution {
   return THING_NAME.test(name)
     ? { ok: true, thingName: name, from }
-    : { ok: false, reason: `alarm names no thing: "${name.slice(0, 140)}" is not a valid thing name` };
+    : {
+        ok: false,
+        reason: `alarm names no thing: "${name.slice(0, 140)}" is not a valid thing name`,
+        invalid: true,
+      };
 }

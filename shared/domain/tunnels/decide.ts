@@ -3,7 +3,13 @@ import { isLive, type TunnelRecord } from './tunnel-record';
 
 /** Why a tunnel was not opened; stable codes for logs, metrics and the audit trail. */
 export const REFUSAL = {
+  /** The event comes from another account or region than the deployment's. */
+  FOREIGN_ACCOUNT: 'foreign-account',
   NOT_MARKED: 'not-marked',
+  /** No operator enrolled this alarm (a name or tag alone opens nothing). */
+  NOT_ENROLLED: 'not-enrolled',
+  /** The alarm disagrees with its enrolment: another ARN, thing, metric or rule. */
+  ENROLMENT_MISMATCH: 'enrolment-mismatch',
   NO_THING: 'no-thing',
   THING_NOT_FOUND: 'thing-not-found',
   GROUP_DENIED: 'group-denied',
@@ -14,6 +20,15 @@ export const REFUSAL = {
   AWS_LIMIT: 'aws-limit',
 } as const;
 export type RefusalCode = (typeof REFUSAL)[keyof typeof REFUSAL];
+
+/** Why an ALARM event opened nothing although nothing was wrong with it: it was no longer true. */
+export const SKIP = {
+  /** DescribeAlarms shows the alarm no longer in ALARM (or gone): the event waited too long. */
+  STALE: 'stale',
+  /** The alarm left ALARM and entered it again after this event: the newer event decides. */
+  SUPERSEDED: 'superseded',
+} as const;
+export type SkipCode = (typeof SKIP)[keyof typeof SKIP];
 
 export type OpenDecision =
   | { open: true; lifetimeEndsAt: number; nextAllowedAt: number }
