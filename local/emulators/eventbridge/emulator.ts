@@ -1,5 +1,12 @@
+import { AccessControl } from '../common/access-control';
 import type { Clock } from '../common/clock';
-import { AwsError, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import {
+  AwsError,
+  type CallContext,
+  type Handler,
+  type JsonObject,
+  jsonRpcHandler,
+} from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { checkString } from '../tunnels/validation';
 import {
@@ -33,6 +40,8 @@ export interface EventBridgeEmulator {
   /** ENABLED rules on the bus whose pattern matches the event, with their targets. */
   matchingRules(busName: string, event: EventEnvelope): { rule: RuleRecord; targets: TargetRecord[] }[];
   sweep(): void;
+  /** Bus policies and principals to enforce on PutEvents (none until set: every caller may put). */
+  useAccessControl(access: AccessControl): void;
 }
 
 interface Bus {
@@ -69,6 +78,35 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
     return bus;
   };
   const rules = createRules({ region, account, clock, busFor });
+  let access = AccessControl.open(account);
+
+  /**
+   * PutEvents is authorized per entry (each names its bus, source and detail type: the condition
+   * keys events:source, events:detail-type, events:eventBusInvocation). An entry an explicit deny
+   * refuses fails the whole call with AccessDeniedException, as an unauthorized call does.
+   */
+  const authorizeEntries = (entries: JsonObject[], call: CallContext): void => {
+    const caller = access.callerOf(call.headers, call.url);
+    for (const e of entries) {
+      let bus: Bus;
+      try {
+        bus = busFor(e.EventBusName);
+      } catch {
+        continue; // the entry fails on its own with ResourceNotFoundException
+      }
+      const denial = access.authorize({
+        caller,
+        action: 'events:PutEvents',
+        resource: bus.arn,
+        keys: {
+          'events:source': typeof e.Source === 'string' ? e.Source : undefined,
+          'events:detail-type': typeof e.DetailType === 'string' ? e.DetailType : undefined,
+          'events:eventBusInvocation': 'false',
+        },
+      });
+      if (denial) throw new AwsError('AccessDeniedException', denial.message);
+    }
+  };
 
   const accept = (bus: Bus, event: EventEnvelope): void => {
     const list = archives.get(bus.name) ?? [];
@@ -78,8 +116,9 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
   };
 
   const operations = {
-    PutEvents(input: JsonObject): JsonObject {
+    PutEvents(input: JsonObject, call: CallContext): JsonObject {
       const entries = checkPutEventsRequest(input.Entries);
+      authorizeEntries(entries, call);
       const results: EntryResult[] = entries.map((e) => {
         const checked = checkEntry(e);
         if ('error' in checked) return checked.error;
@@ -166,5 +205,8 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
     archive: (busName) => [...(archives.get(busName) ?? [])],
     matchingRules: (busName, event) => rules.matching(busName, event),
     sweep: () => undefined,
+    useAccessControl(next) {
+      access = next;
+    },
   };
 }
