@@ -43,6 +43,8 @@ export function tableAccesses(operation: string, input: JsonObject): TableAccess
     }
     return out;
   }
+  // A policy is attached to a table that exists; CreateTable makes the table (and sets its policy).
+  if (operation === 'CreateTable') return out;
   add(`dynamodb:${operation}`, input.TableName, input.IndexName);
   return out;
 }

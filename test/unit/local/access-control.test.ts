@@ -173,5 +173,6 @@ describe('DynamoDB: the tables a request touches', () => {
       { action: 'dynamodb:GetItem', table: 'A', index: undefined },
     ]);
     expect(tableAccesses('ListTables', {})).toEqual([]);
+    expect(tableAccesses('CreateTable', { TableName: 'A' })).toEqual([]);
   });
 });
