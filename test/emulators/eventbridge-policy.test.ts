@@ -13,8 +13,8 @@ import { PrincipalDirectory } from '../../local/emulators/common/principals';
 import { seededRandom } from '../../local/emulators/common/random';
 import { createEventBridgeEmulator } from '../../local/emulators/eventbridge/emulator';
 
-// PutEvents held to the bus policy: per entry (bus, events:source, events:detail-type); an entry an
-// explicit deny refuses fails the whole call, so nothing of it reaches the bus.
+// PutEvents held to the bus policy per entry (its bus, events:source, events:detail-type): an entry
+// an explicit deny refuses fails with ErrorCode AccessDeniedException and never reaches the bus.
 const ACCOUNT = '000000000000';
 const BUS_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/fleet`;
 const clock = new VirtualClock(Date.UTC(2026, 0, 1));
@@ -65,25 +65,41 @@ describe('local EventBridge: bus policies', () => {
     expect(emulator.archive('fleet')).toHaveLength(2);
   });
 
-  it('refuses the whole call when one entry is denied (here: its source), and accepts none of it', async () => {
+  it('fails only the entry a deny refuses (here: its source), and accepts the others', async () => {
     const before = emulator.archive('fleet').length;
-    await expect(
-      client('Publisher').send(new PutEventsCommand({ Entries: [entry(), entry({ Source: 'aws.forged' })] })),
-    ).rejects.toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
-    expect(emulator.archive('fleet')).toHaveLength(before);
+    const out = await client('Publisher').send(
+      new PutEventsCommand({
+        Entries: [entry(), entry({ Source: 'my.app' }), entry({ DetailType: 'Y' })],
+      }),
+    );
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries?.map((e) => e.ErrorCode)).toEqual([undefined, 'AccessDeniedException', undefined]);
+    expect(out.Entries?.[1]?.ErrorMessage).toBe(
+      `User: arn:aws:iam::${ACCOUNT}:role/Publisher is not authorized to perform: events:PutEvents on resource: ${BUS_ARN} with an explicit deny in a resource-based policy`,
+    );
+    expect(
+      emulator
+        .archive('fleet')
+        .map((e) => e['detail-type'])
+        .slice(before),
+    ).toEqual(['RolloutStageStarted', 'Y']);
   });
 
-  it('refuses any other principal, signed or not', async () => {
-    await expect(client('alice').send(new PutEventsCommand({ Entries: [entry()] }))).rejects.toMatchObject({
-      name: 'AccessDeniedException',
-    });
+  it('refuses every entry of any other principal, signed or not', async () => {
+    const before = emulator.archive('fleet').length;
+    const out = await client('alice').send(new PutEventsCommand({ Entries: [entry(), entry()] }));
+    expect(out.FailedEntryCount).toBe(2);
+    expect(out.Entries?.every((e) => e.ErrorCode === 'AccessDeniedException' && !e.EventId)).toBe(true);
     const unsigned = await fetch(server.url, {
       method: 'POST',
       headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
       body: JSON.stringify({ Entries: [entry()] }),
     });
-    expect(unsigned.status).toBe(400);
-    expect(((await unsigned.json()) as { __type: string }).__type).toBe('AccessDeniedException');
+    expect(unsigned.status).toBe(200);
+    const body = (await unsigned.json()) as { FailedEntryCount: number; Entries: { ErrorMessage: string }[] };
+    expect(body.FailedEntryCount).toBe(1);
+    expect(body.Entries[0]?.ErrorMessage).toMatch(/^User: anonymous is not authorized/);
+    expect(emulator.archive('fleet')).toHaveLength(before);
   });
 
   it('leaves a bus without a policy open, and a missing bus to its own per-entry error', async () => {

@@ -8,6 +8,7 @@ import {
   jsonRpcHandler,
 } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import type { Caller } from '../common/policy';
 import { checkString } from '../tunnels/validation';
 import {
   type AwsEventInput,
@@ -81,31 +82,23 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
   let access = AccessControl.open(account);
 
   /**
-   * PutEvents is authorized per entry (each names its bus, source and detail type: the condition
-   * keys events:source, events:detail-type, events:eventBusInvocation). An entry an explicit deny
-   * refuses fails the whole call with AccessDeniedException, as an unauthorized call does.
+   * PutEvents is authorized per entry, as each names its own bus, source and detail type (the
+   * condition keys events:source, events:detail-type, events:eventBusInvocation): an entry the bus
+   * policy refuses fails on its own with ErrorCode AccessDeniedException, one of the entry errors
+   * the PutEvents API documents; the other entries go ahead.
    */
-  const authorizeEntries = (entries: JsonObject[], call: CallContext): void => {
-    const caller = access.callerOf(call.headers, call.url);
-    for (const e of entries) {
-      let bus: Bus;
-      try {
-        bus = busFor(e.EventBusName);
-      } catch {
-        continue; // the entry fails on its own with ResourceNotFoundException
-      }
-      const denial = access.authorize({
-        caller,
-        action: 'events:PutEvents',
-        resource: bus.arn,
-        keys: {
-          'events:source': typeof e.Source === 'string' ? e.Source : undefined,
-          'events:detail-type': typeof e.DetailType === 'string' ? e.DetailType : undefined,
-          'events:eventBusInvocation': 'false',
-        },
-      });
-      if (denial) throw new AwsError('AccessDeniedException', denial.message);
-    }
+  const refusal = (caller: Caller, bus: Bus, e: JsonObject): EntryResult | undefined => {
+    const denial = access.authorize({
+      caller,
+      action: 'events:PutEvents',
+      resource: bus.arn,
+      keys: {
+        'events:source': typeof e.Source === 'string' ? e.Source : undefined,
+        'events:detail-type': typeof e.DetailType === 'string' ? e.DetailType : undefined,
+        'events:eventBusInvocation': 'false',
+      },
+    });
+    return denial ? { ErrorCode: 'AccessDeniedException', ErrorMessage: denial.message } : undefined;
   };
 
   const accept = (bus: Bus, event: EventEnvelope): void => {
@@ -118,7 +111,7 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
   const operations = {
     PutEvents(input: JsonObject, call: CallContext): JsonObject {
       const entries = checkPutEventsRequest(input.Entries);
-      authorizeEntries(entries, call);
+      const caller = access.callerOf(call.headers, call.url);
       const results: EntryResult[] = entries.map((e) => {
         const checked = checkEntry(e);
         if ('error' in checked) return checked.error;
@@ -128,6 +121,8 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
         } catch (err) {
           return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: (err as Error).message };
         }
+        const refused = refusal(caller, bus, e);
+        if (refused) return refused;
         const resources = Array.isArray(e.Resources) ? e.Resources.map(String) : [];
         const time = typeof e.Time === 'number' ? e.Time * 1000 : undefined;
         const event = envelope(
