@@ -17,6 +17,9 @@ import { type CfnTemplate, tableDefinitions } from '../../local/template';
 // stack's DynamoDB, whatever the table: here a made-up tokens table whose policy denies everyone
 // but one role, named the way a template would name it (its TableName, not the local name).
 const ACCOUNT = '000000000000';
+/** A placeholder of a CloudFormation Fn::Sub string (not a JavaScript template). */
+const ref = (name: string) => ['$', '{', name, '}'].join('');
+const TOKENS_ARN = `arn:${ref('AWS::Partition')}:dynamodb:${ref('AWS::Region')}:${ref('AWS::AccountId')}:table/fleet-autopilot-dev-tokens`;
 const key = { pk: { S: 'TOKEN#1' }, sk: { S: 'TOKEN' } };
 const table = (extra: Record<string, unknown> = {}) => ({
   Type: 'AWS::DynamoDB::Table',
@@ -49,8 +52,7 @@ const template: CfnTemplate = {
               Principal: '*',
               Action: 'dynamodb:*',
               Resource: {
-                'Fn::Sub':
-                  'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/fleet-autopilot-dev-tokens',
+                'Fn::Sub': TOKENS_ARN,
               },
               Condition: {
                 ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['TokenWriterRole', 'Arn'] } },
