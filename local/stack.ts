@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { installAccessControl, withLocalPrincipal } from './access-control';
 import { listen, readBody, readJsonObject } from './emulators/common/http';
 import type { FaultSettings } from './emulators/common/limits';
 import { seededRandom } from './emulators/common/random';
@@ -162,6 +163,13 @@ export async function startLocalStack(options: StackOptions = {}) {
       .send(new CreateEventBusCommand({ Name: String(resolve(r.Properties?.Name)) }))
       .catch(ignoreExists);
   }
+  // Resource policies (bus, queues, tables) and per-function principals: local/access-control.ts.
+  const access = installAccessControl(template, resolve, {
+    region,
+    account: LOCAL_ACCOUNT,
+    dynamo,
+    ...services,
+  });
 
   const host = new FunctionHost(
     path.resolve('.local/functions'),
@@ -171,7 +179,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     options.chaos?.crashes,
   );
   for (const spec of functionSpecs(template, resolve, path.resolve(options.packageDir ?? '.serverless')))
-    await host.register(spec);
+    await host.register(withLocalPrincipal(spec, template, resolve));
   for (const machine of stateMachines(template, resolve))
     services.sfn.registerStateMachine(machine.name, machine.definition);
 
@@ -320,6 +328,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     deviceMessages,
     logLines,
     chaosStats,
+    access,
     clientConfig: (service: ServiceName | 'dynamodb') => ({
       endpoint: endpoints[service],
       region,

@@ -36,3 +36,61 @@ export function tableDefinitions(template: CfnTemplate): Map<string, CreateTable
   }
   return tables;
 }
+
+/** A resource policy the template declares, with intrinsics resolved to local values. */
+export type ResourcePolicySpec =
+  | { kind: 'event-bus'; id: string; busName: string; document: unknown }
+  | { kind: 'queue'; id: string; queue: string; document: unknown }
+  | { kind: 'table'; id: string; table: string; declaredName: string | undefined; document: unknown };
+
+type Resolver = (value: unknown) => unknown;
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * Every resource-based policy of the template that the local stack enforces: event bus policies
+ * (AWS::Events::EventBusPolicy, its `Statement` or its older Action/Principal/Condition form),
+ * queue policies (AWS::SQS::QueuePolicy, one entry per queue) and table policies (the
+ * `ResourcePolicy` of any AWS::DynamoDB::Table).
+ */
+export function resourcePolicies(template: CfnTemplate, resolve: Resolver): ResourcePolicySpec[] {
+  const out: ResourcePolicySpec[] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type === 'AWS::Events::EventBusPolicy') {
+      const p = record(resolve(r.Properties));
+      const bus = String(p.EventBusName ?? 'default');
+      const busName = bus.startsWith('arn:') ? (bus.split('/').pop() ?? bus) : bus;
+      const statement = p.Statement ?? {
+        Sid: p.StatementId,
+        Effect: 'Allow',
+        Principal: p.Principal === '*' ? '*' : { AWS: p.Principal },
+        Action: p.Action,
+        ...(p.Condition
+          ? { Condition: { StringEquals: { [String(record(p.Condition).Key)]: record(p.Condition).Value } } }
+          : {}),
+      };
+      out.push({ kind: 'event-bus', id, busName, document: { Statement: [statement] } });
+    } else if (r.Type === 'AWS::SQS::QueuePolicy') {
+      const p = record(resolve(r.Properties));
+      const queues = Array.isArray(p.Queues) ? p.Queues : [];
+      for (const queue of queues)
+        out.push({ kind: 'queue', id, queue: String(queue), document: p.PolicyDocument });
+    } else if (r.Type === 'AWS::DynamoDB::Table' && r.Properties?.ResourcePolicy !== undefined) {
+      const p = record(resolve(r.Properties));
+      const declaredName = typeof p.TableName === 'string' ? p.TableName : undefined;
+      out.push({
+        kind: 'table',
+        id,
+        table: id,
+        declaredName,
+        document: record(p.ResourcePolicy).PolicyDocument,
+      });
+    }
+  }
+  return out;
+}
+
+/** The logical ids of the template's IAM roles: locally, role/<logical id> is each role's ARN. */
+export function roleLogicalIds(template: CfnTemplate): string[] {
+  return resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
+}

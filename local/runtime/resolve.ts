@@ -58,6 +58,20 @@ export function localAttributes(template: CfnTemplate, names: LocalNames): Map<s
         });
         break;
       }
+      case 'AWS::Events::Rule': {
+        // rule/<name> on the default bus, rule/<bus>/<name> on a custom one (EventBridge's ARN format).
+        const bus = p.EventBusName as unknown;
+        const busRef = (bus as { Ref?: string } | undefined)?.Ref;
+        const busName =
+          typeof bus === 'string'
+            ? bus.split('/').pop()
+            : busRef && typeof template.Resources[busRef]?.Properties?.Name === 'string'
+              ? (template.Resources[busRef]?.Properties?.Name as string)
+              : busRef;
+        const rule = busName && busName !== 'default' ? `${busName}/${named('Name')}` : named('Name');
+        out.set(id, { ref: named('Name'), attrs: { Arn: arn('events', `rule/${rule}`) } });
+        break;
+      }
       case 'AWS::IAM::Role':
         out.set(id, { ref: id, attrs: { Arn: `arn:aws:iam::${names.accountId}:role/${id}` } });
         break;

@@ -1,3 +1,5 @@
+import type { Caller } from '../emulators/common/policy';
+import { roleSession, servicePrincipal } from '../emulators/common/principals';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
 import { matchesPattern } from '../emulators/eventbridge/pattern';
 import type { FunctionHost } from './function-host';
@@ -75,10 +77,9 @@ export class Router {
 
   #runAction(action: RuleAction, message: Record<string, unknown>): boolean {
     if (action.sqs) {
-      const queue = this.services.sqs.queue(action.sqs.queueUrl);
-      if (!queue) return false;
-      queue.send(JSON.stringify(message));
-      return true;
+      // The rule's action sends as the role the template gives it, held to the queue's policy.
+      const sender = action.sqs.roleArn ? roleSession(action.sqs.roleArn) : ({ kind: 'anonymous' } as const);
+      return this.services.sqs.sendAs(sender, action.sqs.queueUrl, JSON.stringify(message));
     }
     if (action.lambda) {
       // IoT invokes Lambda asynchronously; Lambda retries a failed async invocation twice.
@@ -91,14 +92,18 @@ export class Router {
   #onEvent(bus: string, event: EventEnvelope): void {
     for (const rule of this.eventRules) {
       if (!rule.enabled || rule.busName !== bus || !matchesPattern(rule.pattern, event)) continue;
+      // EventBridge delivers as its service principal, with the rule as aws:SourceArn.
+      const sender = servicePrincipal('events.amazonaws.com', rule.arn);
       for (const target of rule.targets) {
         const input = target.input ?? event;
         const retries = Math.min(target.maxRetries, 3);
         if (target.arn.includes(':lambda:'))
-          this.#invokeAsync(target.arn, input, retries, target.deadLetterArn);
-        else if (target.arn.includes(':sqs:'))
-          this.services.sqs.queue(target.arn)?.send(JSON.stringify(input));
-        else this.stats.lost += 1;
+          this.#invokeAsync(target.arn, input, retries, target.deadLetterArn, sender);
+        else if (
+          !target.arn.includes(':sqs:') ||
+          !this.services.sqs.sendAs(sender, target.arn, JSON.stringify(input))
+        )
+          this.stats.lost += 1;
       }
     }
   }
@@ -109,6 +114,8 @@ export class Router {
     payload: unknown,
     retries: number,
     deadLetterArn: string | undefined,
+    /** Who puts the event in the dead-letter queue. */
+    sender: Caller = { kind: 'anonymous' },
     attempt = 0,
   ): void {
     this.track(
@@ -118,13 +125,12 @@ export class Router {
         this.stats.targetFailures += 1;
         if (attempt < retries) {
           this.timeline.at(this.now() + 60_000 * 2 ** attempt, `retry ${functionArn}`, () =>
-            this.#invokeAsync(functionArn, payload, retries, deadLetterArn, attempt + 1),
+            this.#invokeAsync(functionArn, payload, retries, deadLetterArn, sender, attempt + 1),
           );
           return;
         }
-        const dlq = deadLetterArn ? this.services.sqs.queue(deadLetterArn) : undefined;
-        if (dlq) dlq.send(JSON.stringify(payload));
-        else this.stats.lost += 1;
+        if (!deadLetterArn || !this.services.sqs.sendAs(sender, deadLetterArn, JSON.stringify(payload)))
+          this.stats.lost += 1;
       }),
     );
   }

@@ -28,7 +28,7 @@ export function functionSpecs(t: CfnTemplate, resolve: Resolve, packageDir: stri
   });
 }
 
-export type RuleAction = { sqs?: { queueUrl: string }; lambda?: { functionArn: string } };
+export type RuleAction = { sqs?: { queueUrl: string; roleArn?: string }; lambda?: { functionArn: string } };
 export type TopicRuleSpec = {
   id: string;
   sql: string;
@@ -40,7 +40,10 @@ export type TopicRuleSpec = {
 const ruleAction = (a: Props): RuleAction => {
   const sqs = asProps(a.Sqs);
   const lambda = asProps(a.Lambda);
-  if (sqs.QueueUrl) return { sqs: { queueUrl: String(sqs.QueueUrl) } };
+  if (sqs.QueueUrl)
+    return {
+      sqs: { queueUrl: String(sqs.QueueUrl), ...(sqs.RoleArn ? { roleArn: String(sqs.RoleArn) } : {}) },
+    };
   if (lambda.FunctionArn) return { lambda: { functionArn: String(lambda.FunctionArn) } };
   throw new Error(`IoT rule action not supported locally: ${Object.keys(a).join(', ')}`);
 };
@@ -95,6 +98,8 @@ export type EventTarget = {
 };
 export type EventRuleSpec = {
   id: string;
+  /** What the rule's deliveries carry as aws:SourceArn. */
+  arn: string;
   busName: string;
   pattern: unknown;
   targets: EventTarget[];
@@ -107,6 +112,7 @@ export function eventRules(t: CfnTemplate, resolve: Resolve): EventRuleSpec[] {
     const bus = String(p.EventBusName ?? 'default');
     return {
       id,
+      arn: String(resolve({ 'Fn::GetAtt': [id, 'Arn'] })),
       busName: bus.startsWith('arn:') ? (bus.split('/').pop() ?? bus) : bus,
       pattern: typeof p.EventPattern === 'string' ? JSON.parse(p.EventPattern) : p.EventPattern,
       targets: ((p.Targets as Props[] | undefined) ?? []).map((target) => ({

@@ -44,6 +44,8 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
           thingGroupName: name,
           parentGroupName: parent,
           thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } } },
+          // The tag is what IAM checks: the role may only change memberships of groups tagged so.
+          tags: [{ Key: MANAGED_BY_KEY, Value: MANAGED_BY_VALUE }],
         }),
       );
       return 'managed';

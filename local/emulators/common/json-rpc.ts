@@ -22,7 +22,9 @@ export class AwsError extends Error {
 }
 
 export type JsonObject = Record<string, unknown>;
-export type Operation = (input: JsonObject) => JsonObject;
+/** What an operation may need of the HTTP request beyond its input: who signed it. */
+export type CallContext = { headers: IncomingMessage['headers']; url: string | undefined };
+export type Operation = (input: JsonObject, call: CallContext) => JsonObject;
 
 export interface JsonRpcService {
   targetPrefix: string;
@@ -77,7 +79,7 @@ function dispatch(svc: JsonRpcService, req: IncomingMessage, body: string): Json
   if (fault === 'server-error') throw svc.serverError();
   if (!svc.limiter.take(name)) throw svc.throttleError();
   svc.beforeEach?.();
-  return op(input as JsonObject);
+  return op(input as JsonObject, { headers: req.headers, url: req.url });
 }
 
 function send(res: ServerResponse, svc: JsonRpcService, status: number, body: JsonObject): void {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Worker } from 'node:worker_threads';
+import type { AccessControl } from '../common/access-control';
 import { type Clock, systemClock } from '../common/clock';
 import { listen, readBody } from '../common/http';
 import { Dynalite } from './backend';
 import { DynamoError, isObject, type JsonObject, serviceError } from './errors';
 import { Mutex } from './mutex';
+import { tableAccesses } from './table-access';
 import { transactGet } from './transact-get';
 import { TransactWriter } from './transact-write';
 import { TimeToLive } from './ttl';
@@ -29,6 +31,11 @@ export interface LocalDynamoDb {
   readonly stats: LocalDynamoDbStats;
   /** Deletes items whose TTL attribute is before `now` (default: the clock), in TTL-enabled tables. */
   sweep(now?: number): Promise<number>;
+  /**
+   * Enforces the resource policies of the given tables (table name → the ARN its policy is
+   * attached to): a request that touches one is authorized first, per table and action.
+   */
+  useAccessControl(access: AccessControl, tables: ReadonlyMap<string, string>): void;
 }
 
 /** Writes that go through the mutex, so no write lands inside a transaction. */
@@ -56,6 +63,38 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
   const ttl = new TimeToLive(db, clock);
   let forwarded = 0;
   let transactGets = 0;
+  let guard: { access: AccessControl; tables: ReadonlyMap<string, string> } | undefined;
+
+  /** The AccessDenied error for a request an explicit deny refuses; undefined when it may go ahead. */
+  const refusal = (
+    headers: IncomingHttpHeaders,
+    operation: string,
+    body: Buffer,
+  ): DynamoError | undefined => {
+    if (!guard || guard.tables.size === 0) return undefined;
+    const text = body.toString('utf8');
+    // Cheap first: only a request that names a protected table is parsed and authorized.
+    if (![...guard.tables.keys()].some((name) => text.includes(name))) return undefined;
+    let input: JsonObject;
+    try {
+      input = parse(body);
+    } catch {
+      return undefined; // the operation answers the serialization error itself
+    }
+    const caller = guard.access.callerOf(headers);
+    for (const { action, table, index } of tableAccesses(operation, input)) {
+      const arn = guard.tables.get(table);
+      if (!arn) continue;
+      const denial = guard.access.authorize({
+        caller,
+        action,
+        resource: arn,
+        also: index === undefined ? [] : [`${arn}/index/${index}`],
+      });
+      if (denial) return new DynamoError('com.amazon.coral.service#AccessDeniedException', denial.message);
+    }
+    return undefined;
+  };
 
   const own: Record<string, (input: JsonObject) => Promise<JsonObject>> = {
     TransactWriteItems: (input) => mutex.run(() => writer.run(input)),
@@ -71,6 +110,12 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     void (async () => {
       const body = Buffer.from(await readBody(req), 'utf8');
       const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const denied = refusal(req.headers, operation, body);
+      if (denied) {
+        res.setHeader('x-amzn-errortype', denied.code);
+        reply(res, denied.status, denied.body());
+        return;
+      }
       const handler = own[operation];
       if (handler === undefined) {
         forwarded += 1;
@@ -111,6 +156,9 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
       },
     },
     sweep: (now) => mutex.run(() => ttl.sweep(now)),
+    useAccessControl(access, tables) {
+      guard = { access, tables };
+    },
     close: async () => {
       await server.close();
       db.close();

@@ -1,6 +1,14 @@
+import { AccessControl } from '../common/access-control';
 import type { Clock } from '../common/clock';
-import { AwsError, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import {
+  AwsError,
+  type CallContext,
+  type Handler,
+  type JsonObject,
+  jsonRpcHandler,
+} from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import type { Caller } from '../common/policy';
 import { checkString } from '../tunnels/validation';
 import {
   type AwsEventInput,
@@ -33,6 +41,8 @@ export interface EventBridgeEmulator {
   /** ENABLED rules on the bus whose pattern matches the event, with their targets. */
   matchingRules(busName: string, event: EventEnvelope): { rule: RuleRecord; targets: TargetRecord[] }[];
   sweep(): void;
+  /** Bus policies and principals to enforce on PutEvents (none until set: every caller may put). */
+  useAccessControl(access: AccessControl): void;
 }
 
 interface Bus {
@@ -69,6 +79,27 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
     return bus;
   };
   const rules = createRules({ region, account, clock, busFor });
+  let access = AccessControl.open(account);
+
+  /**
+   * PutEvents is authorized per entry, as each names its own bus, source and detail type (the
+   * condition keys events:source, events:detail-type, events:eventBusInvocation): an entry the bus
+   * policy refuses fails on its own with ErrorCode AccessDeniedException, one of the entry errors
+   * the PutEvents API documents; the other entries go ahead.
+   */
+  const refusal = (caller: Caller, bus: Bus, e: JsonObject): EntryResult | undefined => {
+    const denial = access.authorize({
+      caller,
+      action: 'events:PutEvents',
+      resource: bus.arn,
+      keys: {
+        'events:source': typeof e.Source === 'string' ? e.Source : undefined,
+        'events:detail-type': typeof e.DetailType === 'string' ? e.DetailType : undefined,
+        'events:eventBusInvocation': 'false',
+      },
+    });
+    return denial ? { ErrorCode: 'AccessDeniedException', ErrorMessage: denial.message } : undefined;
+  };
 
   const accept = (bus: Bus, event: EventEnvelope): void => {
     const list = archives.get(bus.name) ?? [];
@@ -78,8 +109,9 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
   };
 
   const operations = {
-    PutEvents(input: JsonObject): JsonObject {
+    PutEvents(input: JsonObject, call: CallContext): JsonObject {
       const entries = checkPutEventsRequest(input.Entries);
+      const caller = access.callerOf(call.headers, call.url);
       const results: EntryResult[] = entries.map((e) => {
         const checked = checkEntry(e);
         if ('error' in checked) return checked.error;
@@ -89,6 +121,8 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
         } catch (err) {
           return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: (err as Error).message };
         }
+        const refused = refusal(caller, bus, e);
+        if (refused) return refused;
         const resources = Array.isArray(e.Resources) ? e.Resources.map(String) : [];
         const time = typeof e.Time === 'number' ? e.Time * 1000 : undefined;
         const event = envelope(
@@ -166,5 +200,8 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
     archive: (busName) => [...(archives.get(busName) ?? [])],
     matchingRules: (busName, event) => rules.matching(busName, event),
     sweep: () => undefined,
+    useAccessControl(next) {
+      access = next;
+    },
   };
 }

@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../../shared/clock';
-import { AwsError, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import { AccessControl } from '../common/access-control';
+import {
+  AwsError,
+  type CallContext,
+  type Handler,
+  type JsonObject,
+  jsonRpcHandler,
+} from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import type { Caller } from '../common/policy';
 import { LocalQueue } from './queue';
+import { sendMessageBatch } from './send-batch';
 
 export interface SqsEmulatorOptions {
   clock: Clock;
@@ -19,6 +28,13 @@ export interface SqsEmulator {
   createQueue(name: string, visibilityTimeoutSeconds?: number): LocalQueue;
   queue(nameOrUrlOrArn: string): LocalQueue | undefined;
   queues(): LocalQueue[];
+  /**
+   * A delivery by AWS itself (an IoT rule action with its role, a rule target as events.amazonaws.com),
+   * held to the queue's policy like a SendMessage call: false when the queue is missing or refuses.
+   */
+  sendAs(caller: Caller, nameOrUrlOrArn: string, body: string): boolean;
+  /** Queue policies and principals to enforce on SendMessage* (none until set). */
+  useAccessControl(access: AccessControl): void;
 }
 
 const nonExistent = (q: unknown) =>
@@ -46,6 +62,14 @@ export function createSqsEmulator(options: SqsEmulatorOptions): SqsEmulator {
     if (!queue) throw nonExistent(text);
     return queue;
   };
+  let access = AccessControl.open(accountId);
+  /** sqs:SendMessage authorizes SendMessage and SendMessageBatch alike. */
+  const refuseSend = (caller: Caller, queue: LocalQueue) =>
+    access.authorize({ caller, action: 'sqs:SendMessage', resource: queue.arn });
+  const authorizeSend = (call: CallContext, queue: LocalQueue): void => {
+    const denial = refuseSend(access.callerOf(call.headers, call.url), queue);
+    if (denial) throw new AwsError('AccessDeniedException', denial.message, 403, 'AccessDenied');
+  };
   const createQueue = (name: string, visibility = 30): LocalQueue => {
     const existing = byName.get(name);
     if (existing) return existing;
@@ -72,13 +96,20 @@ export function createSqsEmulator(options: SqsEmulatorOptions): SqsEmulator {
     MD5OfBody: md5(m.body),
     Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
   });
-  const operations: Record<string, (input: JsonObject) => JsonObject> = {
+  const operations: Record<string, (input: JsonObject, call: CallContext) => JsonObject> = {
     CreateQueue: (i) => ({ QueueUrl: createQueue(String(i.QueueName)).url }),
     GetQueueUrl: (i) => ({ QueueUrl: find(i.QueueName).url }),
     ListQueues: () => ({ QueueUrls: [...byName.values()].map((q) => q.url) }),
-    SendMessage: (i) => {
-      const m = find(i.QueueUrl).send(String(i.MessageBody ?? ''), Number(i.DelaySeconds ?? 0));
+    SendMessage: (i, call) => {
+      const queue = find(i.QueueUrl);
+      authorizeSend(call, queue);
+      const m = queue.send(String(i.MessageBody ?? ''), Number(i.DelaySeconds ?? 0));
       return { MessageId: m.messageId, MD5OfMessageBody: md5(m.body) };
+    },
+    SendMessageBatch: (i, call) => {
+      const queue = find(i.QueueUrl);
+      authorizeSend(call, queue);
+      return sendMessageBatch(queue, i.Entries);
     },
     ReceiveMessage: (i) => {
       const queue = find(i.QueueUrl);
@@ -125,6 +156,15 @@ export function createSqsEmulator(options: SqsEmulatorOptions): SqsEmulator {
     createQueue,
     queue: (ref) => byName.get(ref.split(/[/:]/).pop() ?? ''),
     queues: () => [...byName.values()],
+    sendAs(caller, ref, body) {
+      const queue = byName.get(ref.split(/[/:]/).pop() ?? '');
+      if (!queue || refuseSend(caller, queue)) return false;
+      queue.send(body);
+      return true;
+    },
+    useAccessControl(next) {
+      access = next;
+    },
   };
 }
 
