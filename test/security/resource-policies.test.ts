@@ -18,14 +18,7 @@ import { DETAIL_TYPES } from '../../shared/domain/rollout/job-event';
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const names = { region: REGION, accountId: ACCOUNT, stackName: 'fleet-autopilot-dev', sqsUrl: 'http://sqs' };
-const FUNCTIONS_ON_BUS = [
-  'JobEventsBridge',
-  'RolloutApi',
-  'RolloutSteps',
-  'RolloutTracker',
-  'AlarmTunnel',
-  'TunnelApi',
-];
+const FUNCTIONS_ON_BUS = ['JobEventsBridge', 'RolloutApi', 'RolloutSteps', 'AlarmTunnel', 'TunnelApi'];
 
 let template: CfnTemplate;
 let access: AccessControl;
