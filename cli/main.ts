@@ -3,7 +3,8 @@ import { auditQuery } from './commands/audit';
 import { auditVerify } from './commands/audit-verify';
 import { groupsPreview } from './commands/groups';
 import { onboard } from './commands/onboard';
-import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStart, rolloutStatus } from './commands/rollout';
+import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
+import { rolloutStart } from './commands/rollout-start';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
 import { CliError, EXIT, type Io, line } from './io';
 
@@ -68,8 +69,15 @@ function program(io: Io, result: { code: number }) {
 
   const rollout = inherit(root.command('rollout')).description('staged rollouts (operator API)');
   inherit(rollout.command('start'))
-    .description('validate a plan (YAML/JSON) and start it')
+    .description(
+      'validate a plan (YAML/JSON), check it against the account (target groups, things per stage, document), start it',
+    )
     .argument('<plan>', 'plan file, e.g. examples/plans/firmware-2.4.yml')
+    .option('--dry-run', 'print the preview only; start nothing (exit 3 if a target group is missing)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 2 invalid plan (every problem listed), 3 a target group does not exist (each named).',
+    )
     .action(run((file: string, _o: unknown, cmd: Command) => rolloutStart(file, opts(cmd), io)));
   inherit(rollout.command('list'))
     .description('rollouts, newest first')
