@@ -15,7 +15,8 @@ const int = (min: number) => (value: string) => {
 };
 
 const EXIT_HELP = `
-Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error, 3 not found, 4 conflict or refused.
+Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error, 3 not found, 4 conflict or refused,
+130 interrupted (Ctrl-C).
 Targets: --local (the stack \`npm start -- --serve\` runs) or a deployed stage (AWS credentials and region
 from the usual places; FLEET_API_URL, FLEET_AUDIT_TABLE, FLEET_STATE_TABLE). Docs: docs/cli.md`;
 
