@@ -103,6 +103,10 @@ async function waitBefore(fleetArgv: string[]) {
   const s = stack as LocalStack;
   const [command, sub] = fleetArgv.filter((a) => !a.startsWith('--'));
   if (command === 'rollout' && sub === 'approve') return waitFor('an approval request', pendingApproval);
+  if (command === 'rollout' && sub === 'start')
+    return waitFor('every thing to be grouped', async () =>
+      [...s.services.iot.state.things.values()].every((t) => t.groups.length > 0),
+    );
   if (command === 'audit')
     return waitFor('the rollout to finish and the tunnel to close', async () => {
       const done = ['COMPLETED', 'HALTED', 'FAILED', 'ABORTED'].includes((await status()).status);
