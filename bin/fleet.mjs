@@ -4,6 +4,10 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { quietSdkNodeWarning, requireSupportedNode } from '../scripts/node-support.mjs';
+
+requireSupportedNode();
+quietSdkNodeWarning(process.env);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, '.local', 'cli.mjs');

@@ -71,10 +71,13 @@ export async function callApi(
   if (status >= 200 && status < 300) return { status, body: parsed };
   const message = typeof parsed.message === 'string' ? parsed.message : `HTTP ${status}`;
   const issues = Array.isArray(parsed.issues) ? parsed.issues.map(String) : [];
-  throw new CliError(STATUS_EXIT[status] ?? EXIT.FAILURE, message, hintFor(status), issues);
+  const name = typeof parsed.error === 'string' ? parsed.error : '';
+  throw new CliError(STATUS_EXIT[status] ?? EXIT.FAILURE, message, hintFor(status, name), issues);
 }
 
-function hintFor(status: number): string | undefined {
+function hintFor(status: number, error: string): string | undefined {
+  if (error === 'TargetGroupNotFoundError')
+    return 'create the groups, or set `allowMissingTargets: true` on a stage whose groups are created later (docs/rollouts.md)';
   if (status === 403)
     return 'the API refused this principal: check your IAM permissions (execute-api:Invoke), or use another operator';
   if (status === 404) return 'check the id: `fleet rollout list` / `fleet tunnel list` show the known ones';

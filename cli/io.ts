@@ -20,6 +20,8 @@ export const EXIT = {
   USAGE: 2,
   NOT_FOUND: 3,
   CONFLICT: 4,
+  /** 128 + SIGINT, the shell's convention: Ctrl-C stopped the command (onboarding saved its progress). */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

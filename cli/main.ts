@@ -3,7 +3,8 @@ import { auditQuery } from './commands/audit';
 import { auditVerify } from './commands/audit-verify';
 import { groupsPreview } from './commands/groups';
 import { onboard } from './commands/onboard';
-import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStart, rolloutStatus } from './commands/rollout';
+import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
+import { rolloutStart } from './commands/rollout-start';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
 import { tunnelEnrol, tunnelEnrolments, tunnelUnenrol } from './commands/tunnel-enrol';
 import { CliError, EXIT, type Io, line } from './io';
@@ -15,7 +16,8 @@ const int = (min: number) => (value: string) => {
 };
 
 const EXIT_HELP = `
-Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error, 3 not found, 4 conflict or refused.
+Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error, 3 not found, 4 conflict or refused,
+130 interrupted (Ctrl-C).
 Targets: --local (the stack \`npm start -- --serve\` runs) or a deployed stage (AWS credentials and region
 from the usual places; FLEET_API_URL, FLEET_AUDIT_TABLE, FLEET_STATE_TABLE). Docs: docs/cli.md`;
 
@@ -69,8 +71,15 @@ function program(io: Io, result: { code: number }) {
 
   const rollout = inherit(root.command('rollout')).description('staged rollouts (operator API)');
   inherit(rollout.command('start'))
-    .description('validate a plan (YAML/JSON) and start it')
+    .description(
+      'validate a plan (YAML/JSON), check it against the account (target groups, things per stage, document), start it',
+    )
     .argument('<plan>', 'plan file, e.g. examples/plans/firmware-2.4.yml')
+    .option('--dry-run', 'print the preview only; start nothing (exit 3 if a target group is missing)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 2 invalid plan (every problem listed), 3 a target group does not exist (each named).',
+    )
     .action(run((file: string, _o: unknown, cmd: Command) => rolloutStart(file, opts(cmd), io)));
   inherit(rollout.command('list'))
     .description('rollouts, newest first')

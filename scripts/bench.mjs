@@ -6,6 +6,10 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { quietSdkNodeWarning, requireSupportedNode } from './node-support.mjs';
+
+requireSupportedNode();
+quietSdkNodeWarning(process.env);
 
 const ALL = ['cold-start', 'gate-quality', 'workflow-cost', 'provisioning-burst', 'local-stack'];
 const [first, ...rest] = process.argv.slice(2);

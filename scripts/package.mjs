@@ -1,9 +1,12 @@
 // `npm run package`: `sls package` offline. No AWS account or credentials file is needed; the SDK
 // only wants credentials to exist, so dummy ones are supplied unless real ones are set.
 import { spawnSync } from 'node:child_process';
+import { quietSdkNodeWarning, requireSupportedNode } from './node-support.mjs';
+
+requireSupportedNode();
 
 const env = {
-  ...process.env,
+  ...quietSdkNodeWarning({ ...process.env }),
   AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'offline',
   AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'offline',
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',

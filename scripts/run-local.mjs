@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { requireSupportedNode } from './node-support.mjs';
+
+requireSupportedNode();
 
 const SOURCES = [
   'functions',

@@ -92,15 +92,16 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
     const rows: StoredAuditRecord[] = [];
     for await (const r of records) rows.push(r);
     count = rows.length;
-    printTable(io.stdout, rows, [
-      { header: 'time', value: (r) => r.atIso ?? '' },
-      { header: 'subject', value: (r) => r.pk },
-      { header: 'action', value: (r) => r.action ?? '' },
-      { header: 'outcome', value: (r) => r.outcome ?? '' },
-      { header: 'actor', value: (r) => r.actor ?? '', max: 50 },
-      { header: 'cause', value: (r) => `${r.cause?.type ?? ''}:${r.cause?.id ?? ''}`, max: 40 },
-      { header: 'details', value: (r) => detailSummary(r.details) },
-    ]);
+    if (count > 0)
+      printTable(io.stdout, rows, [
+        { header: 'time', value: (r) => r.atIso ?? '' },
+        { header: 'subject', value: (r) => r.pk },
+        { header: 'action', value: (r) => r.action ?? '' },
+        { header: 'outcome', value: (r) => r.outcome ?? '' },
+        { header: 'actor', value: (r) => r.actor ?? '', max: 50 },
+        { header: 'cause', value: (r) => `${r.cause?.type ?? ''}:${r.cause?.id ?? ''}`, max: 40 },
+        { header: 'details', value: (r) => detailSummary(r.details) },
+      ]);
   } else {
     if (format === 'csv') line(io.stdout, csvHeader());
     for await (const r of records) {
@@ -108,8 +109,19 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
       count += 1;
     }
   }
+  const subject = opts.tunnel
+    ? `tunnel ${opts.tunnel}`
+    : opts.rollout
+      ? `rollout ${opts.rollout}`
+      : opts.thing
+        ? `thing ${opts.thing}`
+        : undefined;
+  if (count === 0 && subject && !opts.from && !opts.to && !opts.action)
+    throw new CliError(
+      EXIT.NOT_FOUND,
+      `no audit records for ${subject}`,
+      `check the name (records expire after AUDIT_RETENTION_DAYS, 400 days by default); \`fleet audit --from DAY --to DAY\` lists everything by time`,
+    );
   line(io.stderr, `${count} record(s)${opts.limit ? ` (limit ${opts.limit})` : ''}`);
-  if (count === 0 && (opts.thing || opts.rollout || opts.tunnel) && !opts.from && !opts.to && !opts.action)
-    return EXIT.NOT_FOUND;
   return EXIT.OK;
 }

@@ -144,7 +144,11 @@ export async function onboard(file: string, opts: OnboardOptions, io: Io): Promi
         `${remaining} thing(s) not created yet: rerun \`fleet onboard ${file}\` to resume (state: ${stateFile})`,
       );
   }
-  if (failed.length > 0 || interrupted) return EXIT.FAILURE;
+  if (interrupted) {
+    line(io.stderr, `interrupted: progress saved in ${stateFile}`);
+    return EXIT.INTERRUPTED;
+  }
+  if (failed.length > 0) return EXIT.FAILURE;
   return state.conflicts.length > 0 ? EXIT.CONFLICT : EXIT.OK;
 }
 

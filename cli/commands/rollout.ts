@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { InvalidPlanError } from '../../shared/domain/rollout/errors';
-import { resolvePlan } from '../../shared/domain/rollout/plan';
-import { readPlan } from '../../shared/domain/rollout/plan-text';
 import { callApi } from '../api';
 import { CliError, EXIT, type Io, line } from '../io';
 import { orDash, pct, printJson, printTable } from '../output';
-import { type GlobalOptions, resolvePath, resolveTarget } from '../target';
+import { type GlobalOptions, resolveTarget } from '../target';
 
 type Approval = {
   kind: string;
@@ -54,47 +50,6 @@ const idPath = (id: string) => {
     );
   return `rollouts/${encodeURIComponent(id)}`;
 };
-
-/**
- * Validates the plan locally (same rules as the API, every issue by field), then POST /rollouts with
- * the plan as JSON: plan files may be YAML, the API takes JSON only.
- */
-export async function rolloutStart(file: string, opts: GlobalOptions, io: Io): Promise<number> {
-  let text: string;
-  try {
-    text = readFileSync(resolvePath(io, file), 'utf8');
-  } catch (error) {
-    throw new CliError(EXIT.USAGE, `cannot read ${file}: ${(error as Error).message}`, 'check the path');
-  }
-  let plan: unknown;
-  try {
-    plan = readPlan(text);
-    resolvePlan(plan);
-  } catch (error) {
-    if (!(error instanceof InvalidPlanError)) throw error;
-    throw new CliError(
-      EXIT.USAGE,
-      `${file}: invalid rollout plan`,
-      'fix the fields listed (docs/rollouts.md "The plan")',
-      error.issues,
-    );
-  }
-  const { status, body } = await callApi(
-    resolveTarget(opts, io),
-    'POST',
-    'rollouts',
-    JSON.stringify({ plan }),
-  );
-  if (opts.json) printJson(io.stdout, body);
-  else {
-    line(
-      io.stdout,
-      `${status === 201 ? 'started' : 'already exists (same plan)'}: ${String(body.rolloutId)} (${String(body.status)})`,
-    );
-    line(io.stderr, `follow it with: fleet rollout status ${String(body.rolloutId)}`);
-  }
-  return EXIT.OK;
-}
 
 export async function rolloutList(opts: GlobalOptions, io: Io): Promise<number> {
   const { body } = await callApi(resolveTarget(opts, io), 'GET', 'rollouts');

@@ -3,11 +3,13 @@ import {
   CreateJobCommand,
   type CreateJobCommandInput,
   DescribeJobCommand,
+  DescribeThingGroupCommand,
   type IoTClient,
   type Job,
   ListThingsInThingGroupCommand,
+  type ListThingsInThingGroupCommandOutput,
 } from '@aws-sdk/client-iot';
-import { IotThrottledError } from '../domain/rollout/errors';
+import { IotThrottledError, TargetGroupNotFoundError } from '../domain/rollout/errors';
 import type { CreateJobRequest } from '../domain/rollout/job-request';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 
@@ -25,6 +27,33 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
 
 /** The AWS IoT Jobs calls a rollout makes. */
 export function iotRolloutJobs(client: IoTClient) {
+  /** Things in the group and its sub-groups; a group that does not exist is a TargetGroupNotFoundError. */
+  async function thingsInGroup(thingGroupName: string): Promise<string[]> {
+    const things = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      let page: ListThingsInThingGroupCommandOutput;
+      try {
+        page = await call(() =>
+          client.send(
+            new ListThingsInThingGroupCommand({
+              thingGroupName,
+              recursive: true,
+              maxResults: 250,
+              nextToken,
+            }),
+          ),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        throw new TargetGroupNotFoundError(`thing group ${thingGroupName} does not exist`, [thingGroupName]);
+      }
+      for (const thing of page.things ?? []) things.add(thing);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return [...things];
+  }
+
   return {
     /** CreateJob; ResourceAlreadyExists means a retried start already created it. */
     async createJob(request: CreateJobRequest): Promise<'created' | 'exists'> {
@@ -101,26 +130,23 @@ export function iotRolloutJobs(client: IoTClient) {
       };
     },
 
+    /** DescribeThingGroup: does the group exist now? (The rollout preflight.) */
+    async groupExists(thingGroupName: string): Promise<boolean> {
+      try {
+        await call(() => client.send(new DescribeThingGroupCommand({ thingGroupName })));
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') return false;
+        throw error;
+      }
+    },
+
+    thingsInGroup,
+
     /** Distinct things in the groups, sub-groups included: the stage's target count for the gate. */
     async countTargets(groups: string[]): Promise<number> {
       const things = new Set<string>();
-      for (const thingGroupName of groups) {
-        let nextToken: string | undefined;
-        do {
-          const page = await call(() =>
-            client.send(
-              new ListThingsInThingGroupCommand({
-                thingGroupName,
-                recursive: true,
-                maxResults: 250,
-                nextToken,
-              }),
-            ),
-          );
-          for (const thing of page.things ?? []) things.add(thing);
-          nextToken = page.nextToken;
-        } while (nextToken);
-      }
+      for (const group of groups) for (const thing of await thingsInGroup(group)) things.add(thing);
       return things.size;
     },
   };

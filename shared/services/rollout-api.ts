@@ -9,12 +9,15 @@ import { APPROVAL_KINDS, FINAL_STATUSES, type Rollout } from '../domain/rollout/
 import { planDigest, resolvePlan } from '../domain/rollout/plan';
 import { rolloutStatusView } from '../domain/rollout/status-view';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { assertTargetsExist, preflightPlan } from './rollout-preflight';
 
 export type Caller = { principal: string; requestId: string; at: number };
 
 /** POST /rollouts: validate, store, start the execution named after the rollout. Idempotent per plan. */
 export async function createRollout(deps: RolloutDeps, body: unknown, caller: Caller) {
   const plan = resolvePlan(body, { at: caller.at });
+  // A missing group would otherwise fail the rollout only when its stage starts, hours later.
+  assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }));
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
   const fresh: Rollout = {

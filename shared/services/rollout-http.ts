@@ -6,6 +6,7 @@ import {
   InvalidRequestError,
   RolloutConflictError,
   RolloutNotFoundError,
+  TargetGroupNotFoundError,
 } from '../domain/rollout/errors';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
@@ -18,6 +19,7 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
   [InvalidRequestError, 400],
   [ForbiddenActionError, 403],
   [RolloutNotFoundError, 404],
+  [TargetGroupNotFoundError, 404],
   [RolloutConflictError, 409],
 ];
 

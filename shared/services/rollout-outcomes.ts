@@ -86,6 +86,19 @@ export async function promoteStage(deps: RolloutDeps, id: string, i: number, now
 type ErrorInfo = { Error?: string; Cause?: string };
 const errorOf = (state: Record<string, unknown>) => (state.error ?? {}) as ErrorInfo;
 
+/** A Lambda task's Cause is JSON with `errorMessage`: its first line names what failed (e.g. the group). */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  let text = cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') text = parsed.errorMessage;
+  } catch {
+    // Not JSON: the cause is the message.
+  }
+  return (text.split('\n')[0] ?? '').slice(0, 200);
+}
+
 /** Why the state machine halts: the gate, the plan's inconclusive action, a rejection or an expiry. */
 export function haltReason(state: Record<string, unknown>): string {
   const error = errorOf(state).Error;
@@ -218,7 +231,8 @@ export async function failRollout(
   now: number,
 ) {
   const error = errorOf(state);
-  const reason = `error ${error.Error ?? 'unknown'}`;
+  const message = causeMessage(error.Cause);
+  const reason = `error ${error.Error ?? 'unknown'}${message ? `: ${message}` : ''}`;
   await deps.store.updateRollout(id, { status: 'FAILED', reason, updatedAt: now });
   await record(deps, {
     rolloutId: id,

@@ -39,6 +39,7 @@ const EXPECTED: Record<string, string[]> = {
       (a) => `states:${a}@StagedRolloutStateMachine`,
     ),
     'events:PutEvents@EventBus',
+    `iot:DescribeThingGroup@${IOT('thinggroup')}`,
   ],
   RolloutSteps: [
     `iot:CreateJob@${IOT('job')}`,

@@ -33,6 +33,21 @@ export class RolloutConflictError extends AppError {
   override readonly name = 'RolloutConflictError';
 }
 
+/**
+ * A stage targets thing groups that do not exist (404, like AWS's own answer): refused before the
+ * rollout starts unless the stage says `allowMissingTargets`; at a stage's start it fails the rollout
+ * naming the group instead of a bare ResourceNotFoundException. `issues` names each group and stage.
+ */
+export class TargetGroupNotFoundError extends AppError {
+  override readonly name = 'TargetGroupNotFoundError';
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
 /** AWS IoT kept throttling after the SDK's own retries: the state machine retries with backoff. */
 export class IotThrottledError extends AppError {
   override readonly name = 'IotThrottledError';

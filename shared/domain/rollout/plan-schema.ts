@@ -109,8 +109,15 @@ const stageSettings = {
 export const stageSchema = z.strictObject({
   name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_-]')),
   targets: targetsSchema,
+  /**
+   * The stage's groups may not exist yet when the rollout starts (the grouping rules create them as
+   * things arrive); without it, a missing group refuses the start. Per stage only, on purpose.
+   */
+  allowMissingTargets: z.optional(z.boolean()),
   ...stageSettings,
 });
+
+export const defaultsSchema = z.strictObject(stageSettings);
 
 /** `s3://bucket/key`: a DNS-style bucket and a key of URL-safe characters only, so no injection. */
 export const documentSource = z.string().check(
@@ -132,7 +139,7 @@ export const planSchema = z.strictObject({
   /** Shortcut for a one-stage plan: `targets` without `stages`. */
   targets: z.optional(targetsSchema),
   stages: z.optional(z.array(stageSchema).check(z.minLength(1), z.maxLength(MAX_STAGES))),
-  defaults: z.optional(z.strictObject(stageSettings)),
+  defaults: z.optional(defaultsSchema),
 });
 
 export type PlanInput = z.infer<typeof planSchema>;

@@ -5,7 +5,7 @@ import { InvalidPlanError } from './errors';
 import type { FailureStatus } from './job-snapshot';
 import { documentIssues } from './plan-document';
 import { scheduleIssues } from './plan-schedule';
-import { type PlanInput, planSchema, type StageInput } from './plan-schema';
+import { defaultsSchema, planSchema, type StageInput, stageSchema } from './plan-schema';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
 type JobSettings = NonNullable<StageInput['job']>;
@@ -20,6 +20,8 @@ export type ResolvedStage = {
   job: JobSettings &
     Required<Pick<JobSettings, 'targetSelection' | 'inProgressTimeoutMinutes' | 'retries' | 'rollout'>>;
   cancel: Required<NonNullable<StageInput['cancel']>>;
+  /** Present (true) only when the plan says so, so plans without it keep their digest. */
+  allowMissingTargets?: true;
 };
 
 export type ResolvedPlan = {
@@ -88,20 +90,21 @@ export type ResolveOptions = {
 
 /**
  * Validates a parsed plan (plan-text.ts reads YAML or JSON text) and fills every default; throws
- * InvalidPlanError listing every problem by field.
+ * InvalidPlanError listing every problem by field, in one pass: the cross-field and per-stage checks
+ * also run on the parts of a plan that failed the schema elsewhere.
  */
 export function resolvePlan(input: unknown, options: ResolveOptions = {}): ResolvedPlan {
   const parsed = planSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidPlanError(zodIssues(parsed.error));
+  const raw = isRecord(input) ? input : undefined;
+  const issues = [
+    ...(parsed.success ? [] : zodIssues(parsed.error)),
+    ...(raw ? [...crossFieldIssues(raw), ...stageCheckIssues(raw, options)] : []),
+  ];
+  if (!parsed.success || issues.length > 0) throw new InvalidPlanError(issues);
   const plan = parsed.data;
-  const issues = crossFieldIssues(plan);
   const stages = (plan.stages ?? (plan.targets ? [{ name: 'fleet', targets: plan.targets }] : [])).map(
     (stage, index) => resolveStage(stage, index, plan.defaults ?? {}),
   );
-  stages.forEach((stage) => {
-    issues.push(...stageIssues(stage, plan.stages ? `stages[${stage.index}]` : '(defaults)', options));
-  });
-  if (issues.length > 0) throw new InvalidPlanError(issues);
   return {
     name: plan.name,
     ...(plan.description === undefined ? {} : { description: plan.description }),
@@ -111,15 +114,19 @@ export function resolvePlan(input: unknown, options: ResolveOptions = {}): Resol
   };
 }
 
-function crossFieldIssues(plan: PlanInput): string[] {
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Checks across fields, on the raw input: they hold whatever else is wrong with it. */
+function crossFieldIssues(plan: Record<string, unknown>): string[] {
   const issues: string[] = [];
   if ((plan.document === undefined) === (plan.documentSource === undefined)) {
     issues.push('document: give exactly one of document (inline) or documentSource (s3://bucket/key)');
   }
-  const documentProblems = plan.document ? documentIssues(plan.document) : [];
+  const documentProblems = isRecord(plan.document) ? documentIssues(plan.document) : [];
   issues.push(...documentProblems);
   if (
-    plan.document &&
+    isRecord(plan.document) &&
     documentProblems.length === 0 &&
     Buffer.byteLength(JSON.stringify(plan.document), 'utf8') > MAX_DOCUMENT_BYTES
   ) {
@@ -128,11 +135,39 @@ function crossFieldIssues(plan: PlanInput): string[] {
   if ((plan.stages === undefined) === (plan.targets === undefined)) {
     issues.push('stages: give either stages or targets (a one-stage plan), not both or neither');
   }
-  const names = (plan.stages ?? []).map((s) => s.name);
+  const names = (Array.isArray(plan.stages) ? plan.stages : []).map((s) =>
+    isRecord(s) && typeof s.name === 'string' ? s.name : undefined,
+  );
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) issues.push(`stages[${i}].name: '${name}' is used by an earlier stage`);
+    if (name !== undefined && names.indexOf(name) !== i)
+      issues.push(`stages[${i}].name: '${name}' is used by an earlier stage`);
   });
   return issues;
+}
+
+/**
+ * The checks of each resolved stage (gate policy, bake against timeout), for every stage that is
+ * valid on its own. Skipped when `defaults` is invalid: the stages would resolve against the wrong values.
+ */
+function stageCheckIssues(plan: Record<string, unknown>, options: ResolveOptions): string[] {
+  const defaults =
+    plan.defaults === undefined ? { success: true, data: {} } : defaultsSchema.safeParse(plan.defaults);
+  if (!defaults.success) return [];
+  const shortcut = plan.stages === undefined && plan.targets !== undefined;
+  const stages: unknown[] = shortcut
+    ? [{ name: 'fleet', targets: plan.targets }]
+    : Array.isArray(plan.stages)
+      ? plan.stages
+      : [];
+  return stages.flatMap((input, index) => {
+    const stage = stageSchema.safeParse(input);
+    if (!stage.success) return [];
+    return stageIssues(
+      resolveStage(stage.data, index, defaults.data),
+      shortcut ? '(defaults)' : `stages[${index}]`,
+      options,
+    );
+  });
 }
 
 function resolveStage(stage: StageInput, index: number, defaults: Partial<Settings>): ResolvedStage {
@@ -146,6 +181,7 @@ function resolveStage(stage: StageInput, index: number, defaults: Partial<Settin
     approval: merge('approval') as ResolvedStage['approval'],
     job: merge('job') as ResolvedStage['job'],
     cancel: merge('cancel') as ResolvedStage['cancel'],
+    ...(stage.allowMissingTargets ? { allowMissingTargets: true as const } : {}),
   };
 }
 

@@ -52,9 +52,9 @@ describe('rollout plan', () => {
   it('reads the example plan: defaults apply to every stage, stages override field by field', () => {
     const plan = resolvePlan(readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')));
     expect(plan.stages.map((s) => s.name)).toEqual(['canary', 'early', 'fleet']);
-    expect(plan.stages[0]?.gate).toMatchObject({ minFinished: 5, bakeMinutes: 60, onInconclusive: 'ask' });
+    expect(plan.stages[0]?.gate).toMatchObject({ minFinished: 5, bakeMinutes: 30, onInconclusive: 'ask' });
     expect(plan.stages[2]?.gate).toMatchObject({
-      bakeMinutes: 120,
+      bakeMinutes: 60,
       onInconclusive: 'halt',
       failureThreshold: 0.05,
     });
@@ -200,18 +200,23 @@ describe('rollout ids', () => {
 
 describe('CreateJob request', () => {
   it('passes the plan job settings through in AWS shapes', () => {
-    const plan = resolvePlan(readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')));
+    const input = readPlan(readFileSync('examples/plans/firmware-2.4.yml', 'utf8')) as {
+      stages: { job: Record<string, unknown> }[];
+    };
+    const window = { startTime: 'cron(0 1 * * ? *)', durationInMinutes: 240 };
+    Object.assign(input.stages[2]?.job ?? {}, { scheduling: { maintenanceWindows: [window] } });
+    const plan = resolvePlan(input);
     const fleet = plan.stages[2];
     if (!fleet) throw new Error('no stage');
     const request = createJobRequest(plan, fleet, 'fw-s2', 'arn:aws:iot:eu-west-1:123456789012', 1800);
     expect(request).toMatchObject({
       jobId: 'fw-s2',
-      targets: ['arn:aws:iot:eu-west-1:123456789012:thinggroup/ring-fleet'],
+      targets: ['arn:aws:iot:eu-west-1:123456789012:thinggroup/sites'],
       documentSource: 'https://fleet-firmware-artifacts.s3.amazonaws.com/jobs/firmware-2.4.0.json',
       targetSelection: 'SNAPSHOT',
       jobExecutionsRolloutConfig: { maximumPerMinute: 1000, exponentialRate: { baseRatePerMinute: 50 } },
       abortConfig: { criteriaList: [{ failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 50 }] },
-      timeoutConfig: { inProgressTimeoutInMinutes: 60 },
+      timeoutConfig: { inProgressTimeoutInMinutes: 30 },
       jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'FAILED', numberOfRetries: 1 }] },
       schedulingConfig: { maintenanceWindows: [{ startTime: 'cron(0 1 * * ? *)', durationInMinutes: 240 }] },
     });
