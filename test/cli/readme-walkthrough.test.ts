@@ -173,7 +173,7 @@ describe('README walkthrough', () => {
     expect(preview).not.toContain('MISSING');
   });
 
-  it('asks about the canary as inconclusive (3 things < minFinished 5), then the promote approval of early; both by bob', async () => {
+  it('asks about the canary (3 things < minFinished 5) and early (46 things cannot show a rate below 5 %) as inconclusive; both by bob', async () => {
     const view = await status();
     expect(view.status).toBe('COMPLETED');
     const [canary, early, last] = view.stages;
@@ -182,12 +182,12 @@ describe('README walkthrough', () => {
       { kind: 'inconclusive', status: 'APPROVED', decidedBy: 'arn:aws:iam::000000000000:user/bob' },
     ]);
     expect(early.approvals).toMatchObject([
-      { kind: 'promote', status: 'APPROVED', decidedBy: 'arn:aws:iam::000000000000:user/bob' },
+      { kind: 'inconclusive', status: 'APPROVED', decidedBy: 'arn:aws:iam::000000000000:user/bob' },
     ]);
     expect(last.approvals).toEqual([]);
     expect(view.stages.map((s: { gate: { decision: string } }) => s.gate.decision)).toEqual([
       'INCONCLUSIVE_AT_DEADLINE',
-      'PROMOTE',
+      'INCONCLUSIVE_AT_DEADLINE',
       'PROMOTE',
     ]);
   });
@@ -230,6 +230,7 @@ describe('README walkthrough', () => {
       rows.filter((r) => r[4] === 'rollout.approval.decided' && r[3] === rolloutId).map((r) => r[6]),
     ).toEqual(['arn:aws:iam::000000000000:user/bob', 'arn:aws:iam::000000000000:user/bob']);
     expect(of('sensor-00003').filter((a) => a?.startsWith('tunnel.'))).toEqual([
+      'tunnel.enrolment.created',
       'tunnel.opened',
       'tunnel.token.issued',
       'tunnel.closed',

@@ -29,7 +29,12 @@ describe('plan validation in one pass', () => {
       document: { op: 'update' },
       documentSource: 's3://bucket/key.json',
       stages: [
-        { name: 'a', targets: ['g'], gate: { bakeMinutes: 10 }, job: { inProgressTimeoutMinutes: 30 } },
+        {
+          name: 'a',
+          targets: ['g'],
+          gate: { bakeMinutes: 10, deadlineMinutes: 20 },
+          job: { inProgressTimeoutMinutes: 30 },
+        },
         { name: 'a', targets: ['bad group!'] },
       ],
     });
@@ -39,7 +44,7 @@ describe('plan validation in one pass', () => {
         expect.stringMatching(/^stages\[1\]\.targets\[0\]: /),
         expect.stringMatching(/^document: give exactly one/),
         expect.stringMatching(/^stages\[1\]\.name: 'a' is used by an earlier stage/),
-        expect.stringMatching(/^stages\[0\]\.gate\.bakeMinutes: 10 is shorter/),
+        expect.stringMatching(/^stages\[0\]\.gate\.deadlineMinutes: 20 is shorter/),
       ]),
     );
   });
