@@ -15,7 +15,7 @@ function serialize(schema: unknown, input: Record<string, unknown>): URLSearchPa
     serializeEmptyLists: true,
   } as never);
   serializer.write(schema as never, input);
-  return new URLSearchParams(serializer.flush());
+  return new URLSearchParams(String(serializer.flush()));
 }
 
 describe('awsQuery decoding', () => {

@@ -140,7 +140,7 @@ describe('SQS over awsQuery (AWS CLI before 2.13, older SDKs)', () => {
     const got = await query.send(
       new ReceiveMessageCommand({
         QueueUrl: queue.url,
-        AttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
         MessageAttributeNames: ['All'],
       }),
     );
