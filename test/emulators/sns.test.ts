@@ -76,18 +76,17 @@ describe('local SNS', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Invalid parameter: Subject' });
   });
 
-  it('refuses what it does not emulate, naming it, instead of dropping it', async () => {
+  it('records message attributes and refuses what it does not emulate, naming it', async () => {
+    const MessageAttributes = { rolloutId: { DataType: 'String', StringValue: 'r1' } };
+    await client.send(new PublishCommand({ TopicArn: OPS, Message: 'm', MessageAttributes }));
+    expect(sns.messages.at(-1)?.attributes).toEqual(MessageAttributes);
     await expect(
       client.send(
-        new PublishCommand({
-          TopicArn: OPS,
-          Message: 'm',
-          MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } },
-        }),
+        new PublishCommand({ TopicArn: OPS, Message: '{"default":"m"}', MessageStructure: 'json' }),
       ),
     ).rejects.toMatchObject({
       name: 'InvalidParameterException',
-      message: expect.stringMatching(/MessageAttributes of Publish is not emulated/),
+      message: expect.stringMatching(/MessageStructure of Publish is not emulated/),
     });
     const raw = await post({ Action: 'Subscribe', TopicArn: OPS, Protocol: 'email', Endpoint: 'a@b.c' });
     expect(raw.status).toBe(400);

@@ -6,11 +6,14 @@ import { awsRpcHandler, type Handler, type JsonObject, type Operation } from '..
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { notEmulatedMessage, serviceModel } from '../common/smithy';
 
+export type SnsMessageAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
+
 export type SnsMessage = {
   messageId: string;
   topicArn: string;
   subject?: string;
   message: string;
+  attributes: Record<string, SnsMessageAttribute>;
   at: number;
 };
 
@@ -29,15 +32,15 @@ const invalid = (what: string) => snsError('InvalidParameterException', `Invalid
 
 /**
  * Input members each operation honours. Nobody subscribes locally (the report and the CLI read what
- * was published), so delivery options, mobile and SMS targets, FIFO and message attributes are not
- * emulated.
+ * was published, message attributes included), so delivery options, mobile and SMS targets, FIFO and
+ * message structures are not emulated.
  */
 const HONOURED = {
   CreateTopic: ['Name', 'Attributes'],
   DeleteTopic: ['TopicArn'],
   GetTopicAttributes: ['TopicArn'],
   ListTopics: ['NextToken'],
-  Publish: ['TopicArn', 'Message', 'Subject'],
+  Publish: ['TopicArn', 'Message', 'Subject', 'MessageAttributes'],
 } as const;
 const TOPIC_ATTRIBUTES = ['DisplayName'];
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
@@ -130,8 +133,9 @@ export function createSnsEmulator(opts: {
     const subject = i.Subject === undefined ? undefined : String(i.Subject);
     // Subject: ASCII, starting with a letter, number or punctuation, no line breaks, at most 100 characters.
     if (subject !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(subject)) throw invalid('Subject');
+    const attributes = checkAttributes(i.MessageAttributes);
     const messageId = randomUUID();
-    messages.push({ messageId, topicArn, subject, message, at: opts.clock.now() });
+    messages.push({ messageId, topicArn, subject, message, attributes, at: opts.clock.now() });
     return { MessageId: messageId };
   };
 
@@ -147,4 +151,32 @@ export function createSnsEmulator(opts: {
     serverError: () => snsError('InternalErrorException', 'Internal error'),
   });
   return { handler, messages, createTopic, topics: () => [...topics.keys()] };
+}
+
+const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;
+const badAttribute = (message: string) => snsError('InvalidParameterValueException', message);
+
+/** MessageAttributes as the SNS message attributes page documents them: at most 10, typed, non-empty. */
+function checkAttributes(raw: unknown): Record<string, SnsMessageAttribute> {
+  const entries = Object.entries((raw ?? {}) as Record<string, Partial<SnsMessageAttribute>>);
+  if (entries.length > 10)
+    throw badAttribute('Number of message attributes exceeds the allowed maximum [10].');
+  const out: Record<string, SnsMessageAttribute> = {};
+  for (const [name, value] of entries) {
+    if (!ATTRIBUTE_NAME.test(name) || /^(aws\.|amazon\.)/i.test(name)) {
+      throw badAttribute(`The message attribute name '${name}' is invalid.`);
+    }
+    const type = value?.DataType;
+    if (typeof type !== 'string' || !/^(String|String\.Array|Number|Binary)(\..+)?$/.test(type)) {
+      throw badAttribute(`The message attribute '${name}' has an invalid message attribute type.`);
+    }
+    const v = type.startsWith('Binary') ? value.BinaryValue : value.StringValue;
+    if (v === undefined || v === null || String(v).length === 0) {
+      throw badAttribute(`The message attribute '${name}' must contain non-empty message attribute value.`);
+    }
+    out[name] = type.startsWith('Binary')
+      ? { DataType: type, BinaryValue: String(v) }
+      : { DataType: type, StringValue: String(v) };
+  }
+  return out;
 }
