@@ -11,6 +11,7 @@ import {
   ListThingsCommand,
   UpdateEventConfigurationsCommand,
 } from '@aws-sdk/client-iot';
+import { StartCommandExecutionCommand } from '@aws-sdk/client-iot-jobs-data-plane';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectAwsError, type Iot, startIot } from './iot-harness';
 
@@ -129,6 +130,17 @@ describe('what the IoT emulator does not emulate', () => {
       404,
     );
     expect(e.message).toMatch(/^Operation DeleteThingType is not emulated/);
+    const data = await expectAwsError(
+      env.jobsData.send(
+        new StartCommandExecutionCommand({
+          targetArn: 'arn:aws:iot:us-east-1:123456789012:thing/p1',
+          commandArn: 'c',
+        }),
+      ),
+      'UnknownOperationException',
+      404,
+    );
+    expect(data.message).toMatch(/^Operation StartCommandExecution is not emulated/);
   });
 
   it('honours ListThings usePrefixAttributeValue', async () => {
