@@ -6,6 +6,7 @@ import { serviceModel } from '../common/smithy';
 import type { AwsEventInput } from '../eventbridge/envelope';
 import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
 import { describeAlarms } from './describe';
+import { HONOURED } from './members';
 import {
   type AlarmRecord,
   type AlarmState,
@@ -36,68 +37,6 @@ export interface CloudWatchEmulator {
 type Tag = { Key: string; Value: string };
 const model = serviceModel(CloudWatchSdk);
 
-/**
- * Input members each operation honours. Alarms never evaluate metrics here (their state moves by
- * SetAlarmState), so metric settings are stored and described as given; the newer evaluation modes
- * (EvaluationCriteria, EvaluationInterval, EvaluationWindow, WarmUpConfiguration) are not emulated.
- */
-const HONOURED = {
-  PutMetricAlarm: [
-    'AlarmName',
-    'AlarmDescription',
-    'ActionsEnabled',
-    'OKActions',
-    'AlarmActions',
-    'InsufficientDataActions',
-    'MetricName',
-    'Namespace',
-    'Statistic',
-    'ExtendedStatistic',
-    'Dimensions',
-    'Period',
-    'Unit',
-    'EvaluationPeriods',
-    'DatapointsToAlarm',
-    'Threshold',
-    'ComparisonOperator',
-    'TreatMissingData',
-    'EvaluateLowSampleCountPercentile',
-    'Metrics',
-    'Tags',
-    'ThresholdMetricId',
-    'ActionConfiguration',
-  ],
-  PutCompositeAlarm: [
-    'AlarmName',
-    'AlarmRule',
-    'ActionsEnabled',
-    'AlarmActions',
-    'AlarmDescription',
-    'InsufficientDataActions',
-    'OKActions',
-    'Tags',
-    'ActionsSuppressor',
-    'ActionsSuppressorWaitPeriod',
-    'ActionsSuppressorExtensionPeriod',
-    'ActionConfiguration',
-  ],
-  DescribeAlarms: [
-    'AlarmNames',
-    'AlarmNamePrefix',
-    'AlarmTypes',
-    'ChildrenOfAlarmName',
-    'ParentsOfAlarmName',
-    'StateValue',
-    'ActionPrefix',
-    'MaxRecords',
-    'NextToken',
-  ],
-  SetAlarmState: ['AlarmName', 'StateValue', 'StateReason', 'StateReasonData'],
-  DeleteAlarms: ['AlarmNames'],
-  TagResource: ['ResourceARN', 'Tags'],
-  UntagResource: ['ResourceARN', 'TagKeys'],
-  ListTagsForResource: ['ResourceARN'],
-} as const;
 const STATE_VALUES: readonly StateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 
 export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): CloudWatchEmulator {
