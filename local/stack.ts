@@ -4,10 +4,11 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installAccessControl, withLocalPrincipal } from './access-control';
-import { listen, readBody, readJsonObject } from './emulators/common/http';
+import { listen, readJsonObject } from './emulators/common/http';
 import type { FaultSettings } from './emulators/common/limits';
 import { seededRandom } from './emulators/common/random';
 import { createLocalDynamoDb } from './emulators/dynamodb/server';
+import { createIotDataHandler } from './emulators/iot/data-plane';
 import { createAwsSdkIntegration } from './emulators/stepfunctions';
 import { type DeliverySettings, EventDelivery } from './runtime/delivery';
 import { type ContainerCrash, FunctionHost } from './runtime/function-host';
@@ -155,6 +156,8 @@ export async function startLocalStack(options: StackOptions = {}) {
   for (const table of tableDefinitions(template).values())
     await ddb.send(new CreateTableCommand(table)).catch(ignoreExists);
   await createQueues(template, resolve, services);
+  for (const [id] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic'))
+    services.sns.createTopic(String(resolve({ Ref: id })));
   const bridge = new EventBridgeClient(clientConfig('eventBridge'));
   for (const [, r] of Object.entries(template.Resources).filter(
     ([, r]) => r.Type === 'AWS::Events::EventBus',
@@ -251,22 +254,9 @@ export async function startLocalStack(options: StackOptions = {}) {
   const api = await listen(
     httpApiHandler(httpRoutes(template, resolve), host, LOCAL_ACCOUNT, () => clock.now()),
   );
-  // The IoT data plane's Publish: a client injects an MQTT message into the rules engine.
-  const iotData = await listen((req, res) => {
-    const topic = decodeURIComponent(
-      new URL(req.url ?? '/', 'http://local').pathname.replace(/^\/topics\//, ''),
-    );
-    void readBody(req).then((text) => {
-      let payload: Record<string, unknown>;
-      try {
-        payload = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        payload = { raw: text };
-      }
-      router.publishMqtt(topic, payload);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
+  // The IoT data plane's Publish: a client injects an MQTT message into the rules engine (never onto
+  // the reserved $aws/ topics, which AWS IoT's own events reach through `delivery` instead).
+  const iotData = await listen(createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload)));
   Object.assign(endpoints, { api: api.url, iotData: iotData.url });
   env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
   process.env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;

@@ -64,7 +64,10 @@ function toCommand(words: string[], text: string): ShellCommand {
   return command;
 }
 
-/** Words of one line: quotes group, `#` at a word start begins a comment. No expansions are supported. */
+/**
+ * Words of one line: quotes group, `#` at a word start begins a comment. No expansions are done: a
+ * `"$VARIABLE"` stays as written (awsCliToSdk knows the one the walkthrough uses).
+ */
 function splitWords(line: string): string[] {
   const words: string[] = [];
   let word: string | undefined;
@@ -100,7 +103,15 @@ const STRUCTURE_LISTS = new Set(['Dimensions']);
  * stock CLI is not on every machine; `npm run smoke:aws-cli` drives the stack with the real one).
  */
 export function awsCliToSdk(argv: readonly string[]) {
-  const [aws, service, operation = '', ...rest] = argv;
+  // `--endpoint-url "$AWS_ENDPOINT_URL_CLOUDWATCH"`: the stack's endpoint, which the SDK client here uses.
+  const words = [...argv];
+  const at = words.indexOf('--endpoint-url');
+  if (at >= 0) {
+    if (words[at + 1] !== '$AWS_ENDPOINT_URL_CLOUDWATCH')
+      throw new Error(`--endpoint-url must be "$AWS_ENDPOINT_URL_CLOUDWATCH" in: ${argv.join(' ')}`);
+    words.splice(at, 2);
+  }
+  const [aws, service, operation = '', ...rest] = words;
   if (aws !== 'aws' || service !== 'cloudwatch')
     throw new Error(`only \`aws cloudwatch ...\` is translated, not: ${argv.join(' ')}`);
   const name = `${pascal(operation)}Command`;

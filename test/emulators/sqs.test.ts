@@ -43,7 +43,12 @@ describe('local SQS', () => {
       [],
     );
     clock.advanceBy(30_000);
-    const again = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url }));
+    const again = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
   });
 

@@ -1,12 +1,15 @@
+import * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type { Clock } from '../common/clock';
-import { decodeToken, encodeToken, type Handler, type JsonObject, jsonRpcHandler } from '../common/json-rpc';
+import { awsRpcHandler, type Handler, type JsonObject } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import { serviceModel } from '../common/smithy';
 import type { AwsEventInput } from '../eventbridge/envelope';
 import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
+import { describeAlarms } from './describe';
+import { HONOURED } from './members';
 import {
   type AlarmRecord,
   type AlarmState,
-  describeAlarm,
   eventConfiguration,
   eventTags,
   eventTimestamp,
@@ -32,6 +35,8 @@ export interface CloudWatchEmulator {
 }
 
 type Tag = { Key: string; Value: string };
+const model = serviceModel(CloudWatchSdk);
+
 const STATE_VALUES: readonly StateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 
 export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): CloudWatchEmulator {
@@ -121,26 +126,7 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
     },
 
     DescribeAlarms(input: JsonObject): JsonObject {
-      if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
-        throw cwError.combination('AlarmNames and AlarmNamePrefix cannot be used together.');
-      }
-      const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.map(String) : undefined;
-      const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : '';
-      const types = Array.isArray(input.AlarmTypes) ? input.AlarmTypes.map(String) : ['MetricAlarm'];
-      const max = typeof input.MaxRecords === 'number' ? input.MaxRecords : 50;
-      if (max < 1 || max > 100) throw cwError.invalid('MaxRecords must be between 1 and 100.');
-      const from = decodeToken(input.NextToken, () => cwError.invalid('Invalid NextToken.')) ?? 0;
-      const all = [...alarms.values()]
-        .filter((a) => types.includes(a.type === 'metric' ? 'MetricAlarm' : 'CompositeAlarm'))
-        .filter((a) => (names ? names.includes(a.name) : a.name.startsWith(prefix)))
-        .filter((a) => input.StateValue === undefined || a.state.value === input.StateValue)
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const page = all.slice(from, from + max);
-      return {
-        MetricAlarms: page.filter((a) => a.type === 'metric').map(describeAlarm),
-        CompositeAlarms: page.filter((a) => a.type === 'composite').map(describeAlarm),
-        NextToken: from + max < all.length ? encodeToken(from + max) : undefined,
-      };
+      return describeAlarms(input, alarms.values(), byRef);
     },
 
     SetAlarmState(input: JsonObject): JsonObject {
@@ -201,11 +187,14 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
     },
   };
 
-  const handler = jsonRpcHandler({
-    targetPrefix: 'GraniteServiceVersion20100801',
-    jsonVersion: '1.0',
-    queryCompatible: true,
+  // AWS serves CloudWatch over both AWS JSON 1.0 (current SDKs) and awsQuery (older SDKs, AWS CLI < 2.13).
+  const handler = awsRpcHandler({
+    json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: true },
+    query: { xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
+    model,
     operations,
+    members: HONOURED,
+    notEmulated: cwError.invalid,
     limiter: opts.limiter,
     faults: opts.faults,
     throttleError: cwError.throttled,

@@ -5,7 +5,7 @@ import type { AccessControl } from '../common/access-control';
 import { type Clock, systemClock } from '../common/clock';
 import { listen, readBody } from '../common/http';
 import { Dynalite } from './backend';
-import { DynamoError, isObject, type JsonObject, serviceError } from './errors';
+import { DynamoError, isObject, type JsonObject, serviceError, validation } from './errors';
 import { Mutex } from './mutex';
 import { tableAccesses } from './table-access';
 import { transactGet } from './transact-get';
@@ -130,7 +130,9 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
         return;
       }
       try {
-        reply(res, 200, await handler(parse(body)));
+        const input = parse(body);
+        notEmulated(operation, input);
+        reply(res, 200, await handler(input));
       } catch (e) {
         const err = e instanceof DynamoError ? e : serviceError('InternalServerError', String(e), 500);
         res.setHeader('x-amzn-errortype', err.code);
@@ -170,6 +172,20 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
       await inner.terminate();
     },
   };
+}
+
+/**
+ * The proxy's own operations compute no consumed capacity or item collection metrics; asking for
+ * them is refused by name rather than answered without them.
+ */
+function notEmulated(operation: string, input: JsonObject): void {
+  for (const key of ['ReturnConsumedCapacity', 'ReturnItemCollectionMetrics']) {
+    if (input[key] !== undefined && input[key] !== 'NONE') {
+      throw validation(
+        `${key} ${String(input[key])} of ${operation} is not emulated by the local stack (only NONE)`,
+      );
+    }
+  }
 }
 
 function parse(body: Buffer): JsonObject {

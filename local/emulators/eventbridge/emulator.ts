@@ -1,14 +1,10 @@
+import * as EventBridgeSdk from '@aws-sdk/client-eventbridge';
 import { AccessControl } from '../common/access-control';
 import type { Clock } from '../common/clock';
-import {
-  AwsError,
-  type CallContext,
-  type Handler,
-  type JsonObject,
-  jsonRpcHandler,
-} from '../common/json-rpc';
+import { AwsError, awsRpcHandler, type CallContext, type Handler, type JsonObject } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import type { Caller } from '../common/policy';
+import { serviceModel } from '../common/smithy';
 import { checkString } from '../tunnels/validation';
 import {
   type AwsEventInput,
@@ -54,6 +50,26 @@ interface Bus {
 }
 
 const BUS_NAME = /^[/.\-_A-Za-z0-9]+$/;
+const model = serviceModel(EventBridgeSdk);
+
+/**
+ * Input members each operation honours; the others (global endpoints, partner event sources, bus
+ * encryption, dead-letter and log configuration, tags) are refused as not emulated.
+ */
+const HONOURED = {
+  PutEvents: ['Entries'],
+  CreateEventBus: ['Name', 'Description'],
+  DescribeEventBus: ['Name'],
+  DeleteEventBus: ['Name'],
+  PutRule: ['Name', 'ScheduleExpression', 'EventPattern', 'State', 'Description', 'RoleArn', 'EventBusName'],
+  DeleteRule: ['Name', 'EventBusName', 'Force'],
+  DescribeRule: ['Name', 'EventBusName'],
+  ListRules: ['NamePrefix', 'EventBusName', 'NextToken', 'Limit'],
+  PutTargets: ['Rule', 'Targets', 'EventBusName'],
+  // Force only matters for rules managed by another AWS service, which the emulator never has.
+  RemoveTargets: ['Rule', 'Ids', 'EventBusName', 'Force'],
+  ListTargetsByRule: ['Rule', 'EventBusName', 'NextToken', 'Limit'],
+} as const;
 
 export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): EventBridgeEmulator {
   const { clock } = opts;
@@ -176,10 +192,13 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
     ...rules.operations,
   };
 
-  const handler = jsonRpcHandler({
-    targetPrefix: 'AWSEvents',
-    jsonVersion: '1.1',
+  // AWS serves EventBridge over AWS JSON 1.1 only.
+  const handler = awsRpcHandler({
+    json: { targetPrefix: 'AWSEvents', version: '1.1' },
+    model,
     operations,
+    members: HONOURED,
+    notEmulated: (message) => new AwsError('ValidationException', message),
     limiter: opts.limiter,
     faults: opts.faults,
     throttleError: () => new AwsError('ThrottlingException', 'Rate exceeded'),

@@ -55,7 +55,7 @@ export function createRules(deps: Deps) {
     return rest;
   };
 
-  const operations: Record<string, Operation> = {
+  const operations = {
     PutRule(input) {
       const bus = deps.busFor(input.EventBusName).name;
       const name =
@@ -173,9 +173,16 @@ export function createRules(deps: Deps) {
 
     ListTargetsByRule(input) {
       const rule = ruleFor(input, 'Rule');
-      return { Targets: [...(targets.get(key(rule.EventBusName, rule.Name))?.values() ?? [])] };
+      const limit = checkInt(input.Limit, 'limit', 1, 100) ?? 100;
+      const from =
+        decodeToken(input.NextToken, () => new AwsError('ValidationException', 'Invalid NextToken')) ?? 0;
+      const all = [...(targets.get(key(rule.EventBusName, rule.Name))?.values() ?? [])];
+      return {
+        Targets: all.slice(from, from + limit),
+        NextToken: from + limit < all.length ? encodeToken(from + limit) : undefined,
+      };
     },
-  };
+  } satisfies Record<string, Operation>;
 
   const matching = (busName: string, event: EventEnvelope) =>
     [...rules.values()]

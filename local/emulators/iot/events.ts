@@ -62,11 +62,16 @@ export function publishThing(
   });
 }
 
-export function publishThingGroup(ctx: IotContext, group: ThingGroupRecord, roots: ThingGroupRecord[]): void {
+export function publishThingGroup(
+  ctx: IotContext,
+  group: ThingGroupRecord,
+  roots: ThingGroupRecord[],
+  op: 'created' | 'deleted' = 'created',
+): void {
   const parent = roots.at(-1);
-  ctx.publish('THING_GROUP', `$aws/events/thingGroup/${group.thingGroupName}/created`, {
+  ctx.publish('THING_GROUP', `$aws/events/thingGroup/${group.thingGroupName}/${op}`, {
     ...base(ctx, 'THING_GROUP_EVENT'),
-    operation: 'CREATED',
+    operation: op.toUpperCase(),
     accountId: ctx.accountId,
     thingGroupId: group.thingGroupId,
     thingGroupName: group.thingGroupName,

@@ -1,4 +1,4 @@
-import { alreadyExists, invalidRequest } from './errors';
+import { alreadyExists, invalidRequest, versionConflict } from './errors';
 import { publishMembership, publishThingGroup } from './events';
 import { onMembershipChanged } from './executions';
 import { requireGroup, rootOf, rootToParent, subtree, thingsInTree } from './hierarchy';
@@ -90,6 +90,38 @@ export function describeThingGroup(ctx: IotContext, req: Request): Json {
       creationDate: toSeconds(g.createdAt),
     },
   };
+}
+
+/**
+ * DeleteThingGroup (API reference; developer guide "Delete a thing group"): a group that does not
+ * exist is a success (the operation declares no ResourceNotFoundException); a version mismatch is
+ * VersionConflictException; a group with child groups is refused; things in it just leave it.
+ */
+export function deleteThingGroup(ctx: IotContext, req: Request): Json {
+  const name = label(req, 'thingGroupName');
+  const group = ctx.state.groups.get(name);
+  if (!group) return {};
+  const expected = req.query.get('expectedVersion');
+  if (expected !== null && Number(expected) !== group.version) {
+    throw versionConflict(`The version for thing group ${name} does not match the expected version.`);
+  }
+  if (group.children.length > 0) {
+    throw invalidRequest(
+      `Cannot delete thing group : ${name} when there are still child groups attached to it`,
+    );
+  }
+  const roots = rootToParent(ctx, group);
+  const parent = roots.at(-1);
+  if (parent) parent.children = parent.children.filter((c) => c !== name);
+  ctx.state.groups.delete(name);
+  for (const thingName of group.things) {
+    const thing = ctx.state.things.get(thingName);
+    if (!thing) continue;
+    thing.groups = thing.groups.filter((g) => g !== name);
+    onMembershipChanged(ctx, thingName);
+  }
+  publishThingGroup(ctx, group, roots, 'deleted');
+  return {};
 }
 
 export function listThingGroups(ctx: IotContext, req: Request): Json {

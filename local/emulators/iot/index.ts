@@ -1,6 +1,9 @@
+import * as IotSdk from '@aws-sdk/client-iot';
+import * as JobsDataSdk from '@aws-sdk/client-iot-jobs-data-plane';
 import type { Clock } from '../common/clock';
 import type { HttpHandler } from '../common/http';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import { serviceModel } from '../common/smithy';
 import {
   createState,
   type EventType,
@@ -58,8 +61,8 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
   const calls: IotCall[] = [];
   const pipeline = { ctx, limiter: options.limiter, faults: options.faults, calls, tick: () => tick(ctx) };
   return {
-    handler: createHandler(pipeline, CONTROL_ROUTES, 'control'),
-    jobsDataHandler: createHandler(pipeline, JOBS_DATA_ROUTES, 'jobs-data'),
+    handler: createHandler(pipeline, CONTROL_ROUTES, 'control', serviceModel(IotSdk)),
+    jobsDataHandler: createHandler(pipeline, JOBS_DATA_ROUTES, 'jobs-data', serviceModel(JobsDataSdk)),
     state,
     sweep: () => tick(ctx),
     calls,

@@ -1,5 +1,6 @@
 import { invalidRequest } from './errors';
 import { optObject } from './input';
+import { parseWindows } from './maintenance';
 import type { Json } from './model';
 
 // Ranges from the IoT API model (aws-facts §1.2–1.5).
@@ -77,6 +78,7 @@ export function validateRetry(cfg: Json | undefined): void {
 export function validateScheduling(cfg: Json | undefined, start: number | undefined, now: number): void {
   if (!cfg) return;
   if (cfg.endBehavior !== undefined) oneOf(cfg, 'endBehavior', ['STOP_ROLLOUT', 'CANCEL', 'FORCE_CANCEL']);
+  parseWindows(cfg.maintenanceWindows);
   if (cfg.startTime !== undefined) {
     // SchedulingConfig doc: startTime at least 30 minutes and at most one year ahead.
     if (start === undefined || start < now + 30 * 60_000 || start > now + 366 * 86_400_000) {

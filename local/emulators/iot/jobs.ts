@@ -142,7 +142,12 @@ export function describeJob(ctx: IotContext, req: Request): Json {
 export function listJobs(ctx: IotContext, req: Request): Json {
   const status = req.query.get('status');
   const selection = req.query.get('targetSelection');
-  const groupName = req.query.get('thingGroupName');
+  const groupId = req.query.get('thingGroupId');
+  const groupName =
+    req.query.get('thingGroupName') ??
+    (groupId === null
+      ? null
+      : ([...ctx.state.groups.values()].find((g) => g.thingGroupId === groupId)?.thingGroupName ?? groupId));
   const jobs = [...ctx.state.jobs.values()].filter(
     (j) =>
       (status === null || j.status === status) &&

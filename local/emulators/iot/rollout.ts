@@ -1,4 +1,5 @@
 import { cancelJob, checkCompletion, createExecution, finishExecution } from './executions';
+import { windowOpen } from './maintenance';
 import type { IotContext, JobRecord, Json } from './model';
 
 const MINUTE = 60_000;
@@ -30,6 +31,7 @@ export function currentRate(job: JobRecord): number {
 export function releaseRollout(ctx: IotContext, job: JobRecord): void {
   if (job.status !== 'IN_PROGRESS' || job.pending.length === 0) return;
   const now = ctx.clock.now();
+  if (!windowOpen(job, now)) return;
   const r = job.rollout;
   const windows = Math.floor((now - r.windowStart) / MINUTE);
   if (windows > 0) {

@@ -2,6 +2,7 @@ import { describeEventConfigurations, updateEventConfigurations } from './events
 import {
   addThingToThingGroup,
   createThingGroup,
+  deleteThingGroup,
   describeThingGroup,
   listThingGroups,
   listThingGroupsForThing,
@@ -33,25 +34,46 @@ export interface Route {
   segments: string[];
   operation: string;
   run(ctx: IotContext, req: Request): Json;
+  /**
+   * Input members the emulator honours (path labels aside); any other member AWS's model has is
+   * refused as not emulated. `all` when every member is.
+   */
+  honours: readonly string[] | 'all';
 }
 
 type Op = Route['run'];
-const route = (method: string, path: string, operation: string, run: Op): Route => ({
-  method,
-  segments: path.split('/').filter(Boolean),
-  operation,
-  run,
-});
+const route = (
+  method: string,
+  path: string,
+  operation: string,
+  run: Op,
+  honours: Route['honours'] = 'all',
+): Route => ({ method, segments: path.split('/').filter(Boolean), operation, run, honours });
 
-// Method + path per operation, from the @aws-sdk/client-iot schemas (smithy http traits).
+const CREATE_JOB = [
+  'targets',
+  'documentSource',
+  'document',
+  'description',
+  'targetSelection',
+  'jobExecutionsRolloutConfig',
+  'abortConfig',
+  'timeoutConfig',
+  'jobExecutionsRetryConfig',
+  'schedulingConfig',
+];
+
+// Method + path per operation, from the @aws-sdk/client-iot schemas (smithy http traits). Not emulated:
+// billing groups, tags, job templates and document parameters, namespaces, presigned URL configs.
 export const CONTROL_ROUTES: Route[] = [
-  route('POST', '/things/{thingName}', 'CreateThing', createThing),
+  route('POST', '/things/{thingName}', 'CreateThing', createThing, ['thingTypeName', 'attributePayload']),
   route('GET', '/things/{thingName}', 'DescribeThing', describeThing),
   route('PATCH', '/things/{thingName}', 'UpdateThing', updateThing),
   route('DELETE', '/things/{thingName}', 'DeleteThing', deleteThing),
   route('GET', '/things', 'ListThings', listThings),
-  route('POST', '/thing-types/{thingTypeName}', 'CreateThingType', createThingType),
+  route('POST', '/thing-types/{thingTypeName}', 'CreateThingType', createThingType, ['thingTypeProperties']),
   route('GET', '/thing-types/{thingTypeName}', 'DescribeThingType', describeThingType),
+  // overrideDynamicGroups only matters with dynamic groups, which the emulator has none of.
   route('PUT', '/thing-groups/addThingToThingGroup', 'AddThingToThingGroup', addThingToThingGroup),
   route(
     'PUT',
@@ -59,24 +81,41 @@ export const CONTROL_ROUTES: Route[] = [
     'RemoveThingFromThingGroup',
     removeThingFromThingGroup,
   ),
-  route('POST', '/thing-groups/{thingGroupName}', 'CreateThingGroup', createThingGroup),
+  route('POST', '/thing-groups/{thingGroupName}', 'CreateThingGroup', createThingGroup, [
+    'parentGroupName',
+    'thingGroupProperties',
+  ]),
   route('GET', '/thing-groups/{thingGroupName}', 'DescribeThingGroup', describeThingGroup),
+  route('DELETE', '/thing-groups/{thingGroupName}', 'DeleteThingGroup', deleteThingGroup),
   route('GET', '/thing-groups', 'ListThingGroups', listThingGroups),
   route('GET', '/things/{thingName}/thing-groups', 'ListThingGroupsForThing', listThingGroupsForThing),
   route('GET', '/thing-groups/{thingGroupName}/things', 'ListThingsInThingGroup', listThingsInThingGroup),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations', updateEventConfigurations),
   route('GET', '/event-configurations', 'DescribeEventConfigurations', describeEventConfigurations),
-  route('PUT', '/jobs/{jobId}', 'CreateJob', createJob),
-  route('GET', '/jobs/{jobId}', 'DescribeJob', describeJob),
-  route('GET', '/jobs', 'ListJobs', listJobs),
+  route('PUT', '/jobs/{jobId}', 'CreateJob', createJob, CREATE_JOB),
+  route('GET', '/jobs/{jobId}', 'DescribeJob', describeJob, []),
+  route('GET', '/jobs', 'ListJobs', listJobs, [
+    'status',
+    'targetSelection',
+    'maxResults',
+    'nextToken',
+    'thingGroupName',
+    'thingGroupId',
+  ]),
   route('PUT', '/jobs/{jobId}/cancel', 'CancelJob', cancelJobOperation),
-  route('PATCH', '/jobs/{jobId}', 'UpdateJob', updateJob),
+  route('PATCH', '/jobs/{jobId}', 'UpdateJob', updateJob, [
+    'description',
+    'jobExecutionsRolloutConfig',
+    'abortConfig',
+    'timeoutConfig',
+    'jobExecutionsRetryConfig',
+  ]),
   route('GET', '/jobs/{jobId}/things', 'ListJobExecutionsForJob', listJobExecutionsForJob),
   route('PUT', '/things/{thingName}/jobs/{jobId}/cancel', 'CancelJobExecution', cancelJobExecution),
   route('GET', '/things/{thingName}/jobs/{jobId}', 'DescribeJobExecution', describeJobExecution),
 ];
 
-// @aws-sdk/client-iot-jobs-data-plane schemas.
+// @aws-sdk/client-iot-jobs-data-plane schemas (StartCommandExecution is not emulated).
 export const JOBS_DATA_ROUTES: Route[] = [
   route('GET', '/things/{thingName}/jobs', 'GetPendingJobExecutions', getPendingJobExecutions),
   route(

@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonObject, sendJson } from '../common/http';
 import type { FaultInjector, RateLimiter } from '../common/limits';
+import {
+  matchModelRoute,
+  notEmulatedMessage,
+  restMembersPresent,
+  type ServiceModel,
+  unsupportedMembers,
+} from '../common/smithy';
 import { IotError, internalFailure, invalidRequest, serviceUnavailable, throttling } from './errors';
 import type { IotContext, Json } from './model';
 import { INTERNAL_FAILURE_OPERATIONS } from './quotas';
@@ -30,8 +37,19 @@ function summarize(labels: Record<string, string>, query: URLSearchParams, body:
   return out;
 }
 
+/** Refuses members AWS's model has for the operation that the route does not honour. */
+function checkMembers(model: ServiceModel, route: Route, req: IncomingMessage, url: URL, body: Json): void {
+  const op = model.get(route.operation);
+  if (!op || route.honours === 'all') return;
+  const present = restMembersPresent(op, url.searchParams, req.headers, body);
+  const refused = unsupportedMembers(op, present, route.honours);
+  if (refused.length > 0) {
+    throw invalidRequest(notEmulatedMessage(`Parameter ${refused.join(', ')} of ${route.operation}`));
+  }
+}
+
 /** One HTTP request: route, fault injection, quota, lazy time transitions, operation, AWS error shape. */
-export function createHandler(p: Pipeline, routes: Route[], plane: IotCall['plane']) {
+export function createHandler(p: Pipeline, routes: Route[], plane: IotCall['plane'], model: ServiceModel) {
   const throttleStatus = plane === 'control' ? 400 : 429;
   const limiterPrefix = plane === 'control' ? '' : 'iot-jobs-data:';
   const send = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
@@ -52,12 +70,11 @@ export function createHandler(p: Pipeline, routes: Route[], plane: IotCall['plan
       return send(res, e.status, e.body(), e.name);
     }
     if (!match) {
-      return send(
-        res,
-        404,
-        { message: `No operation for ${method} ${url.pathname}` },
-        'UnknownOperationException',
-      );
+      const modelled = matchModelRoute(model, method, url.pathname);
+      const message = modelled
+        ? `${notEmulatedMessage(`Operation ${modelled}`)}; emulated: ${routes.map((r) => r.operation).join(', ')}`
+        : `No operation for ${method} ${url.pathname}`;
+      return send(res, 404, { message }, 'UnknownOperationException');
     }
     const { route, labels } = match;
     try {
@@ -67,6 +84,7 @@ export function createHandler(p: Pipeline, routes: Route[], plane: IotCall['plan
         throw INTERNAL_FAILURE_OPERATIONS.has(route.operation) ? internalFailure() : serviceUnavailable();
       }
       if (!p.limiter.take(limiterPrefix + route.operation)) throw throttling(throttleStatus);
+      checkMembers(model, route, req, url, body);
       p.tick();
       const result = route.run(p.ctx, { labels, query: url.searchParams, body });
       if (method !== 'GET') {

@@ -8,6 +8,7 @@ import {
   optObject,
   optString,
   paginate,
+  queryBool,
   type Request,
 } from './input';
 import { type Attributes, type IotContext, type Json, type ThingRecord, toSeconds } from './model';
@@ -23,6 +24,14 @@ export function requireThing(ctx: IotContext, name: string): ThingRecord {
 function requireType(ctx: IotContext, name: string): void {
   if (!ctx.state.thingTypes.has(name)) throw notFound(`Thing type ${name} cannot be found.`);
 }
+
+/** JSON with object keys sorted at every level: equal configurations compare equal. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Json).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 
 const sameAttributes = (a: Attributes, b: Attributes): boolean =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -122,13 +131,20 @@ export function listThings(ctx: IotContext, req: Request): Json {
   const attributeName = req.query.get('attributeName');
   const attributeValue = req.query.get('attributeValue');
   const thingTypeName = req.query.get('thingTypeName');
+  // usePrefixAttributeValue: "returns the thing resources with attribute values that start with the
+  // attributeValue provided" (ListThings API reference).
+  const prefix = queryBool(req, 'usePrefixAttributeValue');
+  const valueMatches = (v: string | undefined) =>
+    v !== undefined &&
+    attributeValue !== null &&
+    (prefix ? v.startsWith(attributeValue) : v === attributeValue);
   const all = [...ctx.state.things.values()].filter(
     (t) =>
       (thingTypeName === null || t.thingTypeName === thingTypeName) &&
       (attributeName === null ||
         (attributeValue === null
           ? attributeName in t.attributes
-          : t.attributes[attributeName] === attributeValue)),
+          : valueMatches(t.attributes[attributeName]))),
   );
   const { page, nextToken } = paginate(all, req, 250);
   return {
@@ -146,10 +162,20 @@ export function listThings(ctx: IotContext, req: Request): Json {
 export function createThingType(ctx: IotContext, req: Request): Json {
   const thingTypeName = label(req, 'thingTypeName');
   if (!NAME.test(thingTypeName)) throw invalidRequest(`Invalid thing type name ${thingTypeName}`);
+  const properties = optObject(req.body, 'thingTypeProperties') ?? {};
+  const searchable = properties.searchableAttributes;
+  if (searchable !== undefined && (!Array.isArray(searchable) || searchable.length > 3)) {
+    throw invalidRequest('searchableAttributes must list at most 3 attribute names');
+  }
   const existing = ctx.state.thingTypes.get(thingTypeName);
   if (existing) {
+    // CreateThingType doc: "If this call is made multiple times using the same thing type name and
+    // configuration, the call will succeed. ... different configuration a ResourceAlreadyExistsException".
+    if (canonical(existing.properties) === canonical(properties)) {
+      return { thingTypeName, thingTypeArn: existing.thingTypeArn, thingTypeId: existing.thingTypeId };
+    }
     throw alreadyExists(
-      `Thing type ${thingTypeName} already exists`,
+      `Thing type ${thingTypeName} already exists with a different configuration`,
       existing.thingTypeId,
       existing.thingTypeArn,
     );
@@ -158,7 +184,7 @@ export function createThingType(ctx: IotContext, req: Request): Json {
     thingTypeName,
     thingTypeId: ctx.newId(),
     thingTypeArn: ctx.arn(`thingtype/${thingTypeName}`),
-    properties: optObject(req.body, 'thingTypeProperties') ?? {},
+    properties,
     createdAt: ctx.clock.now(),
   };
   ctx.state.thingTypes.set(thingTypeName, record);

@@ -2,9 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/clock';
 import { MinHeap } from '../../runtime/min-heap';
 
+/** A message attribute as SendMessage takes it (String, Number or Binary, with an optional custom suffix). */
+export type MessageAttributeValue = { DataType: string; StringValue?: string; BinaryValue?: string };
+
+/** What a producer sets besides the body. */
+export type SendOptions = {
+  delaySeconds?: number;
+  attributes?: Record<string, MessageAttributeValue>;
+  /** System attributes: SenderId, AWSTraceHeader, DeadLetterQueueSourceArn. */
+  system?: Record<string, string>;
+};
+
 export type SqsMessage = {
   messageId: string;
   body: string;
+  attributes: Record<string, MessageAttributeValue>;
+  system: Record<string, string>;
   receiptHandle: string;
   receiveCount: number;
   sentAt: number;
@@ -27,6 +40,13 @@ export class LocalQueue {
   readonly #inFlight = new Map<string, SqsMessage>();
   #delayed = 0;
   redrive: Redrive | undefined;
+  /** Queue attributes as CreateQueue sets them (AWS's defaults otherwise). */
+  delaySeconds = 0;
+  receiveMessageWaitTimeSeconds = 0;
+  maximumMessageSize = 1_048_576;
+  messageRetentionPeriod = 345_600;
+  readonly createdAt: number;
+  lastModifiedAt: number;
   sent = 0;
   deleted = 0;
   movedToDeadLetter = 0;
@@ -37,13 +57,19 @@ export class LocalQueue {
     readonly arn: string,
     private readonly clock: Clock,
     public visibilityTimeoutSeconds = 30,
-  ) {}
+  ) {
+    this.createdAt = clock.now();
+    this.lastModifiedAt = this.createdAt;
+  }
 
-  send(body: string, delaySeconds = 0): SqsMessage {
+  send(body: string, options: SendOptions = {}): SqsMessage {
     const now = this.clock.now();
+    const delaySeconds = options.delaySeconds ?? this.delaySeconds;
     const message: SqsMessage = {
       messageId: randomUUID(),
       body,
+      attributes: options.attributes ?? {},
+      system: options.system ?? {},
       receiptHandle: '',
       receiveCount: 0,
       sentAt: now,
@@ -66,10 +92,19 @@ export class LocalQueue {
     const out: SqsMessage[] = [];
     while (out.length < max && this.#readyHead < this.#ready.length) {
       const message = this.#ready[this.#readyHead++] as SqsMessage;
+      // MessageRetentionPeriod: a message older than the queue keeps messages is gone.
+      if (message.sentAt + this.messageRetentionPeriod * 1000 <= now) {
+        message.state = 'deleted';
+        continue;
+      }
       if (this.redrive && message.receiveCount >= this.redrive.maxReceiveCount) {
         message.state = 'deleted';
         this.movedToDeadLetter += 1;
-        this.redrive.deadLetter.send(message.body);
+        this.redrive.deadLetter.send(message.body, {
+          delaySeconds: 0,
+          attributes: message.attributes,
+          system: { ...message.system, DeadLetterQueueSourceArn: this.arn },
+        });
         continue;
       }
       message.receiveCount += 1;
@@ -83,6 +118,11 @@ export class LocalQueue {
     }
     this.#compact();
     return out;
+  }
+
+  /** True when the handle is the current one of a message in flight (AWS: the most recent receipt). */
+  isInFlight(receiptHandle: string): boolean {
+    return this.#inFlight.has(receiptHandle);
   }
 
   delete(receiptHandle: string): boolean {
@@ -106,6 +146,12 @@ export class LocalQueue {
   visibleCount(): number {
     this.#promoteDue(this.clock.now());
     return this.#ready.length - this.#readyHead;
+  }
+
+  /** Messages delayed (DelaySeconds) and not yet visible. */
+  delayedCount(): number {
+    this.#promoteDue(this.clock.now());
+    return this.#delayed;
   }
 
   /** Messages in the queue in any state (AWS's visible + not visible + delayed). */

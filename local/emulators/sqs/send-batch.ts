@@ -42,7 +42,7 @@ export function sendMessageBatch(queue: LocalQueue, raw: unknown): JsonObject {
   if (bytes > MAX_BATCH_BYTES)
     throw batchError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes.`);
   const successful = entries.map((e, i) => {
-    const m = queue.send(bodies[i] as string, Number(e.DelaySeconds ?? 0));
+    const m = queue.send(bodies[i] as string, { delaySeconds: Number(e.DelaySeconds ?? 0) });
     return { Id: ids[i], MessageId: m.messageId, MD5OfMessageBody: md5(m.body) };
   });
   return { Successful: successful, Failed: [] };

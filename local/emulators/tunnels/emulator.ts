@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import {
   AwsError,
+  awsRpcHandler,
   decodeToken,
   encodeToken,
   type Handler,
   type JsonObject,
-  jsonRpcHandler,
 } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import {
@@ -213,9 +213,10 @@ export function createTunnelsEmulator(opts: TunnelsEmulatorOptions): TunnelsEmul
     return found;
   };
 
-  const handler = jsonRpcHandler({
-    targetPrefix: 'IoTSecuredTunneling',
-    jsonVersion: '1.1',
+  // AWS serves secure tunneling over AWS JSON 1.1 only. Every operation of the API is emulated with
+  // every parameter (the pinned SDK ships no schemas, so there is no model to check members against).
+  const handler = awsRpcHandler({
+    json: { targetPrefix: 'IoTSecuredTunneling', version: '1.1' },
     operations,
     limiter: opts.limiter,
     faults: opts.faults,
