@@ -23,6 +23,7 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
   const attributes =
     optAttributes(props === undefined ? undefined : optObject(props, 'attributePayload'), 'attributes') ?? {};
   const description = props === undefined ? undefined : optString(props, 'thingGroupDescription');
+  const tags = tagList(req.body.tags);
   const existing = ctx.state.groups.get(name);
   if (existing) {
     // CreateThingGroup doc: "If the ThingGroup that you create has the exact same attributes as an
@@ -63,6 +64,7 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
     things: [],
     ...(parentGroupName === undefined ? {} : { parentGroupName }),
     ...(description === undefined ? {} : { description }),
+    ...(tags.length > 0 ? { tags } : {}),
   };
   ctx.state.groups.set(name, group);
   parent?.children.push(name);
@@ -209,4 +211,18 @@ export function listThingsInThingGroup(ctx: IotContext, req: Request): Json {
   const things = queryBool(req, 'recursive') ? thingsInTree(ctx, group) : [...group.things];
   const { page, nextToken } = paginate(things, req, 250);
   return { things: page, nextToken };
+}
+
+/** CreateThingGroup `tags`: a list of {Key, Value} (1–128 / 0–256 characters). */
+function tagList(raw: unknown): { Key: string; Value: string }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw invalidRequest('tags must be a list');
+  return raw.map((t) => {
+    const { Key, Value } = (t ?? {}) as { Key?: unknown; Value?: unknown };
+    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128)
+      throw invalidRequest('tag Key must be 1-128 characters');
+    if (Value !== undefined && (typeof Value !== 'string' || Value.length > 256))
+      throw invalidRequest('tag Value must be at most 256 characters');
+    return { Key, Value: (Value as string | undefined) ?? '' };
+  });
 }

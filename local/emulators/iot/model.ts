@@ -49,6 +49,8 @@ export interface ThingGroupRecord {
   createdAt: number;
   children: string[];
   things: string[];
+  /** CreateThingGroup `tags` (the IAM conditions aws:ResourceTag/* read them in AWS). */
+  tags?: { Key: string; Value: string }[];
 }
 
 export type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'SCHEDULED';
