@@ -24,7 +24,7 @@ const FILES = {
   ),
   'later.yml': plan('later', '  - { name: first, targets: [ring-later], allowMissingTargets: true }\n'),
   'bad.yml':
-    'name: bad\ndocument: { op: u }\ndocumentSource: s3://bucket/key\ncolour: red\nstages:\n  - { name: a, targets: [g], gate: { bakeMinutes: 5 } }\n',
+    'name: bad\ndocument: { op: u }\ndocumentSource: s3://bucket/key\ncolour: red\nstages:\n  - { name: a, targets: [g], gate: { bakeMinutes: 5, deadlineMinutes: 10 } }\n',
 };
 const calls = (op: string) => stack.services.iot.calls.filter((c) => c.operation === op).length;
 const rollouts = async () => JSON.parse((await fleet(['rollout', 'list', '--json'])).stdout || '[]');
@@ -75,7 +75,7 @@ describe('fleet rollout start: the preview', () => {
     expect(run.stderr).toContain('error: bad.yml: invalid rollout plan (3 problem(s))');
     expect(run.stderr).toContain('(plan): unknown field(s) colour');
     expect(run.stderr).toContain('document: give exactly one');
-    expect(run.stderr).toContain('stages[0].gate.bakeMinutes: 5 is shorter');
+    expect(run.stderr).toContain('stages[0].gate.deadlineMinutes: 10 is shorter');
   });
 
   it('prints the preview, then starts', async () => {
