@@ -7,6 +7,7 @@ import { Progress } from './scenario/progress';
 import { buildReport } from './scenario/report';
 import { ScenarioRun } from './scenario/runner';
 import { InvalidScenarioError } from './scenario/schema';
+import { stackStatus } from './scenario/status';
 import { summaryText } from './scenario/summary';
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './stack';
 
@@ -42,11 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Adaptive retry sleeps in real time; standard retry keeps a run fast and still backs off.
     functionEnv: { AWS_RETRY_MODE: 'standard' },
   });
+  let stopStatus: () => void = () => undefined;
   try {
     const deployed = await stack.deployCustomResources();
     const progress = new Progress(stack.clock.now(), () => stack.clock.now());
+    progress.phase('start the stack', wallStart);
     for (const d of deployed) progress.log(`deployed ${d.id}: ${d.status}`);
+    stopStatus = progress.startStatus(stackStatus(stack, progress));
     const run = new ScenarioRun(stack, scenario, progress, path.dirname(path.resolve(options.scenario)));
+    progress.phase('scenario');
     run.schedule();
     await stack.runUntilIdle(
       scenario.runFor === undefined ? {} : { until: run.lastStepAt + scenario.runFor },
@@ -54,7 +59,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress.log(
       `idle: nothing left to happen (${stack.services.iot.state.things.size} things, ${stack.services.iot.state.groups.size} groups)`,
     );
+    progress.phase('report');
     const report = await buildReport(stack, run, scenario, { file: options.scenario, wallStart });
+    report.phases = progress.endPhase();
+    stopStatus();
     mkdirSync(options.report, { recursive: true });
     writeFileSync(path.join(options.report, 'run.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(path.join(options.report, 'run.html'), renderHtml(report));
@@ -71,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return run.errors.length > 0 ? 1 : 0;
   } finally {
+    stopStatus();
     await stack.close();
   }
 }

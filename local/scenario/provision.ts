@@ -13,7 +13,16 @@ export async function provision(
   devices: readonly Device[],
   ratePerSecond: number,
 ): Promise<ProvisionResult> {
-  const iot = new IoTClient({ ...stack.clientConfig('iot'), maxAttempts: 10, retryMode: 'standard' });
+  const batch = Math.max(1, Math.floor(ratePerSecond));
+  // One socket per call of a batch, and a batch starts only once the one before has answered: the
+  // calls in flight never exceed the batch, so none queue in the SDK's agent (whose default 50
+  // sockets, with batches piling up faster than the stack answers, queued hundreds and warned).
+  const iot = new IoTClient({
+    ...stack.clientConfig('iot'),
+    maxAttempts: 10,
+    retryMode: 'standard',
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: batch } },
+  });
   const types = [...new Set(devices.flatMap((d) => (d.thingTypeName ? [d.thingTypeName] : [])))];
   for (const thingTypeName of types) {
     if (stack.services.iot.state.thingTypes.has(thingTypeName)) continue;
@@ -21,35 +30,35 @@ export async function provision(
   }
   const startedAt = stack.clock.now();
   const result: ProvisionResult = { created: 0, failed: 0, startedAt, finishedAt: startedAt };
-  const batch = Math.max(1, Math.floor(ratePerSecond));
-  const batches: Promise<void>[] = [];
-  for (let i = 0, k = 0; i < devices.length; i += batch, k += 1) {
-    const slice = devices.slice(i, i + batch);
-    batches.push(
-      new Promise<void>((resolve) => {
-        stack.timeline.at(startedAt + k * 1000, `provision batch ${k}`, async () => {
-          const outcomes = await Promise.allSettled(
-            slice.map((d) =>
-              iot.send(
-                new CreateThingCommand({
-                  thingName: d.thingName,
-                  thingTypeName: d.thingTypeName,
-                  attributePayload: { attributes: d.attributes },
-                }),
-              ),
-            ),
-          );
-          for (const o of outcomes) {
-            if (o.status === 'fulfilled') result.created += 1;
-            else result.failed += 1;
-          }
-          result.finishedAt = stack.clock.now();
-          resolve();
-        });
-      }),
+  const runBatch = async (slice: readonly Device[]) => {
+    const outcomes = await Promise.allSettled(
+      slice.map((d) =>
+        iot.send(
+          new CreateThingCommand({
+            thingName: d.thingName,
+            thingTypeName: d.thingTypeName,
+            attributePayload: { attributes: d.attributes },
+          }),
+        ),
+      ),
     );
-  }
-  await Promise.all(batches);
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled') result.created += 1;
+      else result.failed += 1;
+    }
+    result.finishedAt = stack.clock.now();
+  };
+  // Batch k is due at start + k s (the rate), or when batch k − 1 has answered, whichever is later.
+  await new Promise<void>((resolve) => {
+    const next = (k: number) => {
+      const slice = devices.slice(k * batch, (k + 1) * batch);
+      if (slice.length === 0) return resolve();
+      const due = Math.max(startedAt + k * 1000, stack.clock.now());
+      stack.timeline.at(due, `provision batch ${k}`, () => runBatch(slice).then(() => next(k + 1)));
+    };
+    next(0);
+  });
+  iot.destroy();
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { confidenceBounds, haltAlpha, mixingPrior } from '../../shared/domain/gate';
-import type { RolloutReport, RunReport, TunnelReport } from '../report/model';
+import type { DecisionRecord, RolloutReport, RunReport, TunnelReport } from '../report/model';
 import type { LocalStack } from '../stack';
 import { principalName } from './progress';
 import type { ScenarioRun } from './runner';
@@ -59,19 +59,60 @@ type StageView = {
   jobId?: string;
   counts?: { targets: number; succeeded: number; failed: number };
   gate: { failureThreshold: number; confidence: number; decision?: string; reason?: string };
-  approvals: { status: string; decidedBy?: string; comment?: string }[];
+  approvals: { status: string; kind?: string; reason?: string; decidedBy?: string; comment?: string }[];
 };
 
-async function rolloutReports(stack: LocalStack, run: ScenarioRun): Promise<RolloutReport[]> {
+type Audit = Record<string, unknown>;
+const detailsOf = (a: Audit): Record<string, unknown> => (a.details ?? {}) as Record<string, unknown>;
+const isRecord = (v: unknown): v is DecisionRecord =>
+  typeof v === 'object' && v !== null && typeof (v as { outcome?: unknown }).outcome === 'string';
+
+/**
+ * The decision each stage of a rollout went by, as its audit trail recorded it: the record a halt or
+ * promotion acted on, else the last change of the gate's outcome that decided something, else the
+ * last change at all (a stage still collecting evidence). Copied whole: new fields pass through.
+ */
+export function decisionRecords(audit: readonly Audit[], rolloutId: string): Map<number, DecisionRecord> {
+  const mine = audit
+    .filter((a) => (a.subject as { id?: unknown } | undefined)?.id === rolloutId)
+    .sort((a, b) => Number(a.at) - Number(b.at));
+  const acted = new Map<number, DecisionRecord>();
+  const decided = new Map<number, DecisionRecord>();
+  const latest = new Map<number, DecisionRecord>();
+  for (const a of mine) {
+    const d = detailsOf(a);
+    const stage = Number(d.stageIndex);
+    if (!Number.isInteger(stage)) continue;
+    if ((a.action === 'rollout.halted' || a.action === 'rollout.stage.promoted') && isRecord(d.decision)) {
+      acted.set(stage, { ...d.decision, at: d.decision.at ?? Number(a.at) });
+    } else if (a.action === 'rollout.gate.changed' && typeof d.outcome === 'string') {
+      const { stageIndex: _s, jobId: _j, previous: _p, ...decision } = d;
+      const rec = { ...decision, outcome: d.outcome, at: Number(a.at) } as DecisionRecord;
+      latest.set(stage, rec);
+      if (d.outcome !== 'CONTINUE') decided.set(stage, rec);
+    }
+  }
+  const out = new Map(latest);
+  for (const [i, rec] of decided) out.set(i, rec);
+  for (const [i, rec] of acted) out.set(i, rec);
+  return out;
+}
+
+async function rolloutReports(
+  stack: LocalStack,
+  run: ScenarioRun,
+  audit: readonly Audit[],
+): Promise<RolloutReport[]> {
   const reports: RolloutReport[] = [];
   for (const r of run.rollouts.values()) {
     const { body } = await run.api.rollout(r.creator, r.rolloutId);
     const stages = (body.stages ?? []) as StageView[];
+    const records = decisionRecords(audit, r.rolloutId);
     reports.push({
       id: r.rolloutId,
       name: String(body.name ?? r.ref),
       status: String(body.status ?? 'UNKNOWN'),
-      stages: stages.map((s) => ({
+      stages: stages.map((s, i) => ({
         name: s.name,
         jobId: s.jobId ?? '',
         decision: s.status === 'NOT_STARTED' ? 'NOT_STARTED' : (s.gate.decision ?? s.status),
@@ -83,7 +124,10 @@ async function rolloutReports(stack: LocalStack, run: ScenarioRun): Promise<Roll
           decision: a.status,
           by: a.decidedBy ? principalName(a.decidedBy) : '',
           ...(a.comment ? { comment: a.comment } : {}),
+          ...(a.kind ? { kind: a.kind } : {}),
+          ...(a.reason ? { reason: a.reason } : {}),
         })),
+        ...(records.has(i) ? { decisionRecord: records.get(i) } : {}),
         series: s.jobId ? gateSeries(stack, s.jobId, s.gate.failureThreshold, s.gate.confidence) : [],
       })),
     });
@@ -153,7 +197,7 @@ export async function buildReport(
         }))
         .sort((a, b) => b.members - a.members || a.group.localeCompare(b.group)),
     },
-    rollouts: await rolloutReports(stack, run),
+    rollouts: await rolloutReports(stack, run, audit),
     tunnels: tunnelReports(stack, audit),
     audit: { total: audit.length, byAction },
     delivery: {
