@@ -49,8 +49,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const progress = new Progress(stack.clock.now(), () => stack.clock.now());
     progress.phase('start the stack', wallStart);
     for (const d of deployed) progress.log(`deployed ${d.id}: ${d.status}`);
-    stopStatus = progress.startStatus(stackStatus(stack, progress));
     const run = new ScenarioRun(stack, scenario, progress, path.dirname(path.resolve(options.scenario)));
+    stopStatus = progress.startStatus(stackStatus(stack, progress, run.fleet));
     progress.phase('scenario');
     run.schedule();
     await stack.runUntilIdle(

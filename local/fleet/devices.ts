@@ -3,6 +3,7 @@ import {
   type JobExecutionStatus,
   UpdateJobExecutionCommand,
 } from '@aws-sdk/client-iot-jobs-data-plane';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
 import type { Cohort } from '../scenario/schema';
 import type { LocalStack } from '../stack';
@@ -17,6 +18,13 @@ export type FleetStats = {
 };
 
 type Exec = { thingName: string; executionNumber: number; status: string; inProgressDeadline?: number };
+
+/**
+ * Device calls in flight at once, each on its own socket. A big stage makes hundreds of devices
+ * answer in the same moment; past this they wait here in order (`waiting`) instead of piling up
+ * in the SDK's agent, whose default 50 sockets then queued over a thousand requests and warned.
+ */
+export const DEVICE_CALLS_IN_FLIGHT = 48;
 
 /**
  * Virtual devices on virtual time. Nothing polls on a timer: when a rollout stage starts (its
@@ -35,6 +43,7 @@ export class VirtualFleet {
   readonly #rolloutNames = new Map<string, string>();
   readonly #jobRollouts = new Map<string, string>();
   readonly #client: IoTJobsDataPlaneClient;
+  readonly #calls: LimitFunction = pLimit(DEVICE_CALLS_IN_FLIGHT);
   readonly #unsubscribe: () => void;
 
   constructor(
@@ -48,8 +57,14 @@ export class VirtualFleet {
       ...stack.clientConfig('iotJobsData'),
       maxAttempts: 8,
       retryMode: 'standard',
+      requestHandler: { httpAgent: { keepAlive: true, maxSockets: DEVICE_CALLS_IN_FLIGHT } },
     });
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
+  }
+
+  /** Device calls waiting for one of the {@link DEVICE_CALLS_IN_FLIGHT} slots. */
+  get waiting(): number {
+    return this.#calls.pendingCount;
   }
 
   stop(): void {
@@ -129,14 +144,16 @@ export class VirtualFleet {
 
   async #update(jobId: string, thingName: string, status: JobExecutionStatus): Promise<boolean> {
     try {
-      await this.#client.send(
-        new UpdateJobExecutionCommand({
-          jobId,
-          thingName,
-          status,
-          statusDetails: { agent: 'fleet-autopilot-local' },
-          includeJobDocument: status === 'IN_PROGRESS',
-        }),
+      await this.#calls(() =>
+        this.#client.send(
+          new UpdateJobExecutionCommand({
+            jobId,
+            thingName,
+            status,
+            statusDetails: { agent: 'fleet-autopilot-local' },
+            includeJobDocument: status === 'IN_PROGRESS',
+          }),
+        ),
       );
       return true;
     } catch (error) {

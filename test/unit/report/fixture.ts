@@ -55,7 +55,8 @@ export const decisionAt = (
     outcome,
     reason,
     explanation: `${failed} failed of ${p.finished} finished (${(100 * p.failureRate).toFixed(2)}%)`,
-    at: p.at,
+    // The gate evaluates a moment after the execution event that tipped it.
+    at: p.at + 700,
     evidence: {
       method: 'beta-binomial-confidence-sequence',
       targets,
