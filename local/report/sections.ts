@@ -103,7 +103,11 @@ const atDecision = (ev: Evidence | undefined): Cell => {
     ev.failed === undefined ? `${num(ev.finished)} finished` : `${num(ev.failed)}/${num(ev.finished)} failed`;
   const bounds =
     ev.lower !== undefined && ev.upper !== undefined ? ` [${pct(ev.lower)}, ${pct(ev.upper)}]` : '';
-  return { html: esc(`${counts}${bounds}`), numeric: true };
+  // Two unbreakable halves that may sit on two lines, so the column stays narrow.
+  return {
+    html: `<span class="lines"><span class="nw">${esc(counts)}</span>${bounds ? ` <span class="nw">${esc(bounds.trim())}</span>` : ''}</span>`,
+    numeric: true,
+  };
 };
 
 const recordList = (s: Stage): string => {
@@ -175,8 +179,9 @@ const rollout = (r: RolloutReport): string => {
     const ev = evidence[i];
     return [
       i + 1,
-      { html: `<span class="nw">${esc(s.name)}</span>` },
-      { html: `<code>${esc(s.jobId)}</code>` },
+      {
+        html: `<span><span class="nw">${esc(s.name)}</span>${s.jobId ? `<br><code class="dim">${esc(s.jobId)}</code>` : ''}</span>`,
+      },
       badge(s.decision),
       ((rule) => (rule ? { html: `<span class="nw">${esc(rule)}</span>` } : undefined))(shortRule(s, ev)),
       s.targets,
@@ -191,8 +196,7 @@ const rollout = (r: RolloutReport): string => {
   const stages = table(
     [
       '#',
-      'Stage',
-      'Job',
+      'Stage and job',
       'Decision',
       'Rule',
       'Targets',

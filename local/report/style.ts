@@ -28,7 +28,7 @@ table{border-collapse:collapse;width:100%;background:var(--panel);font-variant-n
 th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 thead th{font-size:12px;color:var(--dim);font-weight:600;border-bottom-width:2px}
 tfoot td{font-weight:700;border-top:2px solid var(--line)}
-.n{text-align:right;white-space:nowrap}
+.n{text-align:right;white-space:nowrap}.n .lines{white-space:normal}
 .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;background:var(--neutral-bg)}
 .badge.good{background:var(--good-bg);color:var(--good)}.badge.bad{background:var(--bad-bg);color:var(--bad)}
 .approvals{margin:0;padding:0;list-style:none}q{color:var(--dim)}
@@ -73,9 +73,7 @@ figure{margin:14px 0 6px}figcaption{margin-bottom:4px;display:flex;gap:8px;align
 .two>*{min-width:0}
 pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;max-height:480px;font-size:12px}
 summary{cursor:pointer;font-weight:600}
-@media (max-width:720px){
-main{padding:14px 12px 32px}h1{font-size:22px}
-.rollout{padding:4px 10px 10px}
+@media (max-width:900px){
 table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 table.stack,table.stack tbody,table.stack tfoot,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border:1px solid var(--line);border-radius:6px;margin:0 0 8px;padding:4px 10px}
@@ -83,6 +81,10 @@ table.stack td{display:flex;justify-content:space-between;align-items:baseline;g
 text-align:right;white-space:normal;overflow-wrap:anywhere}
 table.stack td::before{content:attr(data-label);color:var(--dim);font-size:12px;text-align:left;flex:none}
 table.stack td>*{min-width:0}table.stack code{white-space:normal}
+}
+@media (max-width:600px){
+main{padding:14px 12px 32px}h1{font-size:22px}
+.rollout{padding:4px 10px 10px}
 .chart text{font-size:13px}
 }
 `;

@@ -5,12 +5,14 @@
  */
 
 /**
- * Numeric cells of the tables matching `selector` that are not fully on screen across (the page
- * scrolls down, never sideways, and nothing scrolls a table sideways first), and how many were checked.
+ * Cells of the tables matching `selector` that are not fully on screen across (the page scrolls
+ * down, never sideways, and nothing scrolls a table sideways first): every column is checked, and
+ * the numeric ones are counted.
  */
-export function clippedNumericCells(selector: string): { cells: number; problems: string[] } {
+export function clippedCells(selector: string): { cells: number; numericCells: number; problems: string[] } {
   const problems: string[] = [];
   let cells = 0;
+  let numericCells = 0;
   const width = document.documentElement.clientWidth;
   for (const [t, table] of [...document.querySelectorAll(selector)].entries()) {
     const headers = [...table.querySelectorAll('thead th')];
@@ -18,7 +20,7 @@ export function clippedNumericCells(selector: string): { cells: number; problems
     if (numeric.length === 0) problems.push(`table ${t}: no numeric columns found`);
     for (const [r, row] of [...table.querySelectorAll('tbody tr')].entries()) {
       const tds = [...row.children] as HTMLElement[];
-      for (const i of numeric) {
+      for (const [i] of headers.entries()) {
         const td = tds[i];
         const name = `table ${t} row ${r} column '${headers[i]?.textContent ?? i}'`;
         if (!td) {
@@ -26,6 +28,7 @@ export function clippedNumericCells(selector: string): { cells: number; problems
           continue;
         }
         cells += 1;
+        if (numeric.includes(i)) numericCells += 1;
         const box = td.getBoundingClientRect();
         const style = getComputedStyle(td);
         if (style.display === 'none' || style.visibility !== 'visible' || Number(style.opacity) === 0)
@@ -50,7 +53,7 @@ export function clippedNumericCells(selector: string): { cells: number; problems
       }
     }
   }
-  return { cells, problems };
+  return { cells, numericCells, problems };
 }
 
 /** Elements whose right edge lies past the viewport (the page would scroll sideways). */
