@@ -272,7 +272,7 @@ export const whyText = (ev: Evidence | undefined): string[] => {
     );
     if (ev.upper !== undefined && ev.upper >= t)
       out.push(
-        `Its bounds ${boundsText(ev)} still reach above ${p0}: the stage is too small to show the rate of a larger fleet is below ${p0}; for that ${promoteNeed(ev, need.toPromote, p0)}.`,
+        `Its ${boundsText(ev)} still reach above ${p0}: the stage is too small to show the rate of a larger fleet is below ${p0}; for that ${promoteNeed(ev, need.toPromote, p0)}.`,
       );
     if (need.toHalt !== undefined)
       out.push(`It would have halted had ${num(need.toHalt)} of those ${n} failed.`);

@@ -94,8 +94,17 @@ export function decisionRecords(audit: readonly Audit[], rolloutId: string): Map
   }
   const out = new Map(latest);
   for (const [i, rec] of decided) out.set(i, rec);
-  for (const [i, rec] of acted) out.set(i, rec);
+  // The record a halt or promotion carried, unless it is staler than a decision the gate published
+  // (a stage's stored decision can lag: it is written on a change of outcome only).
+  for (const [i, rec] of acted) if (rec.outcome !== 'CONTINUE' || !decided.has(i)) out.set(i, rec);
   return out;
+}
+
+/** The stage's decision word: the recorded decision, else the gate's latest word, else the stage status. */
+function stageDecision(s: StageView, record: DecisionRecord | undefined): string {
+  if (s.status === 'NOT_STARTED') return 'NOT_STARTED';
+  if (record && record.outcome !== 'CONTINUE') return record.outcome;
+  return s.gate.decision && s.gate.decision !== 'CONTINUE' ? s.gate.decision : s.status;
 }
 
 async function rolloutReports(
@@ -115,7 +124,7 @@ async function rolloutReports(
       stages: stages.map((s, i) => ({
         name: s.name,
         jobId: s.jobId ?? '',
-        decision: s.status === 'NOT_STARTED' ? 'NOT_STARTED' : (s.gate.decision ?? s.status),
+        decision: stageDecision(s, records.get(i)),
         ...(s.gate.reason ? { reason: s.gate.reason } : {}),
         targets: s.counts?.targets ?? 0,
         succeeded: s.counts?.succeeded ?? 0,
