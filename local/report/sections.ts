@@ -1,17 +1,10 @@
 /** The header, summary strip and rollout sections of the HTML report. */
 import { gateChart } from './charts';
-import {
-  type Evidence,
-  evidenceParts,
-  isDecided,
-  otherFields,
-  ruleText,
-  stageEvidence,
-  whyText,
-} from './evidence';
+import { type Evidence, evidenceParts, isDecided, otherFields, ruleText, stageEvidence } from './evidence';
 import { duration, esc, num, pct, time, tone } from './format';
 import type { RolloutReport, RunReport } from './model';
 import { badge, badgeHtml, type Cell, table } from './table';
+import { whyText } from './why';
 
 type Stage = RolloutReport['stages'][number];
 

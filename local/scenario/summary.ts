@@ -1,6 +1,7 @@
-import { evidenceLine, isDecided, stageEvidence, whyText } from '../report/evidence';
+import { evidenceLine, isDecided, stageEvidence } from '../report/evidence';
 import { duration } from '../report/format';
 import type { RunReport } from '../report/model';
+import { whyText } from '../report/why';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
