@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type CliOptions, CliUsageError, parseCliArgs, USAGE } from './cli-args';
 import { renderHtml } from './report/html';
 import { loadScenario } from './scenario/load';
-import { Progress } from './scenario/progress';
+import { Progress, whileSlow } from './scenario/progress';
 import { buildReport } from './scenario/report';
 import { ScenarioRun } from './scenario/runner';
 import { InvalidScenarioError } from './scenario/schema';
@@ -31,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.log(
     `Scenario ${scenario.name} (seed ${scenario.seed}, ${scenario.devices.count} devices) from ${options.scenario}`,
   );
-  const stack = await startLocalStack({
+  const starting = startLocalStack({
     seed: scenario.seed,
     faults: scenario.faults,
     delivery: {
@@ -43,9 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Adaptive retry sleeps in real time; standard retry keeps a run fast and still backs off.
     functionEnv: { AWS_RETRY_MODE: 'standard' },
   });
+  const stack = await whileSlow('starting the local stack', starting);
   let stopStatus: () => void = () => undefined;
   try {
-    const deployed = await stack.deployCustomResources();
+    const deployed = await whileSlow('deploying the custom resources', stack.deployCustomResources());
     const progress = new Progress(stack.clock.now(), () => stack.clock.now());
     progress.phase('start the stack', wallStart);
     for (const d of deployed) progress.log(`deployed ${d.id}: ${d.status}`);

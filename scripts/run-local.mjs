@@ -72,6 +72,7 @@ export async function runLocal(entry, name, args) {
   copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', '.local/dynalite-worker.mjs');
   // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
   process.on('SIGINT', () => undefined);
+  if (!wantsHelp) console.log(`Starting ${entry}...`);
   const run = spawnSync(process.execPath, ['--enable-source-maps', `.local/${name}.mjs`, ...args], {
     stdio: 'inherit',
     env: { ...process.env, NODE_NO_WARNINGS: '1' },

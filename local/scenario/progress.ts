@@ -140,6 +140,25 @@ export class Progress {
   }
 }
 
+/** Awaits `work`, printing `… label (N s)` every `everyMs` of real time until it settles: a slow step is never silent. */
+export async function whileSlow<T>(
+  label: string,
+  work: Promise<T>,
+  everyMs = 3000,
+  print: (line: string) => void = (line) => console.log(line),
+): Promise<T> {
+  const started = performance.now();
+  const timer = setInterval(
+    () => print(`… ${label} (${Math.round((performance.now() - started) / 1000)} s)`),
+    everyMs,
+  );
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function principalName(arn: unknown): string {
   return (
     String(arn ?? '?')

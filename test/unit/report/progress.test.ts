@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { gateLine, Progress } from '../../../local/scenario/progress';
+import { gateLine, Progress, whileSlow } from '../../../local/scenario/progress';
 
 const START = Date.UTC(2026, 0, 5, 8);
 
@@ -70,6 +70,27 @@ describe('Progress', () => {
       // A phase replaced at once is left out (provision took 2 ms here).
       { name: 'grouping', wallMs: 55_000 },
     ]);
+  });
+});
+
+describe('whileSlow', () => {
+  it('says how long a slow step has run until it settles, then nothing more', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    try {
+      const printed: string[] = [];
+      let done: (v: string) => void = () => undefined;
+      const work = new Promise<string>((resolve) => {
+        done = resolve;
+      });
+      const waiting = whileSlow('starting the local stack', work, 3000, (l) => printed.push(l));
+      vi.advanceTimersByTime(7000);
+      done('up');
+      expect(await waiting).toBe('up');
+      vi.advanceTimersByTime(9000);
+      expect(printed).toEqual(['… starting the local stack (3 s)', '… starting the local stack (6 s)']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
