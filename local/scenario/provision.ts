@@ -1,4 +1,5 @@
 import { CreateThingCommand, CreateThingTypeCommand, IoTClient } from '@aws-sdk/client-iot';
+import pLimit from 'p-limit';
 import type { Device } from '../fleet/population';
 import type { LocalStack } from '../stack';
 
@@ -14,9 +15,10 @@ export async function provision(
   ratePerSecond: number,
 ): Promise<ProvisionResult> {
   const batch = Math.max(1, Math.floor(ratePerSecond));
-  // One socket per call of a batch, and a batch starts only once the one before has answered: the
-  // calls in flight never exceed the batch, so none queue in the SDK's agent (whose default 50
-  // sockets, with batches piling up faster than the stack answers, queued hundreds and warned).
+  // At most one batch of calls in flight, each on its own socket: when the stack answers slower
+  // than the rate, later calls wait here in order instead of piling up in the SDK's agent (whose
+  // default 50 sockets then queued hundreds of requests and printed a warning mid-run).
+  const inFlight = pLimit(batch);
   const iot = new IoTClient({
     ...stack.clientConfig('iot'),
     maxAttempts: 10,
@@ -30,34 +32,36 @@ export async function provision(
   }
   const startedAt = stack.clock.now();
   const result: ProvisionResult = { created: 0, failed: 0, startedAt, finishedAt: startedAt };
-  const runBatch = async (slice: readonly Device[]) => {
-    const outcomes = await Promise.allSettled(
-      slice.map((d) =>
-        iot.send(
-          new CreateThingCommand({
-            thingName: d.thingName,
-            thingTypeName: d.thingTypeName,
-            attributePayload: { attributes: d.attributes },
-          }),
-        ),
-      ),
+  const batches: Promise<void>[] = [];
+  for (let i = 0, k = 0; i < devices.length; i += batch, k += 1) {
+    const slice = devices.slice(i, i + batch);
+    batches.push(
+      new Promise<void>((resolve) => {
+        stack.timeline.at(startedAt + k * 1000, `provision batch ${k}`, async () => {
+          const outcomes = await Promise.allSettled(
+            slice.map((d) =>
+              inFlight(() =>
+                iot.send(
+                  new CreateThingCommand({
+                    thingName: d.thingName,
+                    thingTypeName: d.thingTypeName,
+                    attributePayload: { attributes: d.attributes },
+                  }),
+                ),
+              ),
+            ),
+          );
+          for (const o of outcomes) {
+            if (o.status === 'fulfilled') result.created += 1;
+            else result.failed += 1;
+          }
+          result.finishedAt = stack.clock.now();
+          resolve();
+        });
+      }),
     );
-    for (const o of outcomes) {
-      if (o.status === 'fulfilled') result.created += 1;
-      else result.failed += 1;
-    }
-    result.finishedAt = stack.clock.now();
-  };
-  // Batch k is due at start + k s (the rate), or when batch k − 1 has answered, whichever is later.
-  await new Promise<void>((resolve) => {
-    const next = (k: number) => {
-      const slice = devices.slice(k * batch, (k + 1) * batch);
-      if (slice.length === 0) return resolve();
-      const due = Math.max(startedAt + k * 1000, stack.clock.now());
-      stack.timeline.at(due, `provision batch ${k}`, () => runBatch(slice).then(() => next(k + 1)));
-    };
-    next(0);
-  });
+  }
+  await Promise.all(batches);
   iot.destroy();
   return result;
 }
