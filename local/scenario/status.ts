@@ -19,10 +19,7 @@ export function stackStatus(
     const { things, groups, jobs } = stack.services.iot.state;
     let memberships = 0;
     for (const g of groups.values()) memberships += g.things.length;
-    const counts = [
-      `${num(things.size)} things`,
-      `${num(memberships)} memberships in ${num(groups.size)} groups`,
-    ];
+    const counts: string[] = [];
     for (const job of jobs.values()) {
       if (job.status !== 'IN_PROGRESS') continue;
       let done = 0;
