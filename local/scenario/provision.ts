@@ -1,5 +1,5 @@
 import { CreateThingCommand, CreateThingTypeCommand, IoTClient } from '@aws-sdk/client-iot';
-import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import type { Device } from '../fleet/population';
 import type { LocalStack } from '../stack';
 
@@ -18,7 +18,7 @@ export async function provision(
   // At most one batch of calls in flight, each on its own socket: when the stack answers slower
   // than the rate, later calls wait here in order instead of piling up in the SDK's agent (whose
   // default 50 sockets then queued hundreds of requests and printed a warning mid-run).
-  const inFlight = pLimit(batch);
+  const inFlight = new PQueue({ concurrency: batch });
   const iot = new IoTClient({
     ...stack.clientConfig('iot'),
     maxAttempts: 10,
@@ -40,7 +40,7 @@ export async function provision(
         stack.timeline.at(startedAt + k * 1000, `provision batch ${k}`, async () => {
           const outcomes = await Promise.allSettled(
             slice.map((d) =>
-              inFlight(() =>
+              inFlight.add(() =>
                 iot.send(
                   new CreateThingCommand({
                     thingName: d.thingName,
