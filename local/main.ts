@@ -4,10 +4,11 @@ import { type CliOptions, CliUsageError, parseCliArgs, USAGE } from './cli-args'
 import { renderHtml } from './report/html';
 import { checkExpectations } from './scenario/expectations';
 import { loadScenario } from './scenario/load';
-import { Progress } from './scenario/progress';
+import { Progress, whileSlow } from './scenario/progress';
 import { buildReport } from './scenario/report';
 import { ScenarioRun } from './scenario/runner';
 import { InvalidScenarioError, type Scenario } from './scenario/schema';
+import { stackStatus } from './scenario/status';
 import { summaryText } from './scenario/summary';
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './stack';
 
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.log(
     `Scenario ${scenario.name} (seed ${scenario.seed}, ${scenario.devices.count} devices) from ${options.scenario}`,
   );
-  const stack = await startLocalStack({
+  const starting = startLocalStack({
     seed: scenario.seed,
     faults: scenario.faults,
     delivery: {
@@ -43,11 +44,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Adaptive retry sleeps in real time; standard retry keeps a run fast and still backs off.
     functionEnv: { AWS_RETRY_MODE: 'standard' },
   });
+  const stack = await whileSlow('starting the local stack', starting);
+  let stopStatus: () => void = () => undefined;
   try {
-    const deployed = await stack.deployCustomResources();
+    const deployed = await whileSlow('deploying the custom resources', stack.deployCustomResources());
     const progress = new Progress(stack.clock.now(), () => stack.clock.now());
+    progress.phase('start the stack', wallStart);
     for (const d of deployed) progress.log(`deployed ${d.id}: ${d.status}`);
     const run = new ScenarioRun(stack, scenario, progress, path.dirname(path.resolve(options.scenario)));
+    stopStatus = progress.startStatus(stackStatus(stack, progress, run.fleet));
+    progress.phase('scenario');
     run.schedule();
     await stack.runUntilIdle(
       scenario.runFor === undefined ? {} : { until: run.lastStepAt + scenario.runFor },
@@ -55,7 +61,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress.log(
       `idle: nothing left to happen (${stack.services.iot.state.things.size} things, ${stack.services.iot.state.groups.size} groups)`,
     );
+    progress.phase('report');
     const report = await buildReport(stack, run, scenario, { file: options.scenario, wallStart });
+    report.phases = progress.endPhase();
+    stopStatus();
     mkdirSync(options.report, { recursive: true });
     writeFileSync(path.join(options.report, 'run.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(path.join(options.report, 'run.html'), renderHtml(report));
@@ -77,6 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return run.errors.length > 0 || expected.some((r) => !r.ok) ? 1 : 0;
   } finally {
+    stopStatus();
     await stack.close();
   }
 }

@@ -1,6 +1,6 @@
 // Runs a local-stack entry point without tsx: packages the functions if .serverless/ is missing or
 // older than the sources, bundles the TypeScript entry with esbuild, then runs it with node.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -34,14 +34,29 @@ function oldest(dir) {
   return files.length ? Math.min(...files) : 0;
 }
 
+/** Runs a command with its output shown, saying every few seconds how long it has run (osls starts silently). */
+function withTicker(what, command, args) {
+  const started = Date.now();
+  const timer = setInterval(
+    () => console.log(`… ${what} (${Math.round((Date.now() - started) / 1000)} s)`),
+    3000,
+  );
+  return new Promise((resolve) => {
+    spawn(command, args, { stdio: 'inherit' }).on('close', (code) => {
+      clearInterval(timer);
+      resolve(code ?? 1);
+    });
+  });
+}
+
 /** Packages if needed, bundles `entry` to `.local/<name>.mjs` and runs it; returns its exit code. */
 export async function runLocal(entry, name, args) {
   const wantsHelp = args.includes('--help') || args.includes('-h');
   const packaged = oldest('.serverless');
   if (!wantsHelp && (packaged === 0 || packaged < Math.max(...SOURCES.map(newest)))) {
     console.log('Packaging the functions (.serverless/ is missing or older than the sources)...');
-    const result = spawnSync(process.execPath, ['scripts/package.mjs'], { stdio: 'inherit' });
-    if (result.status !== 0) return result.status ?? 1;
+    const status = await withTicker('packaging', process.execPath, ['scripts/package.mjs']);
+    if (status !== 0) return status;
   }
   mkdirSync('.local', { recursive: true });
   await build({
@@ -60,6 +75,7 @@ export async function runLocal(entry, name, args) {
   copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', '.local/dynalite-worker.mjs');
   // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
   process.on('SIGINT', () => undefined);
+  if (!wantsHelp) console.log(`Starting ${entry}...`);
   const run = spawnSync(process.execPath, ['--enable-source-maps', `.local/${name}.mjs`, ...args], {
     stdio: 'inherit',
     env: { ...process.env, NODE_NO_WARNINGS: '1' },

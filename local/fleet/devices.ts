@@ -3,6 +3,7 @@ import {
   type JobExecutionStatus,
   UpdateJobExecutionCommand,
 } from '@aws-sdk/client-iot-jobs-data-plane';
+import PQueue from 'p-queue';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
 import type { Cohort } from '../scenario/schema';
 import type { LocalStack } from '../stack';
@@ -17,6 +18,15 @@ export type FleetStats = {
 };
 
 type Exec = { thingName: string; executionNumber: number; status: string; inProgressDeadline?: number };
+
+/**
+ * Device calls in flight at once, each on its own socket. A big stage makes hundreds of devices
+ * answer in the same moment; past this they wait here (`waiting`) instead of piling up in the
+ * SDK's agent, whose default 50 sockets then queued over a thousand requests and warned. A device
+ * that has started reports its outcome first: queued behind other devices' starts, its outcome
+ * would arrive after the job's in-progress timeout whenever the stack falls behind.
+ */
+export const DEVICE_CALLS_IN_FLIGHT = 48;
 
 /**
  * Virtual devices on virtual time. Nothing polls on a timer: when a rollout stage starts (its
@@ -35,6 +45,7 @@ export class VirtualFleet {
   readonly #rolloutNames = new Map<string, string>();
   readonly #jobRollouts = new Map<string, string>();
   readonly #client: IoTJobsDataPlaneClient;
+  readonly #calls = new PQueue({ concurrency: DEVICE_CALLS_IN_FLIGHT });
   readonly #unsubscribe: () => void;
 
   constructor(
@@ -48,8 +59,14 @@ export class VirtualFleet {
       ...stack.clientConfig('iotJobsData'),
       maxAttempts: 8,
       retryMode: 'standard',
+      requestHandler: { httpAgent: { keepAlive: true, maxSockets: DEVICE_CALLS_IN_FLIGHT } },
     });
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
+  }
+
+  /** Device calls waiting for one of the {@link DEVICE_CALLS_IN_FLIGHT} slots. */
+  get waiting(): number {
+    return this.#calls.size;
   }
 
   stop(): void {
@@ -138,14 +155,19 @@ export class VirtualFleet {
 
   async #update(jobId: string, thingName: string, status: JobExecutionStatus): Promise<boolean> {
     try {
-      await this.#client.send(
-        new UpdateJobExecutionCommand({
-          jobId,
-          thingName,
-          status,
-          statusDetails: { agent: 'fleet-autopilot-local' },
-          includeJobDocument: status === 'IN_PROGRESS',
-        }),
+      await this.#calls.add(
+        () =>
+          this.#client.send(
+            new UpdateJobExecutionCommand({
+              jobId,
+              thingName,
+              status,
+              statusDetails: { agent: 'fleet-autopilot-local' },
+              includeJobDocument: status === 'IN_PROGRESS',
+            }),
+          ),
+        // An outcome goes before any device's start.
+        { priority: status === 'IN_PROGRESS' ? 0 : 1 },
       );
       return true;
     } catch (error) {

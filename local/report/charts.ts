@@ -1,5 +1,6 @@
 /** Inline SVG charts for the HTML report; colours come from CSS classes so dark and light both work. */
 import { downsample } from './downsample';
+import { type Evidence, isDecided } from './evidence';
 import { esc, num, shortDuration, tone } from './format';
 import type { RolloutReport } from './model';
 
@@ -12,43 +13,68 @@ export const MAX_CHART_POINTS = 500;
 export const TOP_GROUPS = 20;
 
 const W = 560;
-const H = 230;
-const M = { left: 48, right: 14, top: 14, bottom: 36 };
+const H = 250;
+const M = { left: 46, right: 14, top: 26, bottom: 36 };
 const PLOT_W = W - M.left - M.right;
 const PLOT_H = H - M.top - M.bottom;
+/** Room right of the last point, so a decision at the end is not drawn on the edge. */
+const RIGHT_PAD = 0.07;
 const r1 = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 10) / 10) : '0');
-const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
+const finite = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) ? v : 0);
 
-/** Decisions that mean the gate is still collecting evidence, so there is no decision point. */
-const OPEN_DECISIONS = /^(RUNNING|CONTINUE|PENDING|WAITING|)$/i;
+/** The smallest of 1, 2, 2.5, 5 × 10^k at or above `raw`. */
+const niceStep = (raw: number): number => {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * p >= raw * (1 - 1e-9)) ?? 10) * p;
+};
 
-/** A round-ish upper limit for the y axis: big enough to show the rate, its lower bound and the threshold. */
-const yLimit = (series: readonly GatePoint[]): number => {
+/**
+ * The y axis fitted to what matters: the observed rate, the lower bound, the threshold and the
+ * decision's own numbers, with some headroom; the wide early upper bound is cut at the top instead.
+ */
+export const yAxis = (series: readonly GatePoint[], decision?: Evidence): { max: number; step: number } => {
   let top = 0;
-  for (const p of series) {
-    top = Math.max(top, finite(p.failureRate) * 1.25, finite(p.lower) * 1.25, finite(p.threshold) * 2.5);
-  }
-  if (top <= 0) return 0.1;
-  const steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1];
-  return steps.find((s) => s >= top) ?? 1;
+  for (const p of series) top = Math.max(top, finite(p.failureRate), finite(p.lower), finite(p.threshold));
+  if (decision)
+    top = Math.max(top, finite(decision.rate), finite(decision.lower), finite(decision.threshold));
+  top = Math.min(1, top * 1.15);
+  if (top <= 0) return { max: 0.05, step: 0.01 };
+  const step = niceStep(top / 4);
+  return { max: Math.min(1, Math.ceil(top / step - 1e-9) * step), step };
 };
 
 const empty = (text: string): string => `<div class="chart-empty">${esc(text)}</div>`;
 
+/** The first evaluation where the deciding bound is past the threshold: the crossing the decision rests on. */
+const crossing = (series: readonly GatePoint[], decision: Evidence | undefined): GatePoint | undefined => {
+  if (decision?.outcome === 'HALT') return series.find((p) => p.lower > p.threshold);
+  if (decision?.outcome === 'PROMOTE' && decision.reason !== 'STAGE_RATE_BELOW_THRESHOLD')
+    return series.find((p) => p.finished > 0 && p.upper < p.threshold);
+  return undefined;
+};
+
 /**
- * Line chart of one stage's gate: observed failure rate, the always-valid [lower, upper] band, the
- * threshold, and a marker at the decision. The y axis focuses on the threshold region; the band is
- * clamped to the top edge while it is still wide.
+ * Line chart of one stage's gate: observed failure rate, the always-valid [lower, upper] band with
+ * its lower edge drawn, the threshold, the point where the deciding bound crossed it, and the
+ * decision marked where it was taken with the record's own numbers (rate and bounds as a whisker).
  */
-export const gateChart = (series: readonly GatePoint[], decision: string, title: string): string => {
+export const gateChart = (
+  series: readonly GatePoint[],
+  decision: Evidence | undefined,
+  title: string,
+): string => {
   if (series.length === 0) return empty('No gate evaluations recorded for this stage.');
   const pts = downsample(series, MAX_CHART_POINTS, [(p) => p.failureRate, (p) => p.lower, (p) => p.upper]);
   const first = pts[0] as GatePoint;
   const last = pts[pts.length - 1] as GatePoint;
-  const span = last.at - first.at;
+  const decided = decision && isDecided(decision) ? decision : undefined;
+  const decisionAt =
+    decided?.at ?? (decided ? (series.find((p) => p.finished === decided.finished) ?? last).at : undefined);
+  const end = Math.max(last.at, decisionAt ?? last.at);
+  const span = end - first.at;
   const t0 = span > 0 ? first.at : first.at - 500;
-  const t1 = span > 0 ? last.at : first.at + 500;
-  const yMax = yLimit(pts);
+  const t1 = span > 0 ? end + span * RIGHT_PAD : first.at + 500;
+  const { max: yMax, step } = yAxis(pts, decided);
   const x = (at: number): number => M.left + ((at - t0) / (t1 - t0)) * PLOT_W;
   const y = (v: number): number => M.top + PLOT_H - (Math.min(Math.max(finite(v), 0), yMax) / yMax) * PLOT_H;
   const line = (get: (p: GatePoint) => number): string =>
@@ -56,8 +82,8 @@ export const gateChart = (series: readonly GatePoint[], decision: string, title:
   // Threshold drawn as steps: it holds until the next evaluation changes it.
   const steps = pts.flatMap((p, i) => {
     const next = pts[i + 1];
-    const end = next ? next.at : t1;
-    return [`${r1(x(p.at))},${r1(y(p.threshold))}`, `${r1(x(end))},${r1(y(p.threshold))}`];
+    const stop = next ? next.at : t1;
+    return [`${r1(x(p.at))},${r1(y(p.threshold))}`, `${r1(x(stop))},${r1(y(p.threshold))}`];
   });
   if (pts.length === 1) steps.unshift(`${r1(M.left)},${r1(y(first.threshold))}`);
   const band = `${line((p) => p.upper)} ${[...pts]
@@ -66,44 +92,85 @@ export const gateChart = (series: readonly GatePoint[], decision: string, title:
     .join(' ')}`;
 
   const parts: string[] = [];
-  // yMax is 1, 2 or 5 times a power of ten (or 0.25), so fifths are round percentages.
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
+  const tickCount = Math.round(yMax / step);
+  for (let i = 0; i <= tickCount; i++) {
+    const v = Math.min(yMax, i * step);
     const yy = r1(y(v));
     parts.push(`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}"/>`);
     parts.push(
-      `<text class="tick" x="${M.left - 6}" y="${yy}" text-anchor="end" dy="0.32em">${+(v * 100).toFixed(2)}%</text>`,
+      `<text class="tick y-tick" x="${M.left - 6}" y="${yy}" text-anchor="end" dy="0.32em">${+(v * 100).toFixed(2)}%</text>`,
     );
   }
-  // A single instant gets one tick; otherwise six across the span.
+  // A single instant gets one tick; otherwise six across the evaluations.
   const ticks = span > 0 ? [0, 1, 2, 3, 4, 5] : [2.5];
   for (const i of ticks) {
-    const at = t0 + ((t1 - t0) * i) / 5;
-    const anchor = i === 0 ? 'start' : i === 5 ? 'end' : 'middle';
+    const at = span > 0 ? first.at + (span * i) / 5 : t0 + (t1 - t0) / 2;
     parts.push(
-      `<text class="tick" x="${r1(x(at))}" y="${H - M.bottom + 16}" text-anchor="${anchor}">${esc(shortDuration(at - first.at))}</text>`,
+      `<text class="tick" x="${r1(x(at))}" y="${H - M.bottom + 16}" text-anchor="${i === 0 ? 'start' : 'middle'}">${esc(shortDuration(at - first.at))}</text>`,
     );
   }
   parts.push(
     `<text class="axis-label" x="${M.left + PLOT_W / 2}" y="${H - 4}" text-anchor="middle">virtual time since first evaluation</text>`,
   );
+  // The decision's line and the time after it sit behind the data, so no crossing hides behind them.
+  const dx = decisionAt === undefined ? undefined : x(decisionAt);
+  const t = tone(decided?.outcome);
+  if (decided && dx !== undefined) {
+    parts.push(
+      `<rect class="after" x="${r1(dx)}" y="${M.top}" width="${r1(W - M.right - dx)}" height="${PLOT_H}"/>`,
+      `<line class="decision ${t}" x1="${r1(dx)}" x2="${r1(dx)}" y1="${M.top - 4}" y2="${M.top + PLOT_H}"/>`,
+    );
+  }
   parts.push(`<polygon class="band" points="${band}"/>`);
+  parts.push(`<polyline class="lower" points="${line((p) => p.lower)}"/>`);
   parts.push(`<polyline class="threshold" points="${steps.join(' ')}"/>`);
   parts.push(`<polyline class="rate" points="${line((p) => p.failureRate)}"/>`);
   if (pts.length === 1) {
     parts.push(`<circle class="rate-dot" cx="${r1(x(first.at))}" cy="${r1(y(first.failureRate))}" r="3.5"/>`);
   }
-  if (!OPEN_DECISIONS.test(decision.trim())) {
-    const dx = x(last.at);
-    const near = dx > W - M.right - 150;
+  if (decided && dx !== undefined) parts.push(decisionMark(decided, dx, y));
+  const cross = crossing(series, decided);
+  if (cross) {
+    const cx = x(cross.at);
+    const bound = decided?.outcome === 'HALT' ? cross.lower : cross.upper;
+    const left = cx > M.left + PLOT_W / 2;
+    const label = `${decided?.outcome === 'HALT' ? 'lower' : 'upper'} bound ${decided?.outcome === 'HALT' ? '>' : '<'} threshold at ${num(cross.finished)} finished`;
     parts.push(
-      `<line class="decision ${tone(decision)}" x1="${r1(dx)}" x2="${r1(dx)}" y1="${M.top}" y2="${M.top + PLOT_H}"/>`,
-      `<circle class="decision-dot ${tone(decision)}" cx="${r1(dx)}" cy="${r1(y(last.failureRate))}" r="4"/>`,
-      `<text class="decision-label ${tone(decision)}" x="${r1(near ? dx - 6 : dx + 6)}" y="${M.top + 12}" text-anchor="${near ? 'end' : 'start'}">${esc(decision)} @ ${num(last.finished)} finished</text>`,
+      `<circle class="crossing" cx="${r1(cx)}" cy="${r1(y(bound))}" r="5"/>`,
+      `<text class="cross-label" x="${r1(left ? cx - 9 : cx + 9)}" y="${r1(y(bound) + (decided?.outcome === 'HALT' ? 16 : -10))}" text-anchor="${left ? 'end' : 'start'}">${esc(label)}</text>`,
     );
   }
   const note = series.length > pts.length ? ` (${num(series.length)} evaluations, ${pts.length} drawn)` : '';
-  return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(`${title}${note}`)}"><title>${esc(`${title}${note}`)}</title>${parts.join('')}</svg>`;
+  const threshold = Math.max(...pts.map((p) => finite(p.threshold)));
+  const clipped = pts.some((p) => p.upper > yMax);
+  return `<svg class="chart gate" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(`${title}${note}`)}" data-y-max="${yMax}" data-threshold="${threshold}" data-upper-cut="${clipped}"${
+    decisionAt === undefined ? '' : ` data-decision-at="${decisionAt}"`
+  }><title>${esc(`${title}${note}`)}</title>${parts.join('')}</svg>`;
+};
+
+/** The decision where it was taken: its observed rate as a dot, its bounds as a whisker, a short label on top. */
+const decisionMark = (d: Evidence, dx: number, y: (v: number) => number): string => {
+  const t = tone(d.outcome);
+  const out: string[] = [`<g class="decision-mark ${t}">`];
+  if (d.lower !== undefined && d.upper !== undefined) {
+    const [yl, yu] = [y(d.lower), y(d.upper)];
+    out.push(
+      `<line class="whisker" x1="${r1(dx)}" x2="${r1(dx)}" y1="${r1(yu)}" y2="${r1(yl)}"/>`,
+      `<line class="whisker" x1="${r1(dx - 5)}" x2="${r1(dx + 5)}" y1="${r1(yl)}" y2="${r1(yl)}"/>`,
+      `<line class="whisker" x1="${r1(dx - 5)}" x2="${r1(dx + 5)}" y1="${r1(yu)}" y2="${r1(yu)}"/>`,
+    );
+  }
+  if (d.rate !== undefined)
+    out.push(`<circle class="decision-dot" cx="${r1(dx)}" cy="${r1(y(d.rate))}" r="4"/>`);
+  const counts =
+    d.failed !== undefined && d.finished !== undefined ? ` ${num(d.failed)}/${num(d.finished)} failed` : '';
+  const word = d.outcome === 'INCONCLUSIVE_AT_DEADLINE' ? 'INCONCLUSIVE' : d.outcome;
+  const left = dx > M.left + PLOT_W / 2;
+  out.push(
+    `<text class="decision-label" x="${r1(left ? dx + 4 : dx - 4)}" y="${M.top - 9}" text-anchor="${left ? 'end' : 'start'}">${esc(`${word}${counts}`)}</text>`,
+    '</g>',
+  );
+  return out.join('');
 };
 
 /** Horizontal bar chart of members per group, largest first, top {@link TOP_GROUPS} drawn. */

@@ -63,3 +63,17 @@ export const tone = (word: string | undefined): 'good' | 'bad' | 'neutral' => {
   if (/HALT|ABORT|FAIL|REJECT|EXPIR|ERROR|TIMED|LOST/.test(w)) return 'bad';
   return 'neutral';
 };
+
+/**
+ * Two rates as percentages with just enough digits to tell them apart, so a comparison never reads
+ * `5.0% > 5.0%` (up to 4 decimals; equal rates print equal).
+ */
+export const pctApart = (a: number, b: number): [string, string] => {
+  let pa = pct(a);
+  let pb = pct(b);
+  for (let digits = 1; pa === pb && a !== b && digits <= 4; digits++) {
+    pa = `${(a * 100).toFixed(digits)}%`;
+    pb = `${(b * 100).toFixed(digits)}%`;
+  }
+  return [pa, pb];
+};

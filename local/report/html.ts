@@ -6,7 +6,7 @@ import { esc } from './format';
 import type { RunReport } from './model';
 import { header, rollouts, summary } from './sections';
 import { CSS } from './style';
-import { audit, calls, delivery, grouping, steps, tunnels } from './tables';
+import { audit, calls, delivery, grouping, phases, steps, tunnels } from './tables';
 
 export { MAX_CHART_POINTS, TOP_GROUPS } from './charts';
 export { downsample } from './downsample';
@@ -27,7 +27,7 @@ ${summary(report)}
 ${rollouts(report)}
 ${grouping(report)}
 ${tunnels(report)}
-<section class="two">${audit(report)}<div>${delivery(report)}${calls(report)}</div></section>
+<section class="two">${audit(report)}<div>${delivery(report)}${calls(report)}${phases(report)}</div></section>
 ${steps(report)}
 </main>
 </body>

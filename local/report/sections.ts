@@ -1,8 +1,10 @@
 /** The header, summary strip and rollout sections of the HTML report. */
 import { gateChart } from './charts';
+import { type Evidence, evidenceParts, isDecided, otherFields, ruleText, stageEvidence } from './evidence';
 import { duration, esc, num, pct, time, tone } from './format';
 import type { RolloutReport, RunReport } from './model';
 import { badge, badgeHtml, type Cell, table } from './table';
+import { whyText } from './why';
 
 type Stage = RolloutReport['stages'][number];
 
@@ -80,53 +82,126 @@ const failureRate = (s: Stage): string => {
   return done > 0 ? pct(s.failed / done) : '–';
 };
 
-const LEGEND =
-  '<div class="legend"><span class="key rate"></span>observed failure rate <span class="key band"></span>' +
-  'always-valid bounds <span class="key threshold"></span>threshold <span class="key decision"></span>decision</div>';
+const shortRule = (s: Stage, ev: Evidence | undefined): string | undefined => {
+  if (ev?.rule) return ev.rule;
+  if (!ev?.reason) return s.reason;
+  const rule = ruleText(ev);
+  const cut = rule.indexOf(':');
+  return cut > 0 ? rule.slice(0, cut) : rule;
+};
+
+const atDecision = (ev: Evidence | undefined): Cell => {
+  if (!ev || ev.finished === undefined) return undefined;
+  const counts =
+    ev.failed === undefined ? `${num(ev.finished)} finished` : `${num(ev.failed)}/${num(ev.finished)} failed`;
+  const bounds =
+    ev.lower !== undefined && ev.upper !== undefined ? ` [${pct(ev.lower)}, ${pct(ev.upper)}]` : '';
+  // Two unbreakable halves that may sit on two lines, so the column stays narrow.
+  return {
+    html: `<span class="lines"><span class="nw">${esc(counts)}</span>${bounds ? ` <span class="nw">${esc(bounds.trim())}</span>` : ''}</span>`,
+    numeric: true,
+  };
+};
+
+const recordList = (s: Stage): string => {
+  const rec = s.decisionRecord;
+  if (!rec) return '';
+  const show = (v: unknown): string =>
+    typeof v === 'number' ? String(+v.toPrecision(6)) : typeof v === 'string' ? v : JSON.stringify(v);
+  const rows: [string, unknown][] = [
+    ...Object.entries(rec).filter(([k]) => k !== 'evidence'),
+    ...Object.entries(rec.evidence ?? {}).map(([k, v]): [string, unknown] => [`evidence.${k}`, v]),
+  ];
+  const extra = new Set(otherFields(rec).map(([k]) => k));
+  return `<details class="record"><summary>Decision record (${num(rows.length)} fields, as recorded)</summary><dl>${rows
+    .map(
+      ([k, v]) =>
+        `<div${extra.has(k.replace(/^evidence\./, '')) ? ' class="extra"' : ''}><dt>${esc(k)}</dt><dd>${esc(show(v))}</dd></div>`,
+    )
+    .join('')}</dl></details>`;
+};
+
+const legend = (svg: string): string => {
+  const cut = /data-upper-cut="true"/.test(svg) ? ' (upper edge cut at the top)' : '';
+  return (
+    '<div class="legend"><span><span class="key rate"></span>observed failure rate</span>' +
+    `<span><span class="key band"></span>always-valid bounds${cut}</span>` +
+    '<span><span class="key lower"></span>lower bound</span>' +
+    '<span><span class="key threshold"></span>threshold</span>' +
+    '<span><span class="key crossing"></span>bound crosses threshold</span>' +
+    '<span><span class="key decision"></span>decision (dot: rate, whisker: bounds)</span></div>'
+  );
+};
 
 const stageFigure = (r: RolloutReport, s: Stage, i: number): string => {
-  const last = s.series[s.series.length - 1];
-  const stats = last
-    ? `final: rate ${pct(last.failureRate)}, bounds [${pct(last.lower)}, ${pct(last.upper)}], threshold ${pct(
-        last.threshold,
-      )}, ${num(last.finished)} finished`
-    : 'no evaluations';
+  const { ev, recorded } = stageEvidence(s);
+  const decided = isDecided(ev);
+  let evidence = '<p class="evidence dim">No gate evaluations.</p>';
+  if (ev) {
+    const label = !decided
+      ? 'Latest evaluation'
+      : recorded
+        ? `At the decision${ev.at !== undefined ? ` (${time(ev.at)})` : ''}`
+        : 'Last evaluation (no decision record)';
+    const { head, facts, rule } = evidenceParts(ev);
+    evidence = `<p class="evidence ${decided ? tone(ev.outcome) : 'neutral'}" data-outcome="${esc(ev.outcome)}"><span class="dim">${esc(
+      label,
+    )}:</span> <b>${esc(head)}</b>${facts ? `: ${esc(facts)}` : ''} <span class="rule">(${esc(rule)})</span></p>`;
+  }
+  const why = recorded ? whyText(ev) : [];
+  const asked = s.approvals
+    .filter((a) => a.reason)
+    .map(
+      (a) =>
+        `Asked a person${a.kind ? ` (${a.kind})` : ''}: ${a.reason}; ${a.decision.toLowerCase()}${a.by ? ` by ${a.by}` : ''}.`,
+    );
+  const lines = [...why, ...asked];
   const title = `Gate of ${r.name}, stage ${i + 1} ${s.name}`;
-  return `<figure class="stage-chart"><figcaption><b>Stage ${i + 1}: ${esc(s.name)}</b> ${badgeHtml(s.decision)} <span class="dim">${esc(stats)}</span></figcaption>${gateChart(
-    s.series,
+  const svg = gateChart(s.series, decided ? ev : undefined, title);
+  return `<figure class="stage-chart"><figcaption><b>Stage ${i + 1}: ${esc(s.name)}</b> ${badgeHtml(
     s.decision,
-    title,
-  )}${s.series.length ? LEGEND : ''}</figure>`;
+  )}</figcaption>${evidence}${
+    lines.length ? `<ul class="why">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''
+  }${svg}${s.series.length ? legend(svg) : ''}${recordList(s)}</figure>`;
 };
 
 const rollout = (r: RolloutReport): string => {
-  const rows: Cell[][] = r.stages.map((s, i) => [
-    i + 1,
-    { html: `<span class="nw">${esc(s.name)}</span>` },
-    { html: `<code>${esc(s.jobId)}</code>` },
-    badge(s.decision),
-    s.reason,
-    s.targets,
-    s.succeeded,
-    s.failed,
-    { html: failureRate(s), numeric: true },
-    approvals(s),
-  ]);
+  const evidence = r.stages.map((s) => stageEvidence(s).ev);
+  const withStarted = evidence.some((ev) => ev?.started !== undefined);
+  const rows: Cell[][] = r.stages.map((s, i) => {
+    const ev = evidence[i];
+    return [
+      i + 1,
+      {
+        html: `<span><span class="nw">${esc(s.name)}</span>${s.jobId ? `<br><code class="dim">${esc(s.jobId)}</code>` : ''}</span>`,
+      },
+      badge(s.decision),
+      ((rule) => (rule ? { html: `<span class="nw">${esc(rule)}</span>` } : undefined))(shortRule(s, ev)),
+      s.targets,
+      ...(withStarted ? [ev?.started] : []),
+      s.succeeded,
+      s.failed,
+      { html: failureRate(s), numeric: true },
+      atDecision(isDecided(ev) ? ev : undefined),
+      approvals(s),
+    ];
+  });
   const stages = table(
     [
       '#',
-      'Stage',
-      'Job',
+      'Stage and job',
       'Decision',
-      'Reason',
+      'Rule',
       'Targets',
+      ...(withStarted ? ['Started'] : []),
       'Succeeded',
       'Failed',
       'Failure rate',
+      'At decision',
       'Approvals',
     ],
     rows,
-    { empty: 'This rollout has no stages.' },
+    { empty: 'This rollout has no stages.', stack: true, className: 'stages' },
   );
   return `<article class="rollout"><h3>${esc(r.name)} ${badgeHtml(r.status)} <code class="dim">${esc(
     r.id,

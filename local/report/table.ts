@@ -20,7 +20,14 @@ export const badge = (word: string | undefined): Cell => (word ? { html: badgeHt
 export const table = (
   headers: readonly string[],
   rows: readonly (readonly Cell[])[],
-  opts: { empty?: string; foot?: readonly Cell[]; caption?: string } = {},
+  opts: {
+    empty?: string;
+    foot?: readonly Cell[];
+    caption?: string;
+    /** On a narrow screen each row becomes a card of "label: value" lines, so no column is cut off. */
+    stack?: boolean;
+    className?: string;
+  } = {},
 ): string => {
   if (rows.length === 0) return `<p class="dim">${esc(opts.empty ?? 'Nothing recorded.')}</p>`;
   const numericCols = headers.map((_, i) => rows.every((r) => cell(r[i]).numeric || r[i] === undefined));
@@ -32,12 +39,14 @@ export const table = (
       .map((_, i) => {
         const c = cell(r[i]);
         const right = c.numeric || (r[i] === undefined && numericCols[i]);
-        return `<${tag}${right ? ' class="n"' : ''}>${c.html}</${tag}>`;
+        const label = opts.stack ? ` data-label="${esc(headers[i])}"` : '';
+        return `<${tag}${right ? ' class="n"' : ''}${label}>${c.html}</${tag}>`;
       })
       .join('')}</tr>`;
   const caption = opts.caption ? `<caption>${esc(opts.caption)}</caption>` : '';
   const foot = opts.foot ? `<tfoot>${tr(opts.foot, 'td')}</tfoot>` : '';
-  return `<div class="table-wrap"><table>${caption}<thead><tr>${th}</tr></thead><tbody>${rows
+  const classes = [opts.stack ? 'stack' : '', opts.className ?? ''].filter(Boolean).join(' ');
+  return `<div class="table-wrap"><table${classes ? ` class="${esc(classes)}"` : ''}>${caption}<thead><tr>${th}</tr></thead><tbody>${rows
     .map((r) => tr(r, 'td'))
     .join('')}</tbody>${foot}</table></div>`;
 };

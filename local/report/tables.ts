@@ -32,7 +32,7 @@ export const tunnels = (r: RunReport): string => {
   return `<section id="tunnels"><h2>Tunnels</h2>${table(
     ['Thing', 'Alarm', 'Tunnel id', 'Opened', 'Closed', 'Open for', 'Outcome'],
     rows,
-    { empty: 'No alarms opened a tunnel.' },
+    { empty: 'No alarms opened a tunnel.', stack: true },
   )}</section>`;
 };
 
@@ -77,6 +77,21 @@ export const calls = (r: RunReport): string => {
   return `<div><h2>API calls</h2>${table(['Operation', 'Accepted', 'Throttled', 'Throttled %'], rows, {
     empty: 'No API calls recorded.',
     foot: ['Total', acc, thr, share(thr, acc + thr)],
+  })}</div>`;
+};
+
+/** Where the wall time went, phase by phase (reports written before phases were timed have none). */
+export const phases = (r: RunReport): string => {
+  const list = r.phases ?? [];
+  if (list.length === 0) return '';
+  const total = list.reduce((n, p) => n + p.wallMs, 0);
+  const rows: Cell[][] = list.map((p) => [
+    p.name,
+    { html: esc(duration(p.wallMs)), numeric: true },
+    share(p.wallMs, total),
+  ]);
+  return `<div id="phases"><h2>Wall time by phase</h2>${table(['Phase', 'Wall time', 'Share'], rows, {
+    foot: ['Total', { html: esc(duration(total)), numeric: true }, undefined],
   })}</div>`;
 };
 

@@ -1,15 +1,26 @@
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
-import type { StepLine } from '../report/model';
+import { evidenceLine, readDecision } from '../report/evidence';
+import { duration } from '../report/format';
+import type { DecisionRecord, PhaseTime, StepLine } from '../report/model';
 import { formatVirtual } from './duration';
 
 type Detail = Record<string, unknown>;
-const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '?');
 
-/** Live progress: one concise line per step, stamped with virtual time, kept for the report. */
+/** What the live status shows besides virtual time and phase: counts, and a running total of events. */
+export type StatusSnapshot = { counts: string[]; events: number };
+
+/**
+ * Live progress: one concise line per step, stamped with virtual time and kept for the report; a
+ * status line whenever nothing else was printed for a while; the wall time of each phase.
+ */
 export class Progress {
   readonly lines: StepLine[] = [];
+  readonly phases: PhaseTime[] = [];
   readonly #names = new Map<string, string>();
   readonly #stages = new Map<string, string>();
+  readonly #jobs = new Map<string, string>();
+  #phase: { name: string; since: number } | undefined;
+  #lastPrint = performance.now();
 
   constructor(
     private readonly start: number,
@@ -19,7 +30,56 @@ export class Progress {
 
   log(text: string, at = this.now()): void {
     this.lines.push({ at, text });
-    this.print(`[${formatVirtual(at, this.start)}] ${text}`);
+    this.#emit(`[${formatVirtual(at, this.start)}] ${text}`);
+  }
+
+  #emit(line: string): void {
+    this.#lastPrint = performance.now();
+    this.print(line);
+  }
+
+  /** Ends the running phase and starts `name`; `since` (performance.now()) when it began before now. */
+  phase(name: string, since = performance.now()): void {
+    this.endPhase(since);
+    this.#phase = { name, since };
+  }
+
+  /** Ends the running phase, recording its wall time; returns every phase so far. */
+  endPhase(at = performance.now()): PhaseTime[] {
+    const wallMs = this.#phase ? Math.round(at - this.#phase.since) : 0;
+    // A phase the next one replaced at once (e.g. `scenario` when provisioning starts at 0 s) is noise.
+    if (this.#phase && wallMs >= 5) this.phases.push({ name: this.#phase.name, wallMs });
+    this.#phase = undefined;
+    return this.phases;
+  }
+
+  /** `rollout firmware-2.5 stage fleet` for a job a rollout started, else the job id. */
+  jobLabel(jobId: string): string {
+    return this.#jobs.get(jobId) ?? `job ${jobId}`;
+  }
+
+  /**
+   * Prints a status line (virtual time, phase and how long it has run, counts, events per second)
+   * whenever nothing was printed for `quietMs` of real time. Returns a function that stops it.
+   */
+  startStatus(read: () => StatusSnapshot, quietMs = 2000): () => void {
+    let last = { at: performance.now(), events: read().events };
+    const timer = setInterval(
+      () => {
+        const at = performance.now();
+        if (at - this.#lastPrint < quietMs) return;
+        const snap = read();
+        const rate = ((snap.events - last.events) * 1000) / Math.max(1, at - last.at);
+        last = { at, events: snap.events };
+        const phase = this.#phase ? `${this.#phase.name} (${duration(at - this.#phase.since)})` : 'running';
+        this.#emit(
+          `[${formatVirtual(this.now(), this.start)}] … ${[phase, ...snap.counts, `${Math.round(rate)} events/s`].join(' · ')}`,
+        );
+      },
+      Math.max(100, Math.floor(quietMs / 4)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** The project's domain events, as they land on the bus, in words. */
@@ -46,6 +106,7 @@ export class Progress {
         return `${this.#rollout(d)} created by ${principalName(d.creator)} (${d.rolloutId}, stages ${(d.stages as string[]).join(' → ')})`;
       case 'RolloutStageStarted':
         this.#stages.set(`${String(d.rolloutId)}#${String(d.stageIndex)}`, String(d.stage));
+        this.#jobs.set(String(d.jobId), `${this.#rollout(d)} ${this.#stage(d)}`);
         return `${this.#rollout(d)} ${this.#stage(d)} started: job ${d.jobId} on ${d.things} things`;
       case 'RolloutGateChanged':
         return d.outcome === 'CONTINUE' ? undefined : `${this.#rollout(d)} ${this.#stage(d)}: ${gateLine(d)}`;
@@ -79,6 +140,25 @@ export class Progress {
   }
 }
 
+/** Awaits `work`, printing `… label (N s)` every `everyMs` of real time until it settles: a slow step is never silent. */
+export async function whileSlow<T>(
+  label: string,
+  work: Promise<T>,
+  everyMs = 3000,
+  print: (line: string) => void = (line) => console.log(line),
+): Promise<T> {
+  const started = performance.now();
+  const timer = setInterval(
+    () => print(`… ${label} (${Math.round((performance.now() - started) / 1000)} s)`),
+    everyMs,
+  );
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function principalName(arn: unknown): string {
   return (
     String(arn ?? '?')
@@ -87,15 +167,11 @@ export function principalName(arn: unknown): string {
   );
 }
 
-/** `PROMOTE (0/23 failed, upper bound 3.9% < 5%)` or `HALT (6/14 failed, lower bound 12.0% > 5%)`. */
+/**
+ * The gate's decision with the evidence it was taken on, as the report words it:
+ * `HALT: 12/105 failed (11.4%), lower bound 5.3% > 5.0% threshold (halt rule: …)`.
+ */
 export function gateLine(d: Detail): string {
-  const e = (d.evidence ?? {}) as Detail;
-  const counts = `${e.failed}/${e.finished} failed`;
-  const p0 = pct(e.failureThreshold);
-  if (d.outcome === 'HALT') return `HALT (${counts}, lower bound ${pct(e.lowerBound)} > ${p0})`;
-  if (d.outcome === 'PROMOTE') {
-    const upper = typeof e.upperBound === 'number' && e.upperBound < Number(e.failureThreshold);
-    return `PROMOTE (${counts}, ${upper ? `upper bound ${pct(e.upperBound)} < ${p0}` : `${d.reason}`})`;
-  }
-  return `${d.outcome} (${counts}, ${d.reason})`;
+  const ev = readDecision({ ...(d as DecisionRecord), outcome: String(d.outcome) });
+  return ev ? evidenceLine(ev) : String(d.outcome);
 }

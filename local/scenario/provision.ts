@@ -1,4 +1,5 @@
 import { CreateThingCommand, CreateThingTypeCommand, IoTClient } from '@aws-sdk/client-iot';
+import PQueue from 'p-queue';
 import type { Device } from '../fleet/population';
 import type { LocalStack } from '../stack';
 
@@ -13,7 +14,17 @@ export async function provision(
   devices: readonly Device[],
   ratePerSecond: number,
 ): Promise<ProvisionResult> {
-  const iot = new IoTClient({ ...stack.clientConfig('iot'), maxAttempts: 10, retryMode: 'standard' });
+  const batch = Math.max(1, Math.floor(ratePerSecond));
+  // At most one batch of calls in flight, each on its own socket: when the stack answers slower
+  // than the rate, later calls wait here in order instead of piling up in the SDK's agent (whose
+  // default 50 sockets then queued hundreds of requests and printed a warning mid-run).
+  const inFlight = new PQueue({ concurrency: batch });
+  const iot = new IoTClient({
+    ...stack.clientConfig('iot'),
+    maxAttempts: 10,
+    retryMode: 'standard',
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: batch } },
+  });
   const types = [...new Set(devices.flatMap((d) => (d.thingTypeName ? [d.thingTypeName] : [])))];
   for (const thingTypeName of types) {
     if (stack.services.iot.state.thingTypes.has(thingTypeName)) continue;
@@ -21,7 +32,6 @@ export async function provision(
   }
   const startedAt = stack.clock.now();
   const result: ProvisionResult = { created: 0, failed: 0, startedAt, finishedAt: startedAt };
-  const batch = Math.max(1, Math.floor(ratePerSecond));
   const batches: Promise<void>[] = [];
   for (let i = 0, k = 0; i < devices.length; i += batch, k += 1) {
     const slice = devices.slice(i, i + batch);
@@ -30,12 +40,14 @@ export async function provision(
         stack.timeline.at(startedAt + k * 1000, `provision batch ${k}`, async () => {
           const outcomes = await Promise.allSettled(
             slice.map((d) =>
-              iot.send(
-                new CreateThingCommand({
-                  thingName: d.thingName,
-                  thingTypeName: d.thingTypeName,
-                  attributePayload: { attributes: d.attributes },
-                }),
+              inFlight.add(() =>
+                iot.send(
+                  new CreateThingCommand({
+                    thingName: d.thingName,
+                    thingTypeName: d.thingTypeName,
+                    attributePayload: { attributes: d.attributes },
+                  }),
+                ),
               ),
             ),
           );
@@ -50,6 +62,7 @@ export async function provision(
     );
   }
   await Promise.all(batches);
+  iot.destroy();
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { confidenceBounds, haltAlpha, mixingPrior } from '../../shared/domain/gate';
-import type { RolloutReport, RunReport, TunnelReport } from '../report/model';
+import type { DecisionRecord, RolloutReport, RunReport, TunnelReport } from '../report/model';
 import type { LocalStack } from '../stack';
 import { principalName } from './progress';
 import type { ScenarioRun } from './runner';
@@ -23,30 +23,53 @@ export async function scanAudit(stack: LocalStack): Promise<Record<string, unkno
   return items;
 }
 
-/** The gate's view after each finished execution: observed rate, the lower bound at the stage's halt level, the upper bound. */
+/**
+ * The gate's view over time, as the gate computes it (docs/gate.md): executions in the order they
+ * started; the lower bound on the failures among the started (running ones counted as successes) at
+ * the stage's halt level, the upper bound with every running one counted as failed. The plotted rate is
+ * the observed one among the finished.
+ */
 export function gateSeries(stack: LocalStack, jobId: string, p0: number, confidence: number): Series {
   const job = stack.services.iot.state.jobs.get(jobId);
   if (!job) return [];
-  const done = [...job.history, ...job.executions.values()]
-    .filter((e) => FINISHED.has(e.status))
-    .sort((a, b) => a.lastUpdatedAt - b.lastUpdatedAt);
-  const step = Math.max(1, Math.ceil(done.length / 200));
+  const executions = [...job.executions.values()].filter((e) => e.startedAt !== undefined);
+  type Mark = { at: number; start: boolean; failed: boolean };
+  const marks: Mark[] = [];
+  for (const e of executions) {
+    marks.push({ at: e.startedAt as number, start: true, failed: false });
+    if (FINISHED.has(e.status))
+      marks.push({ at: e.lastUpdatedAt, start: false, failed: FAILED.has(e.status) });
+  }
+  marks.sort((a, b) => a.at - b.at || Number(b.start) - Number(a.start));
+  const finishes = marks.filter((m) => !m.start).length;
+  const step = Math.max(1, Math.ceil(finishes / 200));
   const prior = mixingPrior(p0);
   const alpha = 1 - confidence;
-  // As the gate does: the lower bound at the halt level calibrated to the stage's size (docs/gate.md).
-  const haltLevel = haltAlpha(p0, alpha, job.executions.size);
+  const haltLevel = haltAlpha(
+    p0,
+    alpha,
+    Math.max(job.executions.size, job.pending.length + job.executions.size),
+  );
   const series: Series = [];
+  let started = 0;
+  let finished = 0;
   let failed = 0;
-  done.forEach((e, i) => {
-    if (FAILED.has(e.status)) failed += 1;
-    if ((i + 1) % step !== 0 && i !== done.length - 1) return;
-    const finished = i + 1;
+  marks.forEach((m, i) => {
+    if (m.start) {
+      started += 1;
+      return;
+    }
+    finished += 1;
+    if (m.failed) failed += 1;
+    if (finished % step !== 0 && i !== marks.length - 1) return;
+    const pending = started - finished;
     series.push({
-      at: e.lastUpdatedAt,
+      at: m.at,
+      started,
       finished,
       failureRate: failed / finished,
-      lower: confidenceBounds(prior, failed, finished, haltLevel).lower,
-      upper: confidenceBounds(prior, failed, finished, alpha).upper,
+      lower: confidenceBounds(prior, failed, started, haltLevel).lower,
+      upper: confidenceBounds(prior, failed + pending, started, alpha).upper,
       threshold: p0,
     });
   });
@@ -59,22 +82,72 @@ type StageView = {
   jobId?: string;
   counts?: { targets: number; succeeded: number; failed: number };
   gate: { failureThreshold: number; confidence: number; decision?: string; reason?: string };
-  approvals: { status: string; decidedBy?: string; comment?: string }[];
+  approvals: { status: string; kind?: string; reason?: string; decidedBy?: string; comment?: string }[];
 };
 
-async function rolloutReports(stack: LocalStack, run: ScenarioRun): Promise<RolloutReport[]> {
+type Audit = Record<string, unknown>;
+const detailsOf = (a: Audit): Record<string, unknown> => (a.details ?? {}) as Record<string, unknown>;
+const isRecord = (v: unknown): v is DecisionRecord =>
+  typeof v === 'object' && v !== null && typeof (v as { outcome?: unknown }).outcome === 'string';
+
+/**
+ * The decision each stage of a rollout went by, as its audit trail recorded it: the record a halt or
+ * promotion acted on, else the last change of the gate's outcome that decided something, else the
+ * last change at all (a stage still collecting evidence). Copied whole: new fields pass through.
+ */
+export function decisionRecords(audit: readonly Audit[], rolloutId: string): Map<number, DecisionRecord> {
+  const mine = audit
+    .filter((a) => (a.subject as { id?: unknown } | undefined)?.id === rolloutId)
+    .sort((a, b) => Number(a.at) - Number(b.at));
+  const acted = new Map<number, DecisionRecord>();
+  const decided = new Map<number, DecisionRecord>();
+  const latest = new Map<number, DecisionRecord>();
+  for (const a of mine) {
+    const d = detailsOf(a);
+    const stage = Number(d.stageIndex);
+    if (!Number.isInteger(stage)) continue;
+    if ((a.action === 'rollout.halted' || a.action === 'rollout.stage.promoted') && isRecord(d.decision)) {
+      acted.set(stage, { ...d.decision, at: d.decision.at ?? Number(a.at) });
+    } else if (a.action === 'rollout.gate.changed' && typeof d.outcome === 'string') {
+      const { stageIndex: _s, jobId: _j, previous: _p, ...decision } = d;
+      const rec = { ...decision, outcome: d.outcome, at: Number(a.at) } as DecisionRecord;
+      latest.set(stage, rec);
+      if (d.outcome !== 'CONTINUE') decided.set(stage, rec);
+    }
+  }
+  const out = new Map(latest);
+  for (const [i, rec] of decided) out.set(i, rec);
+  // The record a halt or promotion carried, unless it is staler than a decision the gate published
+  // (a stage's stored decision can lag: it is written on a change of outcome only).
+  for (const [i, rec] of acted) if (rec.outcome !== 'CONTINUE' || !decided.has(i)) out.set(i, rec);
+  return out;
+}
+
+/** The stage's decision word: the recorded decision, else the gate's latest word, else the stage status. */
+function stageDecision(s: StageView, record: DecisionRecord | undefined): string {
+  if (s.status === 'NOT_STARTED') return 'NOT_STARTED';
+  if (record && record.outcome !== 'CONTINUE') return record.outcome;
+  return s.gate.decision && s.gate.decision !== 'CONTINUE' ? s.gate.decision : s.status;
+}
+
+async function rolloutReports(
+  stack: LocalStack,
+  run: ScenarioRun,
+  audit: readonly Audit[],
+): Promise<RolloutReport[]> {
   const reports: RolloutReport[] = [];
   for (const r of run.rollouts.values()) {
     const { body } = await run.api.rollout(r.creator, r.rolloutId);
     const stages = (body.stages ?? []) as StageView[];
+    const records = decisionRecords(audit, r.rolloutId);
     reports.push({
       id: r.rolloutId,
       name: String(body.name ?? r.ref),
       status: String(body.status ?? 'UNKNOWN'),
-      stages: stages.map((s) => ({
+      stages: stages.map((s, i) => ({
         name: s.name,
         jobId: s.jobId ?? '',
-        decision: s.status === 'NOT_STARTED' ? 'NOT_STARTED' : (s.gate.decision ?? s.status),
+        decision: stageDecision(s, records.get(i)),
         ...(s.gate.reason ? { reason: s.gate.reason } : {}),
         targets: s.counts?.targets ?? 0,
         succeeded: s.counts?.succeeded ?? 0,
@@ -83,7 +156,10 @@ async function rolloutReports(stack: LocalStack, run: ScenarioRun): Promise<Roll
           decision: a.status,
           by: a.decidedBy ? principalName(a.decidedBy) : '',
           ...(a.comment ? { comment: a.comment } : {}),
+          ...(a.kind ? { kind: a.kind } : {}),
+          ...(a.reason ? { reason: a.reason } : {}),
         })),
+        ...(records.has(i) ? { decisionRecord: records.get(i) } : {}),
         series: s.jobId ? gateSeries(stack, s.jobId, s.gate.failureThreshold, s.gate.confidence) : [],
       })),
     });
@@ -153,7 +229,7 @@ export async function buildReport(
         }))
         .sort((a, b) => b.members - a.members || a.group.localeCompare(b.group)),
     },
-    rollouts: await rolloutReports(stack, run),
+    rollouts: await rolloutReports(stack, run, audit),
     tunnels: tunnelReports(stack, audit),
     audit: { total: audit.length, byAction },
     delivery: {

@@ -105,16 +105,19 @@ export class ScenarioRun {
       // A number provisions the next devices not provisioned yet, so a group can grow in waves.
       const devices =
         count === 'all' ? this.devices : this.devices.slice(this.provisioned, this.provisioned + count);
+      this.progress.phase('provision');
       const r = await provision(this.stack, devices, ratePerSecond);
       this.provisioned += r.created;
       const secs = Math.round((r.finishedAt - r.startedAt) / 1000);
       this.progress.log(
         `provisioned ${r.created} things in ${secs} s (CreateThing via the IoT API)${r.failed ? `, ${r.failed} failed` : ''}`,
       );
+      this.progress.phase('grouping');
       await groupingSettled(this.stack);
       const { groups, things } = this.stack.services.iot.state;
       const members = [...groups.values()].reduce((n, g) => n + g.things.length, 0);
       this.progress.log(`grouped ${things.size} things: ${groups.size} groups, ${members} memberships`);
+      this.progress.phase('rollouts and alarms');
     } else if ('startRollout' in step) {
       const { ref, plan, principal } = step.startRollout;
       const response = await this.api.startRollout(principal, readFileSync(this.#resolve(plan), 'utf8'));

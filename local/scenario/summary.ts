@@ -1,4 +1,7 @@
+import { evidenceLine, isDecided, stageEvidence } from '../report/evidence';
+import { duration } from '../report/format';
 import type { RunReport } from '../report/model';
+import { whyText } from '../report/why';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -22,21 +25,31 @@ export function summaryText(report: RunReport): string {
   if (g.membership.length > 14) out.push(`  ... ${g.membership.length - 14} more`);
   for (const r of report.rollouts) {
     out.push(`\nRollout ${r.name} (${r.id}): ${r.status}`);
-    const rows = [['stage', 'decision', 'targets', 'ok', 'failed', 'rate', 'bounds', 'approvals']];
+    const rows = [['stage', 'decision', 'targets', 'ok', 'failed', 'rate', 'approvals']];
+    const notes: string[][] = [];
     for (const s of r.stages) {
-      const last = s.series.at(-1);
+      const done = s.succeeded + s.failed;
       rows.push([
         s.name,
-        s.reason ? `${s.decision} (${s.reason})` : s.decision,
+        s.decision,
         String(s.targets),
         String(s.succeeded),
         String(s.failed),
-        last ? pct(last.failureRate) : '-',
-        last ? `[${pct(last.lower)}, ${pct(last.upper)}] vs ${pct(last.threshold)}` : '-',
+        done > 0 ? pct(s.failed / done) : '-',
         s.approvals.map((a) => `${a.decision}${a.by ? ` by ${a.by}` : ''}`).join(', ') || '-',
       ]);
+      const { ev, recorded } = stageEvidence(s);
+      if (!ev) continue;
+      const label = !isDecided(ev) ? 'latest evaluation' : recorded ? 'at the decision' : 'last evaluation';
+      // The gate's own explanation is already in the line's numbers; keep what a person acts on.
+      const why = recorded ? whyText(ev).filter((w) => !w.startsWith('Gate: ')) : [];
+      notes.push([`${s.name}, ${label}: ${evidenceLine(ev)}`, ...why]);
     }
     out.push(table(rows));
+    for (const [line, ...why] of notes) {
+      out.push(`  ${line}`);
+      for (const w of why) out.push(`      ${w}`);
+    }
   }
   out.push(`\nTunnels: ${report.tunnels.length}`);
   if (report.tunnels.length > 0)
@@ -58,5 +71,12 @@ export function summaryText(report: RunReport): string {
   out.push(
     `\nEvents: ${d.published} published, ${d.delivered} delivered, ${d.duplicated} duplicated, ${d.lost} lost, ${d.parked} parked`,
   );
+  const phases = report.phases ?? [];
+  if (phases.length > 0) {
+    const total = phases.reduce((n, p) => n + p.wallMs, 0);
+    out.push(
+      `\nWall time by phase: ${phases.map((p) => `${p.name} ${duration(p.wallMs)}`).join(' · ')} (total ${duration(total)})`,
+    );
+  }
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 /** A realistic RunReport for the HTML report tests: two rollouts (one promoted, one halted), tunnels, audit. */
 
 import { seededRandom } from '../../../local/emulators/common/random';
-import type { RolloutReport, RunReport } from '../../../local/report/model';
+import type { DecisionRecord, RolloutReport, RunReport } from '../../../local/report/model';
 
 type Series = RolloutReport['stages'][number]['series'];
 
@@ -36,6 +36,55 @@ export const gateSeries = (n: number, p: number, threshold: number, start: numbe
   return out;
 };
 
+/**
+ * A decision record as the audit trail holds one, taken at `series[index]`: the gate's evidence at
+ * that evaluation (counts, bounds, threshold), plus any `extra` fields (e.g. ones the gate adds later).
+ */
+export const decisionAt = (
+  series: Series,
+  index: number,
+  outcome: string,
+  reason: string,
+  targets: number,
+  extra: { record?: Record<string, unknown>; evidence?: Record<string, unknown> } = {},
+): DecisionRecord => {
+  const p = series[index < 0 ? series.length + index : index];
+  if (!p) throw new Error(`no evaluation ${index}`);
+  const failed = Math.round(p.failureRate * p.finished);
+  return {
+    outcome,
+    reason,
+    explanation: `${failed} failed of ${p.finished} finished (${(100 * p.failureRate).toFixed(2)}%)`,
+    // The gate evaluates a moment after the execution event that tipped it.
+    at: p.at + 700,
+    evidence: {
+      method: 'beta-binomial-confidence-sequence',
+      targets,
+      succeeded: p.finished - failed,
+      failed,
+      excluded: 0,
+      finished: p.finished,
+      pending: targets - p.finished,
+      observedFailureRate: p.failureRate,
+      lowerBound: p.lower,
+      upperBound: p.upper,
+      failureThreshold: p.threshold,
+      confidence: 0.95,
+      minFinished: 10,
+      bakeSeconds: 600,
+      deadlineSeconds: 86_400,
+      ...extra.evidence,
+    },
+    ...extra.record,
+  };
+};
+
+/** The first evaluation where `test` holds (the gate decides there), else the last. */
+const firstWhere = (series: Series, test: (p: Series[number]) => boolean): number => {
+  const i = series.findIndex(test);
+  return i < 0 ? series.length - 1 : i;
+};
+
 const groups = (): RunReport['grouping']['membership'] => {
   const regions = ['eu-west-1', 'us-east-1', 'ap-south-1', 'sa-east-1'];
   const models = ['thermo-x1', 'thermo-x2', 'gateway-g4', 'meter-m3', 'sensor-s9', 'cam-c2'];
@@ -56,6 +105,7 @@ export const fixtureReport = (): RunReport => {
   const canary = gateSeries(50, 0.01, 0.05, T0 + 5 * MIN, 1);
   const wave = gateSeries(500, 0.02, 0.05, T0 + 40 * MIN, 2);
   const bad = gateSeries(400, 0.2, 0.05, T0 + 70 * MIN, 3);
+  const rest = gateSeries(1, 0, 0.05, T0 + 60 * MIN, 4);
   return {
     scenario: {
       name: 'firmware-2.4-staged',
@@ -86,7 +136,15 @@ export const fixtureReport = (): RunReport => {
             reason: 'upper bound below threshold after bake',
             targets: 50,
             ...counts(canary),
-            approvals: [],
+            approvals: [
+              {
+                decision: 'APPROVED',
+                by: 'dave@ops',
+                kind: 'promote',
+                reason: 'stage canary passed its gate; approve to start stage wave-1',
+              },
+            ],
+            decisionRecord: decisionAt(canary, -1, 'PROMOTE', 'STAGE_RATE_BELOW_THRESHOLD', 50),
             series: canary,
           },
           {
@@ -97,6 +155,13 @@ export const fixtureReport = (): RunReport => {
             targets: 500,
             ...counts(wave),
             approvals: [{ decision: 'APPROVED', by: 'alice@ops', comment: 'error budget ok, proceed' }],
+            decisionRecord: decisionAt(
+              wave,
+              firstWhere(wave, (p) => p.upper < p.threshold),
+              'PROMOTE',
+              'RATE_BELOW_THRESHOLD',
+              500,
+            ),
             series: wave,
           },
           {
@@ -108,7 +173,10 @@ export const fixtureReport = (): RunReport => {
             succeeded: 1,
             failed: 0,
             approvals: [],
-            series: gateSeries(1, 0, 0.05, T0 + 60 * MIN, 4),
+            decisionRecord: decisionAt(rest, 0, 'INCONCLUSIVE_AT_DEADLINE', 'AWAITING_MIN_FINISHED', 1, {
+              record: { action: 'promote', trigger: 'STAGE_COMPLETE' },
+            }),
+            series: rest,
           },
         ],
       },
@@ -128,6 +196,19 @@ export const fixtureReport = (): RunReport => {
               { decision: 'REJECTED', by: 'bob@ops', comment: 'do not resume, rollback' },
               { decision: 'APPROVED', by: 'carol@sre' },
             ],
+            // Fields the gate's records may gain (issue 12) ride along: a rule name, its confidence,
+            // devices that started the update, and one the report has no words for.
+            decisionRecord: decisionAt(
+              bad,
+              firstWhere(bad, (p) => p.lower > p.threshold),
+              'HALT',
+              'RATE_ABOVE_THRESHOLD',
+              400,
+              {
+                record: { rule: 'halt-lower-bound', ruleConfidence: 0.95 },
+                evidence: { started: 161, haltLogBoundary: 2.674, peerVerdict: 'aws-abort-config: none' },
+              },
+            ),
             series: bad,
           },
           {
@@ -184,6 +265,13 @@ export const fixtureReport = (): RunReport => {
       },
     },
     delivery: { published: 12480, delivered: 12471, duplicated: 37, lost: 2, parked: 7 },
+    phases: [
+      { name: 'start the stack', wallMs: 1_250 },
+      { name: 'provision', wallMs: 4_100 },
+      { name: 'grouping', wallMs: 18_400 },
+      { name: 'rollouts and alarms', wallMs: 23_900 },
+      { name: 'report', wallMs: 600 },
+    ],
     calls: [
       { operation: 'iot:AddThingToThingGroup', accepted: 5000, throttled: 212 },
       { operation: 'iot:CreateJob', accepted: 4, throttled: 0 },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pct } from '../../../local/report/format';
 import { renderHtml } from '../../../local/report/html';
 import type { RunReport } from '../../../local/report/model';
 import { emptyReport, fixtureReport, gateSeries } from './fixture';
@@ -60,12 +61,74 @@ describe('renderHtml', () => {
       expect(html).toContain(`id="${id}"`);
     expect(html).toContain('fw-2.4-eu');
     expect(html).toContain('<span class="badge bad">HALTED</span>');
-    expect(html).toContain('lower bound above threshold 5%');
     expect(html).toMatch(/REJECTED<\/span> by <b>bob@ops<\/b> <q>do not resume, rollback<\/q>/);
     expect(html).toContain('by <b>alice@ops</b>');
     expect(html.match(/class="rate"/g)).toHaveLength(4);
     expect(html).toContain('No gate evaluations recorded for this stage.');
-    expect(html).toContain('HALTED @ ');
+  });
+
+  it('shows the evidence at the decision from the decision record, not the final state', () => {
+    const r = fixtureReport();
+    const stage = r.rollouts[1]?.stages[0];
+    const rec = stage?.decisionRecord;
+    const ev = rec?.evidence as Record<string, number>;
+    if (!stage || !rec || !ev) throw new Error('fixture changed');
+    const last = stage.series.at(-1);
+    // The record is taken before the last evaluation, so the final state differs from it.
+    expect(ev.finished).toBeLessThanOrEqual(last?.finished ?? 0);
+    stage.series = [
+      ...stage.series,
+      { ...(last as NonNullable<typeof last>), at: (last?.at ?? 0) + 60_000, finished: 399 },
+    ];
+    const out = renderHtml(r);
+    const evidence = /<p class="evidence bad" data-outcome="HALT">(.*?)<\/p>/.exec(out)?.[1] ?? '';
+    expect(evidence).toContain(`${ev.failed}/${ev.finished} failed`);
+    expect(evidence).toContain(
+      `lower bound ${pct(ev.lowerBound)} &gt; ${pct(ev.failureThreshold)} threshold`,
+    );
+    expect(evidence).not.toContain('399');
+    // Optional fields the record holds show when present: devices started, the rule and its confidence.
+    expect(evidence).toContain('161 started');
+    expect(evidence).toContain('halt rule: the lower bound, running executions counted as successes, is above the threshold');
+    expect(evidence).toContain('halts with probability at most 5.0%');
+    // A field the report has no words for is still listed, marked as such.
+    expect(out).toMatch(/<div class="extra"><dt>evidence\.peerVerdict<\/dt><dd>aws-abort-config: none<\/dd>/);
+    // The decision is drawn where the record says it was taken.
+    expect(out).toContain(`data-decision-at="${rec.at}"`);
+    expect(out).toContain(`HALT ${ev.failed}/${ev.finished} failed`);
+  });
+
+  it('says why a stage promoted, halted or was left to its plan, and what would have had to happen', () => {
+    expect(html).toMatch(/Promoted by the finite-stage rule: with 0 failed of 50 finished and 0 pending/);
+    expect(html).toMatch(/It would have halted had \d+ of those 50 failed\./);
+    expect(html).toMatch(/Promoted: the upper bound \([\d.]+%\) fell below the [\d.]+% threshold/);
+    expect(html).toMatch(
+      /To promote instead, the upper bound would have had to fall below 5\.0%, which takes at least \d+ finished/,
+    );
+    expect(html).toContain('With 1 target the stage can never reach minFinished 10');
+    expect(html).toContain(
+      'Asked a person (promote): stage canary passed its gate; approve to start stage wave-1; approved by dave@ops.',
+    );
+  });
+
+  it('never prints two different rates as equal in a comparison', () => {
+    const r = fixtureReport();
+    const ev = r.rollouts[1]?.stages[0]?.decisionRecord?.evidence as Record<string, number>;
+    ev.lowerBound = 0.0504;
+    ev.failureThreshold = 0.05;
+    expect(renderHtml(r)).toContain('lower bound 5.04% &gt; 5.00% threshold');
+  });
+
+  it('shows where the wall time went', () => {
+    expect(html).toContain('id="phases"');
+    expect(html).toMatch(/grouping<\/td><td class="n">18\.4 s<\/td><td class="n">38%</);
+  });
+
+  it('keeps every stage-table cell, labelled, for the narrow-screen card layout', () => {
+    const table = /<table class="stack stages">.*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(table).not.toBe('');
+    for (const label of ['Targets', 'Succeeded', 'Failed', 'Failure rate', 'At decision'])
+      expect(table).toContain(`data-label="${label}"`);
   });
 
   it('shows membership, tunnels, audit, delivery and API calls', () => {
