@@ -1,11 +1,15 @@
 import type { Out } from './io';
+import { oneLine } from './terminal-text';
 
 /** A progress bar on a TTY (redrawn in place), plain lines otherwise (every 10 % or 5 s). Always stderr. */
-export function progress(out: Out, total: number, label: string, now: () => number = Date.now) {
+export function progress(out: Out, total: number, rawLabel: string, now: () => number = Date.now) {
+  // The bar's own \r and ESC[K are ours; the label and the extra text may come from input.
+  const label = oneLine(rawLabel);
   let lastLine = -1;
   let lastAt = 0;
   return {
-    update(done: number, extra: string) {
+    update(done: number, rawExtra: string) {
+      const extra = oneLine(rawExtra);
       if (out.isTTY) {
         const width = 30;
         const filled = total === 0 ? width : Math.round((done / total) * width);

@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV, terminalEvent } from './rollout-harness';
+import { apiRequest, ENV, executionOf, terminalEvent } from './rollout-harness';
 
 // dynalite has no transactions: swap the writer at the adapter boundary; everything else is real.
 vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
@@ -56,7 +56,9 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+  sfn
+    .on(StartExecutionCommand)
+    .callsFake((input: { name: string }) => ({ executionArn: executionOf(input.name), startDate: new Date() }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
@@ -76,9 +78,19 @@ async function startRollout(name: string, approvalRequired = false) {
   const created = await api(apiRequest('POST /rollouts', ALICE, { body: plan }), context);
   const { rolloutId } = JSON.parse(String(created.body)) as { rolloutId: string };
   const now = new Date(T0).toISOString();
-  await steps({ action: 'startStage', rolloutId, stageIndex: 0, now }, context);
-  await steps({ action: 'awaitGate', rolloutId, stageIndex: 0, token: `TOKEN-SECRET-${name}`, now }, context);
+  const executionId = executionOf(rolloutId);
+  await steps({ action: 'startStage', rolloutId, stageIndex: 0, now, executionId }, context);
+  await steps(
+    { action: 'awaitGate', rolloutId, stageIndex: 0, token: `TOKEN-SECRET-${name}`, now, executionId },
+    context,
+  );
   return { rolloutId, jobId: `${rolloutId}-s0`, created };
+}
+
+/** Every target succeeds after the bake: the tracker records PROMOTE (and wakes the gate wait). */
+async function passGate(jobId: string) {
+  for (let i = 0; i < 50; i++)
+    await tracker(terminalEvent(jobId, `thing-${i}`, 'SUCCEEDED', T0 + 31 * 60_000 + i), context);
 }
 
 const stage = async (rolloutId: string) =>
@@ -152,6 +164,7 @@ describe('rollout API', () => {
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(String(again.body)).rolloutId).toBe(rolloutId);
 
+    await passGate(`${rolloutId}-s0`);
     await steps(
       {
         action: 'requestApproval',
@@ -160,6 +173,7 @@ describe('rollout API', () => {
         stageIndex: 0,
         token: 'TOKEN-SECRET-approval',
         now: new Date(T0 + 3_600_000).toISOString(),
+        executionId: executionOf(rolloutId),
       },
       context,
     );
@@ -178,7 +192,9 @@ describe('rollout API', () => {
       context,
     );
     expect(approved.statusCode).toBe(200);
+    // The gate's wake-up (the tracker, when the canary passed), then the approval.
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([
+      'TOKEN-SECRET-approvals',
       'TOKEN-SECRET-approval',
     ]);
     const twice = await api(

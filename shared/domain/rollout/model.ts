@@ -13,6 +13,11 @@ export type Rollout = {
   digest: string;
   plan: ResolvedPlan;
   creator: string;
+  /**
+   * Who the creator is for four-eyes (identity.ts): `person:<name>` when the account ties the
+   * principal to one person, else the shared principal. Absent on rollouts created before it existed.
+   */
+  creatorIdentity?: string;
   createdAt: number;
   status: RolloutStatus;
   /** Index of the stage running or next to run. */
@@ -20,6 +25,11 @@ export type Rollout = {
   paused: boolean;
   abortRequested: boolean;
   reason?: string;
+  /**
+   * The execution the rollout API started (`$$.Execution.Id`); every step refuses any other. A resume
+   * after a halt (issue 17) would start a new execution and swap this in one conditional update.
+   */
+  executionArn?: string;
   updatedAt: number;
 };
 
@@ -61,6 +71,8 @@ export type Approval = {
   expiresAt: number;
   reason: string;
   decidedBy?: string;
+  /** The approver's four-eyes identity (identity.ts), compared with the creator's at promotion. */
+  decidedByIdentity?: string;
   decidedAt?: number;
   comment?: string;
 };

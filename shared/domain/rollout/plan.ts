@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
-import { documentIssues } from './plan-document';
+import { documentIssues, reservedKeyIssues } from './plan-document';
 import { type PlanInput, planSchema, type StageInput } from './plan-schema';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
@@ -71,6 +71,10 @@ function zodIssues(error: z.core.$ZodError): string[] {
  * InvalidPlanError listing every problem by field.
  */
 export function resolvePlan(input: unknown): ResolvedPlan {
+  // Before the schema: it would drop a `__proto__` key without a word.
+  const raw = input !== null && typeof input === 'object' ? (input as { document?: unknown }) : {};
+  const reserved = Object.hasOwn(raw, 'document') ? reservedKeyIssues(raw.document) : [];
+  if (reserved.length > 0) throw new InvalidPlanError(reserved);
   const parsed = planSchema.safeParse(input);
   if (!parsed.success) throw new InvalidPlanError(zodIssues(parsed.error));
   const plan = parsed.data;
