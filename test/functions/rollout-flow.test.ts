@@ -58,7 +58,10 @@ beforeEach(() => {
   iot.on(CreateJobCommand).resolves({});
   sfn
     .on(StartExecutionCommand)
-    .callsFake((input: { name: string }) => ({ executionArn: executionOf(input.name), startDate: new Date() }));
+    .callsFake((input: { name: string }) => ({
+      executionArn: executionOf(input.name),
+      startDate: new Date(),
+    }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
