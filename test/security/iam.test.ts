@@ -12,6 +12,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown 
 const IOT = (type: string) => `iot:${type}/*`;
 const AUDIT = 'AuditTable';
 const STATE = 'StateTable';
+const TOKENS = 'TaskTokensTable';
 const ITEM_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** `action@resource` per role; resources by logical id, `iot:<type>/*`, the state machine, or `*`. */
@@ -34,6 +35,8 @@ const EXPECTED: Record<string, string[]> = {
   RolloutApi: [
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
+    // Task tokens: claimed (DeleteItem returning the token), never read or listed.
+    `dynamodb:DeleteItem@${TOKENS}`,
     ...['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'].map(
       (a) => `states:${a}@StagedRolloutStateMachine`,
     ),
@@ -46,7 +49,9 @@ const EXPECTED: Record<string, string[]> = {
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
     `dynamodb:PutItem@${AUDIT}`,
-    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
+    `dynamodb:PutItem@${TOKENS}`,
+    `dynamodb:DeleteItem@${TOKENS}`,
     ...['SendTaskSuccess', 'SendTaskFailure'].map((a) => `states:${a}@StagedRolloutStateMachine`),
     'events:PutEvents@EventBus',
     'sns:Publish@OperatorTopic',
@@ -55,6 +60,7 @@ const EXPECTED: Record<string, string[]> = {
   RolloutTracker: [
     `dynamodb:PutItem@${AUDIT}`,
     ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    `dynamodb:DeleteItem@${TOKENS}`,
     'states:SendTaskSuccess@StagedRolloutStateMachine',
     'events:PutEvents@EventBus',
     'sqs:SendMessage@RolloutTrackerDLQ',
