@@ -56,12 +56,10 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
-  sfn
-    .on(StartExecutionCommand)
-    .callsFake((input: { name: string }) => ({
-      executionArn: executionOf(input.name),
-      startDate: new Date(),
-    }));
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: executionOf(input.name),
+    startDate: new Date(),
+  }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });

@@ -58,12 +58,10 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
-  sfn
-    .on(StartExecutionCommand)
-    .callsFake((input: { name: string }) => ({
-      executionArn: executionOf(input.name),
-      startDate: new Date(),
-    }));
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: executionOf(input.name),
+    startDate: new Date(),
+  }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
@@ -333,7 +331,7 @@ describe('plan documents (low findings)', () => {
     [{ url: 'https://other-bucket.s3.amazonaws.com/fw.bin' }, /document\.url: .*bucket "other-bucket"/],
     [{ url: 'https://s3.us-east-1.amazonaws.com/other-bucket/fw.bin' }, /bucket "other-bucket"/],
     [
-      { url: '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/someone-elses/fw.bin}' },
+      { url: `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/someone-elses/fw.bin}` },
       /document\.url: .*bucket "someone-elses"/,
     ],
     [
@@ -361,7 +359,7 @@ describe('plan documents (low findings)', () => {
     );
     expect(await issues(source)).toMatch(/^documentSource: S3 bucket "attacker-bucket" is not allowed/);
     const fine = await post({
-      url: '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/fleet-firmware-artifacts/fw/2.5.0.bin}',
+      url: `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/fleet-firmware-artifacts/fw/2.5.0.bin}`,
       mirror: 'https://fleet-firmware-artifacts.s3.eu-west-1.amazonaws.com/fw/2.5.0.bin',
     });
     expect(fine.statusCode, String(fine.body)).toBe(201);

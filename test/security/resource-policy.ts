@@ -60,9 +60,9 @@ function conditionHolds(op: string, key: string, values: string[], request: Requ
   const present = context[key];
   switch (op) {
     case 'ArnNotEquals':
-      return present !== undefined && present.every((p) => !values.includes(p));
+      return present?.every((p) => !values.includes(p)) ?? false;
     case 'ArnEquals':
-      return present !== undefined && present.some((p) => values.includes(p));
+      return present?.some((p) => values.includes(p)) ?? false;
     case 'ForAllValues:StringNotEquals':
       // ForAllValues holds for a key that is absent (or empty): there is no value to fail it.
       return (present ?? []).every((p) => !values.includes(p));
@@ -102,8 +102,9 @@ export function roleArn(template: CfnTemplate, roleId: string): string {
 
 /** The principal ARNs a table's policy exempts (its ArnNotEquals aws:PrincipalArn list). */
 export function exemptPrincipals(template: CfnTemplate, tableId: string): string[] {
-  const policy = resolve(
-    (template.Resources[tableId]?.Properties?.ResourcePolicy as { PolicyDocument?: unknown }).PolicyDocument,
-  ) as { Statement: Statement[] };
+  const document = template.Resources[tableId]?.Properties?.ResourcePolicy as
+    | { PolicyDocument?: unknown }
+    | undefined;
+  const policy = resolve(document?.PolicyDocument) as { Statement: Statement[] };
   return policy.Statement.flatMap((s) => list(s.Condition?.ArnNotEquals?.['aws:PrincipalArn']));
 }
