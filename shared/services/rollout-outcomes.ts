@@ -2,8 +2,6 @@ import { TASK_FAILURES } from '../domain/rollout/errors';
 import type { Rollout } from '../domain/rollout/model';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
-export { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
-
 const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:${what}` });
 
 type ErrorInfo = { Error?: string; Cause?: string };

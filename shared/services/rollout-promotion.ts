@@ -1,8 +1,8 @@
 import { PromotionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
 import { callerIdentity } from '../domain/rollout/identity';
-import { APPROVAL_KINDS, type ApprovalKind, type Rollout } from '../domain/rollout/model';
+import { APPROVAL_KINDS, type ApprovalKind, type Rollout, type Stage } from '../domain/rollout/model';
 import { approvalRequestVerdict, promotionVerdict, type Verdict } from '../domain/rollout/promotion';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { evaluateStage, mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
 /**
  * Approvals and promotion: the steps that move a rollout to its next stage. Each re-derives its
@@ -11,6 +11,10 @@ import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
  */
 
 const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:${what}` });
+
+/** The gate's outcome at `now` on the stage's stored counters. */
+const gateAt = (rollout: Rollout, stage: Stage | undefined, now: number) =>
+  stage ? evaluateStage(rollout, stage, now).outcome : undefined;
 
 /** Only the short, printable parts of what a task's sender claimed: it is attacker-writable text. */
 function claimedBy(state: Record<string, unknown>): Record<string, string> | null {
@@ -79,7 +83,7 @@ export async function requestApproval(
   const rollout = await mustGetRollout(deps.store, id);
   const stage = rollout.plan.stages[i];
   const stageItem = await deps.store.getStage(id, i);
-  const verdict = approvalRequestVerdict(rollout, stageItem, i, kind);
+  const verdict = approvalRequestVerdict(rollout, stageItem, i, kind, gateAt(rollout, stageItem, now));
   if (!verdict.ok) return refusePromotion(deps, rollout, i, `request a ${kind} approval`, verdict, {}, now);
   const reason =
     kind === 'promote'
@@ -155,12 +159,15 @@ export async function promoteStage(
   if (!details) throw new Error(`rollout ${id} not found`);
   const { rollout } = details;
   const stage = details.stages.find((s) => s.index === i);
-  // A retried promote of this state visit: already done.
-  if (stage?.status === 'PROMOTED' && rollout.currentStage === i + 1) return { nextStageIndex: i + 1 };
-  const creatorKey = rollout.creatorIdentity ?? callerIdentity(rollout.creator, { sessionNameRoles: [] }).key;
-  const verdict = promotionVerdict(rollout, stage, i, details.approvals, creatorKey);
-  if (!verdict.ok) return refusePromotion(deps, rollout, i, 'promote', verdict, state, now);
-  await deps.store.setStageStatus(id, i, 'PROMOTED');
+  // PROMOTED is written only after the checks below passed: a retry of this visit finishes the job.
+  if (stage?.status !== 'PROMOTED') {
+    const creatorKey =
+      rollout.creatorIdentity ?? callerIdentity(rollout.creator, { sessionNameRoles: [] }).key;
+    const gateNow = gateAt(rollout, stage, now);
+    const verdict = promotionVerdict(rollout, stage, i, details.approvals, creatorKey, gateNow);
+    if (!verdict.ok) return refusePromotion(deps, rollout, i, 'promote', verdict, state, now);
+    await deps.store.setStageStatus(id, i, 'PROMOTED');
+  }
   await deps.store.updateRollout(id, { currentStage: i + 1, updatedAt: now });
   await deps.store.discardTokens(id, i);
   await record(deps, {

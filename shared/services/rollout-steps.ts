@@ -5,15 +5,8 @@ import { createJobRequest } from '../domain/rollout/job-request';
 import { type StepDecision, stepDecision } from '../domain/rollout/model';
 import * as z from '../zod';
 import { evaluateStage, mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
-import {
-  abortRollout,
-  completeRollout,
-  expireApproval,
-  failRollout,
-  haltStage,
-  promoteStage,
-  requestApproval,
-} from './rollout-outcomes';
+import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
+import { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
 
 export const STEP_ACTIONS = [
   'checkpoint',

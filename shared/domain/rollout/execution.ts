@@ -49,7 +49,9 @@ export function executionVerdict(
       reason: 'rollout-closed',
       explanation: `rollout ${rollout.rolloutId} is ${rollout.status}: only an explicit, audited resume could move it`,
     };
-  if (stageIndex !== rollout.currentStage)
+  // A retried promote may find its own promotion done: the rollout is one stage further.
+  const retriedPromote = action === 'promote' && stageIndex === rollout.currentStage - 1;
+  if (stageIndex !== rollout.currentStage && !retriedPromote)
     return {
       ok: false,
       reason: 'stage-mismatch',

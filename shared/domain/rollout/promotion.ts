@@ -1,3 +1,4 @@
+import type { GateOutcome } from '../gate';
 import type { Approval, ApprovalKind, Rollout, Stage } from './model';
 import { FINAL_STATUSES } from './model';
 
@@ -27,14 +28,22 @@ export function approvalNeeded(
   return planned?.approval.required && hasNext ? 'promote' : undefined;
 }
 
-/** The gate allows asking for (or acting on) a promotion: PROMOTE, or inconclusive with promote/ask. */
-function gateVerdict(rollout: Rollout, stage: Stage): Verdict {
+/**
+ * The gate allows asking for (or acting on) a promotion: PROMOTE, or inconclusive with promote/ask,
+ * either as the stage last recorded it or as the gate decides now on the stage's counters (the
+ * recorded outcome follows the last event evaluated, which can be an older, reordered one). A HALT
+ * either way refuses.
+ */
+function gateVerdict(rollout: Rollout, stage: Stage, gateNow: GateOutcome | undefined): Verdict {
   const action = rollout.plan.stages[stage.index]?.gate.onInconclusive;
-  if (stage.lastOutcome === 'PROMOTE') return { ok: true };
-  if (stage.lastOutcome === 'INCONCLUSIVE_AT_DEADLINE' && action !== 'halt') return { ok: true };
+  const passes = (o: GateOutcome | undefined) =>
+    o === 'PROMOTE' || (o === 'INCONCLUSIVE_AT_DEADLINE' && action !== 'halt');
+  if (stage.lastOutcome === 'HALT' || gateNow === 'HALT')
+    return refuse('gate-halt', `stage ${stage.index}'s gate decided HALT`);
+  if (passes(stage.lastOutcome) || passes(gateNow)) return { ok: true };
   return refuse(
     'gate-not-passed',
-    `stage ${stage.index} has no gate decision that promotes (recorded: ${stage.lastOutcome ?? 'none'}${stage.lastOutcome === 'INCONCLUSIVE_AT_DEADLINE' ? `, onInconclusive ${action}` : ''})`,
+    `stage ${stage.index} has no gate decision that promotes (recorded: ${stage.lastOutcome ?? 'none'}, now: ${gateNow ?? 'unknown'}${action ? `, onInconclusive ${action}` : ''})`,
   );
 }
 
@@ -52,10 +61,11 @@ export function approvalRequestVerdict(
   stage: Stage | undefined,
   index: number,
   kind: ApprovalKind,
+  gateNow?: GateOutcome,
 ): Verdict {
   const closed = closedVerdict(rollout, stage, index);
   if (closed || !stage) return closed ?? refuse('stage-not-running', `stage ${index} is not started`);
-  const gate = gateVerdict(rollout, stage);
+  const gate = gateVerdict(rollout, stage, gateNow);
   if (!gate.ok) return gate;
   const needed = approvalNeeded(rollout, stage);
   return needed === kind
@@ -67,6 +77,7 @@ export function approvalRequestVerdict(
  * Before promoting: the gate passed, and when the stage needs an approval, its record says APPROVED,
  * by a person other than the creator. A gate that turned to HALT while the approvers thought it over
  * is not promoted either.
+ * @param gateNow the gate's outcome now, on the stage's counters (the caller evaluates it)
  */
 export function promotionVerdict(
   rollout: Rollout,
@@ -74,12 +85,13 @@ export function promotionVerdict(
   index: number,
   approvals: readonly Approval[],
   creatorIdentity: string,
+  gateNow?: GateOutcome,
 ): Verdict {
   const closed = closedVerdict(rollout, stage, index);
   if (closed || !stage) return closed ?? refuse('stage-not-running', `stage ${index} is not started`);
   const needed = approvalNeeded(rollout, stage, approvals);
-  if (!needed) return gateVerdict(rollout, stage);
-  if (stage.lastOutcome === 'HALT')
+  if (!needed) return gateVerdict(rollout, stage, gateNow);
+  if (stage.lastOutcome === 'HALT' || gateNow === 'HALT')
     return refuse('gate-halt', `stage ${index}'s gate decided HALT while its approval was pending`);
   const approval = approvals.find((a) => a.stageIndex === index && a.kind === needed);
   if (approval?.status !== 'APPROVED')

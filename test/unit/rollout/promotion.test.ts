@@ -66,8 +66,9 @@ describe('Function: promotionVerdict()', () => {
   it('promotes on the recorded gate decision alone when the stage needs no approval', () => {
     const r = rollout();
     expect(reason(promotionVerdict(r, stage('PROMOTE'), 0, [], 'person:alice'))).toBe('ok');
-    for (const outcome of ['CONTINUE', 'HALT', undefined] as const)
+    for (const outcome of ['CONTINUE', undefined] as const)
       expect(reason(promotionVerdict(r, stage(outcome), 0, [], 'person:alice'))).toBe('gate-not-passed');
+    expect(reason(promotionVerdict(r, stage('HALT'), 0, [], 'person:alice'))).toBe('gate-halt');
     const inconclusive = (action: 'halt' | 'promote') =>
       promotionVerdict(
         rollout({ onInconclusive: action }),
@@ -78,6 +79,16 @@ describe('Function: promotionVerdict()', () => {
       );
     expect(reason(inconclusive('promote'))).toBe('ok');
     expect(reason(inconclusive('halt'))).toBe('gate-not-passed');
+  });
+
+  it('takes the gate as decided now on the counters as well as the last recorded outcome', () => {
+    const r = rollout();
+    // A reordered, older event was evaluated last: the record says CONTINUE, the counters say PROMOTE.
+    expect(reason(promotionVerdict(r, stage('CONTINUE'), 0, [], 'person:alice', 'PROMOTE'))).toBe('ok');
+    expect(reason(promotionVerdict(r, stage('PROMOTE'), 0, [], 'person:alice', 'HALT'))).toBe('gate-halt');
+    expect(reason(promotionVerdict(r, stage('CONTINUE'), 0, [], 'person:alice', 'CONTINUE'))).toBe(
+      'gate-not-passed',
+    );
   });
 
   it('needs an APPROVED record by another person when the plan asks for one', () => {
@@ -168,6 +179,10 @@ describe('Function: executionVerdict()', () => {
       'foreign-execution',
     );
     expect(reason(executionVerdict(r, EXECUTION, 'startStage', 1))).toBe('stage-mismatch');
+    // A promote retried after its promotion was applied finds the rollout one stage further.
+    const further = { ...r, currentStage: 1 };
+    expect(reason(executionVerdict(further, EXECUTION, 'promote', 0))).toBe('ok');
+    expect(reason(executionVerdict(further, EXECUTION, 'startStage', 0))).toBe('stage-mismatch');
     for (const status of ['HALTED', 'ABORTED', 'COMPLETED', 'FAILED'] as const) {
       expect(reason(executionVerdict({ ...r, status }, EXECUTION, 'checkpoint', 0)), status).toBe(
         'rollout-closed',
