@@ -100,6 +100,12 @@ function resourceKey(resource: unknown): string {
   if (iot) return IOT(iot[1] as string);
   if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
     return 'StagedRolloutStateMachine';
+  if (
+    /:dynamodb:\$\{AWS::Region\}:\$\{AWS::AccountId\}:table\/fleet-autopilot-[a-z0-9-]+-task-tokens$/.test(
+      sub,
+    )
+  )
+    return TOKENS;
   if (/:log-group:\/aws\/lambda\/fleet-autopilot-/.test(sub)) return `logs:${sub.split('/').at(-1)}`;
   return `unscoped:${sub}`;
 }

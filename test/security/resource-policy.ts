@@ -25,9 +25,12 @@ const PSEUDO: Record<string, string> = {
   'AWS::Region': REGION,
 };
 
-/** Resolves the pseudo parameters, Fn::Sub and Fn::Join the policies and role names use. */
-export function resolve(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolve);
+/**
+ * Resolves the pseudo parameters, Fn::Sub, Fn::Join and role `Fn::GetAtt [<role>, Arn]` (to the
+ * role's deployed ARN, from its RoleName) that the policies and role names use.
+ */
+export function resolve(value: unknown, template?: CfnTemplate): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, template));
   if (!value || typeof value !== 'object') return value;
   const v = value as Record<string, unknown>;
   if ('Fn::Sub' in v)
@@ -43,9 +46,14 @@ export function resolve(value: unknown): unknown {
   }
   if ('Fn::Join' in v) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => String(resolve(p))).join(sep);
+    return parts.map((p) => String(resolve(p, template))).join(sep);
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+  if ('Fn::GetAtt' in v && template) {
+    const [id, attr] = v['Fn::GetAtt'] as [string, string];
+    if (attr === 'Arn' && template.Resources[id]?.Type === 'AWS::IAM::Role') return roleArn(template, id);
+    throw new Error(`unresolved Fn::GetAtt ${id}.${attr}`);
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, template)]));
 }
 
 const list = (v: unknown): string[] => (v === undefined ? [] : [v].flat().map(String));
@@ -87,6 +95,7 @@ export function deniedBy(template: CfnTemplate, tableId: string, request: Reques
   const policy = resolve(
     (template.Resources[tableId]?.Properties?.ResourcePolicy as { PolicyDocument?: unknown } | undefined)
       ?.PolicyDocument,
+    template,
   ) as { Statement: Statement[] } | undefined;
   if (!policy) throw new Error(`${tableId} has no resource policy`);
   for (const s of policy.Statement) expect(s.Effect, `${tableId} allows nothing by policy`).toBe('Deny');
@@ -105,6 +114,6 @@ export function exemptPrincipals(template: CfnTemplate, tableId: string): string
   const document = template.Resources[tableId]?.Properties?.ResourcePolicy as
     | { PolicyDocument?: unknown }
     | undefined;
-  const policy = resolve(document?.PolicyDocument) as { Statement: Statement[] };
+  const policy = resolve(document?.PolicyDocument, template) as { Statement: Statement[] };
   return policy.Statement.flatMap((s) => list(s.Condition?.ArnNotEquals?.['aws:PrincipalArn']));
 }
