@@ -43,6 +43,8 @@ const BOB = 'arn:aws:iam::123456789012:user/bob';
 const T0 = Date.UTC(2026, 0, 1);
 const context = lambdaContext('rollout');
 const iso = (t: number) => new Date(t).toISOString();
+/** Things in each stage: enough that all of them succeeding promotes (upper bound below 5 %). */
+const THINGS = 100;
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -61,7 +63,7 @@ beforeEach(() => {
   for (const m of [iot, sfn, bus, sns]) m.reset();
   iot
     .on(ListThingsInThingGroupCommand)
-    .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
+    .resolves({ things: Array.from({ length: THINGS }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
   sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
     executionArn: executionOf(input.name),
@@ -112,10 +114,10 @@ async function passGate(rolloutId: string) {
   iot.on(DescribeJobCommand).resolves({
     job: {
       status: 'IN_PROGRESS',
-      jobProcessDetails: { numberOfSucceededThings: 50, numberOfQueuedThings: 0 },
+      jobProcessDetails: { numberOfSucceededThings: THINGS, numberOfQueuedThings: 0 },
     },
   });
-  for (let i = 0; i < 50; i++)
+  for (let i = 0; i < THINGS; i++)
     await tracker(terminalEvent(`${rolloutId}-s0`, `thing-${i}`, 'SUCCEEDED', at + i), context);
   const executionId = executionOf(rolloutId);
   await steps({ action: 'reconcile', rolloutId, stageIndex: 0, now: iso(at + 60_000), executionId }, context);
