@@ -1,5 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateJobCommand, IoTClient, ListThingsInThingGroupCommand } from '@aws-sdk/client-iot';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  IoTClient,
+  ListThingsInThingGroupCommand,
+} from '@aws-sdk/client-iot';
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -88,12 +93,6 @@ async function startRollout(name: string, approvalRequired = false) {
   return { rolloutId, jobId: `${rolloutId}-s0`, created };
 }
 
-/** Every target succeeds after the bake: the tracker records PROMOTE (and wakes the gate wait). */
-async function passGate(jobId: string) {
-  for (let i = 0; i < 50; i++)
-    await tracker(terminalEvent(jobId, `thing-${i}`, 'SUCCEEDED', T0 + 31 * 60_000 + i), context);
-}
-
 const stage = async (rolloutId: string) =>
   (
     await docs.send(
@@ -102,6 +101,33 @@ const stage = async (rolloutId: string) =>
   ).Item ?? {};
 const everything = async () =>
   JSON.stringify((await docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items);
+
+/**
+ * All 100 targets succeed after the bake: the tracker sees the events (and wakes the gate wait), and
+ * Reconcile, on DescribeJob, records PROMOTE (the decision the approval request checks).
+ */
+async function passGate(rolloutId: string) {
+  const at = T0 + 31 * 60_000;
+  iot.on(DescribeJobCommand).resolves({
+    job: {
+      status: 'IN_PROGRESS',
+      jobProcessDetails: { numberOfSucceededThings: 100, numberOfQueuedThings: 0 },
+    },
+  });
+  for (let i = 0; i < 100; i++)
+    await tracker(terminalEvent(`${rolloutId}-s0`, `thing-${i}`, 'SUCCEEDED', at + i), context);
+  await steps(
+    {
+      action: 'reconcile',
+      rolloutId,
+      stageIndex: 0,
+      now: new Date(at + 60_000).toISOString(),
+      executionId: executionOf(rolloutId),
+    },
+    context,
+  );
+  expect((await stage(rolloutId)).lastOutcome).toBe('PROMOTE');
+}
 
 describe('rollout tracker', () => {
   it('gives the same counters for duplicated and reordered events, and wakes the execution once', async () => {
@@ -145,6 +171,10 @@ describe('rollout tracker', () => {
 
 describe('rollout API', () => {
   it('starts idempotently, refuses the creator as approver, decides once, and never shows a token', async () => {
+    // 100 things in the canary: all of them succeeding promotes.
+    iot
+      .on(ListThingsInThingGroupCommand)
+      .resolves({ things: Array.from({ length: 100 }, (_, i) => `thing-${i}`) });
     const { rolloutId, created } = await startRollout('approvals', true);
     expect(created.statusCode).toBe(201);
     const again = await api(
@@ -165,7 +195,7 @@ describe('rollout API', () => {
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(String(again.body)).rolloutId).toBe(rolloutId);
 
-    await passGate(`${rolloutId}-s0`);
+    await passGate(rolloutId);
     await steps(
       {
         action: 'requestApproval',
