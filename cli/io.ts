@@ -1,3 +1,5 @@
+import { neutralise } from './terminal-text';
+
 /** Where a command writes and what it sees: process streams in `bin/fleet.mjs`, buffers in tests. */
 export type Out = { write(text: string): unknown; isTTY?: boolean; columns?: number };
 
@@ -38,4 +40,5 @@ export class CliError extends Error {
   }
 }
 
-export const line = (out: Out, text = '') => out.write(`${text}\n`);
+/** Writes one line; control characters in it are neutralised (cli/terminal-text.ts). */
+export const line = (out: Out, text = '') => out.write(`${neutralise(text)}\n`);

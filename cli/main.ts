@@ -8,6 +8,7 @@ import { rolloutStart } from './commands/rollout-start';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
 import { tunnelEnrol, tunnelEnrolments, tunnelUnenrol } from './commands/tunnel-enrol';
 import { CliError, EXIT, type Io, line } from './io';
+import { neutralise, oneLine } from './terminal-text';
 
 const int = (min: number) => (value: string) => {
   const n = Number(value);
@@ -35,7 +36,10 @@ function program(io: Io, result: { code: number }) {
     .addHelpText('after', EXIT_HELP)
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(neutralise(s)),
+      writeErr: (s) => io.stderr.write(neutralise(s)),
+    });
   const run =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => {
@@ -43,9 +47,10 @@ function program(io: Io, result: { code: number }) {
     };
   const opts = (cmd: Command) => cmd.optsWithGlobals();
   const inherit = (cmd: Command) =>
-    cmd
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(neutralise(s)),
+      writeErr: (s) => io.stderr.write(neutralise(s)),
+    });
 
   inherit(root.command('onboard'))
     .description('register the things of a factory CSV (validated first; paced; resumable)')
@@ -169,7 +174,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
     if (error instanceof CliError) {
       line(io.stderr, `error: ${error.message}`);
-      for (const l of error.lines) line(io.stderr, `  ${l}`);
+      // One issue, one line: an issue can quote input (a key name) that holds a newline.
+      for (const l of error.lines) line(io.stderr, `  ${oneLine(l)}`);
       if (error.hint) line(io.stderr, `hint: ${error.hint}`);
       return error.code;
     }

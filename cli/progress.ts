@@ -1,4 +1,5 @@
 import type { Out } from './io';
+import { oneLine } from './terminal-text';
 
 /** `8s`, `2m05s`, `1h02m`: short enough for a progress line. */
 export function duration(seconds: number): string {
@@ -20,12 +21,15 @@ export function rateAndEta(done: number, total: number, elapsedMs: number): stri
  * A progress bar on a TTY (redrawn in place), plain lines otherwise (every 10 % or 5 s), with the rate
  * so far and the time left at that rate. Always stderr.
  */
-export function progress(out: Out, total: number, label: string, now: () => number = Date.now) {
+export function progress(out: Out, total: number, rawLabel: string, now: () => number = Date.now) {
+  // The bar's own \r and ESC[K are ours; the label and the extra text may come from input.
+  const label = oneLine(rawLabel);
   const started = now();
   let lastLine = -1;
   let lastAt = 0;
   return {
-    update(done: number, extra: string) {
+    update(done: number, rawExtra: string) {
+      const extra = oneLine(rawExtra);
       const pace = rateAndEta(done, total, now() - started);
       if (out.isTTY) {
         const width = 30;

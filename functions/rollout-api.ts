@@ -1,12 +1,15 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import policyFile from '../config/rollout-policy.yml';
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { loadConfig } from '../shared/config';
 import { InvalidPlanError, InvalidRequestError } from '../shared/domain/rollout/errors';
 import { ROLLOUT_ID } from '../shared/domain/rollout/ids';
 import { MAX_PLAN_BYTES } from '../shared/domain/rollout/plan';
+import { parseRolloutPolicy } from '../shared/domain/rollout/policy';
 import { wrapHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
 import {
+  type ApiDeps,
   type Caller,
   controlRollout,
   createRollout,
@@ -19,6 +22,8 @@ import * as z from '../shared/zod';
 
 /** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
 const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: true }), process.env);
+/** config/rollout-policy.yml: document URL allow-list, who counts as a person for four-eyes. */
+const policy = parseRolloutPolicy(policyFile);
 
 const commentSchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
 const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
@@ -64,11 +69,16 @@ function commentOf(text: string): string {
 
 export const handler = wrapHandler(
   async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
-    const deps = rolloutDeps(config, 'function:rollout-api');
+    const deps: ApiDeps = {
+      ...rolloutDeps(config, 'function:rollout-api'),
+      policy,
+      stateMachineArn: config.STATE_MACHINE_ARN,
+    };
     const principal = event.requestContext?.authorizer?.iam?.userArn;
     if (!principal) return json(403, { error: 'ForbiddenActionError', message: 'no IAM principal' });
     const caller: Caller = {
       principal,
+      account: event.requestContext.accountId,
       requestId: event.requestContext.requestId,
       at: event.requestContext.timeEpoch,
     };

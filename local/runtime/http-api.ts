@@ -8,12 +8,39 @@ type Route = HttpRouteSpec & { pattern: RegExp; params: string[] };
 
 /** SigV4's credential scope names the caller's access key: `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
 const CREDENTIAL = /^AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)\//;
+/** An access key `assumed-role:<role>:<session>` presents a session of a role instead of an IAM user. */
+const ASSUMED_ROLE_KEY = /^assumed-role:([\w+=,.@-]{1,64}):([\w+=,.@-]{2,64})$/;
+
+/** `requestContext.authorizer.iam` as API Gateway fills it for an IAM user or a role session. */
+export function iamContext(accessKey: string, account: string) {
+  const session = ASSUMED_ROLE_KEY.exec(accessKey);
+  if (session) {
+    const userId = `AROALOCAL${session[1]?.toUpperCase()}:${session[2]}`;
+    return {
+      accessKey,
+      accountId: account,
+      callerId: userId,
+      principalOrgId: null,
+      userArn: `arn:aws:sts::${account}:assumed-role/${session[1]}/${session[2]}`,
+      userId,
+    };
+  }
+  return {
+    accessKey,
+    accountId: account,
+    callerId: accessKey,
+    principalOrgId: null,
+    userArn: `arn:aws:iam::${account}:user/${accessKey}`,
+    userId: accessKey,
+  };
+}
 
 /**
  * API Gateway HTTP API, payload format 2.0, with the routes the template declares. IAM auth:
  * a request must carry a SigV4 Authorization header; its access key names the principal
- * (`arn:aws:iam::<account>:user/<accessKeyId>`), so two operators are two access keys. The local
- * stack does not verify signatures: it has no secrets to verify them with.
+ * (`arn:aws:iam::<account>:user/<accessKeyId>`, or a role session for a key
+ * `assumed-role:<role>:<session>`), so two operators are two access keys. The local stack does not
+ * verify signatures: it has no secrets to verify them with.
  */
 export function httpApiHandler(
   routes: HttpRouteSpec[],
@@ -67,16 +94,7 @@ export function httpApiHandler(
           stage: '$default',
           time: new Date(at).toISOString(),
           timeEpoch: at,
-          authorizer: principal
-            ? {
-                iam: {
-                  accessKey: principal,
-                  accountId: account,
-                  userArn: `arn:aws:iam::${account}:user/${principal}`,
-                  userId: principal,
-                },
-              }
-            : undefined,
+          authorizer: principal ? { iam: iamContext(principal, account) } : undefined,
         },
         body: body || undefined,
         isBase64Encoded: false,

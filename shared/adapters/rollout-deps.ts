@@ -11,6 +11,8 @@ import { sfnClient, stepFunctionsTasks } from './rollout-tasks';
 /** Environment every rollout function reads (serverless/functions-rollouts.yml). */
 export const rolloutConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
+  /** Task tokens: readable only by the rollout functions (resources/rollouts.yml TaskTokensTable). */
+  TOKENS_TABLE_NAME: tableName,
   EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
   OPERATOR_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
   STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
@@ -21,7 +23,7 @@ export type RolloutConfig = z.infer<typeof rolloutConfigSchema>;
 export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
   const documents = dynamoDbClient();
   return {
-    store: dynamoRolloutStore(documents, config.STATE_TABLE_NAME),
+    store: dynamoRolloutStore(documents, config.STATE_TABLE_NAME, config.TOKENS_TABLE_NAME),
     jobs: iotRolloutJobs(iotClient()),
     tasks: stepFunctionsTasks(sfnClient(), config.STATE_MACHINE_ARN ?? ''),
     audit: dynamoAuditWriter(documents, config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),

@@ -20,19 +20,21 @@ export const keys = {
 
 type Item = Record<string, unknown>;
 
-// Explicit field lists: a task token (gateToken, resumeToken, token) never leaves the adapter this way.
+// Explicit field lists: only known fields reach the domain (task tokens live in their own table).
 export const toRollout = (i: Item): Rollout => ({
   rolloutId: i.rolloutId as string,
   name: i.name as string,
   digest: i.digest as string,
   plan: i.plan as Rollout['plan'],
   creator: i.creator as string,
+  ...(typeof i.creatorIdentity === 'string' ? { creatorIdentity: i.creatorIdentity } : {}),
   createdAt: i.createdAt as number,
   status: i.status as Rollout['status'],
   currentStage: i.currentStage as number,
   paused: i.paused === true,
   abortRequested: i.abortRequested === true,
   ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
+  ...(typeof i.executionArn === 'string' ? { executionArn: i.executionArn } : {}),
   updatedAt: i.updatedAt as number,
 });
 
@@ -63,6 +65,7 @@ export const toApproval = (i: Item): Approval => ({
   expiresAt: i.approvalExpiresAt as number,
   reason: i.reason as string,
   ...(typeof i.decidedBy === 'string' ? { decidedBy: i.decidedBy } : {}),
+  ...(typeof i.decidedByIdentity === 'string' ? { decidedByIdentity: i.decidedByIdentity } : {}),
   ...(typeof i.decidedAt === 'number' ? { decidedAt: i.decidedAt } : {}),
   ...(typeof i.comment === 'string' ? { comment: i.comment } : {}),
 });

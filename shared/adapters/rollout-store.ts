@@ -10,17 +10,21 @@ import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
 import { conditionalWrite as conditional } from './dynamo-conditions';
 import { keys, toApproval, toRollout, toStage } from './rollout-keys';
-import { approvalsAndTokens } from './rollout-tokens';
+import { approvalRecords, taskTokens } from './rollout-tokens';
 
 export type { Decided, TokenSlot } from './rollout-tokens';
 export type RolloutDetails = { rollout: Rollout; stages: Stage[]; approvals: Approval[] };
 
-/** The rollout's DynamoDB state. Tokens go in with storeToken and come out only through claimToken. */
-export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string) {
+/**
+ * The rollout's DynamoDB state (`table`) and its task tokens (`tokensTable`, which only the rollout
+ * functions can read). Tokens go in with storeToken and come out only through claimToken.
+ */
+export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string, tokensTable: string) {
   const send = client.send.bind(client);
 
   return {
-    ...approvalsAndTokens(client, table),
+    ...approvalRecords(client, table),
+    ...taskTokens(client, tokensTable),
     /** Creates the rollout once; a repeat returns the stored one (`created: false`). */
     async createRollout(rollout: Rollout): Promise<{ created: boolean; rollout: Rollout }> {
       const created = await conditional(() =>

@@ -1,9 +1,14 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Approval, ApprovalKind } from '../domain/rollout/model';
-import { conditionalWrite as conditional } from './dynamo-conditions';
-import { isConditionFailure, keys } from './rollout-keys';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { APPROVAL_KINDS, type Approval, type ApprovalKind } from '../domain/rollout/model';
+import { isConditionFailure, keys, toApproval } from './rollout-keys';
 
-/** Where a task token waits: on the stage (gate), on the rollout (resume), on the approval item. */
+/** Where a task token waits: the stage's gate, the rollout's resume, a stage's approval. */
 export type TokenSlot =
   | { kind: 'gate'; stageIndex: number }
   | { kind: 'resume' }
@@ -11,24 +16,79 @@ export type TokenSlot =
 export type Decided = {
   status: 'APPROVED' | 'REJECTED' | 'EXPIRED';
   by?: string;
+  /** The approver's four-eyes identity (shared/domain/rollout/identity.ts). */
+  byIdentity?: string;
   comment?: string;
   at: number;
 };
 
-/** Approvals and task tokens. A token goes in with storeToken and comes out only through a claim. */
-export function approvalsAndTokens(client: DynamoDBDocumentClient, table: string) {
-  const send = client.send.bind(client);
-  const slotKey = (id: string, slot: TokenSlot) =>
+const pad = (i: number) => String(i).padStart(3, '0');
+const slotKey = (id: string, slot: TokenSlot) => ({
+  pk:
     slot.kind === 'gate'
-      ? { key: keys.stage(id, slot.stageIndex), attr: 'gateToken' }
+      ? `ROLLOUT#${id}#GATE#${pad(slot.stageIndex)}`
       : slot.kind === 'resume'
-        ? { key: keys.rollout(id), attr: 'resumeToken' }
-        : { key: keys.approval(id, slot.stageIndex, slot.approval), attr: 'token' };
+        ? `ROLLOUT#${id}#RESUME`
+        : `ROLLOUT#${id}#APPROVAL#${pad(slot.stageIndex)}#${slot.approval}`,
+});
 
+/** A backstop for tokens whose wait ended without a claim (a timeout): no Standard execution outlives a year. */
+const TOKEN_TTL_SECONDS = 400 * 86_400;
+
+/**
+ * Task tokens live in their own table (resources/rollouts.yml TaskTokensTable), whose resource policy
+ * denies every principal but the three rollout functions: operators' roles, however broad, cannot read
+ * one. A token goes in with `storeToken` and comes out only through `claimToken`, a DeleteItem that
+ * returns it: a token is used once, by one sender, and leaves nothing behind.
+ */
+export function taskTokens(client: DynamoDBDocumentClient, table: string) {
+  const send = client.send.bind(client);
   return {
-    async putApproval(approval: Approval, token: string): Promise<void> {
+    /** Parks a token (a retried or repeated wait replaces the previous one of the slot). */
+    async storeToken(id: string, slot: TokenSlot, token: string, now = Date.now()): Promise<void> {
+      await send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...slotKey(id, slot),
+            rolloutId: id,
+            token,
+            expiresAt: Math.floor(now / 1000) + TOKEN_TTL_SECONDS,
+          },
+        }),
+      );
+    },
+
+    /** Takes the token away: of many senders exactly one gets it, and it is deleted on the way out. */
+    async claimToken(id: string, slot: TokenSlot): Promise<string | undefined> {
+      const { Attributes } = await send(
+        new DeleteCommand({ TableName: table, Key: slotKey(id, slot), ReturnValues: 'ALL_OLD' }),
+      );
+      const token = Attributes?.token;
+      return typeof token === 'string' ? token : undefined;
+    },
+
+    /** Drops the tokens a stage's waits may have left (a wait that timed out is never claimed). */
+    async discardTokens(id: string, stageIndex: number): Promise<void> {
+      const slots: TokenSlot[] = [
+        { kind: 'gate', stageIndex },
+        { kind: 'resume' },
+        ...APPROVAL_KINDS.map((approval) => ({ kind: 'approval', stageIndex, approval }) as const),
+      ];
+      for (const slot of slots) {
+        await send(new DeleteCommand({ TableName: table, Key: slotKey(id, slot) }));
+      }
+    },
+  };
+}
+
+/** Approval records, in the state table: readable by operators, and never holding a token. */
+export function approvalRecords(client: DynamoDBDocumentClient, table: string) {
+  const send = client.send.bind(client);
+  return {
+    async putApproval(approval: Approval): Promise<void> {
       const { expiresAt, ...rest } = approval;
-      // A retried request (new token) replaces a pending one; a decided approval is never reopened.
+      // A retried request replaces a pending one; a decided approval is never reopened.
       await send(
         new PutCommand({
           TableName: table,
@@ -36,7 +96,6 @@ export function approvalsAndTokens(client: DynamoDBDocumentClient, table: string
             ...keys.approval(approval.rolloutId, approval.stageIndex, approval.kind),
             ...rest,
             approvalExpiresAt: expiresAt,
-            token,
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #s = :pending',
           ExpressionAttributeNames: { '#s': 'status' },
@@ -45,68 +104,39 @@ export function approvalsAndTokens(client: DynamoDBDocumentClient, table: string
       );
     },
 
-    /** Decides a pending approval once and hands back its token (removed from the item). */
-    async decideApproval(id: string, index: number, kind: ApprovalKind, d: Decided) {
+    async getApproval(id: string, index: number, kind: ApprovalKind): Promise<Approval | undefined> {
+      const { Item } = await send(
+        new GetCommand({ TableName: table, Key: keys.approval(id, index, kind), ConsistentRead: true }),
+      );
+      return Item ? toApproval(Item) : undefined;
+    },
+
+    /** Decides a pending approval once; false when it was decided already (or never asked). */
+    async decideApproval(id: string, index: number, kind: ApprovalKind, d: Decided): Promise<boolean> {
       try {
-        const { Attributes } = await send(
+        await send(
           new UpdateCommand({
             TableName: table,
             Key: keys.approval(id, index, kind),
-            UpdateExpression: 'SET #s = :s, decidedAt = :at, decidedBy = :by, #c = :c REMOVE #t',
+            UpdateExpression:
+              'SET #s = :s, decidedAt = :at, decidedBy = :by, decidedByIdentity = :who, #c = :c',
             ConditionExpression: '#s = :pending',
-            ExpressionAttributeNames: { '#s': 'status', '#c': 'comment', '#t': 'token' },
+            ExpressionAttributeNames: { '#s': 'status', '#c': 'comment' },
             ExpressionAttributeValues: {
               ':s': d.status,
               ':at': d.at,
               ':by': d.by ?? 'state-machine',
+              ':who': d.byIdentity ?? 'state-machine',
               ':c': d.comment ?? '',
               ':pending': 'PENDING',
             },
-            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { decided: true as const, token: Attributes?.token as string | undefined };
+        return true;
       } catch (error) {
-        if (isConditionFailure(error)) return { decided: false as const, token: undefined };
+        if (isConditionFailure(error)) return false;
         throw error;
       }
-    },
-
-    storeToken(id: string, slot: TokenSlot, token: string) {
-      const { key, attr } = slotKey(id, slot);
-      return conditional(() =>
-        send(
-          new UpdateCommand({
-            TableName: table,
-            Key: key,
-            UpdateExpression: 'SET #t = :t',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#t': attr },
-            ExpressionAttributeValues: { ':t': token },
-          }),
-        ),
-      );
-    },
-
-    /** Takes the stored token away (conditional on it being unchanged): of many senders exactly one wins. */
-    async claimToken(id: string, slot: TokenSlot): Promise<string | undefined> {
-      const { key, attr } = slotKey(id, slot);
-      const { Item } = await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
-      const token = Item?.[attr];
-      if (typeof token !== 'string') return undefined;
-      const won = await conditional(() =>
-        send(
-          new UpdateCommand({
-            TableName: table,
-            Key: key,
-            UpdateExpression: 'REMOVE #t',
-            ConditionExpression: '#t = :t',
-            ExpressionAttributeNames: { '#t': attr },
-            ExpressionAttributeValues: { ':t': token },
-          }),
-        ),
-      );
-      return won ? token : undefined;
     },
   };
 }

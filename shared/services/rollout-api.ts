@@ -1,42 +1,74 @@
+import { documentUrlIssues } from '../domain/rollout/document-urls';
 import {
   ForbiddenActionError,
+  InvalidPlanError,
   RolloutConflictError,
   RolloutNotFoundError,
   TASK_FAILURES,
 } from '../domain/rollout/errors';
+import { executionArnFor } from '../domain/rollout/execution';
+import { callerIdentity, fourEyesProblem, PERSON_HELP } from '../domain/rollout/identity';
 import { rolloutIdFor } from '../domain/rollout/ids';
 import { APPROVAL_KINDS, FINAL_STATUSES, type Rollout } from '../domain/rollout/model';
-import { planDigest, resolvePlan } from '../domain/rollout/plan';
+import { planDigest, type ResolvedPlan, resolvePlan } from '../domain/rollout/plan';
+import type { RolloutPolicy } from '../domain/rollout/policy';
 import { rolloutStatusView } from '../domain/rollout/status-view';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 import { assertTargetsExist, preflightPlan } from './rollout-preflight';
 
-export type Caller = { principal: string; requestId: string; at: number };
+/** The SigV4 principal; `account` is the API's own account (`requestContext.accountId`). */
+export type Caller = { principal: string; account?: string; requestId: string; at: number };
 
-/** POST /rollouts: validate, store, start the execution named after the rollout. Idempotent per plan. */
-export async function createRollout(deps: RolloutDeps, body: unknown, caller: Caller) {
+/** What the API needs beyond the rollout adapters: config/rollout-policy.yml and the state machine. */
+export type ApiDeps = RolloutDeps & { policy: RolloutPolicy; stateMachineArn: string };
+
+/** Can the plan ever wait on an approval (a required one, or an inconclusive gate that asks)? */
+const asksApprovals = (plan: ResolvedPlan) =>
+  plan.stages.some(
+    (s, i) => (s.approval.required && i < plan.stages.length - 1) || s.gate.onInconclusive === 'ask',
+  );
+
+/**
+ * POST /rollouts: validate (the plan, its document URLs), store with the creator's identity and the
+ * execution's ARN, start the execution named after the rollout. Idempotent per plan.
+ */
+export async function createRollout(deps: ApiDeps, body: unknown, caller: Caller) {
   const plan = resolvePlan(body, { at: caller.at });
+  const urlIssues = documentUrlIssues(plan, deps.policy.documents);
+  if (urlIssues.length > 0) throw new InvalidPlanError(urlIssues);
+  const creator = callerIdentity(caller.principal, deps.policy.approvers, caller.account);
+  if (!creator.person && asksApprovals(plan)) {
+    throw new ForbiddenActionError(
+      `${creator.describe} cannot start a rollout that may wait on an approval: nobody could be shown to be another person (${PERSON_HELP}), or give the plan no approvals and onInconclusive halt or promote`,
+    );
+  }
   // A missing group would otherwise fail the rollout only when its stage starts, hours later.
   assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }));
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
+  const executionArn = executionArnFor(deps.stateMachineArn, rolloutId);
   const fresh: Rollout = {
     rolloutId,
     name: plan.name,
     digest,
     plan,
     creator: caller.principal,
+    creatorIdentity: creator.key,
     createdAt: caller.at,
     status: 'RUNNING',
     currentStage: 0,
     paused: false,
     abortRequested: false,
+    executionArn,
     updatedAt: caller.at,
   };
   const { created, rollout } = await deps.store.createRollout(fresh);
   const started = await deps.tasks.start(rolloutId);
   if ('alreadyExists' in started && created) {
     throw new RolloutConflictError(`an execution named ${rolloutId} already exists`);
+  }
+  if ('executionArn' in started && started.executionArn !== executionArn) {
+    throw new Error(`StartExecution answered ${started.executionArn}, expected ${executionArn}`);
   }
   if (created || !('alreadyExists' in started)) {
     await record(deps, {
@@ -72,9 +104,12 @@ export async function getRollout(deps: RolloutDeps, id: string, at: number) {
   return rolloutStatusView(details.rollout, details.stages, details.approvals, at);
 }
 
-/** Approve or reject the pending approval: another principal than the creator, once. */
+/**
+ * Approve or reject the pending approval: a person other than the creator (identity.ts), once. The
+ * record is decided before the token is used, so the promote step finds it APPROVED.
+ */
 export async function decideApproval(
-  deps: RolloutDeps,
+  deps: ApiDeps,
   id: string,
   verdict: 'approve' | 'reject',
   comment: string,
@@ -82,20 +117,31 @@ export async function decideApproval(
 ) {
   const details = await deps.store.details(id);
   if (!details) throw new RolloutNotFoundError(`rollout ${id} not found`);
-  if (details.rollout.creator === caller.principal) {
-    throw new ForbiddenActionError('the principal who started a rollout cannot decide its approvals');
-  }
+  const { rollout } = details;
+  const approver = callerIdentity(caller.principal, deps.policy.approvers, caller.account);
+  const creatorKey =
+    rollout.creatorIdentity ?? callerIdentity(rollout.creator, deps.policy.approvers, caller.account).key;
+  const problem = fourEyesProblem(creatorKey, approver);
+  if (problem) throw new ForbiddenActionError(problem);
+  if (FINAL_STATUSES.includes(rollout.status))
+    throw new RolloutConflictError(`rollout ${id} is ${rollout.status}`);
   const pending = details.approvals.find((a) => a.status === 'PENDING');
   if (!pending)
     throw new RolloutConflictError(`rollout ${id} has no pending approval (already decided or none asked)`);
   const status = verdict === 'approve' ? 'APPROVED' : 'REJECTED';
-  const { decided, token } = await deps.store.decideApproval(id, pending.stageIndex, pending.kind, {
+  const decided = await deps.store.decideApproval(id, pending.stageIndex, pending.kind, {
     status,
     by: caller.principal,
+    byIdentity: approver.key,
     comment,
     at: caller.at,
   });
   if (!decided) throw new RolloutConflictError('this approval was already decided');
+  const token = await deps.store.claimToken(id, {
+    kind: 'approval',
+    stageIndex: pending.stageIndex,
+    approval: pending.kind,
+  });
   const sent = !token
     ? 'gone'
     : verdict === 'approve'
@@ -114,6 +160,7 @@ export async function decideApproval(
       kind: pending.kind,
       decision: status,
       comment,
+      approver: approver.key,
       delivered: sent === 'sent',
     },
   });
@@ -133,7 +180,9 @@ export async function controlRollout(
 ) {
   const rollout = await mustGetRollout(deps.store, id);
   if (FINAL_STATUSES.includes(rollout.status))
-    throw new RolloutConflictError(`rollout ${id} is ${rollout.status}`);
+    throw new RolloutConflictError(
+      `rollout ${id} is ${rollout.status}, which is final: to roll the update out again, start a plan with a new name`,
+    );
   const ok =
     command === 'pause'
       ? await deps.store.updateRollout(

@@ -1,87 +1,8 @@
 import { TASK_FAILURES } from '../domain/rollout/errors';
-import { APPROVAL_KINDS, type ApprovalKind, type Rollout, type Stage } from '../domain/rollout/model';
+import type { Rollout, Stage } from '../domain/rollout/model';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
 const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:${what}` });
-
-/** Stores the pending approval with its token (DynamoDB only) and asks the approvers over SNS. */
-export async function requestApproval(
-  deps: RolloutDeps,
-  id: string,
-  i: number,
-  kind: ApprovalKind,
-  token: string,
-  now: number,
-) {
-  const rollout = await mustGetRollout(deps.store, id);
-  const stage = rollout.plan.stages[i];
-  const stageItem = await deps.store.getStage(id, i);
-  const reason =
-    kind === 'promote'
-      ? `stage ${stage?.name} passed its gate; approve to start stage ${rollout.plan.stages[i + 1]?.name}`
-      : `the gate of stage ${stage?.name} is inconclusive at its deadline (${stageItem?.lastDecision?.explanation ?? 'no evidence'}); approve to promote, reject to halt`;
-  const expiresAt = now + (stage?.approval.timeoutMinutes ?? 1) * 60_000;
-  await deps.store.putApproval(
-    { rolloutId: id, stageIndex: i, kind, status: 'PENDING', requestedAt: now, expiresAt, reason },
-    token,
-  );
-  await record(deps, {
-    rolloutId: id,
-    action: 'rollout.approval.requested',
-    outcome: 'requested',
-    actor: deps.actor,
-    cause: cause(id, `s${i}:approval:${kind}`),
-    at: now,
-    detailType: 'RolloutApprovalRequested',
-    details: { stageIndex: i, kind, reason, expiresAt: new Date(expiresAt).toISOString() },
-    notify: {
-      subject: `Approval needed: rollout ${rollout.name}`,
-      message: `Rollout ${id}: ${reason}. Approve or reject before ${new Date(expiresAt).toISOString()} (POST /rollouts/${id}/approve or /reject); the creator cannot approve.`,
-    },
-  });
-  // An abort that landed before the token was stored could not reach it: honour it now.
-  const after = await mustGetRollout(deps.store, id);
-  if (after.abortRequested) {
-    const claimed = await deps.store.claimToken(id, { kind: 'approval', stageIndex: i, approval: kind });
-    if (claimed) await deps.tasks.fail(claimed, TASK_FAILURES.ABORTED, 'abort requested');
-  }
-  return {};
-}
-
-export async function expireApproval(deps: RolloutDeps, id: string, i: number, now: number) {
-  for (const kind of APPROVAL_KINDS) {
-    const { decided } = await deps.store.decideApproval(id, i, kind, { status: 'EXPIRED', at: now });
-    if (!decided) continue;
-    await record(deps, {
-      rolloutId: id,
-      action: 'rollout.approval.expired',
-      outcome: 'decided',
-      actor: deps.actor,
-      cause: cause(id, `s${i}:approval:${kind}:expired`),
-      at: now,
-      detailType: 'RolloutApprovalExpired',
-      details: { stageIndex: i, kind },
-    });
-  }
-  return {};
-}
-
-export async function promoteStage(deps: RolloutDeps, id: string, i: number, now: number) {
-  const stage = await deps.store.getStage(id, i);
-  await deps.store.setStageStatus(id, i, 'PROMOTED');
-  await deps.store.updateRollout(id, { currentStage: i + 1, updatedAt: now });
-  await record(deps, {
-    rolloutId: id,
-    action: 'rollout.stage.promoted',
-    outcome: 'applied',
-    actor: deps.actor,
-    cause: cause(id, `s${i}:promote`),
-    at: now,
-    detailType: 'RolloutStagePromoted',
-    details: { stageIndex: i, jobId: stage?.jobId, decision: stage?.lastDecision ?? null },
-  });
-  return { nextStageIndex: i + 1 };
-}
 
 type ErrorInfo = { Error?: string; Cause?: string };
 const errorOf = (state: Record<string, unknown>) => (state.error ?? {}) as ErrorInfo;
@@ -103,6 +24,7 @@ function causeMessage(cause: string | undefined): string {
 export function haltReason(state: Record<string, unknown>): string {
   const error = errorOf(state).Error;
   if (error === TASK_FAILURES.REJECTED) return 'approval-rejected';
+  if (error === 'PromotionRefusedError') return 'promotion-refused';
   if (error === 'States.Timeout') return 'approval-expired';
   const gate = (state.gate ?? {}) as { outcome?: string; reason?: string };
   if (gate.reason === 'JOB_STOPPED_OUTSIDE') return 'job-stopped-outside';
@@ -141,6 +63,7 @@ export async function haltStage(
   const cancelled = await cancelStageJob(deps, rollout, i, reason, now);
   await deps.store.setStageStatus(id, i, 'HALTED');
   await deps.store.updateRollout(id, { status: 'HALTED', reason, updatedAt: now });
+  await deps.store.discardTokens(id, i);
   const decision = cancelled?.stage.lastDecision;
   await record(deps, {
     rolloutId: id,
@@ -192,6 +115,7 @@ export async function abortRollout(deps: RolloutDeps, id: string, i: number, now
     stage?.status === 'RUNNING' ? await cancelStageJob(deps, rollout, i, 'aborted', now) : undefined;
   if (cancelled) await deps.store.setStageStatus(id, i, 'ABORTED');
   await deps.store.updateRollout(id, { status: 'ABORTED', paused: false, reason: 'aborted', updatedAt: now });
+  await deps.store.discardTokens(id, i);
   await record(deps, {
     rolloutId: id,
     action: 'rollout.aborted',
@@ -234,6 +158,7 @@ export async function failRollout(
   const message = causeMessage(error.Cause);
   const reason = `error ${error.Error ?? 'unknown'}${message ? `: ${message}` : ''}`;
   await deps.store.updateRollout(id, { status: 'FAILED', reason, updatedAt: now });
+  await deps.store.discardTokens(id, i);
   await record(deps, {
     rolloutId: id,
     action: 'rollout.failed',

@@ -1,4 +1,5 @@
-import { TASK_FAILURES } from '../domain/rollout/errors';
+import { ExecutionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
+import { executionVerdict } from '../domain/rollout/execution';
 import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { type JobSnapshot, jobStoppedOutside } from '../domain/rollout/job-snapshot';
@@ -6,15 +7,8 @@ import { type Stage, type StepDecision, stepDecision } from '../domain/rollout/m
 import { estimateStageGate, judgeStageOnJob } from '../domain/rollout/stage-gate';
 import * as z from '../zod';
 import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
-import {
-  abortRollout,
-  completeRollout,
-  expireApproval,
-  failRollout,
-  haltStage,
-  promoteStage,
-  requestApproval,
-} from './rollout-outcomes';
+import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
+import { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
 
 export const STEP_ACTIONS = [
   'checkpoint',
@@ -35,6 +29,10 @@ export const STEP_ACTIONS = [
 export const stepInputSchema = z.object({
   action: z.enum(STEP_ACTIONS),
   rolloutId: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
+  /** `$$.Execution.Id`: every step refuses an execution the rollout API did not start. */
+  executionId: z
+    .string()
+    .check(z.regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:execution:[\w-]{1,80}:[\w-]{1,80}$/)),
   stageIndex: z.int().check(z.gte(0), z.lte(50)),
   /** `$$.State.EnteredTime`: the same on every retry of one state visit, so audit records dedupe. */
   now: z.pipe(
@@ -52,6 +50,7 @@ export type StepDeps = RolloutDeps & { arnPrefix: string };
 /** One state machine step. Each is idempotent for a retried invocation of the same state visit. */
 export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown> {
   const { rolloutId: id, stageIndex: i, now } = input;
+  await checkExecution(deps, input);
   const token = () => {
     if (!input.token) throw new Error(`${input.action} needs a task token`);
     return input.token;
@@ -60,7 +59,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'checkpoint':
       return checkpoint(deps, id, i, now);
     case 'awaitResume':
-      return awaitResume(deps, id, token());
+      return awaitResume(deps, id, token(), now);
     case 'startStage':
       return startStage(deps, id, i, now);
     case 'awaitGate':
@@ -72,7 +71,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'expireApproval':
       return expireApproval(deps, id, i, now);
     case 'promote':
-      return promoteStage(deps, id, i, now);
+      return promoteStage(deps, id, i, now, input.state ?? {});
     case 'halt':
       return haltStage(deps, id, i, input.state ?? {}, now);
     case 'abort':
@@ -82,6 +81,37 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'fail':
       return failRollout(deps, id, i, input.state ?? {}, now);
   }
+}
+
+/**
+ * Only the execution the rollout API started may act, and only on a rollout that is open and at
+ * this stage (execution.ts). Anything else is audited once per execution and refused: the state
+ * machine ends in `Refused` without touching the rollout.
+ */
+async function checkExecution(deps: StepDeps, input: StepInput) {
+  const rollout = await deps.store.getRollout(input.rolloutId);
+  const verdict = executionVerdict(rollout, input.executionId, input.action, input.stageIndex);
+  if (verdict.ok) return;
+  await record(deps, {
+    rolloutId: input.rolloutId,
+    action: 'rollout.execution.refused',
+    outcome: 'rejected',
+    actor: deps.actor,
+    cause: { type: 'execution', id: input.executionId },
+    at: input.now,
+    detailType: 'RolloutExecutionRefused',
+    details: {
+      executionId: input.executionId,
+      expected: rollout?.executionArn ?? null,
+      status: rollout?.status ?? null,
+      step: input.action,
+      stageIndex: input.stageIndex,
+      reason: verdict.reason,
+      explanation: verdict.explanation,
+      starter: 'not visible to the execution: see CloudTrail StartExecution for this execution',
+    },
+  });
+  throw new ExecutionRefusedError(`${input.action} refused for ${input.executionId}: ${verdict.explanation}`);
 }
 
 async function checkpoint(deps: StepDeps, id: string, i: number, now: number) {
@@ -104,8 +134,8 @@ async function checkpoint(deps: StepDeps, id: string, i: number, now: number) {
 }
 
 /** Parks the resume token; a resume or abort that raced ahead of it is honoured here. */
-async function awaitResume(deps: StepDeps, id: string, token: string) {
-  await deps.store.storeToken(id, { kind: 'resume' }, token);
+async function awaitResume(deps: StepDeps, id: string, token: string, now: number) {
+  await deps.store.storeToken(id, { kind: 'resume' }, token, now);
   const rollout = await mustGetRollout(deps.store, id);
   if (rollout.abortRequested || !rollout.paused) {
     const claimed = await deps.store.claimToken(id, { kind: 'resume' });

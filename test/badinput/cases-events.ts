@@ -173,6 +173,7 @@ export const stepValid: Record<string, unknown> = {
   rolloutId: 'fw-2-1-abcd1234',
   stageIndex: 0,
   now: '2026-01-01T00:00:00.000Z',
+  executionId: 'arn:aws:states:us-east-1:123456789012:execution:staged-rollout:fw-2-1-abcd1234',
 };
 
 /** State machine task payloads for rollout-steps. */

@@ -4,6 +4,8 @@ import { evaluateRules } from '../../shared/domain/grouping/evaluate';
 import { GROUP_NAME_PATTERN, sanitizeFragment } from '../../shared/domain/grouping/group-name';
 import { compileRulesText } from '../../shared/domain/grouping/rules-text';
 import { parseTemplate } from '../../shared/domain/grouping/template';
+import { documentUrlIssues } from '../../shared/domain/rollout/document-urls';
+import { callerIdentity } from '../../shared/domain/rollout/identity';
 import { jobIdFor, parseJobId, ROLLOUT_ID, rolloutIdFor } from '../../shared/domain/rollout/ids';
 import { createJobRequest } from '../../shared/domain/rollout/job-request';
 import { planDigest, resolvePlan } from '../../shared/domain/rollout/plan';
@@ -125,6 +127,20 @@ const APPLIED: [string, (s: string) => unknown][] = [
   ['GROUP_NAME_PATTERN', (s) => GROUP_NAME_PATTERN.test(s)],
   ['documentSource schema', (s) => documentSource.safeParse(s)],
   ['parseAlarmTime', parseAlarmTime],
+  [
+    'document URL allow-list (urlsIn, S3 host, presigned placeholder)',
+    (s) =>
+      documentUrlIssues(resolvePlan({ name: 'x', targets: ['g'], document: { s, u: `https://${s}` } }), {
+        schemes: ['https'],
+        buckets: ['b'],
+        hosts: [],
+      }),
+  ],
+  [
+    'callerIdentity (principal ARNs)',
+    (s) =>
+      callerIdentity(`arn:aws:sts::123456789012:assumed-role/${s}/${s}`, { sessionNameRoles: [`${s}*`] }),
+  ],
   ['tagValue', tagValue],
   ['tunnelDescription', tunnelDescription],
   [
@@ -162,6 +178,8 @@ const ADVERSARIAL: ((n: number) => string)[] = [
   (n) => `${'1-s1'.repeat(n / 4)}-s`,
   (n) => `${'é'.repeat(n)}!`,
   (n) => `cron(${'* '.repeat(n / 2)}`,
+  (n) => '://'.repeat(n / 3),
+  (n) => `${'a.s3-'.repeat(n / 5)}://`,
 ];
 
 /** Fastest of three runs, in ms: the least disturbed by other test files running in parallel. */

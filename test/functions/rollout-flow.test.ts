@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV, terminalEvent } from './rollout-harness';
+import { apiRequest, ENV, executionOf, terminalEvent } from './rollout-harness';
 
 // dynalite has no transactions: swap the writer at the adapter boundary; everything else is real.
 vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
@@ -61,7 +61,10 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: executionOf(input.name),
+    startDate: new Date(),
+  }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
@@ -81,8 +84,12 @@ async function startRollout(name: string, approvalRequired = false) {
   const created = await api(apiRequest('POST /rollouts', ALICE, { body: plan }), context);
   const { rolloutId } = JSON.parse(String(created.body)) as { rolloutId: string };
   const now = new Date(T0).toISOString();
-  await steps({ action: 'startStage', rolloutId, stageIndex: 0, now }, context);
-  await steps({ action: 'awaitGate', rolloutId, stageIndex: 0, token: `TOKEN-SECRET-${name}`, now }, context);
+  const executionId = executionOf(rolloutId);
+  await steps({ action: 'startStage', rolloutId, stageIndex: 0, now, executionId }, context);
+  await steps(
+    { action: 'awaitGate', rolloutId, stageIndex: 0, token: `TOKEN-SECRET-${name}`, now, executionId },
+    context,
+  );
   return { rolloutId, jobId: `${rolloutId}-s0`, created };
 }
 
@@ -94,6 +101,33 @@ const stage = async (rolloutId: string) =>
   ).Item ?? {};
 const everything = async () =>
   JSON.stringify((await docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items);
+
+/**
+ * All 100 targets succeed after the bake: the tracker sees the events (and wakes the gate wait), and
+ * Reconcile, on DescribeJob, records PROMOTE (the decision the approval request checks).
+ */
+async function passGate(rolloutId: string) {
+  const at = T0 + 31 * 60_000;
+  iot.on(DescribeJobCommand).resolves({
+    job: {
+      status: 'IN_PROGRESS',
+      jobProcessDetails: { numberOfSucceededThings: 100, numberOfQueuedThings: 0 },
+    },
+  });
+  for (let i = 0; i < 100; i++)
+    await tracker(terminalEvent(`${rolloutId}-s0`, `thing-${i}`, 'SUCCEEDED', at + i), context);
+  await steps(
+    {
+      action: 'reconcile',
+      rolloutId,
+      stageIndex: 0,
+      now: new Date(at + 60_000).toISOString(),
+      executionId: executionOf(rolloutId),
+    },
+    context,
+  );
+  expect((await stage(rolloutId)).lastOutcome).toBe('PROMOTE');
+}
 
 describe('rollout tracker', () => {
   it('gives the same counters for duplicated and reordered events, and wakes the execution once', async () => {
@@ -173,6 +207,10 @@ describe('rollout tracker', () => {
 
 describe('rollout API', () => {
   it('starts idempotently, refuses the creator as approver, decides once, and never shows a token', async () => {
+    // 100 things in the canary: all of them succeeding promotes.
+    iot
+      .on(ListThingsInThingGroupCommand)
+      .resolves({ things: Array.from({ length: 100 }, (_, i) => `thing-${i}`) });
     const { rolloutId, created } = await startRollout('approvals', true);
     expect(created.statusCode).toBe(201);
     const again = await api(
@@ -193,6 +231,7 @@ describe('rollout API', () => {
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(String(again.body)).rolloutId).toBe(rolloutId);
 
+    await passGate(rolloutId);
     await steps(
       {
         action: 'requestApproval',
@@ -201,6 +240,7 @@ describe('rollout API', () => {
         stageIndex: 0,
         token: 'TOKEN-SECRET-approval',
         now: new Date(T0 + 3_600_000).toISOString(),
+        executionId: executionOf(rolloutId),
       },
       context,
     );
@@ -219,7 +259,9 @@ describe('rollout API', () => {
       context,
     );
     expect(approved.statusCode).toBe(200);
+    // The gate's wake-up (the tracker, when the canary passed), then the approval.
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([
+      'TOKEN-SECRET-approvals',
       'TOKEN-SECRET-approval',
     ]);
     const twice = await api(

@@ -47,7 +47,12 @@ export function sequentialTransactWriter(client: DynamoDBDocumentClient): Transa
 export const ENV = {
   ...FUNCTION_TEST_ENV,
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:staged-rollout',
+  TOKENS_TABLE_NAME: 'TaskTokensTable',
 };
+
+/** `$$.Execution.Id` of the execution the rollout API starts for a rollout (named after it). */
+export const executionOf = (rolloutId: string) =>
+  `arn:aws:states:us-east-1:123456789012:execution:staged-rollout:${rolloutId}`;
 
 let requests = 0;
 

@@ -13,6 +13,7 @@ const IOT = (type: string) => `iot:${type}/*`;
 const ALARMS = 'cloudwatch:alarm:*';
 const AUDIT = 'AuditTable';
 const STATE = 'StateTable';
+const TOKENS = 'TaskTokensTable';
 const ITEM_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** `action@resource` per role; resources by logical id, `iot:<type>/*`, the state machine, or `*`. */
@@ -35,6 +36,8 @@ const EXPECTED: Record<string, string[]> = {
   RolloutApi: [
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
+    // Task tokens: claimed (DeleteItem returning the token), never read or listed.
+    `dynamodb:DeleteItem@${TOKENS}`,
     ...['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'].map(
       (a) => `states:${a}@StagedRolloutStateMachine`,
     ),
@@ -48,7 +51,9 @@ const EXPECTED: Record<string, string[]> = {
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
     `dynamodb:PutItem@${AUDIT}`,
-    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
+    `dynamodb:PutItem@${TOKENS}`,
+    `dynamodb:DeleteItem@${TOKENS}`,
     ...['SendTaskSuccess', 'SendTaskFailure'].map((a) => `states:${a}@StagedRolloutStateMachine`),
     'events:PutEvents@EventBus',
     'sns:Publish@OperatorTopic',
@@ -57,6 +62,7 @@ const EXPECTED: Record<string, string[]> = {
   RolloutTracker: [
     `dynamodb:PutItem@${AUDIT}`,
     ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    `dynamodb:DeleteItem@${TOKENS}`,
     'states:SendTaskSuccess@StagedRolloutStateMachine',
     `iot:DescribeJob@${IOT('job')}`,
     'sqs:SendMessage@RolloutTrackerDLQ',
@@ -100,6 +106,12 @@ function resourceKey(resource: unknown): string {
   if (/:cloudwatch:\$\{AWS::Region\}:\$\{AWS::AccountId\}:alarm:\*$/.test(sub)) return ALARMS;
   if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
     return 'StagedRolloutStateMachine';
+  if (
+    /:dynamodb:\$\{AWS::Region\}:\$\{AWS::AccountId\}:table\/fleet-autopilot-[a-z0-9-]+-task-tokens$/.test(
+      sub,
+    )
+  )
+    return TOKENS;
   if (/:log-group:\/aws\/lambda\/fleet-autopilot-/.test(sub)) return `logs:${sub.split('/').at(-1)}`;
   return `unscoped:${sub}`;
 }

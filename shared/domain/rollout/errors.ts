@@ -60,6 +60,23 @@ export class RolloutStoreBusyError extends AppError {
   override readonly retryable = true;
 }
 
+/**
+ * A state machine step ran for an execution the rollout API did not start, or for a rollout that is
+ * closed (HALTED, ABORTED, COMPLETED, FAILED) or at another stage. The step did nothing; the state
+ * machine ends in `Refused` without touching the rollout.
+ */
+export class ExecutionRefusedError extends AppError {
+  override readonly name = 'ExecutionRefusedError';
+}
+
+/**
+ * The promote step found no grounds to promote in the source of truth (the stage's gate decision,
+ * the approval record): a forged or replayed wake-up. Nothing moved; the state machine halts.
+ */
+export class PromotionRefusedError extends AppError {
+  override readonly name = 'PromotionRefusedError';
+}
+
 /** Errors sent with SendTaskFailure; the ASL catches exactly these names. */
 export const TASK_FAILURES = {
   ABORTED: 'RolloutAborted',

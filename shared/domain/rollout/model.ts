@@ -14,6 +14,11 @@ export type Rollout = {
   digest: string;
   plan: ResolvedPlan;
   creator: string;
+  /**
+   * Who the creator is for four-eyes (identity.ts): `person:<name>` when the account ties the
+   * principal to one person, else the shared principal. Absent on rollouts created before it existed.
+   */
+  creatorIdentity?: string;
   createdAt: number;
   status: RolloutStatus;
   /** Index of the stage running or next to run. */
@@ -21,6 +26,11 @@ export type Rollout = {
   paused: boolean;
   abortRequested: boolean;
   reason?: string;
+  /**
+   * The execution the rollout API started (`$$.Execution.Id`); every step refuses any other. A resume
+   * after a halt (issue 17) would start a new execution and swap this in one conditional update.
+   */
+  executionArn?: string;
   updatedAt: number;
 };
 
@@ -49,6 +59,8 @@ export type Stage = {
 
 export type StoredDecision = {
   outcome: GateOutcome;
+  /** INCONCLUSIVE_AT_DEADLINE: what the state machine does (the plan's, or 'ask' while executions run). */
+  action?: string;
   reason: string;
   rule?: string | null;
   ruleConfidence?: number | null;
@@ -70,13 +82,16 @@ export type Approval = {
   expiresAt: number;
   reason: string;
   decidedBy?: string;
+  /** The approver's four-eyes identity (identity.ts), compared with the creator's at promotion. */
+  decidedByIdentity?: string;
   decidedAt?: number;
   comment?: string;
 };
 
 export function storedDecision(decision: GateDecision, at: number): StoredDecision {
   const { outcome, reason, rule, ruleConfidence, explanation, evidence } = decision;
-  return { outcome, reason, rule, ruleConfidence, explanation, at, evidence };
+  const action = decision.outcome === 'INCONCLUSIVE_AT_DEADLINE' ? { action: decision.action } : {};
+  return { outcome, ...action, reason, rule, ruleConfidence, explanation, at, evidence };
 }
 
 /** The slim decision the state machine branches on. `action` is always a string so Choice never misses a path. */

@@ -37,3 +37,28 @@ function storableNumber(value: number): boolean {
   const magnitude = Math.abs(value);
   return magnitude > 1e-130 && magnitude < 1e125;
 }
+
+/**
+ * Keys that name JavaScript's object machinery. `__proto__` would silently vanish from a parsed object
+ * (or replace its prototype), and `constructor` breaks the DynamoDB marshaller that stores the plan:
+ * refused wherever they appear in the document, before anything else reads it.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Reserved keys anywhere in the raw (unvalidated) document, each naming its path. */
+export function reservedKeyIssues(document: unknown): string[] {
+  const issues: string[] = [];
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value: document, path: 'document', depth: 1 },
+  ];
+  while (stack.length > 0 && issues.length < 10) {
+    const { value, path, depth } = stack.pop() as (typeof stack)[number];
+    if (value === null || typeof value !== 'object' || depth > MAX_DOCUMENT_DEPTH + 1) continue;
+    for (const key of Object.keys(value)) {
+      const at = `${path}.${key}`.slice(0, 200);
+      if (RESERVED_KEYS.has(key)) issues.push(`${at}: "${key}" is a reserved key name`);
+      else stack.push({ value: (value as Record<string, unknown>)[key], path: at, depth: depth + 1 });
+    }
+  }
+  return issues;
+}

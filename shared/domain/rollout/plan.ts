@@ -3,7 +3,7 @@ import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
 import type { FailureStatus } from './job-snapshot';
-import { documentIssues } from './plan-document';
+import { documentIssues, reservedKeyIssues } from './plan-document';
 import { scheduleIssues } from './plan-schedule';
 import { defaultsSchema, planSchema, type StageInput, stageSchema } from './plan-schema';
 
@@ -94,6 +94,10 @@ export type ResolveOptions = {
  * also run on the parts of a plan that failed the schema elsewhere.
  */
 export function resolvePlan(input: unknown, options: ResolveOptions = {}): ResolvedPlan {
+  // Before the schema: it would drop a `__proto__` key without a word.
+  const unchecked = input !== null && typeof input === 'object' ? (input as { document?: unknown }) : {};
+  const reserved = Object.hasOwn(unchecked, 'document') ? reservedKeyIssues(unchecked.document) : [];
+  if (reserved.length > 0) throw new InvalidPlanError(reserved);
   const parsed = planSchema.safeParse(input);
   const raw = isRecord(input) ? input : undefined;
   const issues = [
