@@ -187,7 +187,6 @@ describe('rollout tracker', () => {
       eventId: expect.any(String),
     });
     expect(iot.commandCalls(DescribeJobCommand)).toHaveLength(1);
-    expect((await stage(a.rolloutId)).gateToken).toBeUndefined();
     expect((await stage(a.rolloutId)).job).toMatchObject({ failed: 5, rejected: 1, queued: 41 });
 
     // Reconcile: the decision on DescribeJob, audited with its evidence.
@@ -197,6 +196,7 @@ describe('rollout tracker', () => {
         rolloutId: a.rolloutId,
         stageIndex: 0,
         now: new Date(T0 + 16_000).toISOString(),
+        executionId: executionOf(a.rolloutId),
       },
       context,
     );

@@ -89,7 +89,9 @@ describe('renderHtml', () => {
     expect(evidence).not.toContain('399');
     // Optional fields the record holds show when present: devices started, the rule and its confidence.
     expect(evidence).toContain('161 started');
-    expect(evidence).toContain('halt rule: the lower bound, running executions counted as successes, is above the threshold');
+    expect(evidence).toContain(
+      'halt rule: the lower bound, running executions counted as successes, is above the threshold',
+    );
     expect(evidence).toContain('halts with probability at most 5.0%');
     // A field the report has no words for is still listed, marked as such.
     expect(out).toMatch(/<div class="extra"><dt>evidence\.peerVerdict<\/dt><dd>aws-abort-config: none<\/dd>/);
