@@ -1,9 +1,8 @@
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { machine, option, writeResult } from './common';
 import { printModelTables, targetRows } from './gate-report';
 import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
+import { isWorker, runPool, serve } from './pool';
 import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
 
 // Gate quality: our gate and the tuned peers on the same simulated stages, per timing model.
@@ -11,14 +10,8 @@ import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './st
 
 type Job = { group: Group; options: RunOptions };
 
-if (!isMainThread) {
-  parentPort?.on('message', (job: Job | null) => {
-    if (job === null) return process.exit(0);
-    parentPort?.postMessage(runGroup(job.group, job.options));
-  });
-} else {
-  await main();
-}
+if (isWorker) serve((job: Job) => runGroup(job.group, job.options));
+else await main();
 
 function list<T>(name: string, all: readonly T[], parse: (s: string) => T): T[] {
   const given = option(name);
@@ -39,28 +32,16 @@ async function main(): Promise<void> {
   const checkEvery = (g: Group, multiple: number) =>
     g.size <= 250 ? 50 : g.size <= 1000 ? 500 : multiple >= 1.5 ? trials : 0;
   // Largest first, so that the two workers finish together.
-  const queue = [...groups].sort((a, b) => b.size - a.size);
+  const jobs: Job[] = [...groups]
+    .sort((a, b) => b.size - a.size)
+    .map((group) => ({
+      group,
+      options: { trials, seed, checkEvery: MULTIPLES.map((m) => checkEvery(group, m)) },
+    }));
   const startedAt = performance.now();
   const loadBefore = machine().loadAverage;
-  const results: GroupResult[] = [];
-  await Promise.all(
-    Array.from({ length: Math.max(1, workers) }, async () => {
-      const worker = new Worker(fileURLToPath(import.meta.url));
-      for (let group = queue.shift(); group; group = queue.shift()) {
-        const g = group;
-        const options: RunOptions = { trials, seed, checkEvery: MULTIPLES.map((m) => checkEvery(g, m)) };
-        const result = await new Promise<GroupResult>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.postMessage({ group: g, options } satisfies Job);
-        });
-        results.push(result);
-        process.stderr.write(
-          `${result.model} ${result.size} ${result.p0}: done (${results.length}/${groups.length})\n`,
-        );
-      }
-      worker.postMessage(null);
-    }),
+  const results = await runPool<Job, GroupResult>(import.meta.url, jobs, workers, (r, done) =>
+    process.stderr.write(`${r.model} ${r.size} ${r.p0}: done (${done}/${jobs.length})\n`),
   );
   const seconds = (performance.now() - startedAt) / 1000;
   const order = (r: GroupResult) => [TIMING_MODELS.indexOf(r.model), r.size, r.p0];

@@ -7,7 +7,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 
-const ALL = ['cold-start', 'gate-quality', 'workflow-cost', 'provisioning-burst', 'local-stack'];
+const ALL = [
+  'cold-start',
+  'gate-quality',
+  'rollout-defaults',
+  'workflow-cost',
+  'provisioning-burst',
+  'local-stack',
+];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
 const options = first && !first.startsWith('--') ? rest : process.argv.slice(2);
