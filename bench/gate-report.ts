@@ -47,6 +47,7 @@ export function printModelTables(model: TimingModel, results: readonly GroupResu
       p0: pct(g.p0, 0),
       ours: pct(g.ours.find((r) => r.multiple === 1)?.halted ?? 0),
       'exact bound (any timing)': pct(g.exactFalseHaltBound),
+      'exposure at 2 × p0: first failure reported / ours': `${Math.round(g.exposureFloorAt2x)} / ${Math.round(at(g, 2)?.exposureMean ?? 0)}`,
       ...Object.fromEntries(
         PEER_NAMES.map((name) => {
           const p = g.peers[name];
@@ -135,7 +136,7 @@ export function targetRows(model: TimingModel, results: readonly GroupResult[]):
       if (theirs === undefined) continue;
       comparisons++;
       const text = `${where(g)} ${PEER_LABEL[name]} ${Math.round(theirs)} vs ours ${Math.round(mine)}`;
-      if (mine > theirs) above.push(text);
+      if (mine > theirs) above.push(`${text} (floor ${Math.round(g.exposureFloorAt2x)})`);
       else if (mine === theirs) equal.push(where(g));
     }
   }

@@ -56,6 +56,11 @@ export type GroupResult = Group & {
   exactFalseHaltBound: number;
   /** The most any rule halts at 2 × p0 with false halts at p0 ≤ 1 − confidence (Neyman–Pearson). */
   ceilingAt2x: number;
+  /**
+   * Mean devices started when the first failure reported, at 2 × p0 (all that start when none did): no
+   * rule that halts on reported failures can expose fewer; the rollout, not the rule, sets this floor.
+   */
+  exposureFloorAt2x: number;
   checks: { ours: number; oursMismatches: string[]; peers: number; peerMismatches: string[] };
 };
 
@@ -133,6 +138,7 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
   const everStarted = new Int32Array(MULTIPLES.length * o.trials);
   const checks: GroupResult['checks'] = { ours: 0, oursMismatches: [], peers: 0, peerMismatches: [] };
   const bakeMs = DEFAULT_STAGE.bakeMs;
+  let floor = 0;
 
   MULTIPLES.forEach((multiple, r) => {
     for (let trial = 0; trial < o.trials; trial++) {
@@ -142,6 +148,11 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
       const log = check ? emptyLog() : undefined;
       const looks = sim.run(spec(multiple * g.p0), mulberry32(seedOf(o, g, r, trial)), log);
       everStarted[i] = looks.everStarted;
+      if (multiple === 2) {
+        let j = 0;
+        while (j < looks.count && (looks.failedRank[j] as number) === 0) j++;
+        floor += j < looks.count ? (looks.exposed[j] as number) : looks.everStarted;
+      }
       const d = judge(looks, ours.verdict, policy.minFinished, bakeMs);
       oursOut.kind[i] = d.kind;
       oursOut.exposed[i] = looks.exposed[d.look] as number;
@@ -229,6 +240,7 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
     peers,
     exactFalseHaltBound: crossingProbability(lowest, g.p0, g.size),
     ceilingAt2x: powerCeiling(starters, g.p0, 2 * g.p0, alpha),
+    exposureFloorAt2x: floor / o.trials,
     checks,
   };
 }

@@ -111,57 +111,74 @@ export function emptyLog(): EventLog {
   return { t: [], targets: [], started: [], succeeded: [], failed: [], open: [] };
 }
 
-/** A min-heap of (time, code) on typed arrays; code = device × 4 + event. */
-class EventHeap {
+/**
+ * A bucket queue of device events at one-second resolution (AWS reports execution times in seconds):
+ * O(1) push and pop, first in first out within a second, so an execution's start always comes before
+ * its outcome. Events at or after `horizonMs` are dropped: they would come after the deadline.
+ */
+class EventQueue {
   size = 0;
-  readonly #t: Float64Array;
-  readonly #c: Int32Array;
-  constructor(capacity: number) {
-    this.#t = new Float64Array(capacity);
-    this.#c = new Int32Array(capacity);
+  readonly #head: Int32Array;
+  readonly #tail: Int32Array;
+  readonly #next: Int32Array;
+  readonly #code: Int32Array;
+  #free = 0;
+  #cursor = 0;
+  #last = 0;
+  constructor(
+    capacity: number,
+    readonly horizonMs: number,
+  ) {
+    const seconds = Math.ceil(horizonMs / 1000) + 1;
+    this.#head = new Int32Array(seconds).fill(-1);
+    this.#tail = new Int32Array(seconds).fill(-1);
+    this.#next = new Int32Array(capacity);
+    this.#code = new Int32Array(capacity);
   }
+  clear(): void {
+    this.#head.fill(-1, 0, this.#last + 1);
+    this.#tail.fill(-1, 0, this.#last + 1);
+    this.#last = 0;
+    this.size = 0;
+    this.#free = 0;
+    this.#cursor = 0;
+  }
+  push(t: number, code: number): void {
+    if (t >= this.horizonMs) return;
+    const b = Math.floor(t / 1000);
+    const i = this.#free++;
+    this.#code[i] = code;
+    this.#next[i] = -1;
+    const tail = this.#tail[b] as number;
+    if (tail < 0) this.#head[b] = i;
+    else this.#next[tail] = i;
+    this.#tail[b] = i;
+    this.size++;
+    if (b < this.#cursor) this.#cursor = b;
+    if (b > this.#last) this.#last = b;
+  }
+  /** The time (ms, whole seconds) of the next event, +∞ when none. */
   topTime(): number {
-    return this.size > 0 ? (this.#t[0] as number) : Number.POSITIVE_INFINITY;
+    if (this.size === 0) return Number.POSITIVE_INFINITY;
+    while ((this.#head[this.#cursor] as number) < 0) this.#cursor++;
+    return this.#cursor * 1000;
   }
-  push(t: number, c: number): void {
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = this.#t[parent] as number;
-      if (pt <= t) break;
-      this.#t[i] = pt;
-      this.#c[i] = this.#c[parent] as number;
-      i = parent;
-    }
-    this.#t[i] = t;
-    this.#c[i] = c;
-  }
-  /** Removes the top; returns its code. */
+  /** Removes the next event (call topTime first); returns its code. */
   pop(): number {
-    const code = this.#c[0] as number;
-    const n = --this.size;
-    const t = this.#t[n] as number;
-    const c = this.#c[n] as number;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && (this.#t[child + 1] as number) < (this.#t[child] as number)) child++;
-      if ((this.#t[child] as number) >= t) break;
-      this.#t[i] = this.#t[child] as number;
-      this.#c[i] = this.#c[child] as number;
-      i = child;
-    }
-    this.#t[i] = t;
-    this.#c[i] = c;
-    return code;
+    const b = this.#cursor;
+    const i = this.#head[b] as number;
+    const next = this.#next[i] as number;
+    this.#head[b] = next;
+    if (next < 0) this.#tail[b] = -1;
+    this.size--;
+    return this.#code[i] as number;
   }
 }
 
 /** Reusable buffers for stages of up to `maxSize` executions. */
 export class StageSimulator {
   readonly looks: Looks;
-  readonly #heap: EventHeap;
+  readonly #queue: EventQueue;
   /** Each device's place in start order. */
   readonly #rank: Int32Array;
 
@@ -179,15 +196,16 @@ export class StageSimulator {
       settledIndex: -1,
       everStarted: 0,
     };
-    this.#heap = new EventHeap(2 * maxSize + 2);
+    this.#queue = new EventQueue(2 * maxSize + 2, DEFAULT_STAGE.deadlineMs);
     this.#rank = new Int32Array(maxSize + 1);
   }
 
   /** Simulates one stage with `random`; fills `this.looks` (and `log`, when given). */
   run(spec: StageSpec, random: () => number, log?: EventLog): Looks {
     const { model, size, rate, rollout, inProgressTimeoutMs, bakeMs, deadlineMs } = spec;
-    const heap = this.#heap;
-    heap.size = 0;
+    if (deadlineMs > this.#queue.horizonMs) throw new RangeError('the simulator keeps events up to 24 h');
+    const queue = this.#queue;
+    queue.clear();
     const looks = this.looks;
     looks.count = 0;
     looks.bakeIndex = -1;
@@ -224,12 +242,12 @@ export class StageSimulator {
       const start = t - CONNECT_MEAN_MS * Math.log(1 - random());
       const id = device * 4;
       if (fails && model === 'early-failures') {
-        heap.push(start + REJECT_WITHIN_MS * random(), id + REJECTED);
+        queue.push(start + REJECT_WITHIN_MS * random(), id + REJECTED);
         return;
       }
-      heap.push(start, id + START);
+      queue.push(start, id + START);
       const hangs = fails && (model === 'late-failures' || (model === 'half-late' && random() < 0.5));
-      heap.push(start + (hangs ? inProgressTimeoutMs : latency()), id + (fails ? FAILED : SUCCEEDED));
+      queue.push(start + (hangs ? inProgressTimeoutMs : latency()), id + (fails ? FAILED : SUCCEEDED));
     };
     const speedUp = (): void => {
       if (!exp) return;
@@ -260,10 +278,10 @@ export class StageSimulator {
     };
 
     for (;;) {
-      const tHeap = heap.topTime();
+      const tQueue = queue.topTime();
       const tRelease = released < initial ? nextRelease : Number.POSITIVE_INFINITY;
       const tJoin = joined < joiners ? ((joined + 0.5) / joiners) * GROWTH_MS : Number.POSITIVE_INFINITY;
-      const t = Math.min(tHeap, tRelease, tJoin);
+      const t = Math.min(tQueue, tRelease, tJoin);
       if (t === Number.POSITIVE_INFINITY) break;
       if (looks.bakeIndex < 0 && t > bakeMs) {
         looks.bakeIndex = looks.count;
@@ -281,7 +299,7 @@ export class StageSimulator {
         joined++;
         notify(t, released + joined);
       } else {
-        const event = heap.pop();
+        const event = queue.pop();
         const code = event & 3;
         const device = event >> 2;
         if (code === START || code === REJECTED) this.#rank[device] = ++started;
@@ -294,7 +312,8 @@ export class StageSimulator {
       }
       record(t);
     }
-    const settled = !open() && heap.size === 0 && started === released + joined;
+    // Every execution terminal: none queued or still running (outcomes after the deadline never came).
+    const settled = !open() && started === released + joined && succeeded + failed === started;
     if (settled) looks.settledIndex = looks.count - 1;
     if (looks.bakeIndex < 0) {
       looks.bakeIndex = looks.count;
