@@ -1,4 +1,9 @@
-import { crossingProbability, type GatePolicy, resolveGatePolicy } from '../shared/domain/gate/index';
+import {
+  calibrationHorizon,
+  crossingProbability,
+  type GatePolicy,
+  resolveGatePolicy,
+} from '../shared/domain/gate/index';
 import { mulberry32, quantile } from './common';
 import { type DecisionKind, HALT, judge, OursTables, PROMOTE, replayThroughEvaluateGate } from './gate-sim';
 import { PeerScanner } from './peer-scan';
@@ -44,6 +49,9 @@ export type Row = {
   exposureMean: number;
   minutesMean: number;
   minutesP95: number;
+  /** Mean minutes to the halts, and to the promotes (null: none). */
+  minutesToHalt: number | null;
+  minutesToPromote: number | null;
 };
 
 export type TunedPeer = { config: PeerConfig; falseHaltsAtP0: number; eligible: number; rows: Row[] };
@@ -83,12 +91,20 @@ class Outcomes {
     let halted = 0;
     let promoted = 0;
     let exposure = 0;
+    let haltMinutes = 0;
+    let promoteMinutes = 0;
     const started: number[] = [];
     const minutes: number[] = [];
     for (let i = 0; i < trials; i++) {
       const k = this.kind[at(i)] as DecisionKind;
-      if (k === HALT) halted++;
-      if (k === PROMOTE) promoted++;
+      if (k === HALT) {
+        halted++;
+        haltMinutes += this.minutes[at(i)] as number;
+      }
+      if (k === PROMOTE) {
+        promoted++;
+        promoteMinutes += this.minutes[at(i)] as number;
+      }
       started.push(this.exposed[at(i)] as number);
       minutes.push(this.minutes[at(i)] as number);
       exposure += k === HALT ? (this.exposed[at(i)] as number) : (everStarted[at(i)] as number);
@@ -107,6 +123,8 @@ class Outcomes {
       exposureMean: exposure / trials,
       minutesMean: mean(minutes),
       minutesP95: quantile(minutes, 0.95),
+      minutesToHalt: halted > 0 ? haltMinutes / halted : null,
+      minutesToPromote: promoted > 0 ? promoteMinutes / promoted : null,
     };
   }
 }
@@ -220,16 +238,15 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
   }
 
   // Whatever the timing, a look halts only if the failures among the first `exposed` started reach the
-  // smallest halt boundary of any target count the stage can show: an upper bound on P(HALT) at p0.
+  // boundary of the target count it shows, which is at least max(exposed, the count at the start):
+  // the lowest such boundary bounds P(HALT) at p0 (exact, by crossingProbability).
   const lowest = new Int32Array(g.size + 1).fill(g.size + 1);
   const firstTargets = g.model === 'growing-group' ? Math.ceil(g.size / 5) : g.size;
-  for (
-    let t = firstTargets;
-    t <= g.size;
-    t = t < g.size ? Math.min(g.size, Math.max(t + 1, Math.floor(t * 1.05))) : t + 1
-  ) {
+  const largestWithHorizon = new Map<number, number>();
+  for (let t = firstTargets; t <= g.size; t++) largestWithHorizon.set(calibrationHorizon(t, g.p0) ?? -1, t);
+  for (const t of largestWithHorizon.values()) {
     const h = ours.haltFor(t);
-    for (let n = 0; n <= g.size; n++) lowest[n] = Math.min(lowest[n] as number, h[n] as number);
+    for (let n = 0; n <= t; n++) lowest[n] = Math.min(lowest[n] as number, h[n] as number);
   }
   const alpha = 1 - policy.confidence;
   const starters = g.model === 'never-start' ? Math.round(g.size * 0.9) : g.size;
