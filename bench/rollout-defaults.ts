@@ -34,10 +34,6 @@ export const CANDIDATES: Record<string, { text: string; rollout: (size: number) 
     text: '10/min, ×2 per 50 succeeded, ≤ 1,000/min (plan.ts today)',
     rollout: () => exponential(10, 2, 50),
   },
-  'ramp-n/20': {
-    text: '10/min, ×2 per max(50, N/20) succeeded',
-    rollout: (n) => exponential(10, 2, Math.max(50, Math.ceil(n / 20))),
-  },
   'ramp-n/10': {
     text: '10/min, ×2 per max(50, N/10) succeeded',
     rollout: (n) => exponential(10, 2, Math.max(50, Math.ceil(n / 10))),
@@ -46,9 +42,13 @@ export const CANDIDATES: Record<string, { text: string; rollout: (size: number) 
     text: 'c = clamp(N/20, 50, 500): c per timeout (c/30 a minute), ×2 per c succeeded',
     rollout: (n) => cohort(clamp(Math.ceil(n / 20), 50, 500)),
   },
-  'cohort-n/10': {
-    text: 'c = clamp(N/10, 50, 1,000): c per timeout, ×2 per c succeeded',
-    rollout: (n) => cohort(clamp(Math.ceil(n / 10), 50, 1000)),
+  'cohort-200': {
+    text: 'c = min(N, 200): c per timeout, ×2 per c succeeded',
+    rollout: (n) => cohort(Math.min(n, 200)),
+  },
+  'capped-2h': {
+    text: '10/min, ×2 per 50 succeeded, ≤ max(10, N/120)/min (the stage released over ≥ 2 h)',
+    rollout: (n) => exponential(10, 2, 50, Math.max(10, n / 120)),
   },
   'capped-4h': {
     text: '10/min, ×2 per 50 succeeded, ≤ max(10, N/240)/min (the stage released over ≥ 4 h)',
