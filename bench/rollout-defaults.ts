@@ -62,7 +62,15 @@ const P0 = 0.05;
 const MULTIPLES = [0.5, 2, 4];
 
 type Job = { candidate: string; model: TimingModel; size: number; trials: number; seed: number };
-type Stat = { halted: number; promoted: number; exposure: number; prefixExposure: number; minutes: number };
+type Stat = {
+  halted: number;
+  promoted: number;
+  exposure: number;
+  prefixExposure: number;
+  /** Mean minutes to the promotes (of a healthy stage) and to the halts (of a bad one). */
+  minutesToPromote: number;
+  minutesToHalt: number;
+};
 type Result = Omit<Job, 'trials' | 'seed'> & { rows: (Stat & { multiple: number })[] };
 
 function run(job: Job): Result {
@@ -75,18 +83,30 @@ function run(job: Job): Result {
   const exposure = (looks: Looks, d: Decision) =>
     d.kind === HALT ? (looks.exposed[d.look] as number) : looks.everStarted;
   const rows = MULTIPLES.map((multiple, r) => {
-    const s: Stat = { halted: 0, promoted: 0, exposure: 0, prefixExposure: 0, minutes: 0 };
+    const s: Stat = {
+      halted: 0,
+      promoted: 0,
+      exposure: 0,
+      prefixExposure: 0,
+      minutesToPromote: 0,
+      minutesToHalt: 0,
+    };
     for (let trial = 0; trial < trials; trial++) {
       const random = mulberry32((job.seed * 1_000_003 + size * 31 + r * 7 + trial * 7919) >>> 0);
       const looks = sim.run({ model, size, rate: multiple * P0, ...DEFAULT_STAGE, rollout }, random);
       const d = judge(looks, ours.verdict, policy.minFinished, DEFAULT_STAGE.bakeMs);
       const w = judge(looks, prefix.verdict, policy.minFinished, DEFAULT_STAGE.bakeMs);
-      if (d.kind === HALT) s.halted++;
-      if (d.kind === PROMOTE) s.promoted++;
+      const minutes = (looks.t[d.look] as number) / MINUTE;
+      if (d.kind === HALT) {
+        s.halted++;
+        s.minutesToHalt += minutes;
+      }
+      if (d.kind === PROMOTE) {
+        s.promoted++;
+        s.minutesToPromote += minutes;
+      }
       s.exposure += exposure(looks, d);
       s.prefixExposure += exposure(looks, w);
-      // Minutes to the decision that matters: the promote of a healthy stage, the halt of a bad one.
-      s.minutes += (looks.t[d.look] as number) / MINUTE;
     }
     return {
       multiple,
@@ -94,7 +114,8 @@ function run(job: Job): Result {
       promoted: s.promoted / trials,
       exposure: s.exposure / trials,
       prefixExposure: s.prefixExposure / trials,
-      minutes: s.minutes / trials,
+      minutesToPromote: s.promoted > 0 ? s.minutesToPromote / s.promoted : Number.NaN,
+      minutesToHalt: s.halted > 0 ? s.minutesToHalt / s.halted : Number.NaN,
     };
   });
   return { candidate, model, size, rows };
@@ -127,9 +148,11 @@ async function main(): Promise<void> {
           rollout: candidate,
           size,
           'promoted at ½ p0 (mean min)': healthy
-            ? `${pct(healthy.promoted)} (${Math.round(healthy.minutes)})`
+            ? `${pct(healthy.promoted)} (${Math.round(healthy.minutesToPromote)})`
             : '–',
-          'halted at 2 × p0 (mean min)': twice ? `${pct(twice.halted)} (${Math.round(twice.minutes)})` : '–',
+          'halted at 2 × p0 (mean min)': twice
+            ? `${pct(twice.halted)} (${Math.round(twice.minutesToHalt)})`
+            : '–',
           'exposure 2 × p0: ours / prefix': twice
             ? `${Math.round(twice.exposure)} / ${Math.round(twice.prefixExposure)}`
             : '–',
