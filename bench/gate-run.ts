@@ -257,7 +257,9 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
     trials: o.trials,
     ours: oursRows,
     peers,
-    configFalseHaltsAtP0: peerOut.map((out) => Math.round(out.row(atP0, everStarted).halted * 10_000) / 10_000),
+    configFalseHaltsAtP0: peerOut.map(
+      (out) => Math.round(out.row(atP0, everStarted).halted * 10_000) / 10_000,
+    ),
     exactFalseHaltBound: crossingProbability(lowest, g.p0, g.size),
     ceilingAt2x: powerCeiling(starters, g.p0, 2 * g.p0, alpha),
     exposureFloorAt2x: floor / o.trials,
