@@ -77,7 +77,8 @@ const REJECTED = 3;
 
 /**
  * The looks of one stage, in time order: one after every terminal event, one at the bake end (the
- * state then) and, when the stage never settles, one at the deadline.
+ * counts a recheck then sees: before any event of that same second) and, when the stage never settles,
+ * one at the deadline.
  */
 export type Looks = {
   count: number;
@@ -283,7 +284,7 @@ export class StageSimulator {
       const tJoin = joined < joiners ? ((joined + 0.5) / joiners) * GROWTH_MS : Number.POSITIVE_INFINITY;
       const t = Math.min(tQueue, tRelease, tJoin);
       if (t === Number.POSITIVE_INFINITY) break;
-      if (looks.bakeIndex < 0 && t > bakeMs) {
+      if (looks.bakeIndex < 0 && t >= bakeMs) {
         looks.bakeIndex = looks.count;
         look(bakeMs);
       }
