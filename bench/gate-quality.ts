@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { machine, option, writeResult } from './common';
-import { printModelTables, targetRows } from './gate-report';
+import { crossModel, printModelTables, targetRows } from './gate-report';
 import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
 import { isWorker, runPool, serve } from './pool';
 import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       results.filter((r) => r.model === model),
     ),
   );
+  const crossModelFalseHalts = crossModel(results);
   const checks = results.reduce(
     (acc, r) => ({
       ours: acc.ours + r.checks.ours,
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
     loadAverageBefore: loadBefore,
     checks,
     targets,
-    groups: results,
+    crossModelFalseHalts,
+    // The per-configuration shares served the cross-model table; the file keeps each peer's tuned one.
+    groups: results.map(({ configFalseHaltsAtP0: _, ...g }) => g),
   });
 }

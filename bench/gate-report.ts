@@ -1,6 +1,6 @@
 import { pct, printTable, round, type Row as TableRow } from './common';
 import type { GroupResult, Row, TunedPeer } from './gate-run';
-import { PEER_NAMES, type PeerConfig, type PeerName } from './peers';
+import { PEER_NAMES, type PeerConfig, type PeerName, peerConfigs, peerGrid } from './peers';
 import { MODEL_TEXT, type TimingModel } from './stage-sim';
 
 /** Tables and target checks of gate-quality, one set per timing model. */
@@ -147,11 +147,61 @@ export function targetRows(model: TimingModel, results: readonly GroupResult[]):
     measured:
       `below in ${comparisons - above.length - equal.length} of ${comparisons} comparisons` +
       (equal.length
-        ? `; equal in ${equal.length} (${equalAt.join(', ')}: every rule saw the whole stage start)`
+        ? `; equal in ${equal.length} (${equalAt.join(', ')}: ours and the peer both exposed the whole stage)`
         : '') +
       (above.length ? `; above: ${above.join('; ')}` : ''),
     result: above.length + equal.length === 0 ? 'pass' : `MISS in ${above.length + equal.length}`,
   });
   printTable(`Targets, '${model}'`, rows);
+  return rows;
+}
+
+export type CrossModelRow = {
+  peer: PeerName;
+  tunedOn: TimingModel;
+  judgedUnder: TimingModel;
+  worstFalseHalts: number;
+  at: string;
+};
+
+/**
+ * A peer is tuned with the timing model known; a fleet does not announce it. The configuration tuned
+ * under one model, judged under another: its worst false-halt share at p0 over sizes and p0s.
+ */
+export function crossModel(results: readonly GroupResult[]): CrossModelRow[] {
+  const rows: CrossModelRow[] = [];
+  const models = [...new Set(results.map((g) => g.model))];
+  for (const peer of PEER_NAMES) {
+    for (const tunedOn of models) {
+      for (const judgedUnder of models) {
+        let worst = { worstFalseHalts: 0, at: '' };
+        for (const g of results.filter((x) => x.model === tunedOn)) {
+          const config = g.peers[peer]?.config;
+          if (!config) continue;
+          const index = peerConfigs(peerGrid(g.p0, g.size)).findIndex(
+            (c) => JSON.stringify(c) === JSON.stringify(config),
+          );
+          const other = results.find((x) => x.model === judgedUnder && x.size === g.size && x.p0 === g.p0);
+          const share = other?.configFalseHaltsAtP0[index] ?? 0;
+          if (share > worst.worstFalseHalts) worst = { worstFalseHalts: share, at: where(g) };
+        }
+        rows.push({ peer, tunedOn, judgedUnder, ...worst });
+      }
+    }
+  }
+  printTable(
+    'Peers tuned under one timing model, judged under another: worst false halts at p0 (size/p0)',
+    PEER_NAMES.flatMap((peer) =>
+      models.map((tunedOn) => ({
+        peer: PEER_LABEL[peer],
+        'tuned under': tunedOn,
+        ...Object.fromEntries(
+          rows
+            .filter((r) => r.peer === peer && r.tunedOn === tunedOn)
+            .map((r) => [r.judgedUnder, `${pct(r.worstFalseHalts)} (${r.at || '–'})`]),
+        ),
+      })),
+    ),
+  );
   return rows;
 }
