@@ -79,17 +79,21 @@ async function main(): Promise<void> {
   console.log(
     `${groups.length} groups, ${trials} trials a cell, ${workers} workers: ${seconds.toFixed(0)} s; load average before ${loadBefore.join(' ')}, after ${machine().loadAverage.join(' ')}`,
   );
-  writeResult('gate-quality', {
-    policy: { ...policyFor(0.05), failureThreshold: 'per cell' },
-    stage: { ...DEFAULT_STAGE, models: MODEL_TEXT },
-    seed,
-    trials,
-    seconds: Math.round(seconds),
-    loadAverageBefore: loadBefore,
-    checks,
-    targets,
-    crossModelFalseHalts,
-    // The per-configuration shares served the cross-model table; the file keeps each peer's tuned one.
-    groups: results.map(({ configFalseHaltsAtP0: _, ...g }) => g),
-  });
+  writeResult(
+    'gate-quality',
+    {
+      policy: { ...policyFor(0.05), failureThreshold: 'per cell' },
+      stage: { ...DEFAULT_STAGE, models: MODEL_TEXT },
+      seed,
+      trials,
+      seconds: Math.round(seconds),
+      loadAverageBefore: loadBefore,
+      checks,
+      targets,
+      crossModelFalseHalts,
+      // The per-configuration shares served the cross-model table; the file keeps each peer's tuned one.
+      groups: results.map(({ configFalseHaltsAtP0: _, ...g }) => g),
+    },
+    { compact: true },
+  );
 }

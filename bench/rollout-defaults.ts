@@ -172,14 +172,18 @@ async function main(): Promise<void> {
   console.log(
     `\n${jobs.length} groups, ${workers} workers: ${seconds.toFixed(0)} s; load average before ${loadBefore.join(' ')}`,
   );
-  writeResult('rollout-defaults', {
-    p0: P0,
-    stage: DEFAULT_STAGE,
-    candidates: Object.fromEntries(Object.entries(CANDIDATES).map(([k, c]) => [k, c.text])),
-    trials,
-    seed,
-    seconds: Math.round(seconds),
-    loadAverageBefore: loadBefore,
-    results,
-  });
+  writeResult(
+    'rollout-defaults',
+    {
+      p0: P0,
+      stage: DEFAULT_STAGE,
+      candidates: Object.fromEntries(Object.entries(CANDIDATES).map(([k, c]) => [k, c.text])),
+      trials,
+      seed,
+      seconds: Math.round(seconds),
+      loadAverageBefore: loadBefore,
+      results,
+    },
+    { compact: true },
+  );
 }
