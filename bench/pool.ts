@@ -29,8 +29,11 @@ export async function runPool<J, R>(
       for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
         const next = job;
         const result = await new Promise<R>((resolve, reject) => {
-          worker.once('message', resolve);
           worker.once('error', reject);
+          worker.once('message', (r: R) => {
+            worker.off('error', reject);
+            resolve(r);
+          });
           worker.postMessage(next);
         });
         results.push(result);
