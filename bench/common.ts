@@ -67,10 +67,10 @@ export function printTable(title: string, rows: readonly Row[]): void {
 }
 
 /**
- * JSON for large result files: fractions rounded to `digits` decimals and every object or array that
- * holds no other one on a single line (a table row per line).
+ * JSON for large result files: fractions rounded to `digits` decimals (6 keeps a Wilson confidence
+ * such as 0.99999) and every object or array that holds no other one on a single line (a row a line).
  */
-export function compactJson(value: unknown, digits = 4): string {
+export function compactJson(value: unknown, digits = 6): string {
   const f = 10 ** digits;
   const text = JSON.stringify(
     value,
