@@ -66,12 +66,30 @@ export function printTable(title: string, rows: readonly Row[]): void {
   for (const r of rows) console.log(line(keys.map((k) => text(r[k]))));
 }
 
-/** Writes bench/results/NAME.json with the machine and the time of the run. */
-export function writeResult(name: string, data: object): string {
+/**
+ * JSON for large result files: fractions rounded to `digits` decimals (6 keeps a Wilson confidence
+ * such as 0.99999) and every object or array that holds no other one on a single line (a row a line).
+ */
+export function compactJson(value: unknown, digits = 6): string {
+  const f = 10 ** digits;
+  const text = JSON.stringify(
+    value,
+    (_key, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * f) / f : v),
+    2,
+  );
+  return text.replace(
+    /([[{])\n\s+([^[\]{}]*?)\n\s*([\]}])/g,
+    (_m, open: string, inner: string, close: string) =>
+      `${open}${open === '{' ? ' ' : ''}${inner.replace(/\n\s+/g, ' ')}${open === '{' ? ' ' : ''}${close}`,
+  );
+}
+
+/** Writes bench/results/NAME.json with the machine and the time of the run (`compact`: compactJson). */
+export function writeResult(name: string, data: object, options: { compact?: boolean } = {}): string {
   const file = path.resolve('bench/results', `${name}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   const body = { benchmark: name, at: new Date().toISOString(), machine: machine(), ...data };
-  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  writeFileSync(file, `${options.compact ? compactJson(body) : JSON.stringify(body, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
   return file;
 }

@@ -1,139 +1,99 @@
-import { mulberry32, option, pct, printTable, quantile, round, verdict, writeResult } from './common';
-import { agreesWithEvaluateGate, judge, type Outcome, POLICY, RULES, simulateStage } from './gate-sim';
-import { powerCeiling } from './power-ceiling';
+import os from 'node:os';
+import { machine, option, writeResult } from './common';
+import { crossModel, printModelTables, targetRows } from './gate-report';
+import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
+import { isWorker, runPool, serve } from './pool';
+import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
 
-// Gate quality: the same simulated stages (same seeds) judged by our gate and the peers' rules.
-const SIZES = [100, 1000, 10_000];
-const MULTIPLES = [0, 0.25, 0.5, 1, 2, 4];
-const TRIALS = Number(option('trials') ?? 1000);
-// Each 10,000-device trial is ~10,000 looks per rule; the default run uses fewer trials there.
-const TRIALS_10K = Number(option('trials-10k') ?? 200);
-const SEED = Number(option('seed') ?? 7);
-const p0 = POLICY.failureThreshold;
-const alpha = 1 - POLICY.confidence;
+// Gate quality: our gate and the tuned peers on the same simulated stages, per timing model.
+// `--quick`: 100 trials a cell. `--trials N`, `--workers N`, `--models a,b`, `--sizes 100,1000`, `--p0 0.05`.
 
-type CellStats = {
-  size: number;
-  multiple: number;
-  rule: string;
-  trials: number;
-  halted: number;
-  promoted: number;
-  inconclusive: number;
-  /** Devices that ran the update before the halt; a stage that never halts exposes all of it. */
-  exposureMean: number;
-  exposureP95: number;
-  minutesMean: number;
-  minutesP95: number;
-};
+type Job = { group: Group; options: RunOptions };
 
-const cells: CellStats[] = [];
-let checked = 0;
-let disagreements = 0;
-const started = performance.now();
-for (const size of SIZES) {
-  const trials = size >= 10_000 ? TRIALS_10K : TRIALS;
-  for (const multiple of MULTIPLES) {
-    const outcomes = new Map<string, Outcome[]>(Object.keys(RULES).map((k) => [k, []]));
-    const caches = new Map(Object.keys(RULES).map((k) => [k, new Map()]));
-    const random = mulberry32(SEED * 1_000_003 + size * 31 + multiple * 1000);
-    for (let trial = 0; trial < trials; trial++) {
-      const stage = simulateStage(size, multiple * p0, random);
-      for (const [name, rule] of Object.entries(RULES))
-        outcomes.get(name)?.push(judge(rule, stage, caches.get(name)));
-      // The fast path must decide exactly as evaluateGate does; check it on a sample of stages.
-      if (size <= 1000 && trial % 50 === 0) {
-        checked += 1;
-        if (!agreesWithEvaluateGate(stage, caches.get('ours') ?? new Map())) disagreements += 1;
-      }
-    }
-    for (const [rule, list] of outcomes) {
-      const exposure = list.map((o) => (o.decision === 'HALT' ? o.finished : size)).sort((a, b) => a - b);
-      const minutes = list.map((o) => o.minutes).sort((a, b) => a - b);
-      const share = (d: Outcome['decision']) => list.filter((o) => o.decision === d).length / list.length;
-      cells.push({
-        size,
-        multiple,
-        rule,
-        trials,
-        halted: share('HALT'),
-        promoted: share('PROMOTE'),
-        inconclusive: share('INCONCLUSIVE'),
-        exposureMean: exposure.reduce((a, b) => a + b, 0) / exposure.length,
-        exposureP95: quantile(exposure, 0.95),
-        minutesMean: minutes.reduce((a, b) => a + b, 0) / minutes.length,
-        minutesP95: quantile(minutes, 0.95),
-      });
-    }
-  }
+if (isWorker) serve((job: Job) => runGroup(job.group, job.options));
+else await main();
+
+function list<T>(name: string, all: readonly T[], parse: (s: string) => T): T[] {
+  const given = option(name);
+  return given ? given.split(',').map(parse) : [...all];
 }
 
-for (const size of SIZES) {
-  const rows = cells
-    .filter((c) => c.size === size)
-    .map((c) => ({
-      'rate (× p0)': `${c.multiple}× (${pct(c.multiple * p0)})`,
-      rule: c.rule,
-      halted: pct(c.halted),
-      promoted: pct(c.promoted),
-      'inconcl.': pct(c.inconclusive),
-      'exposure mean': round(c.exposureMean),
-      'exposure p95': round(c.exposureP95),
-      'min to decision (mean / p95)': `${round(c.minutesMean)} / ${round(c.minutesP95)}`,
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const trials = Number(option('trials') ?? (quick ? 100 : 1000));
+  const seed = Number(option('seed') ?? 7);
+  const workers = Number(option('workers') ?? Math.min(2, os.availableParallelism()));
+  const models = list('models', TIMING_MODELS, (s) => s as TimingModel);
+  const sizes = list('sizes', [20, 100, 250, 1000, 10_000], Number);
+  const p0s = list('p0', [0.01, 0.05, 0.1], Number);
+  const groups = models.flatMap((model) => sizes.flatMap((size) => p0s.map((p0) => ({ model, size, p0 }))));
+  // The replay through evaluateGate costs ~80 µs a look: check every 50th stage up to 250 devices,
+  // every 500th at 1,000 and one stage per rate at 10,000 (only where the decision comes early).
+  const checkEvery = (g: Group, multiple: number) =>
+    g.size <= 250 ? 50 : g.size <= 1000 ? 500 : multiple >= 1.5 ? trials : 0;
+  // Largest first, so that the two workers finish together.
+  const jobs: Job[] = [...groups]
+    .sort((a, b) => b.size - a.size)
+    .map((group) => ({
+      group,
+      options: { trials, seed, checkEvery: MULTIPLES.map((m) => checkEvery(group, m)) },
     }));
-  printTable(`Stage size ${size} (${cells.find((c) => c.size === size)?.trials} trials per cell)`, rows);
-}
-
-const cell = (size: number, multiple: number, rule: string) =>
-  cells.find((c) => c.size === size && c.multiple === multiple && c.rule === rule);
-/** A rule's false-halt share: the most it halts at any true rate ≤ ½ p0. */
-const falseHalt = (size: number, rule: string) =>
-  Math.max(...[0, 0.25, 0.5].map((m) => cell(size, m, rule)?.halted ?? 1));
-const targets = SIZES.flatMap((size) => {
-  const ours = falseHalt(size, 'ours');
-  const halfRate = cell(size, 0.5, 'ours')?.halted ?? 1;
-  const atTwice = cell(size, 2, 'ours')?.halted ?? 0;
-  const peers = Object.keys(RULES).filter((r) => r !== 'ours' && falseHalt(size, r) <= ours);
-  const exposureRows = [2, 4].map((m) => {
-    const mine = cell(size, m, 'ours')?.exposureMean ?? Number.POSITIVE_INFINITY;
-    const theirs = peers.map((r) => `${r} ${round(cell(size, m, r)?.exposureMean ?? Number.NaN)}`);
-    const beaten = peers.every((r) => mine < (cell(size, m, r)?.exposureMean ?? 0));
-    return {
-      size,
-      target: `mean exposure at ${m}× below every peer with false halts ≤ ours`,
-      measured: `ours ${round(mine)}; ${theirs.join(', ') || 'no peer qualifies'}`,
-      result: peers.length === 0 ? 'pass (no peer qualifies)' : verdict(beaten),
-    };
+  const startedAt = performance.now();
+  const loadBefore = machine().loadAverage;
+  const results = await runPool<Job, GroupResult>(import.meta.url, jobs, workers, (r, done) =>
+    process.stderr.write(`${r.model} ${r.size} ${r.p0}: done (${done}/${jobs.length})\n`),
+  );
+  const seconds = (performance.now() - startedAt) / 1000;
+  const order = (r: GroupResult) => [TIMING_MODELS.indexOf(r.model), r.size, r.p0];
+  results.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0) || (x[2] ?? 0) - (y[2] ?? 0);
   });
-  return [
+  for (const model of models)
+    printModelTables(
+      model,
+      results.filter((r) => r.model === model),
+    );
+  const targets = models.flatMap((model) =>
+    targetRows(
+      model,
+      results.filter((r) => r.model === model),
+    ),
+  );
+  const crossModelFalseHalts = crossModel(results);
+  const checks = results.reduce(
+    (acc, r) => ({
+      ours: acc.ours + r.checks.ours,
+      oursMismatches: [...acc.oursMismatches, ...r.checks.oursMismatches],
+      peers: acc.peers + r.checks.peers,
+      peerMismatches: [...acc.peerMismatches, ...r.checks.peerMismatches],
+    }),
+    { ours: 0, oursMismatches: [] as string[], peers: 0, peerMismatches: [] as string[] },
+  );
+  console.log(
+    `\nfast path vs evaluateGate (a look after every event): ${checks.ours - checks.oursMismatches.length} of ${checks.ours} sampled stages identical; ` +
+      `peer scan vs each configuration's own verdict: ${checks.peers - checks.peerMismatches.length} of ${checks.peers} identical`,
+  );
+  for (const m of [...checks.oursMismatches, ...checks.peerMismatches].slice(0, 10))
+    console.log(`  MISMATCH ${m}`);
+  console.log(
+    `${groups.length} groups, ${trials} trials a cell, ${workers} workers: ${seconds.toFixed(0)} s; load average before ${loadBefore.join(' ')}, after ${machine().loadAverage.join(' ')}`,
+  );
+  writeResult(
+    'gate-quality',
     {
-      size,
-      target: `false halts at ½ p0 ≤ ${pct(alpha)}`,
-      measured: pct(halfRate),
-      result: verdict(halfRate <= alpha),
+      policy: { ...policyFor(0.05), failureThreshold: 'per cell' },
+      stage: { ...DEFAULT_STAGE, models: MODEL_TEXT },
+      seed,
+      trials,
+      seconds: Math.round(seconds),
+      loadAverageBefore: loadBefore,
+      checks,
+      targets,
+      crossModelFalseHalts,
+      // The per-configuration shares served the cross-model table; the file keeps each peer's tuned one.
+      groups: results.map(({ configFalseHaltsAtP0: _, ...g }) => g),
     },
-    {
-      size,
-      target: 'halted at 2× p0 ≥ 99%',
-      // What no rule can beat, to tell a weak gate from a target the stage size cannot reach.
-      measured: `${pct(atTwice)} (ceiling for any rule: ${pct(powerCeiling(size, p0 / 2, 2 * p0, alpha))} with false halts ≤ ${pct(alpha)} at ½ p0, ${pct(powerCeiling(size, p0, 2 * p0, alpha))} at p0)`,
-      result: verdict(atTwice >= 0.99),
-    },
-    ...exposureRows,
-  ];
-});
-printTable('Targets', targets);
-console.log(
-  `\nfast path vs evaluateGate: ${checked - disagreements} of ${checked} sampled stages identical; ` +
-    `${((performance.now() - started) / 1000).toFixed(0)} s`,
-);
-
-writeResult('gate-quality', {
-  policy: POLICY,
-  model: 'rollout 1,000/min; latency lognormal (median 10 min, σ 0.8); a look after every event',
-  seed: SEED,
-  trials: { default: TRIALS, size10000: TRIALS_10K },
-  fastPathCheck: { checked, disagreements },
-  cells,
-  targets,
-});
+    { compact: true },
+  );
+}

@@ -1,123 +1,148 @@
-import { decide, evidenceOf, NO_STATISTIC, tally } from '../shared/domain/gate/decide';
-import { gateVerdict } from '../shared/domain/gate/gate';
-import { DEFAULT_GATE_POLICY, evaluateGate, PEER_GATES } from '../shared/domain/gate/index';
-import type { GateDecision, GateInput, GatePolicy, GateRule } from '../shared/domain/gate/types';
+import {
+  calibrationHorizon,
+  evaluateGate,
+  failuresToHaltAt,
+  type GateDecision,
+  type GatePolicy,
+  maxFailuresToPromoteAt,
+} from '../shared/domain/gate/index';
+import type { EventLog, Looks } from './stage-sim';
 
 /**
- * One simulated stage judged by several gate rules. A stage is N devices; device i starts when the
- * job's rollout reaches it (AWS IoT Jobs' maximum maxPerMinute, 1,000/min) and finishes after a
- * lognormal latency (median 10 min, σ 0.8), failing with the true rate. Every rule looks after every
- * event and at the recheck time its last CONTINUE asked for, as the state machine does.
+ * Judging a simulated stage (stage-sim.ts) the way the state machine does: a look after every event
+ * and at the recheck times the gate asks for (the bake end, then the deadline); the first HALT,
+ * PROMOTE or INCONCLUSIVE_AT_DEADLINE ends the stage.
+ *
+ * Only terminal events can make a rule decide. A start (or a new target) adds an exposed execution
+ * that is pending: on the halt side a success, which never raises ln M(failed, exposed) above p0; on
+ * the promote side a failure, which never raises the evidence below p0; and it makes the stage
+ * unsettled. So looks at terminal events, the bake end and the deadline decide exactly as looks after
+ * every event: `replayThroughEvaluateGate` checks it on sampled stages.
  */
-export const POLICY: GatePolicy = DEFAULT_GATE_POLICY;
-const ROLLOUT_PER_MINUTE = 1000;
-const MEDIAN_MINUTES = 10;
-const SIGMA = 0.8;
+
+export const NONE = 0;
+export const HALT = 1;
+export const PROMOTE = 2;
+export type Verdict = typeof NONE | typeof HALT | typeof PROMOTE;
+export const INCONCLUSIVE = 3;
+export type DecisionKind = typeof HALT | typeof PROMOTE | typeof INCONCLUSIVE;
+export const KIND_NAME = { 1: 'HALT', 2: 'PROMOTE', 3: 'INCONCLUSIVE' } as const;
+
+/** A rule's verdict at look j of a stage, before the timing rules. */
+export type VerdictAt = (looks: Looks, j: number) => Verdict;
+
+export type Decision = { kind: DecisionKind; look: number };
 
 /**
- * Our gate's decision without the confidence bounds, which only feed the evidence, not the outcome:
- * the same verdict and timing rules as evaluateGate (checked against it on sampled stages).
+ * The timing rules of decide.ts on top of a verdict: HALT at once; PROMOTE from the bake end on with
+ * minFinished finished; once the stage is settled, INCONCLUSIVE unless a promote only waits for the
+ * bake; INCONCLUSIVE at the deadline.
  */
-export const oursFast: GateRule = (policy, input) => {
-  const t = tally(input);
-  const evidence = evidenceOf('beta-binomial-confidence-sequence', policy, input, t, NO_STATISTIC);
-  return decide(policy, input, gateVerdict(policy, input.counts.failed, t, input.counts.targets), evidence);
-};
-
-export const RULES: Record<string, GateRule> = {
-  ours: oursFast,
-  awsAbortConfig: PEER_GATES.awsAbortConfig,
-  hawkbit: PEER_GATES.hawkbitThreshold,
-  wilsonEveryEvent: PEER_GATES.fixedSampleWilson,
-};
-
-export type Stage = { size: number; times: Float64Array; failed: Uint8Array };
-
-/** Finish times (ms after the stage start, ascending) and outcomes of one stage. */
-export function simulateStage(size: number, rate: number, random: () => number): Stage {
-  const events: { t: number; f: number }[] = [];
-  for (let i = 0; i < size; i++) {
-    const start = (i / ROLLOUT_PER_MINUTE) * 60_000;
-    // Box–Muller; the rollout order is random, so outcomes are independent of start order.
-    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    const latency = MEDIAN_MINUTES * Math.exp(SIGMA * z) * 60_000;
-    events.push({ t: start + latency, f: random() < rate ? 1 : 0 });
+export function judge(looks: Looks, verdict: VerdictAt, minFinished: number, bakeMs: number): Decision {
+  for (let j = 0; j < looks.count; j++) {
+    const v = verdict(looks, j);
+    if (v === HALT) return { kind: HALT, look: j };
+    const finished = (looks.failed[j] as number) + (looks.succeeded[j] as number);
+    const promotable = v === PROMOTE && finished >= minFinished;
+    if (promotable && j >= looks.bakeIndex) return { kind: PROMOTE, look: j };
+    if (j === looks.settledIndex && !(promotable && (looks.t[j] as number) < bakeMs)) {
+      return { kind: INCONCLUSIVE, look: j };
+    }
   }
-  events.sort((a, b) => a.t - b.t);
-  return {
-    size,
-    times: Float64Array.from(events, (e) => e.t),
-    failed: Uint8Array.from(events, (e) => e.f),
+  return { kind: INCONCLUSIVE, look: looks.count - 1 };
+}
+
+/**
+ * Our gate in O(1) a look: the fewest failures that halt among n exposed (per calibration horizon,
+ * since the halt level follows the target count) and the most failures (pending counted) that promote.
+ */
+export class OursTables {
+  readonly promote: Int32Array;
+  readonly #halt = new Map<number, Int32Array>();
+  #lastTargets = -1;
+  #lastHalt: Int32Array = new Int32Array(0);
+
+  constructor(
+    readonly policy: GatePolicy,
+    readonly maxSize: number,
+  ) {
+    this.promote = new Int32Array(maxSize + 1);
+    for (let n = 0; n <= maxSize; n++) this.promote[n] = n === 0 ? -1 : maxFailuresToPromoteAt(policy, n);
+  }
+
+  /** h[n] for a stage of `targets`: the fewest failures among n exposed that halt (n + 1: none). */
+  haltFor(targets: number): Int32Array {
+    if (targets === this.#lastTargets) return this.#lastHalt;
+    const key = calibrationHorizon(targets, this.policy.failureThreshold) ?? -1;
+    let h = this.#halt.get(key);
+    if (!h) {
+      h = new Int32Array(this.maxSize + 1);
+      h[0] = 1;
+      for (let n = 1; n <= this.maxSize; n++) h[n] = failuresToHaltAt(this.policy, n, targets) ?? n + 1;
+      this.#halt.set(key, h);
+    }
+    this.#lastTargets = targets;
+    this.#lastHalt = h;
+    return h;
+  }
+
+  readonly verdict: VerdictAt = (looks, j) => {
+    const failed = looks.failed[j] as number;
+    const exposed = looks.exposed[j] as number;
+    if (exposed === 0) return NONE;
+    if (failed >= (this.haltFor(looks.targets[j] as number)[exposed] as number)) return HALT;
+    const pending = exposed - failed - (looks.succeeded[j] as number);
+    return failed + pending <= (this.promote[exposed] as number) ? PROMOTE : NONE;
   };
 }
 
-export type Outcome = {
-  decision: 'HALT' | 'PROMOTE' | 'INCONCLUSIVE';
-  /** Executions finished when the decision was taken: for a halt, the devices that ran the update. */
-  finished: number;
-  /** Minutes from the stage start to the decision. */
-  minutes: number;
-};
-
-const terminal = (d: GateDecision): Outcome['decision'] | undefined =>
+const kindOf = (d: GateDecision): DecisionKind | undefined =>
   d.outcome === 'HALT'
-    ? 'HALT'
+    ? HALT
     : d.outcome === 'PROMOTE'
-      ? 'PROMOTE'
+      ? PROMOTE
       : d.outcome === 'INCONCLUSIVE_AT_DEADLINE'
-        ? 'INCONCLUSIVE'
+        ? INCONCLUSIVE
         : undefined;
 
-/** A rule's answer for (counts, phase): every rule here reads `now` only against the bake end and deadline. */
-type Look = { kind: Outcome['decision'] | undefined; recheckAt: number };
-export type LookCache = Map<number, Look>;
+export type Replayed = { kind: DecisionKind; t: number; exposed: number };
 
-/** Runs one rule over one stage until its first terminal decision; `cache` memoises looks (exact). */
-export function judge(rule: GateRule, stage: Stage, cache?: LookCache, policy: GatePolicy = POLICY): Outcome {
-  let succeeded = 0;
-  let failed = 0;
+/**
+ * The stage through evaluateGate itself: a look at the stage start, after every event of the log
+ * (starts, releases, joins and terminal events) and at every recheckAt the last CONTINUE asked for,
+ * as the state machine does.
+ */
+export function replayThroughEvaluateGate(policy: GatePolicy, log: EventLog, deadlineMs: number): Replayed {
   let recheckAt = Number.POSITIVE_INFINITY;
-  const bakeEnd = policy.bakeSeconds * 1000;
-  const deadline = policy.deadlineSeconds * 1000;
-  const side = stage.size + 1;
-  const look = (now: number): Outcome | undefined => {
-    const phase = now >= deadline ? 2 : now >= bakeEnd ? 1 : 0;
-    const key = (phase * side + failed) * side + succeeded;
-    let answer = cache?.get(key);
-    if (!answer) {
-      const counts = { targets: stage.size, succeeded, failed, excluded: 0 };
-      const d = rule(policy, { counts, stageStartedAt: 0, now } satisfies GateInput);
-      answer = {
-        kind: terminal(d),
-        recheckAt: d.outcome === 'CONTINUE' ? d.recheckAt : Number.POSITIVE_INFINITY,
-      };
-      cache?.set(key, answer);
-    }
-    if (answer.kind) return { decision: answer.kind, finished: succeeded + failed, minutes: now / 60_000 };
-    recheckAt = answer.recheckAt > now ? answer.recheckAt : Number.POSITIVE_INFINITY;
+  // i = −1: the stage start, nothing started yet.
+  const at = (i: number, now: number): Replayed | undefined => {
+    const started = i < 0 ? 0 : (log.started[i] ?? 0);
+    const counts = {
+      targets: log.targets[Math.max(0, i)] ?? 0,
+      started,
+      succeeded: i < 0 ? 0 : (log.succeeded[i] ?? 0),
+      failed: i < 0 ? 0 : (log.failed[i] ?? 0),
+      excluded: 0,
+    };
+    const targetsOpen = i < 0 || (log.open[i] ?? false);
+    const d = evaluateGate(policy, { counts, targetsOpen, stageStartedAt: 0, now });
+    const kind = kindOf(d);
+    if (kind) return { kind, t: now, exposed: started };
+    recheckAt = d.outcome === 'CONTINUE' && d.recheckAt > now ? d.recheckAt : Number.POSITIVE_INFINITY;
     return undefined;
   };
-  for (let i = 0; i < stage.size; i++) {
-    const t = stage.times[i] ?? 0;
-    while (recheckAt <= t) {
-      const due = look(recheckAt);
+  const first = at(-1, 0);
+  if (first) return first;
+  for (let i = 0; i <= log.t.length; i++) {
+    const t = i < log.t.length ? (log.t[i] ?? 0) : Number.POSITIVE_INFINITY;
+    // A recheck due before this event sees the counts after the previous one.
+    while (recheckAt <= t && recheckAt <= deadlineMs) {
+      const due = at(i - 1, recheckAt);
       if (due) return due;
     }
-    if (stage.failed[i]) failed += 1;
-    else succeeded += 1;
-    const after = look(t);
-    if (after) return after;
+    if (i === log.t.length || t >= deadlineMs) break;
+    const now = at(i, t);
+    if (now) return now;
   }
-  for (let guard = 0; guard < 10 && Number.isFinite(recheckAt); guard++) {
-    const due = look(recheckAt);
-    if (due) return due;
-  }
-  return { decision: 'INCONCLUSIVE', finished: succeeded + failed, minutes: policy.deadlineSeconds / 60 };
+  return { kind: INCONCLUSIVE, t: deadlineMs, exposed: log.started.at(-1) ?? 0 };
 }
-
-/** True when oursFast decides exactly as evaluateGate on this stage. */
-export const agreesWithEvaluateGate = (stage: Stage, cache: LookCache): boolean => {
-  const a = judge(oursFast, stage, cache);
-  const b = judge(evaluateGate, stage);
-  return a.decision === b.decision && a.finished === b.finished && a.minutes === b.minutes;
-};

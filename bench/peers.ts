@@ -1,77 +1,51 @@
-import { decide, evidenceOf, NO_STATISTIC, tally, type Verdict } from './decide';
-import { normalQuantile } from './math';
-import { validateGatePolicy } from './policy';
-import type { GateDecision, GateInput, GatePolicy } from './types';
+import { normalQuantile } from '../shared/domain/gate/math';
+import { HALT, NONE, PROMOTE, type VerdictAt } from './gate-sim';
 
 /**
- * Peer gate rules for the benchmark, implemented from their documentation (see
- * ../shared/reference/peers.md) and mapped onto our policy: p0 becomes their threshold, minFinished
- * their minimum sample where they have one. They share our timing rules (decide): HALT at once,
- * PROMOTE after minFinished and the bake time, the plan's action at the deadline.
+ * The peers' gate rules, as their documentation defines them, for the benchmark only. Each is a
+ * verdict on the same looks as ours (stage-sim.ts) and runs under the same timing rules (judge in
+ * gate-sim.ts: HALT at once, PROMOTE from the bake end with minFinished finished). Each has knobs,
+ * which gate-quality.ts tunes per timing model, stage size and p0 over the grids below.
  */
-
-const NONE: Verdict = { kind: 'none', reason: 'AWAITING_EVIDENCE', explanation: 'threshold not reached' };
 
 /**
- * AWS IoT Jobs abortConfig, one criterion {failureType: ALL, action: CANCEL,
- * thresholdPercentage: 100·p0 (2 decimals), minNumberOfExecutedThings: minFinished}. The dev guide:
- * abort when at least thresholdPercentage of at least minNumberOfExecutedThings completed executions
- * failed. AWS has no pass criterion: a job that completes without aborting passes the stage.
+ * AWS IoT Jobs abortConfig with one criterion {failureType: ALL, action: CANCEL, thresholdPercentage,
+ * minNumberOfExecutedThings}. AWS IoT Developer Guide, "Job configurations" (job abort configuration):
+ * the job is cancelled when at least thresholdPercentage of the completed executions failed, once at
+ * least minNumberOfExecutedThings have completed (AbortCriteria in the API Reference; two decimals).
+ * AWS has no pass criterion: a job that completes without aborting passes the stage.
  */
-export function awsAbortConfigGate(policy: GatePolicy, input: GateInput): GateDecision {
-  validateGatePolicy(policy);
-  const t = tally(input);
-  const thresholdPercentage = Math.round(policy.failureThreshold * 10_000) / 100;
-  const { failed } = input.counts;
-  let verdict = NONE;
-  if (t.finished >= policy.minFinished && failed * 100 >= thresholdPercentage * t.finished) {
-    verdict = {
-      kind: 'halt',
-      reason: 'ABORT_CRITERIA_MET',
-      explanation: `${failed} of ${t.finished} executed things failed (>= ${thresholdPercentage}%, >= ${policy.minFinished} executed)`,
-    };
-  } else if (t.pending === 0 && t.finished > 0) {
-    verdict = {
-      kind: 'promote',
-      reason: 'JOB_COMPLETED',
-      explanation: 'job completed without meeting abort criteria',
-    };
-  }
-  const statistic = NO_STATISTIC;
-  return decide(policy, input, verdict, evidenceOf('aws-iot-jobs-abort-config', policy, input, t, statistic));
-}
+export type AwsAbortConfig = { readonly thresholdBasisPoints: number; readonly minExecuted: number };
+
+export const awsAbortVerdict =
+  (c: AwsAbortConfig): VerdictAt =>
+  (looks, j) => {
+    const failed = looks.failed[j] as number;
+    const finished = failed + (looks.succeeded[j] as number);
+    if (finished >= c.minExecuted && failed * 10_000 >= c.thresholdBasisPoints * finished) return HALT;
+    return j >= looks.settledIndex && looks.settledIndex >= 0 ? PROMOTE : NONE;
+  };
 
 /**
- * Eclipse hawkBit THRESHOLD conditions over the whole group size (targets, excluded ones included):
- * error when errors / total > errorPercent / 100 (strict), success when succeeded / total >=
- * successPercent / 100. hawkBit parses integer percentages: errorPercent = round(100·p0) and, as the
- * natural pairing, successPercent = 100 − errorPercent.
+ * Eclipse hawkBit's rollout group conditions (hawkBit documentation, "Rollout Management": error
+ * threshold and trigger/success threshold): the group errors when errors / group size > the error
+ * threshold, and succeeds when finished / group size >= the success threshold. The group size is
+ * every target of the group, reported or not (the job's targets here). Success threshold = 100 % −
+ * error threshold. hawkBit reads whole percentages; the grid uses basis points, which only helps it.
  */
-export function hawkbitThresholdGate(policy: GatePolicy, input: GateInput): GateDecision {
-  validateGatePolicy(policy);
-  const t = tally(input);
-  const errorPercent = Math.round(policy.failureThreshold * 100);
-  const successPercent = 100 - errorPercent;
-  const { targets, succeeded, failed } = input.counts;
-  let verdict = NONE;
-  if (failed * 100 > errorPercent * targets) {
-    verdict = {
-      kind: 'halt',
-      reason: 'ERROR_THRESHOLD_EXCEEDED',
-      explanation: `${failed} errors of ${targets} group targets > ${errorPercent}%`,
-    };
-  } else if (targets > 0 && succeeded * 100 >= successPercent * targets) {
-    verdict = {
-      kind: 'promote',
-      reason: 'SUCCESS_THRESHOLD_REACHED',
-      explanation: `${succeeded} finished of ${targets} group targets >= ${successPercent}%`,
-    };
-  }
-  const statistic = NO_STATISTIC;
-  return decide(policy, input, verdict, evidenceOf('hawkbit-error-threshold', policy, input, t, statistic));
-}
+export type HawkbitThreshold = { readonly errorBasisPoints: number };
 
-/** Wilson score interval for k of n at two-sided level `confidence`. */
+export const hawkbitVerdict =
+  (c: HawkbitThreshold): VerdictAt =>
+  (looks, j) => {
+    const targets = looks.targets[j] as number;
+    if ((looks.failed[j] as number) * 10_000 > c.errorBasisPoints * targets) return HALT;
+    return (looks.succeeded[j] as number) * 10_000 >= (10_000 - c.errorBasisPoints) * targets
+      ? PROMOTE
+      : NONE;
+  };
+
+/** Wilson score interval for `failed` of `finished` at two-sided level `confidence`. */
 export function wilsonInterval(failed: number, finished: number, confidence: number) {
   if (finished === 0) return { lower: 0, upper: 1 };
   const z = normalQuantile(1 - (1 - confidence) / 2);
@@ -83,28 +57,81 @@ export function wilsonInterval(failed: number, finished: number, confidence: num
 }
 
 /**
- * The naive rule: a fixed-sample two-sided Wilson interval at `confidence`, recomputed after every
- * event as if each look were the only one. HALT when its lower bound exceeds p0, PROMOTE when its
- * upper bound is below p0. Repeated looks inflate its false-halt rate (docs/gate.md).
+ * The naive rule: the fixed-sample Wilson score interval (E. B. Wilson, 1927) over the finished
+ * executions, recomputed after every event as if each look were the only one: HALT when its lower
+ * bound is above p0 (once `minFinished` have finished), PROMOTE when its upper bound is below p0.
  */
-export function fixedSampleWilsonGate(policy: GatePolicy, input: GateInput): GateDecision {
-  validateGatePolicy(policy);
-  const t = tally(input);
-  const p0 = policy.failureThreshold;
-  const { failed } = input.counts;
-  const { lower, upper } = wilsonInterval(failed, t.finished, policy.confidence);
-  const seen = `${failed} failed of ${t.finished} finished, Wilson [${lower.toFixed(4)}, ${upper.toFixed(4)}]`;
-  let verdict = NONE;
-  if (lower > p0)
-    verdict = { kind: 'halt', reason: 'RATE_ABOVE_THRESHOLD', explanation: `${seen} above ${p0}` };
-  else if (upper < p0)
-    verdict = { kind: 'promote', reason: 'RATE_BELOW_THRESHOLD', explanation: `${seen} below ${p0}` };
-  const statistic = { ...NO_STATISTIC, lowerBound: lower, upperBound: upper };
-  return decide(policy, input, verdict, evidenceOf('fixed-sample-wilson', policy, input, t, statistic));
+export type WilsonRule = { readonly confidence: number; readonly minFinished: number };
+
+/** The fewest failures of n finished whose Wilson lower bound is above p0 (n + 1: none), and the most whose upper bound is below p0 (−1: none). */
+export function wilsonTables(p0: number, confidence: number, maxSize: number) {
+  const halt = new Int32Array(maxSize + 1);
+  const promote = new Int32Array(maxSize + 1);
+  halt[0] = 1;
+  promote[0] = -1;
+  for (let n = 1; n <= maxSize; n++) {
+    let k = Math.floor(n * p0) + 1;
+    while (k <= n && wilsonInterval(k, n, confidence).lower <= p0) k++;
+    halt[n] = k;
+    let m = Math.ceil(n * p0) - 1;
+    while (m >= 0 && wilsonInterval(m, n, confidence).upper >= p0) m--;
+    promote[n] = m;
+  }
+  return { halt, promote };
 }
 
-export const PEER_GATES = {
-  awsAbortConfig: awsAbortConfigGate,
-  hawkbitThreshold: hawkbitThresholdGate,
-  fixedSampleWilson: fixedSampleWilsonGate,
-} as const;
+export const wilsonVerdict =
+  (c: WilsonRule, tables: { halt: Int32Array; promote: Int32Array }): VerdictAt =>
+  (looks, j) => {
+    const failed = looks.failed[j] as number;
+    const finished = failed + (looks.succeeded[j] as number);
+    if (finished === 0) return NONE;
+    if (finished >= c.minFinished && failed >= (tables.halt[finished] as number)) return HALT;
+    return failed <= (tables.promote[finished] as number) ? PROMOTE : NONE;
+  };
+
+export type PeerName = 'awsAbortConfig' | 'hawkbit' | 'wilsonEveryEvent';
+export const PEER_NAMES: readonly PeerName[] = ['awsAbortConfig', 'hawkbit', 'wilsonEveryEvent'];
+export type PeerConfig =
+  | ({ peer: 'awsAbortConfig' } & AwsAbortConfig)
+  | ({ peer: 'hawkbit' } & HawkbitThreshold)
+  | ({ peer: 'wilsonEveryEvent' } & WilsonRule);
+
+const uniqueSorted = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
+
+/** Minimum counts searched (AWS minNumberOfExecutedThings, Wilson's minimum finished). */
+const MIN_COUNTS = [
+  1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000,
+];
+const AWS_MULTIPLES = [1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8, 10, 15, 20];
+const WILSON_CONFIDENCES = [0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999];
+
+/** The grid each peer is tuned over, for stages of `size` at threshold p0. */
+export function peerGrid(p0: number, size: number) {
+  const mins = MIN_COUNTS.filter((m) => m <= size);
+  const aws = uniqueSorted(AWS_MULTIPLES.map((x) => Math.min(10_000, Math.round(x * p0 * 10_000))));
+  // hawkBit halts on a failure count (errors > e·N): every count to 40, then 8 % apart.
+  const counts: number[] = [];
+  for (
+    let c = 1;
+    c <= Math.min(size, Math.ceil(4 * p0 * size) + 20);
+    c = c < 40 ? c + 1 : Math.ceil(c * 1.08)
+  ) {
+    counts.push(c);
+  }
+  const hawkbit = uniqueSorted(counts.map((c) => Math.floor((10_000 * (c - 0.5)) / size)));
+  return { awsThresholds: aws, mins, hawkbit, wilsonConfidences: WILSON_CONFIDENCES };
+}
+export type PeerGrid = ReturnType<typeof peerGrid>;
+
+export function peerConfigs(grid: PeerGrid): PeerConfig[] {
+  return [
+    ...grid.awsThresholds.flatMap((t) =>
+      grid.mins.map((m) => ({ peer: 'awsAbortConfig' as const, thresholdBasisPoints: t, minExecuted: m })),
+    ),
+    ...grid.hawkbit.map((e) => ({ peer: 'hawkbit' as const, errorBasisPoints: e })),
+    ...grid.wilsonConfidences.flatMap((confidence) =>
+      grid.mins.map((m) => ({ peer: 'wilsonEveryEvent' as const, confidence, minFinished: m })),
+    ),
+  ];
+}

@@ -14,7 +14,7 @@ import { serveStepFunctions } from '../local/emulators/stepfunctions/server';
 import { evaluateGate, resolveGatePolicy } from '../shared/domain/gate/index';
 import { stepDecision } from '../shared/domain/rollout/model';
 import { mulberry32, option, printTable, round, verdict, writeResult } from './common';
-import { type Stage, simulateStage } from './gate-sim';
+import { DEFAULT_STAGE, type EventLog, emptyLog, StageSimulator } from './stage-sim';
 
 // Workflow cost: the real ASL on the local Step Functions engine, with a stand-in rollout-steps
 // Lambda and tracker built from the real gate (evaluateGate + stepDecision): the tracker wakes the
@@ -49,16 +49,29 @@ async function rollout(bakeSeconds: number, size: number) {
   const policy = resolveGatePolicy({ bakeSeconds, deadlineSeconds: bakeSeconds + 86_400 });
   const clock = new VirtualClock();
   const random = mulberry32(size + bakeSeconds);
-  // The stage in flight: its events (ms after its start), how many were applied, the parked token.
-  let stage:
-    | { startedAt: number; events: Stage; next: number; succeeded: number; failed: number }
-    | undefined;
+  const simulator = new StageSimulator(size);
+  // The stage in flight: its events (ms after its start, counts after each), how many were applied.
+  let stage: { startedAt: number; log: EventLog; next: number } | undefined;
   let token: string | undefined;
   let lambdaCalls = 0;
-  const decisionAt = (now: number) => {
+  /** The gate on the job after `applied` events of the stage (default: those applied so far). */
+  const decisionAt = (now: number, applied = stage?.next ?? 0) => {
     if (!stage) throw new Error('no stage');
-    const counts = { targets: size, succeeded: stage.succeeded, failed: stage.failed, excluded: 0 };
-    return evaluateGate(policy, { counts, stageStartedAt: stage.startedAt, now });
+    const { log } = stage;
+    const i = applied - 1;
+    const counts = {
+      targets: log.targets[i] ?? size,
+      started: log.started[i] ?? 0,
+      succeeded: log.succeeded[i] ?? 0,
+      failed: log.failed[i] ?? 0,
+      excluded: 0,
+    };
+    return evaluateGate(policy, {
+      counts,
+      targetsOpen: log.open[i] ?? true,
+      stageStartedAt: stage.startedAt,
+      now,
+    });
   };
   const invoke = async (p: Payload): Promise<unknown> => {
     lambdaCalls += 1;
@@ -71,13 +84,18 @@ async function rollout(bakeSeconds: number, size: number) {
           approvalTimeoutSeconds: 3600,
         };
       case 'startStage':
-        stage = {
-          startedAt: now,
-          events: simulateStage(size, RATE, random),
-          next: 0,
-          succeeded: 0,
-          failed: 0,
-        };
+        stage = { startedAt: now, log: emptyLog(), next: 0 };
+        simulator.run(
+          {
+            model: 'independent',
+            size,
+            rate: RATE,
+            ...DEFAULT_STAGE,
+            deadlineMs: policy.deadlineSeconds * 1000,
+          },
+          random,
+          stage.log,
+        );
         return stepDecision(decisionAt(now), now);
       case 'awaitGate':
         token = p.token;
@@ -114,7 +132,7 @@ async function rollout(bakeSeconds: number, size: number) {
     const execution = sfn.executions.get(executionArn);
     if (execution?.status !== 'RUNNING') break;
     const s = stage;
-    const nextEvent = s && s.next < size ? s.startedAt + (s.events.times[s.next] ?? 0) : undefined;
+    const nextEvent = s && s.next < s.log.t.length ? s.startedAt + (s.log.t[s.next] ?? 0) : undefined;
     const nextTimer = sfn.nextDue();
     if (nextTimer !== undefined && (nextEvent === undefined || nextTimer <= nextEvent)) {
       clock.advanceTo(nextTimer);
@@ -124,13 +142,15 @@ async function rollout(bakeSeconds: number, size: number) {
     }
     if (!s || nextEvent === undefined) break;
     // The tracker: apply events until the gate is conclusive, then wake the execution once.
-    for (; s.next < size; s.next++) {
-      const at = s.startedAt + (s.events.times[s.next] ?? 0);
+    for (; s.next < s.log.t.length; s.next++) {
+      const at = s.startedAt + (s.log.t[s.next] ?? 0);
       if (nextTimer !== undefined && at >= nextTimer) break;
       clock.advanceTo(at);
-      if (s.events.failed[s.next]) s.failed += 1;
-      else s.succeeded += 1;
-      const decision = decisionAt(at);
+      const i = s.next;
+      // Only an outcome can make the gate conclusive (a start or a release cannot: bench/gate-sim.ts).
+      const finished = (s.log.succeeded[i] ?? 0) + (s.log.failed[i] ?? 0);
+      if (i > 0 && finished === (s.log.succeeded[i - 1] ?? 0) + (s.log.failed[i - 1] ?? 0)) continue;
+      const decision = decisionAt(at, i + 1);
       if (decision.outcome !== 'CONTINUE' && token) {
         const taskToken = token;
         token = undefined;
@@ -199,7 +219,7 @@ const targets = [
 printTable('Targets', targets);
 writeResult('workflow-cost', {
   pricePerThousandTransitions: 0.025,
-  model: `${STAGES} stages, ${RATE * 100}% failures, rollout 1,000/min, latency lognormal median 10 min`,
+  model: `${STAGES} stages, ${RATE * 100}% failures, the default exponential rollout, latency lognormal median 10 min (bench/stage-sim.ts)`,
   results,
   targets,
 });

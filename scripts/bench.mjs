@@ -11,7 +11,14 @@ import { quietSdkNodeWarning, requireSupportedNode } from './node-support.mjs';
 requireSupportedNode();
 quietSdkNodeWarning(process.env);
 
-const ALL = ['cold-start', 'gate-quality', 'workflow-cost', 'provisioning-burst', 'local-stack'];
+const ALL = [
+  'cold-start',
+  'gate-quality',
+  'rollout-defaults',
+  'workflow-cost',
+  'provisioning-burst',
+  'local-stack',
+];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
 const options = first && !first.startsWith('--') ? rest : process.argv.slice(2);
