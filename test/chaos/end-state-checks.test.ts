@@ -62,7 +62,7 @@ describe('audit times against effects', () => {
 
 describe('things in the groups their attributes call for', () => {
   const rules = compileRulesText(readFileSync('config/grouping-rules.yml', 'utf8'));
-  const managed = { managedBy: 'fleet-autopilot' };
+  const managed: Record<string, string> = { managedBy: 'fleet-autopilot' };
   const groups = new Map(
     ['site-eu-west-1-plant-1', 'model-th200', 'model-x999', 'ring-early', 'ring-canary'].map((g) => [
       g,
