@@ -59,6 +59,8 @@ export async function checkInvariants(
   info('state machine Lambda task faults (retried)', `${c.sfnLambdaFailures} of ${c.sfnLambdaCalls} calls`);
   info('alarm state changes (storm, failed)', `${extra.stormChanges}, ${extra.stormFailures}`);
   info('things created in the burst (failed)', `${extra.burstCreated} (${extra.burstFailed})`);
+  // CreateThing calls that failed after the SDK's retries (its standard-mode retry quota can run out).
+  info('things in the registry, of the devices planned', `${iot.state.things.size} of ${run.devices.length}`);
   const f = run.fleet.stats;
   info('device calls failed after SDK retries (devices that gave up)', `${f.callFailures} (${f.gaveUp})`);
 
