@@ -241,9 +241,16 @@ export class Adversary {
     else b.refused = p.refusal;
   }
 
-  /** Until the first devices are provisioned (a slow start shifts the timeline), try again a minute later. */
+  /**
+   * Until the first devices are provisioned (a slow start shifts the timeline), try again a minute
+   * later, for at most a day: a run whose provisioning never ends must still end.
+   */
   #notYet(ids: AttackId[], again: () => Promise<void>): boolean {
     if (this.run.provisioned > 0) return false;
+    if (this.stack.clock.now() - this.run.start > 86_400_000) {
+      for (const id of ids) (this.attempts.get(id) as Attempt).failed = 'no device was ever provisioned';
+      return true;
+    }
     this.#at(this.stack.clock.now() + 60_000, ids, again);
     return true;
   }

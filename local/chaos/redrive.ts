@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
-import type { LocalQueue } from '../emulators/sqs/queue';
+import type { LocalQueue, SqsMessage } from '../emulators/sqs/queue';
 import type { LocalStack } from '../stack';
 
 export type RedriveResult = {
@@ -43,15 +43,18 @@ export async function redriveParked(
     let moved = 0;
     result.notRedrivable = 0;
     for (const dlq of dlqs) {
-      const keep: string[] = [];
-      for (let batch = dlq.receive(10); batch.length; batch = dlq.receive(10))
-        for (const m of batch) {
+      const parked: SqsMessage[] = [];
+      for (let batch = dlq.receive(10); batch.length; batch = dlq.receive(10)) parked.push(...batch);
+      for (const m of parked) {
+        if (redriveOne(stack, buses, sources.get(dlq), m.body)) {
           dlq.delete(m.receiptHandle);
-          if (redriveOne(stack, buses, sources.get(dlq), m.body)) moved += 1;
-          else keep.push(m.body);
+          moved += 1;
+        } else {
+          // Left where it is, visible again: still parked.
+          dlq.changeVisibility(m.receiptHandle, 0);
+          result.notRedrivable += 1;
         }
-      for (const body of keep) dlq.send(body);
-      result.notRedrivable += keep.length;
+      }
     }
     result.redriven += moved;
     if (moved === 0) break;
