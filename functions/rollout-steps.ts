@@ -1,4 +1,5 @@
 import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
+import { retryableAws } from '../shared/adapters/transient-errors';
 import { loadConfig } from '../shared/config';
 import { iotArnPrefix } from '../shared/domain/rollout/job-request';
 import { wrapHandler } from '../shared/handler';
@@ -15,7 +16,10 @@ export const handler = wrapHandler(
     const { token: _token, state: _state, ...shown } = input;
     logger.appendKeys({ rolloutId: input.rolloutId, stageIndex: input.stageIndex, action: input.action });
     logger.info('Rollout step', { step: shown });
-    return runStep(input, { ...deps, arnPrefix: iotArnPrefix(context.invokedFunctionArn) });
+    // A throttled or failing AWS call (a notification, a domain event) is retried by the state machine.
+    return retryableAws(() =>
+      runStep(input, { ...deps, arnPrefix: iotArnPrefix(context.invokedFunctionArn) }),
+    );
   },
   { schema: stepInputSchema },
 );

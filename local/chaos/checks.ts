@@ -5,7 +5,13 @@ import {
   type TunnelLike,
 } from '../../shared/domain/audit-query/verify';
 
-export type AuditItem = AuditRecordLike & { at?: number; subject?: { type?: string; id?: string } };
+export type AuditItem = AuditRecordLike & {
+  at?: number;
+  recordedAt?: number;
+  actor?: string;
+  cause?: { type?: string; id?: string };
+  subject?: { type?: string; id?: string };
+};
 export type TunnelItem = TunnelLike & { destinationConfig?: { thingName?: string } };
 type TimedCall = IotCallLike & { at: number };
 

@@ -8,6 +8,7 @@ import {
 import type { ScenarioRun } from '../scenario/runner';
 import type { LocalStack } from '../stack';
 import { type AuditItem, duplicateEffects, rolloutsContinuedAfterStop, tunnelOverlaps } from './checks';
+import { type EndStateInputs, endStateRows } from './end-state';
 import { scanForLeaks } from './leak-scan';
 
 export type Row = { name: string; value: string; ok: boolean | undefined };
@@ -18,6 +19,9 @@ export type Extra = {
   stormFailures: number;
   burstCreated: number;
   burstFailed: number;
+  redriveRounds: number;
+  redriveWaitSeconds: number;
+  notRedrivable: number;
 };
 export type ChaosFigures = { rows: Row[]; ok: boolean };
 
@@ -28,13 +32,14 @@ const policy = () =>
   };
 
 /** The chaos run's table: what happened, and the invariants that must hold (ok false = fails). */
-export function checkInvariants(
+export async function checkInvariants(
   stack: LocalStack,
   run: ScenarioRun,
   auditItems: Record<string, unknown>[],
   buses: string[],
   extra: Extra,
-): ChaosFigures {
+  endState: EndStateInputs,
+): Promise<ChaosFigures> {
   const audit = auditItems as AuditItem[];
   const rows: Row[] = [];
   const info = (name: string, value: string | number) =>
@@ -54,6 +59,10 @@ export function checkInvariants(
   info('state machine Lambda task faults (retried)', `${c.sfnLambdaFailures} of ${c.sfnLambdaCalls} calls`);
   info('alarm state changes (storm, failed)', `${extra.stormChanges}, ${extra.stormFailures}`);
   info('things created in the burst (failed)', `${extra.burstCreated} (${extra.burstFailed})`);
+  // CreateThing calls that failed after the SDK's retries (its standard-mode retry quota can run out).
+  info('things in the registry, of the devices planned', `${iot.state.things.size} of ${run.devices.length}`);
+  const f = run.fleet.stats;
+  info('device calls failed after SDK retries (devices that gave up)', `${f.callFailures} (${f.gaveUp})`);
 
   // Events: every message a consumer was handed ends processed, parked in a DLQ, or lost.
   const sources = new Set(stack.pollers.map((p) => p.queue));
@@ -75,7 +84,10 @@ export function checkInvariants(
   info('events processed (SQS records + async invocations)', `${queueProcessed} of ${queued} + ${asyncOk}`);
   const where = dlqs.filter((q) => q.sent).map((q) => `${q.name}: ${q.sent}`);
   info('events parked in DLQs (where)', `${parkedEver}${where.length ? ` (${where.join(', ')})` : ''}`);
-  info('parked events redriven after the run / still parked', `${extra.redriven} / ${parked}`);
+  info(
+    'parked events redriven after the run (rounds, real wait)',
+    `${extra.redriven} (${extra.redriveRounds}, ${extra.redriveWaitSeconds} s)${extra.notRedrivable ? `, ${extra.notRedrivable} not redrivable` : ''}`,
+  );
   const samples = dlqs.flatMap((q) => q.bodies().map((b) => `${q.name}: ${b.slice(0, 240)}`));
   if (samples.length) info('still parked (first 3)', samples.slice(0, 3).join(' ‖ '));
   must('events lost', r.lost + stuck, `router ${r.lost}, unaccounted in queues ${stuck}`);
@@ -132,6 +144,10 @@ export function checkInvariants(
     rows,
   ];
   const hits = scanForLeaks(haystacks, secrets);
+  const left = dlqs.filter((q) => q.depth()).map((q) => `${q.name}: ${q.depth()}`);
+  await endStateRows(stack, audit, { count: parked, where: left.join(', ') }, endState, must, info, (v) =>
+    rows.push({ name: v.title, value: v.text, ok: v.ok }),
+  );
   must('token leaks', hits.length, `${secrets.length} tokens × ${haystacks.length} items scanned`);
   return { rows, ok: rows.every((row) => row.ok !== false) };
 }

@@ -4,9 +4,11 @@ import { type ChaosResult, runChaos } from './run';
 import { loadChaosScenario } from './schema';
 import { chaosTable } from './table';
 
-const USAGE = `npm run chaos [-- --scenario FILE]... [--seed N] [--report DIR] [--verbose]
+const USAGE = `npm run chaos [-- --scenario FILE]... [--seed N] [--report DIR] [--adversary | --no-adversary] [--verbose]
 Plays scenarios/chaos-*.yml (or the given files) on the local stack under injected faults, checks the
-invariants and prints a table; exits 1 if any invariant fails.`;
+invariants and prints a table; exits 1 if any invariant fails. --adversary adds the red team's attacks
+to every file that has an adversary: section (chaos-quick has it on by default); --no-adversary leaves
+them out.`;
 
 /** `npm run chaos`: every chaos scenario, one table, a JSON report, exit status from the invariants. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -14,12 +16,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   let seed: number | undefined;
   let report = 'reports';
   let verbose = false;
+  let adversary: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--scenario') files.push(String(argv[++i]));
     else if (arg === '--seed') seed = Number(argv[++i]);
     else if (arg === '--report') report = String(argv[++i]);
     else if (arg === '--verbose') verbose = true;
+    else if (arg === '--adversary') adversary = true;
+    else if (arg === '--no-adversary') adversary = false;
     else {
       console.log(USAGE);
       return arg === '--help' || arg === '-h' ? 0 : 2;
@@ -37,8 +42,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     const chaos = loadChaosScenario(file);
     if (seed !== undefined) chaos.scenario.seed = seed;
     console.log(`chaos: ${file} (seed ${chaos.scenario.seed}, ${chaos.scenario.devices.count} devices)...`);
-    const result = await runChaos(chaos, path.dirname(path.resolve(file)), verbose ? console.log : undefined);
-    console.log(`  ${result.ok ? 'PASS' : 'FAIL'} in ${result.wallSeconds} s wall`);
+    const result = await runChaos(
+      chaos,
+      path.dirname(path.resolve(file)),
+      verbose ? console.log : undefined,
+      {
+        ...(adversary === undefined ? {} : { adversary }),
+      },
+    );
+    console.log(
+      `  ${result.ok ? 'PASS' : 'FAIL'} in ${result.wallSeconds} s wall${result.adversary ? ' (with the adversary)' : ''}`,
+    );
     results.push(result);
   }
   const table = chaosTable(results);

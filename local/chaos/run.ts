@@ -1,12 +1,27 @@
+import { checkExpectations } from '../scenario/expectations';
 import { Progress } from '../scenario/progress';
 import { provision } from '../scenario/provision';
 import { scanAudit } from '../scenario/report';
 import { ScenarioRun } from '../scenario/runner';
 import { startLocalStack } from '../stack';
+import { Adversary } from './adversary';
+import { why } from './adversary-attacks';
+import { judgeAttacks, type RolloutView } from './adversary-verdicts';
+import { WallToVirtual } from './audit-times';
 import { type ChaosFigures, checkInvariants } from './invariants';
+import { redriveParked } from './redrive';
 import type { ChaosScenario } from './schema';
 
-export type ChaosResult = ChaosFigures & { name: string; seed: number; wallSeconds: number };
+export type ChaosResult = ChaosFigures & {
+  name: string;
+  seed: number;
+  wallSeconds: number;
+  adversary: boolean;
+};
+export type ChaosOptions = {
+  /** Run the adversary (true), leave it out (false), or as the file's `adversary.enabled` says. */
+  adversary?: boolean;
+};
 
 /**
  * Plays one chaos scenario on a fresh local stack: the scenario's own faults and delivery, plus
@@ -17,22 +32,43 @@ export async function runChaos(
   { scenario, chaos }: ChaosScenario,
   baseDir: string,
   print: (line: string) => void = () => undefined,
+  options: ChaosOptions = {},
 ): Promise<ChaosResult> {
   const wallStart = performance.now();
+  // The harness reports, it does not crash: anything it let fall is counted (a failing row).
+  const harness: string[] = [];
+  const onUnhandled = (reason: unknown) => harness.push(`unhandled: ${why(reason)}`);
+  // Faults start once the stack is deployed (custom resources: the event configurations): the chaos
+  // is in operation, not in CloudFormation. The emulators read these settings on every call.
+  const faults = { throttleRate: 0, serverErrorRate: 0 };
   const stack = await startLocalStack({
     seed: scenario.seed,
     speed: chaos.speed,
-    faults: scenario.faults,
+    faults,
     delivery: {
       duplicateRate: scenario.delivery.duplicateRate,
       reorderWindowMs: scenario.delivery.reorderWindowSeconds * 1000,
     },
     // Standard mode as in `npm start` (adaptive pacing sleeps in real time); AWS_MAX_ATTEMPTS as deployed.
-    functionEnv: { AWS_RETRY_MODE: 'standard' },
+    functionEnv: { AWS_RETRY_MODE: 'standard', ...chaos.functionEnv },
     chaos: { crashes: chaos.crashes, sfnLambdaFailureRate: chaos.sfnLambdaFailureRate },
   });
+  process.on('unhandledRejection', onUnhandled);
+  const wall = new WallToVirtual(stack.clock);
+  const idle = async () => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await stack.runUntilIdle();
+      } catch (error) {
+        harness.push(`runUntilIdle: ${why(error)}`);
+        if (tries >= 20) throw error;
+      }
+    }
+  };
   try {
-    await stack.deployCustomResources();
+    const deployed = await stack.deployCustomResources();
+    harness.push(...deployed.filter((d) => d.status !== 'SUCCESS').map((d) => `deploy ${d.id}: ${d.reason}`));
+    Object.assign(faults, scenario.faults);
     const progress = new Progress(stack.clock.now(), () => stack.clock.now(), print);
     const run = new ScenarioRun(stack, scenario, progress, baseDir);
     const extra = {
@@ -42,6 +78,9 @@ export async function runChaos(
       stormFailures: 0,
       burstCreated: 0,
       burstFailed: 0,
+      redriveRounds: 0,
+      redriveWaitSeconds: 0,
+      notRedrivable: 0,
     };
     const buses = new Set<string>(['default']);
     let random = scenario.seed * 7919 + 17;
@@ -60,8 +99,9 @@ export async function runChaos(
       });
     });
     const storm = chaos.alarmStorm;
+    const stormThings = run.devices.slice(0, storm?.things ?? 0).map((d) => d.thingName);
     if (storm) {
-      const things = run.devices.slice(0, storm.things).map((d) => d.thingName);
+      const things = stormThings;
       for (let k = 0; k < storm.changes; k++) {
         const thing = things[k % things.length] ?? '';
         const alarm = Math.floor(k / things.length) % 2 === 0;
@@ -80,35 +120,59 @@ export async function runChaos(
     if (burst)
       stack.timeline.at(run.start + burst.at, 'provisioning burst', async () => {
         const devices = run.devices.slice(run.devices.length - burst.count);
-        const r = await provision(stack, devices, burst.ratePerSecond);
-        extra.burstCreated += r.created;
-        extra.burstFailed += r.failed;
-        progress.log(`provisioning burst: ${r.created} things created, ${r.failed} failed`);
-      });
-    run.schedule();
-    await stack.runUntilIdle();
-    // The runbook's answer to a DLQ alarm: redrive the parked messages to their queue, once.
-    for (const poller of stack.pollers) {
-      const dlq = poller.queue.redrive?.deadLetter;
-      for (let batch = dlq?.receive(10) ?? []; dlq && batch.length; batch = dlq.receive(10))
-        for (const m of batch) {
-          dlq.delete(m.receiptHandle);
-          poller.queue.send(m.body);
-          extra.redriven += 1;
+        try {
+          const r = await provision(stack, devices, burst.ratePerSecond);
+          extra.burstCreated += r.created;
+          extra.burstFailed += r.failed;
+          progress.log(`provisioning burst: ${r.created} things created, ${r.failed} failed`);
+        } catch (error) {
+          extra.burstFailed += devices.length;
+          progress.log(`provisioning burst failed: ${why(error)}`);
         }
-    }
-    if (extra.redriven) await stack.runUntilIdle();
+      });
+    const attack = options.adversary ?? chaos.adversary?.enabled ?? false;
+    const alarmed = new Set([
+      ...stormThings,
+      ...scenario.timeline.flatMap((s) => ('fireAlarm' in s ? [s.fireAlarm.thing] : [])),
+    ]);
+    const quiet = run.devices.map((d) => d.thingName).filter((t) => !alarmed.has(t));
+    const adversary =
+      attack && chaos.adversary ? new Adversary(stack, run, chaos.adversary, quiet) : undefined;
+    if (attack && !chaos.adversary) harness.push('--adversary: this file has no adversary: section');
+    run.schedule();
+    await idle();
+    const redrive = await redriveParked(stack, buses, idle);
+    extra.redriven = redrive.redriven;
+    extra.redriveRounds = redrive.rounds;
+    extra.redriveWaitSeconds = redrive.waitedSeconds;
+    extra.notRedrivable = redrive.notRedrivable;
     unsubscribe();
+    adversary?.stop();
     run.stop();
     const audit = await scanAudit(stack);
-    const figures = checkInvariants(stack, run, audit, [...buses], extra);
+    const views = new Map<string, RolloutView>();
+    const byRef = new Map<string, RolloutView>();
+    for (const r of run.rollouts.values()) {
+      const view = (await run.api.rollout(r.creator, r.rolloutId)).body as RolloutView;
+      views.set(r.rolloutId, view);
+      byRef.set(r.ref, view);
+    }
+    const expectations = checkExpectations(scenario.expect, byRef as never);
+    const figures = await checkInvariants(stack, run, audit, [...buses], extra, {
+      wall,
+      harness,
+      expectations,
+      judge: adversary ? (e) => judgeAttacks(stack, adversary.attempts.values(), { ...e, views }) : undefined,
+    });
     return {
       name: scenario.name,
       seed: scenario.seed,
+      adversary: adversary !== undefined,
       ...figures,
       wallSeconds: Math.round((performance.now() - wallStart) / 100) / 10,
     };
   } finally {
+    process.off('unhandledRejection', onUnhandled);
     await stack.close();
   }
 }

@@ -28,6 +28,12 @@ export const chaosSchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * Variables over every function's environment (the stack's `functionEnv`), e.g. AWS_MAX_ATTEMPTS
+   * for a test at fault rates where the SDK's real-time back-offs would take minutes. Chaos files
+   * that measure the product leave it out: the functions run as deployed.
+   */
+  functionEnv: z.record(z.string().regex(/^AWS_[A-Z_]+$/), z.string()).default({}),
   /** Share of the state machine's Lambda task calls failing with Lambda.ServiceException. */
   sfnLambdaFailureRate: z.number().min(0).max(1).default(0),
   /** Share of EventBridge deliveries (every bus) handed to the rules a second time, late. */
@@ -41,6 +47,23 @@ export const chaosSchema = z.strictObject({
       within: duration,
     })
     .optional(),
+  /**
+   * The red team's attacks (local/chaos/adversary.ts). `enabled`: on without `--adversary` (the quick
+   * run in `npm test`); `--adversary` turns it on, `--no-adversary` off, for every file.
+   */
+  adversary: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The rollout whose first stage fails: its outcomes are forged, and once halted it is restarted. */
+      failingRollout: z.string().min(1),
+      /** The rollout that asks for an approval: tokens are hunted, its creator tries to approve. */
+      approvalRollout: z.string().min(1),
+      /** When forged registry events go to the assignment queue and to a reserved topic. */
+      registryAt: duration,
+      /** When an alarm nobody enrolled goes to ALARM. */
+      alarmAt: duration,
+    })
+    .optional(),
   /** The last `count` devices are created at `at`, while the timeline (e.g. a rollout) runs. */
   provisionBurst: z
     .strictObject({ at: duration, count: z.number().int().positive(), ratePerSecond: z.number().positive() })
@@ -48,6 +71,7 @@ export const chaosSchema = z.strictObject({
 });
 
 export type ChaosSettings = z.infer<typeof chaosSchema>;
+export type AdversarySettings = NonNullable<ChaosSettings['adversary']>;
 export type ChaosScenario = { scenario: Scenario; chaos: ChaosSettings };
 
 /** A chaos file is a scenario file plus a `chaos:` section; both are validated, every issue named. */

@@ -2,8 +2,9 @@ import type { ChaosResult } from './run';
 
 /** One column per scenario; invariant rows end with PASS or FAIL. */
 export function chaosTable(results: readonly ChaosResult[]): string {
-  const names = results[0]?.rows.map((r) => r.name) ?? [];
-  const header = ['', ...results.map((r) => `${r.name} (seed ${r.seed})`)];
+  // Every row of every column, in first-seen order (only some runs have the adversary's rows).
+  const names = [...new Set(results.flatMap((r) => r.rows.map((row) => row.name)))];
+  const header = ['', ...results.map((r) => `${r.name} (seed ${r.seed}${r.adversary ? ', adversary' : ''})`)];
   const lines = names.map((name) => {
     const cells = results.map((r) => {
       const row = r.rows.find((x) => x.name === name);

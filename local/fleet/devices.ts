@@ -15,7 +15,21 @@ export type FleetStats = {
   byOutcome: Record<DeviceOutcome, number>;
   /** Device updates the data plane refused (e.g. the job was cancelled meanwhile). */
   refused: number;
+  /** Device calls that failed after the SDK's retries (throttling, 5xx, network), tried again later. */
+  callFailures: number;
+  /** Device calls abandoned after {@link DEVICE_CALL_RETRIES} later tries: the device went quiet. */
+  gaveUp: number;
 };
+
+/** Answers that will not change on a retry: the device's update is refused, not failed. */
+const REFUSALS = new Set([
+  'InvalidStateTransitionException',
+  'ResourceNotFoundException',
+  'InvalidRequestException',
+]);
+/** A device whose call fails (after the SDK's own retries) tries again later, this many times. */
+export const DEVICE_CALL_RETRIES = 4;
+const RETRY_AFTER_MS = 30_000;
 
 type Exec = { thingName: string; executionNumber: number; status: string; inProgressDeadline?: number };
 
@@ -39,6 +53,8 @@ export class VirtualFleet {
     executions: 0,
     byOutcome: { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, NEVER_ANSWER: 0 },
     refused: 0,
+    callFailures: 0,
+    gaveUp: 0,
   };
   readonly #devices = new Map<string, Device>();
   readonly #scheduled = new Set<string>();
@@ -93,8 +109,23 @@ export class VirtualFleet {
       const jobId = detail.jobId;
       if (rolloutId) this.#jobRollouts.set(jobId, rolloutId);
       // The event is published after CreateJob; look once the handler's work has landed.
-      this.stack.timeline.at(this.stack.clock.now(), `fleet: job ${jobId}`, () => this.watchJob(jobId));
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: job ${jobId}`, () => this.#watchNamed(jobId, 0));
     }
+  }
+
+  /**
+   * A cohort may hold only some rollouts (by name), which RolloutCreated carries; events are
+   * unordered, so a stage can start before that event lands: wait for it (5 s steps, 10 minutes).
+   */
+  #watchNamed(jobId: string, tries: number): void {
+    const rolloutId = this.#jobRollouts.get(jobId);
+    if (rolloutId && !this.#rolloutNames.has(rolloutId) && tries < 120) {
+      this.stack.timeline.at(this.stack.clock.now() + 5000, `fleet: name of ${rolloutId}`, () =>
+        this.#watchNamed(jobId, tries + 1),
+      );
+      return;
+    }
+    this.watchJob(jobId);
   }
 
   #device(thingName: string): Device {
@@ -127,8 +158,22 @@ export class VirtualFleet {
   }
 
   /** IN_PROGRESS, then the outcome after the cohort's runtime (a download and a reboot), or silence. */
-  async #start(jobId: string, thingName: string, outcome: DeviceOutcome, runtimeMs: number): Promise<void> {
-    const ok = await this.#update(jobId, thingName, 'IN_PROGRESS');
+  async #start(
+    jobId: string,
+    thingName: string,
+    outcome: DeviceOutcome,
+    runtimeMs: number,
+    attempt = 0,
+  ): Promise<void> {
+    const answer = await this.#update(jobId, thingName, 'IN_PROGRESS');
+    if (
+      answer === 'failed' &&
+      this.#retry(attempt, `start ${thingName} ${jobId}`, () =>
+        this.#start(jobId, thingName, outcome, runtimeMs, attempt + 1),
+      )
+    )
+      return;
+    const ok = answer === 'ok';
     if (!ok || outcome === 'NEVER_ANSWER' || runtimeMs === 0)
       return this.#answer(jobId, thingName, outcome, ok);
     this.stack.timeline.at(this.stack.clock.now() + runtimeMs, `report ${thingName} ${jobId}`, () =>
@@ -136,8 +181,23 @@ export class VirtualFleet {
     );
   }
 
-  async #answer(jobId: string, thingName: string, outcome: DeviceOutcome, started: boolean): Promise<void> {
-    if (started && outcome !== 'NEVER_ANSWER') await this.#update(jobId, thingName, outcome);
+  async #answer(
+    jobId: string,
+    thingName: string,
+    outcome: DeviceOutcome,
+    started: boolean,
+    attempt = 0,
+  ): Promise<void> {
+    if (started && outcome !== 'NEVER_ANSWER') {
+      const answer = await this.#update(jobId, thingName, outcome);
+      if (
+        answer === 'failed' &&
+        this.#retry(attempt, `report ${thingName} ${jobId}`, () =>
+          this.#answer(jobId, thingName, outcome, started, attempt + 1),
+        )
+      )
+        return;
+    }
     // A silent device times out in the emulator's sweep; wake the stack then, and pick up a retry.
     const current = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
     if (current?.status === 'IN_PROGRESS' && current.inProgressDeadline !== undefined) {
@@ -147,13 +207,28 @@ export class VirtualFleet {
     } else this.#afterFinish(jobId, thingName);
   }
 
+  /** A failed call is tried again later on virtual time (30 s, 60 s, 120 s...), or given up. */
+  #retry(attempt: number, label: string, again: () => Promise<void>): boolean {
+    if (attempt >= DEVICE_CALL_RETRIES) {
+      this.stats.gaveUp += 1;
+      return false;
+    }
+    this.stack.timeline.at(this.stack.clock.now() + RETRY_AFTER_MS * 2 ** attempt, `retry ${label}`, again);
+    return true;
+  }
+
   /** A retried execution (jobExecutionsRetryConfig) is a new QUEUED execution for the device. */
   #afterFinish(jobId: string, thingName: string): void {
     const exec = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
     if (exec) this.#schedule(jobId, exec);
   }
 
-  async #update(jobId: string, thingName: string, status: JobExecutionStatus): Promise<boolean> {
+  /** One call to the jobs data plane; never throws (a device's failure is counted, not a crash). */
+  async #update(
+    jobId: string,
+    thingName: string,
+    status: JobExecutionStatus,
+  ): Promise<'ok' | 'refused' | 'failed'> {
     try {
       await this.#calls.add(
         () =>
@@ -169,11 +244,14 @@ export class VirtualFleet {
         // An outcome goes before any device's start.
         { priority: status === 'IN_PROGRESS' ? 0 : 1 },
       );
-      return true;
+      return 'ok';
     } catch (error) {
-      if ((error as Error).name !== 'InvalidStateTransitionException') throw error;
-      this.stats.refused += 1;
-      return false;
+      if (REFUSALS.has((error as Error).name)) {
+        this.stats.refused += 1;
+        return 'refused';
+      }
+      this.stats.callFailures += 1;
+      return 'failed';
     }
   }
 }

@@ -146,3 +146,98 @@ export function verifyAuditTrail(
     countDiffs,
   };
 }
+
+/** A side effect with the time AWS did it: the call, or the tunnel's creation or close. */
+export type TimedSideEffect = SideEffect & { at: number };
+/** `at`: the cause's time; `recordedAt`: when the writer stored the record (absent on old records). */
+export type TimedAuditRecord = AuditRecordLike & { at: number; recordedAt?: number };
+
+export type TimeProblem = {
+  effect: SideEffect;
+  kind:
+    | 'cause-after-effect'
+    | 'written-before-effect'
+    | 'effect-outside-cause-and-write'
+    | 'undone-before-done';
+  detail: string;
+};
+
+export type TimeOptions = {
+  /** Tolerance for clocks of different resolution (event timestamps in seconds, say). */
+  skewMs: number;
+  /**
+   * A record's write time on the effects' clock, or undefined when it cannot be compared (a writer
+   * on another clock): then only the cause time is checked.
+   */
+  writtenAt?: (record: TimedAuditRecord) => number | undefined;
+};
+
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+const UNDOES: Partial<Record<SideEffectKind, SideEffectKind>> = {
+  'tunnel.close': 'tunnel.open',
+  'job.cancel': 'job.create',
+};
+
+/**
+ * The audit tells the truth about time. For every record and each effect it claims: the effect
+ * happened no earlier than the record's cause (`at`) and no later than its write (`recordedAt`),
+ * both within `skewMs`; and a record that undoes an effect (a tunnel closed, a job cancelled) does
+ * not claim a cause before the record of the effect it undoes, so a subject's records sorted by
+ * `at` never show a tunnel closed before it opened. Effects without records are the completeness
+ * check's business (verifyAuditTrail). Pure.
+ */
+export function verifyAuditTimes(
+  effects: readonly TimedSideEffect[],
+  records: readonly TimedAuditRecord[],
+  options: TimeOptions,
+): { checked: number; writesChecked: number; problems: TimeProblem[] } {
+  const times = new Map<string, number[]>();
+  for (const e of effects)
+    times.set(`${e.kind} ${e.key}`, [...(times.get(`${e.kind} ${e.key}`) ?? []), e.at]);
+  const causes = new Map<string, number>();
+  const problems: TimeProblem[] = [];
+  let checked = 0;
+  let writesChecked = 0;
+  for (const record of records) {
+    const written = options.writtenAt?.(record);
+    for (const effect of effectsOfAuditRecords([record])) {
+      const id = `${effect.kind} ${effect.key}`;
+      causes.set(id, Math.min(causes.get(id) ?? Number.POSITIVE_INFINITY, record.at));
+      const when = times.get(id);
+      if (!when) continue;
+      checked += 1;
+      if (written !== undefined) writesChecked += 1;
+      const lo = record.at - options.skewMs;
+      const hi = written === undefined ? Number.POSITIVE_INFINITY : written + options.skewMs;
+      if (when.some((t) => t >= lo && t <= hi)) continue;
+      const seen = `effect at ${when.map(iso).join(', ')}`;
+      if (!when.some((t) => t >= lo))
+        problems.push({ effect, kind: 'cause-after-effect', detail: `cause ${iso(record.at)}, ${seen}` });
+      else if (!when.some((t) => t <= hi))
+        problems.push({
+          effect,
+          kind: 'written-before-effect',
+          detail: `written ${iso(hi - options.skewMs)}, ${seen}`,
+        });
+      else
+        problems.push({
+          effect,
+          kind: 'effect-outside-cause-and-write',
+          detail: `cause ${iso(record.at)}, written ${iso(hi - options.skewMs)}, ${seen}`,
+        });
+    }
+  }
+  for (const [id, at] of causes) {
+    const [kind = '', ...rest] = id.split(' ');
+    const key = rest.join(' ');
+    const undone = UNDOES[kind as SideEffectKind];
+    const doneAt = undone ? causes.get(`${undone} ${key}`) : undefined;
+    if (doneAt !== undefined && at < doneAt - options.skewMs)
+      problems.push({
+        effect: { kind: kind as SideEffectKind, key },
+        kind: 'undone-before-done',
+        detail: `${kind} recorded with cause ${iso(at)}, before its ${undone} (cause ${iso(doneAt)})`,
+      });
+  }
+  return { checked, writesChecked, problems };
+}
