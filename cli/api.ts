@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -36,6 +37,9 @@ async function signingContext(t: Target) {
  * One call to the operator HTTP API (IAM auth), signed with SigV4 for `execute-api`. Non-2xx answers
  * become CliErrors with the exit code their status means; the API's `issues` are listed.
  */
+const RETRIES = 4;
+const RETRY_BASE_MS = 500;
+
 export async function callApi(
   t: Target,
   method: 'GET' | 'POST' | 'DELETE',
@@ -51,17 +55,24 @@ export async function callApi(
   const url = new URL(route.replace(/^\//, ''), t.apiUrl.endsWith('/') ? t.apiUrl : `${t.apiUrl}/`);
   const { region, credentials } = await signingContext(t);
   const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers: { host: url.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body }),
-  });
-  const { status, text } = await send(url, method, signed.headers, body);
+  // AWS busy behind the API (503, 429): the operations are idempotent, so retry with backoff.
+  let answer = { status: 0, text: '' };
+  for (let attempt = 0; ; attempt++) {
+    const signed = await signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { host: url.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    answer = await send(url, method, signed.headers, body);
+    if ((answer.status !== 503 && answer.status !== 429) || attempt >= RETRIES) break;
+    await sleep(RETRY_BASE_MS * 2 ** attempt);
+  }
+  const { status, text } = answer;
   let parsed: Record<string, unknown> = {};
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import policyFile from '../config/tunnel-policy.yml';
+import { isTransientAwsError } from '../shared/adapters/transient-errors';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { summarizeIssues } from '../shared/domain/parse';
 import { alarmNameSchema, enrolRequestSchema } from '../shared/domain/tunnels/enrolment';
@@ -81,6 +82,8 @@ export const handler = wrapHandler(
       return json(404, { message: `no route ${routeKey}` });
     } catch (error) {
       logger.error('Operator request failed', { routeKey, principal, error: (error as Error).name });
+      if (isTransientAwsError(error))
+        return json(503, { message: 'AWS is busy; retry', requestId: requestContext.requestId });
       return json(500, { message: 'internal error', requestId: requestContext.requestId });
     }
   },

@@ -24,20 +24,28 @@ export class OperatorApi {
     });
     const headers: Record<string, string> = { host: url.host };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const signed = await signer.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    });
-    const response = await fetch(url, {
-      method,
-      headers: signed.headers,
-      ...(body === undefined ? {} : { body }),
-    });
+    // The API answers 503 when AWS stayed busy behind it (injected faults): retry as the CLI does.
+    let response: Response | undefined;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const signed = await signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
+      response = await fetch(url, {
+        method,
+        headers: signed.headers,
+        ...(body === undefined ? {} : { body }),
+      });
+      if (response.status !== 503 && response.status !== 429) break;
+      await response.text();
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+    if (!response) throw new Error('no response');
     const text = await response.text();
     let parsed: Record<string, unknown> = {};
     try {

@@ -125,28 +125,42 @@ export async function decideApproval(
   if (problem) throw new ForbiddenActionError(problem);
   if (FINAL_STATUSES.includes(rollout.status))
     throw new RolloutConflictError(`rollout ${id} is ${rollout.status}`);
-  const pending = details.approvals.find((a) => a.status === 'PENDING');
+  const status = verdict === 'approve' ? 'APPROVED' : 'REJECTED';
+  // A retry of a decision whose delivery failed (AWS busy): the same person, the same verdict, and
+  // the token still parked (a delivered decision's token is gone).
+  const retried = details.approvals.find(
+    (a) =>
+      a.status === status && a.decidedByIdentity === approver.key && a.stageIndex === rollout.currentStage,
+  );
+  const pending = details.approvals.find((a) => a.status === 'PENDING') ?? retried;
   if (!pending)
     throw new RolloutConflictError(`rollout ${id} has no pending approval (already decided or none asked)`);
-  const status = verdict === 'approve' ? 'APPROVED' : 'REJECTED';
-  const decided = await deps.store.decideApproval(id, pending.stageIndex, pending.kind, {
-    status,
-    by: caller.principal,
-    byIdentity: approver.key,
-    comment,
-    at: caller.at,
-  });
-  if (!decided) throw new RolloutConflictError('this approval was already decided');
-  const token = await deps.store.claimToken(id, {
-    kind: 'approval',
-    stageIndex: pending.stageIndex,
-    approval: pending.kind,
-  });
-  const sent = !token
-    ? 'gone'
-    : verdict === 'approve'
-      ? await deps.tasks.succeed(token, { decision: 'approved', by: caller.principal, comment })
-      : await deps.tasks.fail(token, TASK_FAILURES.REJECTED, comment || 'rejected');
+  if (pending.status === 'PENDING') {
+    const decided = await deps.store.decideApproval(id, pending.stageIndex, pending.kind, {
+      status,
+      by: caller.principal,
+      byIdentity: approver.key,
+      comment,
+      at: caller.at,
+    });
+    if (!decided) throw new RolloutConflictError('this approval was already decided');
+  }
+  const slot = { kind: 'approval', stageIndex: pending.stageIndex, approval: pending.kind } as const;
+  const token = await deps.store.claimToken(id, slot);
+  if (!token && pending !== undefined && pending.status !== 'PENDING')
+    throw new RolloutConflictError('this approval was already decided');
+  let sent: 'sent' | 'gone';
+  try {
+    sent = !token
+      ? 'gone'
+      : verdict === 'approve'
+        ? await deps.tasks.succeed(token, { decision: 'approved', by: caller.principal, comment })
+        : await deps.tasks.fail(token, TASK_FAILURES.REJECTED, comment || 'rejected');
+  } catch (error) {
+    // Park the token again, so that the caller's retry (503) delivers the decision already recorded.
+    if (token) await deps.store.storeToken(id, slot, token);
+    throw error;
+  }
   await record(deps, {
     rolloutId: id,
     action: 'rollout.approval.decided',

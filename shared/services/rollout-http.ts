@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AwsTransientError, isTransientAwsError } from '../adapters/transient-errors';
 import { InvalidGatePolicyError } from '../domain/gate';
 import {
   ForbiddenActionError,
@@ -23,8 +24,17 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
   [RolloutConflictError, 409],
 ];
 
-/** Typed errors become typed responses; anything else is a 500 the caller may retry (undefined here). */
+/**
+ * Typed errors become typed responses; AWS being busy after the SDK's retries (throttling, a 5xx)
+ * is a 503 with Retry-After, which the CLI retries; anything else is a 500 (undefined here).
+ */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 | undefined {
+  if (isTransientAwsError(error) || error instanceof AwsTransientError) {
+    return {
+      ...json(503, { error: 'ServiceUnavailable', message: `AWS is busy (${(error as Error).name}); retry` }),
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+    };
+  }
   const match = STATUS.find(([type]) => error instanceof type);
   if (!match) return undefined;
   const e = error as Error & { issues?: readonly string[] };

@@ -251,6 +251,22 @@ describe('rollout API', () => {
       context,
     );
     expect(byCreator.statusCode).toBe(403);
+    // AWS busy when the decision is delivered: 503, the decision kept and its token parked again.
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    sfn.on(SendTaskSuccessCommand).rejects(throttled);
+    const busy = await api(
+      apiRequest('POST /rollouts/{id}/approve', BOB, {
+        id: rolloutId,
+        body: { comment: 'canary looks good' },
+      }),
+      context,
+    );
+    expect(busy.statusCode, String(busy.body)).toBe(503);
+    expect(busy.headers?.['retry-after']).toBe('1');
+    sfn.on(SendTaskSuccessCommand).resolves({});
     const approved = await api(
       apiRequest('POST /rollouts/{id}/approve', BOB, {
         id: rolloutId,
@@ -262,6 +278,7 @@ describe('rollout API', () => {
     // The gate's wake-up (the tracker, when the canary passed), then the approval.
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([
       'TOKEN-SECRET-approvals',
+      'TOKEN-SECRET-approval',
       'TOKEN-SECRET-approval',
     ]);
     const twice = await api(
