@@ -19,6 +19,7 @@ import {
 import { powerCeiling } from './power-ceiling';
 import {
   DEFAULT_STAGE,
+  defaultRollout,
   emptyLog,
   MINUTE,
   StageSimulator,
@@ -148,9 +149,15 @@ export function verdictOf(c: PeerConfig, p0: number, size: number) {
 
 export function runGroup(g: Group, o: RunOptions): GroupResult {
   const policy = policyFor(g.p0);
-  const spec = (rate: number): StageSpec => ({ model: g.model, size: g.size, rate, ...DEFAULT_STAGE });
+  const spec = (rate: number): StageSpec => ({
+    model: g.model,
+    size: g.size,
+    rate,
+    ...DEFAULT_STAGE,
+    rollout: defaultRollout(g.size),
+  });
   const sim = new StageSimulator(g.size);
-  const ours = new OursTables(policy, g.size);
+  const ours = new OursTables(policy, g.size, g.model === 'growing-group');
   const scanner = new PeerScanner(g.p0, g.size, policy.minFinished);
   const nConfigs = scanner.configs.length;
   const oursOut = new Outcomes(o.trials);
@@ -188,7 +195,12 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
       if (!log) continue;
       // The fast path against evaluateGate itself, a look after every event.
       checks.ours++;
-      const slow = replayThroughEvaluateGate(policy, log, DEFAULT_STAGE.deadlineMs);
+      const slow = replayThroughEvaluateGate(
+        policy,
+        log,
+        DEFAULT_STAGE.deadlineMs,
+        g.model === 'growing-group',
+      );
       const fast = { kind: d.kind, t: looks.t[d.look], exposed: looks.exposed[d.look] };
       if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
         checks.oursMismatches.push(

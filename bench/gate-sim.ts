@@ -65,6 +65,8 @@ export class OursTables {
   constructor(
     readonly policy: GatePolicy,
     readonly maxSize: number,
+    /** A continuous job's group that can grow: the gate keeps Ville's α (targetsGrowing). */
+    readonly growing = false,
   ) {
     this.promote = new Int32Array(maxSize + 1);
     for (let n = 0; n <= maxSize; n++) this.promote[n] = n === 0 ? -1 : maxFailuresToPromoteAt(policy, n);
@@ -73,12 +75,13 @@ export class OursTables {
   /** h[n] for a stage of `targets`: the fewest failures among n exposed that halt (n + 1: none). */
   haltFor(targets: number): Int32Array {
     if (targets === this.#lastTargets) return this.#lastHalt;
-    const key = calibrationHorizon(targets, this.policy.failureThreshold) ?? -1;
+    const key = this.growing ? -1 : (calibrationHorizon(targets, this.policy.failureThreshold) ?? -1);
     let h = this.#halt.get(key);
     if (!h) {
       h = new Int32Array(this.maxSize + 1);
       h[0] = 1;
-      for (let n = 1; n <= this.maxSize; n++) h[n] = failuresToHaltAt(this.policy, n, targets) ?? n + 1;
+      const horizon = key === -1 ? undefined : targets;
+      for (let n = 1; n <= this.maxSize; n++) h[n] = failuresToHaltAt(this.policy, n, horizon) ?? n + 1;
       this.#halt.set(key, h);
     }
     this.#lastTargets = targets;
@@ -112,7 +115,12 @@ export type Replayed = { kind: DecisionKind; t: number; exposed: number };
  * (starts, releases, joins and terminal events) and at every recheckAt the last CONTINUE asked for,
  * as the state machine does.
  */
-export function replayThroughEvaluateGate(policy: GatePolicy, log: EventLog, deadlineMs: number): Replayed {
+export function replayThroughEvaluateGate(
+  policy: GatePolicy,
+  log: EventLog,
+  deadlineMs: number,
+  targetsGrowing = false,
+): Replayed {
   let recheckAt = Number.POSITIVE_INFINITY;
   // i = −1: the stage start, nothing started yet.
   const at = (i: number, now: number): Replayed | undefined => {
@@ -125,7 +133,7 @@ export function replayThroughEvaluateGate(policy: GatePolicy, log: EventLog, dea
       excluded: 0,
     };
     const targetsOpen = i < 0 || (log.open[i] ?? false);
-    const d = evaluateGate(policy, { counts, targetsOpen, stageStartedAt: 0, now });
+    const d = evaluateGate(policy, { counts, targetsOpen, targetsGrowing, stageStartedAt: 0, now });
     const kind = kindOf(d);
     if (kind) return { kind, t: now, exposed: started };
     recheckAt = d.outcome === 'CONTINUE' && d.recheckAt > now ? d.recheckAt : Number.POSITIVE_INFINITY;

@@ -6,6 +6,7 @@ import { isWorker, runPool, serve } from './pool';
 import { PrefixHalt } from './prefix-gate';
 import {
   DEFAULT_STAGE,
+  defaultRollout,
   type JobRollout,
   type Looks,
   MINUTE,
@@ -79,7 +80,7 @@ function run(job: Job): Result {
   const sim = new StageSimulator(size);
   const ours = new OursTables(policy, size);
   const prefix = new PrefixHalt(ours, size);
-  const rollout = CANDIDATES[candidate]?.rollout(size) ?? DEFAULT_STAGE.rollout;
+  const rollout = CANDIDATES[candidate]?.rollout(size) ?? defaultRollout(size);
   const exposure = (looks: Looks, d: Decision) =>
     d.kind === HALT ? (looks.exposed[d.look] as number) : looks.everStarted;
   const rows = MULTIPLES.map((multiple, r) => {

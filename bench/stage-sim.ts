@@ -1,4 +1,4 @@
-import { DEFAULT_JOB_ROLLOUT } from '../shared/domain/rollout/plan';
+import { defaultJobRollout } from '../shared/domain/rollout/job-rollout';
 
 /**
  * One stage of a rollout as AWS IoT Jobs runs it, on virtual time. The job releases (creates and
@@ -54,8 +54,10 @@ export type StageSpec = {
 };
 
 export const MINUTE = 60_000;
+/** The stage the plan's defaults give: the cohort rollout sized to the stage (job-rollout.ts). */
+export const defaultRollout = (size: number): JobRollout => defaultJobRollout(size, 30) as JobRollout;
+
 export const DEFAULT_STAGE = {
-  rollout: DEFAULT_JOB_ROLLOUT as JobRollout,
   inProgressTimeoutMs: 30 * MINUTE,
   bakeMs: 30 * MINUTE,
   deadlineMs: 24 * 60 * MINUTE,

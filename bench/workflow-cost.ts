@@ -14,7 +14,7 @@ import { serveStepFunctions } from '../local/emulators/stepfunctions/server';
 import { evaluateGate, resolveGatePolicy } from '../shared/domain/gate/index';
 import { stepDecision } from '../shared/domain/rollout/model';
 import { mulberry32, option, printTable, round, verdict, writeResult } from './common';
-import { DEFAULT_STAGE, type EventLog, emptyLog, StageSimulator } from './stage-sim';
+import { DEFAULT_STAGE, defaultRollout, type EventLog, emptyLog, StageSimulator } from './stage-sim';
 
 // Workflow cost: the real ASL on the local Step Functions engine, with a stand-in rollout-steps
 // Lambda and tracker built from the real gate (evaluateGate + stepDecision): the tracker wakes the
@@ -91,6 +91,7 @@ async function rollout(bakeSeconds: number, size: number) {
             size,
             rate: RATE,
             ...DEFAULT_STAGE,
+            rollout: defaultRollout(size),
             deadlineMs: policy.deadlineSeconds * 1000,
           },
           random,

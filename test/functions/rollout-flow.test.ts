@@ -265,7 +265,7 @@ describe('rollout API', () => {
       context,
     );
     expect(busy.statusCode, String(busy.body)).toBe(503);
-    expect(busy.headers?.['retry-after']).toBe('1');
+    expect((busy.headers as Record<string, string> | undefined)?.['retry-after']).toBe('1');
     sfn.on(SendTaskSuccessCommand).resolves({});
     const approved = await api(
       apiRequest('POST /rollouts/{id}/approve', BOB, {

@@ -94,6 +94,7 @@ export function gateVerdict(
   input: GateInput,
   t: Tally,
   bounds: { lower: number | null; upper: number | null; haltLevel: number },
+  horizon: number | undefined = input.counts.targets,
 ): Verdict {
   const { failed, started, excluded } = input.counts;
   if (t.exposed === 0) {
@@ -102,7 +103,7 @@ export function gateVerdict(
   const p0 = policy.failureThreshold;
   const alpha = 1 - policy.confidence;
   const what = seen(failed, started, t, excluded);
-  if (sequentialTest(policy, failed, t.exposed, input.counts.targets) === 'above') {
+  if (sequentialTest(policy, failed, t.exposed, horizon) === 'above') {
     return {
       kind: 'halt',
       reason: 'RATE_ABOVE_THRESHOLD',
@@ -126,14 +127,19 @@ export function gateVerdict(
     kind: 'none',
     reason: 'AWAITING_EVIDENCE',
     rule: null,
-    explanation: `not conclusive: ${what}; ${whatWouldDecide(policy, input, t)}`,
+    explanation: `not conclusive: ${what}; ${whatWouldDecide(policy, input, t, horizon)}`,
   };
 }
 
 /** In words a person can act on: what would make the stage halt or promote from here. */
-function whatWouldDecide(policy: GatePolicy, input: GateInput, t: Tally): string {
-  const { failed, excluded, targets } = input.counts;
-  const toHalt = failuresToHaltAt(policy, t.exposed, targets);
+function whatWouldDecide(
+  policy: GatePolicy,
+  input: GateInput,
+  t: Tally,
+  horizon: number | undefined,
+): string {
+  const { failed, excluded } = input.counts;
+  const toHalt = failuresToHaltAt(policy, t.exposed, horizon);
   const halt =
     toHalt === null
       ? 'no number of failures among them halts yet'
@@ -162,7 +168,9 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
   const t = tally(input);
   const { failed, targets } = input.counts;
   const p0 = policy.failureThreshold;
-  const levels = gateLevels(policy, targets);
+  // A level calibrated to today's count would be too loose for a group that grows: keep Ville's α.
+  const horizon = input.targetsGrowing ? undefined : targets;
+  const levels = gateLevels(policy, horizon);
   const prior = mixingPrior(p0);
   const any = t.exposed > 0;
   const lower = any ? confidenceBounds(prior, failed, t.exposed, levels.halt).lower : null;
@@ -175,7 +183,7 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
     haltLogBoundary: Math.log(1 / levels.halt),
     promoteLogEvidence: any ? logMixtureRatio(prior, t.worstFailed, t.exposed, p0) : null,
     logBoundary: Math.log(1 / levels.promote),
-    failuresToHalt: any ? failuresToHaltAt(policy, t.exposed, targets) : null,
+    failuresToHalt: any ? failuresToHaltAt(policy, t.exposed, horizon) : null,
     maxFailuresToPromote: any ? maxFailuresToPromoteAt(policy, t.exposed) : -1,
   });
   return decide(

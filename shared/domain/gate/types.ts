@@ -59,6 +59,12 @@ export type GateInput = {
    * is continuous. "Every execution finished" is never declared while this is true.
    */
   readonly targetsOpen: boolean;
+  /**
+   * The target count can grow without bound while the stage runs (a continuous job over a group):
+   * the halt side then keeps Ville's α, which holds for any number of executions, instead of a level
+   * calibrated to the count seen so far (docs/gate.md, "Finite-horizon calibration").
+   */
+  readonly targetsGrowing?: boolean;
   /** Epoch ms. */
   readonly stageStartedAt: number;
   /** Epoch ms, from the event or the state machine context: the gate never reads a clock. */

@@ -1,4 +1,5 @@
 import { abortBackstop } from './abort-backstop';
+import { defaultJobRollout } from './job-rollout';
 import type { ResolvedPlan, ResolvedStage } from './plan';
 
 /** `arn:<partition>:iot:<region>:<account>` from the Lambda's own ARN (its context), never from input. */
@@ -48,7 +49,7 @@ export function createJobRequest(
       2028,
     ),
     targetSelection: job.targetSelection,
-    jobExecutionsRolloutConfig: job.rollout,
+    jobExecutionsRolloutConfig: job.rollout ?? defaultJobRollout(things, job.inProgressTimeoutMinutes),
     abortConfig: { criteriaList: abort.map((c) => ({ ...c, action: 'CANCEL' as const })) },
     timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutMinutes },
     ...(retries.length > 0 ? { jobExecutionsRetryConfig: { criteriaList: retries } } : {}),

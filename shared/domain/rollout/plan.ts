@@ -16,9 +16,11 @@ export type ResolvedStage = {
   targets: string[];
   gate: Required<NonNullable<StageInput['gate']>> & { failureStatuses: FailureStatus[] };
   approval: Required<NonNullable<StageInput['approval']>>;
-  /** `abortConfig` absent: the job gets the computed backstop (abort-backstop.ts). */
-  job: JobSettings &
-    Required<Pick<JobSettings, 'targetSelection' | 'inProgressTimeoutMinutes' | 'retries' | 'rollout'>>;
+  /**
+   * `abortConfig` absent: the job gets the computed backstop (abort-backstop.ts); `rollout` absent:
+   * the cohort rollout (job-rollout.ts), both sized to the stage's things when it starts.
+   */
+  job: JobSettings & Required<Pick<JobSettings, 'targetSelection' | 'inProgressTimeoutMinutes' | 'retries'>>;
   cancel: Required<NonNullable<StageInput['cancel']>>;
   /** Present (true) only when the plan says so, so plans without it keep their digest. */
   allowMissingTargets?: true;
@@ -34,19 +36,6 @@ export type ResolvedPlan = {
 
 export const MAX_PLAN_BYTES = 128 * 1024;
 export const MAX_DOCUMENT_BYTES = 32_768;
-
-/**
- * AWS IoT's exponential rollout: 10 devices a minute at first, doubled each time another 50 devices
- * succeed, up to AWS's 1,000 a minute. BENCHMARKS.md (gate quality) measures the exposure it gives.
- */
-export const DEFAULT_JOB_ROLLOUT = {
-  maximumPerMinute: 1000,
-  exponentialRate: {
-    baseRatePerMinute: 10,
-    incrementFactor: 2,
-    rateIncreaseCriteria: { numberOfSucceededThings: 50 },
-  },
-};
 
 /** Built-in defaults: a three-line plan (name, document, targets) is a complete, safe rollout. */
 export const PLAN_DEFAULTS: Settings = {
@@ -64,8 +53,6 @@ export const PLAN_DEFAULTS: Settings = {
     targetSelection: 'SNAPSHOT',
     inProgressTimeoutMinutes: 30,
     retries: { failed: 0, timedOut: 0 },
-    // Start slowly and speed up only as devices succeed, so that a bad update is caught while few have it.
-    rollout: DEFAULT_JOB_ROLLOUT,
   },
   cancel: { force: false },
 };

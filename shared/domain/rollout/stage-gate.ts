@@ -15,6 +15,7 @@ function judge(planned: ResolvedStage, stage: Stage, counts: StageCounts, open: 
   return evaluateGate(gatePolicyOf(planned), {
     counts,
     targetsOpen: open,
+    targetsGrowing: planned.job.targetSelection === 'CONTINUOUS',
     stageStartedAt: stage.startedAt,
     now,
     activeTime: activeTimeOf(planned),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/common';
 import { HALT, OursTables } from '../../../bench/gate-sim';
 import { PrefixHalt } from '../../../bench/prefix-gate';
-import { DEFAULT_STAGE, StageSimulator, type TimingModel } from '../../../bench/stage-sim';
+import { DEFAULT_STAGE, defaultRollout, StageSimulator, type TimingModel } from '../../../bench/stage-sim';
 import { resolveGatePolicy } from '../../../shared/domain/gate';
 
 // The benchmark's what-if halt rule (bench/prefix-gate.ts) against a direct computation.
@@ -18,7 +18,10 @@ describe('prefix halt rule (what-if)', () => {
       const prefix = new PrefixHalt(tables, size);
       let halts = 0;
       for (let s = 0; s < 20; s++) {
-        const looks = sim.run({ model, size, rate: 0.1, ...DEFAULT_STAGE }, mulberry32(s + 1));
+        const looks = sim.run(
+          { model, size, rate: 0.1, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
+          mulberry32(s + 1),
+        );
         const byRank = new Int32Array(size + 2);
         for (let j = 0; j < looks.count; j++) {
           const got = prefix.verdict(looks, j) === HALT;

@@ -10,6 +10,7 @@ import {
 } from '../../../bench/gate-sim';
 import {
   DEFAULT_STAGE,
+  defaultRollout,
   emptyLog,
   StageSimulator,
   TIMING_MODELS,
@@ -164,7 +165,10 @@ function rates(
   let halted = 0;
   let promoted = 0;
   for (let s = 0; s < stages; s++) {
-    const looks = sim.run({ model, size, rate, ...DEFAULT_STAGE }, mulberry32(s * 7919 + size));
+    const looks = sim.run(
+      { model, size, rate, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
+      mulberry32(s * 7919 + size),
+    );
     const d = judge(looks, v, POLICY.minFinished, DEFAULT_STAGE.bakeMs);
     if (d.kind === 1) halted++;
     if (d.kind === 2) promoted++;
@@ -196,7 +200,11 @@ describe.each(TIMING_MODELS)(
         [3, 4 * P0],
       ] as const) {
         const log = emptyLog();
-        const looks = sim.run({ model, size: 100, rate, ...DEFAULT_STAGE }, mulberry32(s), log);
+        const looks = sim.run(
+          { model, size: 100, rate, ...DEFAULT_STAGE, rollout: defaultRollout(100) },
+          mulberry32(s),
+          log,
+        );
         const fast = judge(looks, tables.verdict, POLICY.minFinished, DEFAULT_STAGE.bakeMs);
         const slow = replayThroughEvaluateGate(POLICY, log, DEFAULT_STAGE.deadlineMs);
         expect(slow).toEqual({ kind: fast.kind, t: looks.t[fast.look], exposed: looks.exposed[fast.look] });

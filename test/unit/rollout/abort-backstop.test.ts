@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { abortBackstop, binomialTail } from '../../../shared/domain/rollout/abort-backstop';
+import { defaultJobRollout } from '../../../shared/domain/rollout/job-rollout';
 
 describe('the abortConfig backstop', () => {
   it('binomialTail matches exact small cases', () => {
@@ -32,5 +33,27 @@ describe('the abortConfig backstop', () => {
     const c = abortBackstop(10_000, 0.05);
     expect(c.thresholdPercentage).toBeGreaterThan(10);
     expect(c.thresholdPercentage).toBeLessThan(12.5);
+  });
+});
+
+describe('the default rollout rate', () => {
+  it('starts a cohort of min(N, 200) per in-progress timeout and doubles per cohort succeeded', () => {
+    expect(defaultJobRollout(1000, 30)).toEqual({
+      maximumPerMinute: 1000,
+      exponentialRate: {
+        baseRatePerMinute: 7,
+        incrementFactor: 2,
+        rateIncreaseCriteria: { numberOfSucceededThings: 200 },
+      },
+    });
+    expect(defaultJobRollout(20, 30).exponentialRate).toMatchObject({
+      baseRatePerMinute: 1,
+      rateIncreaseCriteria: { numberOfSucceededThings: 20 },
+    });
+    // AWS's bounds: baseRatePerMinute 1..1000, numberOfSucceededThings >= 1.
+    expect(defaultJobRollout(0, 1).exponentialRate).toMatchObject({
+      baseRatePerMinute: 1,
+      rateIncreaseCriteria: { numberOfSucceededThings: 1 },
+    });
   });
 });
