@@ -17,6 +17,7 @@ import {
   wilsonVerdict,
 } from './peers';
 import { powerCeiling } from './power-ceiling';
+import { PrefixHalt } from './prefix-gate';
 import {
   DEFAULT_STAGE,
   defaultRollout,
@@ -158,6 +159,10 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
   });
   const sim = new StageSimulator(g.size);
   const ours = new OursTables(policy, g.size, g.model === 'growing-group');
+  // The production gate also halts on start-order prefixes (shared/domain/gate/prefix.ts), cut at its
+  // reads of the job (every ≤ 30 s while events arrive); here every prefix is looked at: at most 30 s of
+  // starts sooner than production.
+  const oursWithPrefixes = new PrefixHalt(ours, g.size);
   const scanner = new PeerScanner(g.p0, g.size, policy.minFinished);
   const nConfigs = scanner.configs.length;
   const oursOut = new Outcomes(o.trials);
@@ -180,7 +185,7 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
         while (j < looks.count && (looks.failedRank[j] as number) === 0) j++;
         floor += j < looks.count ? (looks.exposed[j] as number) : looks.everStarted;
       }
-      const d = judge(looks, ours.verdict, policy.minFinished, bakeMs);
+      const d = judge(looks, oursWithPrefixes.verdict, policy.minFinished, bakeMs);
       oursOut.kind[i] = d.kind;
       oursOut.exposed[i] = looks.exposed[d.look] as number;
       oursOut.minutes[i] = (looks.t[d.look] as number) / MINUTE;
@@ -201,7 +206,9 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
         DEFAULT_STAGE.deadlineMs,
         g.model === 'growing-group',
       );
-      const fast = { kind: d.kind, t: looks.t[d.look], exposed: looks.exposed[d.look] };
+      // Checked on the whole-stage rule, which is what evaluateGate decides without prefixes.
+      const whole = judge(looks, ours.verdict, policy.minFinished, bakeMs);
+      const fast = { kind: whole.kind, t: looks.t[whole.look], exposed: looks.exposed[whole.look] };
       if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
         checks.oursMismatches.push(
           `${g.model} ${g.size} ${g.p0} ×${multiple} #${trial}: ${JSON.stringify({ slow, fast })}`,

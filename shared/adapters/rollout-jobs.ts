@@ -6,6 +6,8 @@ import {
   DescribeThingGroupCommand,
   type IoTClient,
   type Job,
+  type JobExecutionStatus,
+  ListJobExecutionsForJobCommand,
   ListThingsInThingGroupCommand,
   type ListThingsInThingGroupCommandOutput,
 } from '@aws-sdk/client-iot';
@@ -142,6 +144,37 @@ export function iotRolloutJobs(client: IoTClient) {
     },
 
     thingsInGroup,
+
+    /**
+     * When each execution that reported one of `statuses` started (epoch ms, the API's seconds): the
+     * ranks the prefix halt rule needs. At most `maxPages` pages of 250 per status (the failures a
+     * stage has before the plain rule halts are far fewer).
+     */
+    async failureStarts(jobId: string, statuses: readonly string[], maxPages = 8): Promise<number[]> {
+      const starts: number[] = [];
+      for (const status of statuses) {
+        let nextToken: string | undefined;
+        for (let page = 0; page < maxPages; page++) {
+          const out = await call(() =>
+            client.send(
+              new ListJobExecutionsForJobCommand({
+                jobId,
+                status: status as JobExecutionStatus,
+                maxResults: 250,
+                nextToken,
+              }),
+            ),
+          );
+          for (const e of out.executionSummaries ?? []) {
+            const at = e.jobExecutionSummary?.startedAt;
+            if (at) starts.push(at.getTime());
+          }
+          nextToken = out.nextToken;
+          if (!nextToken) break;
+        }
+      }
+      return starts;
+    },
 
     /** Distinct things in the groups, sub-groups included: the stage's target count for the gate. */
     async countTargets(groups: string[]): Promise<number> {

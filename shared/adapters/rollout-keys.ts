@@ -51,6 +51,7 @@ export const toStage = (i: Item): Stage => ({
   timedOut: (i.timedOut as number | undefined) ?? 0,
   excluded: (i.excluded as number | undefined) ?? 0,
   ...(i.job ? { job: i.job as Stage['job'] } : {}),
+  ...(Array.isArray(i.starts) ? { starts: i.starts as Stage['starts'] } : {}),
   status: i.status as Stage['status'],
   ...(i.lastOutcome ? { lastOutcome: i.lastOutcome as Stage['lastOutcome'] } : {}),
   ...(i.lastDecision ? { lastDecision: i.lastDecision as Stage['lastDecision'] } : {}),

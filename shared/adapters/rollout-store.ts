@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { StartPoint } from '../domain/gate';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
 import { conditionalWrite as conditional } from './dynamo-conditions';
@@ -170,17 +171,20 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       );
     },
 
-    /** Keeps the newest read of the stage's job (two readers may race; the later `at` wins). */
-    putJobSnapshot(id: string, index: number, job: JobSnapshot) {
+    /**
+     * Keeps the newest read of the stage's job and the stage's start history (two readers may race;
+     * the later `at` wins, and a point the other added may be lost: one look fewer, never a wrong one).
+     */
+    putJobSnapshot(id: string, index: number, job: JobSnapshot, starts: readonly StartPoint[]) {
       return conditional(() =>
         send(
           new UpdateCommand({
             TableName: table,
             Key: keys.stage(id, index),
-            UpdateExpression: 'SET #j = :j',
+            UpdateExpression: 'SET #j = :j, starts = :s',
             ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#j) OR #j.#at < :at)',
             ExpressionAttributeNames: { '#j': 'job', '#at': 'at' },
-            ExpressionAttributeValues: { ':j': job, ':at': job.at },
+            ExpressionAttributeValues: { ':j': job, ':s': starts, ':at': job.at },
           }),
         ),
       );

@@ -4,7 +4,7 @@ import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { type JobSnapshot, jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
-import { estimateStageGate, judgeStageOnJob } from '../domain/rollout/stage-gate';
+import { estimateStageGate, judgeStageOnJob, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import * as z from '../zod';
 import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
@@ -224,8 +224,22 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job || jobStoppedOutside(job)) return stoppedOutside(deps, stage, job, now);
-  await deps.store.putJobSnapshot(id, i, job);
-  const decision = judgeStageOnJob(rollout, stage, job, now);
+  const starts = startsWith(rollout, stage, job);
+  await deps.store.putJobSnapshot(id, i, job, starts);
+  const read = { ...stage, job, starts };
+  let decision = judgeStageOnJob(rollout, read, job, now);
+  if (decision.outcome !== 'HALT') {
+    // The halt rule on the earlier moments needs when each failed execution started.
+    const statuses = prefixStatuses(rollout, read, decision.evidence.failed, decision.evidence.exposed);
+    if (statuses.length > 0)
+      decision = judgeStageOnJob(
+        rollout,
+        read,
+        job,
+        now,
+        await deps.jobs.failureStarts(stage.jobId, statuses),
+      );
+  }
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   return stepDecision(decision, now);
 }

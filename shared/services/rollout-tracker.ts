@@ -2,8 +2,8 @@ import type { ExecutionCounters } from '../adapters/rollout-transact';
 import type { Clock } from '../clock';
 import { parseJobId } from '../domain/rollout/ids';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
-import type { Stage } from '../domain/rollout/model';
-import { estimateStageGate } from '../domain/rollout/stage-gate';
+import type { Rollout, Stage } from '../domain/rollout/model';
+import { estimateStageGate, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import type { RolloutDeps } from './rollout-effects';
 
 export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> & {
@@ -15,7 +15,7 @@ export type TrackResult = 'not-ours' | 'unknown-stage' | 'future' | 'applied' | 
 
 /** An event stamped further ahead than this is refused: IoT stamps events when they happen. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-/** Before waking the execution on a conclusive estimate, the job is read again if older than this. */
+/** The job is read again when the last read is older than this (events keep arriving). */
 export const SNAPSHOT_MAX_AGE_MS = 30_000;
 
 /**
@@ -56,9 +56,17 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   if (!rollout || !stage || stage.status !== 'RUNNING' || stage.jobId !== event.jobId) return applied;
   if (rollout.paused || rollout.abortRequested) return applied;
   const now = Math.min(event.at, receivedAt);
-  if (estimateStageGate(rollout, stage, now).outcome === 'CONTINUE') return applied;
-  const fresh = await refreshedStage(deps, stage, now);
-  if (fresh !== stage && estimateStageGate(rollout, fresh, now).outcome === 'CONTINUE') return applied;
+  // The job is read at most every 30 s while events arrive: each read is also a point of the start
+  // history the prefix halt rule looks at.
+  const fresh = await refreshedStage(deps, rollout, stage, now);
+  let estimate = estimateStageGate(rollout, fresh, now);
+  if (estimate.outcome === 'CONTINUE' && fresh !== stage && event.outcome !== 'succeeded') {
+    const { failed, exposed } = estimate.evidence;
+    const statuses = prefixStatuses(rollout, fresh, failed, exposed);
+    if (statuses.length > 0)
+      estimate = estimateStageGate(rollout, fresh, now, await deps.jobs.failureStarts(stage.jobId, statuses));
+  }
+  if (estimate.outcome === 'CONTINUE') return applied;
   const token = await deps.store.claimToken(owner.rolloutId, { kind: 'gate', stageIndex: owner.stageIndex });
   if (!token) return applied;
   // The payload is only a wake-up: the state machine's Reconcile reads the job and decides.
@@ -67,10 +75,16 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
 }
 
 /** The stage with a job snapshot no older than SNAPSHOT_MAX_AGE_MS (read and stored if needed). */
-async function refreshedStage(deps: TrackerDeps, stage: Stage, now: number): Promise<Stage> {
+async function refreshedStage(
+  deps: TrackerDeps,
+  rollout: Rollout,
+  stage: Stage,
+  now: number,
+): Promise<Stage> {
   if (stage.job && now - stage.job.at < SNAPSHOT_MAX_AGE_MS) return stage;
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job) return stage;
-  await deps.store.putJobSnapshot(stage.rolloutId, stage.index, job);
-  return { ...stage, job };
+  const starts = startsWith(rollout, stage, job);
+  await deps.store.putJobSnapshot(stage.rolloutId, stage.index, job, starts);
+  return { ...stage, job, starts };
 }

@@ -49,6 +49,7 @@ const EXPECTED: Record<string, string[]> = {
     `iot:CreateJob@${IOT('thinggroup')}`,
     `iot:CancelJob@${IOT('job')}`,
     `iot:DescribeJob@${IOT('job')}`,
+    `iot:ListJobExecutionsForJob@${IOT('job')}`,
     `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
@@ -65,6 +66,7 @@ const EXPECTED: Record<string, string[]> = {
     `dynamodb:DeleteItem@${TOKENS}`,
     'states:SendTaskSuccess@StagedRolloutStateMachine',
     `iot:DescribeJob@${IOT('job')}`,
+    `iot:ListJobExecutionsForJob@${IOT('job')}`,
     'sqs:SendMessage@RolloutTrackerDLQ',
   ],
   AlarmTunnel: [

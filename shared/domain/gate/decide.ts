@@ -62,6 +62,7 @@ type Statistic = Pick<
   | 'logBoundary'
   | 'failuresToHalt'
   | 'maxFailuresToPromote'
+  | 'haltPrefix'
 >;
 
 export function evidenceOf(

@@ -2,6 +2,7 @@ import { confidenceBounds, logMixtureRatio } from './confidence-sequence';
 import { decide, evidenceOf, type Tally, tally, type Verdict } from './decide';
 import { haltAlpha } from './finite-horizon';
 import { validateGatePolicy } from './policy';
+import { haltingPrefix } from './prefix';
 import { mixingPrior } from './prior';
 import type { GateDecision, GateInput, GatePolicy } from './types';
 
@@ -113,6 +114,18 @@ export function gateVerdict(
         `(per-look level ${pct(1 - bounds.haltLevel)}, calibrated so that a stage whose true rate is at most ${pct(p0)} halts with probability at most ${pct(alpha)})`,
     };
   }
+  const prefix = haltingPrefix(policy, input.prefixes ?? [], horizon);
+  if (prefix) {
+    return {
+      kind: 'halt',
+      reason: 'RATE_ABOVE_THRESHOLD',
+      rule: 'halt-lower-bound',
+      explanation:
+        `halt rule on the first ${prefix.exposed} devices to start (by ${new Date(prefix.at).toISOString()}): ${prefix.failed} of them have failed, ` +
+        `above ${pct(p0)} with every one of them not yet reported counted as a success (now ${what}; ` +
+        `per-look level ${pct(1 - bounds.haltLevel)}, calibrated so that a stage whose true rate is at most ${pct(p0)} halts with probability at most ${pct(alpha)})`,
+    };
+  }
   if (sequentialTest(policy, t.worstFailed, t.exposed) === 'below') {
     return {
       kind: 'promote',
@@ -173,7 +186,14 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
   const levels = gateLevels(policy, horizon);
   const prior = mixingPrior(p0);
   const any = t.exposed > 0;
-  const lower = any ? confidenceBounds(prior, failed, t.exposed, levels.halt).lower : null;
+  const prefix = haltingPrefix(policy, input.prefixes ?? [], horizon);
+  const haltOn =
+    prefix && sequentialTest(policy, failed, t.exposed, horizon) !== 'above' ? prefix : undefined;
+  const lower = haltOn
+    ? confidenceBounds(prior, haltOn.failed, haltOn.exposed, levels.halt).lower
+    : any
+      ? confidenceBounds(prior, failed, t.exposed, levels.halt).lower
+      : null;
   const upper = any ? confidenceBounds(prior, t.worstFailed, t.exposed, levels.promote).upper : null;
   const evidence = evidenceOf(policy, input, t, {
     lowerBound: lower,
@@ -185,6 +205,7 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
     logBoundary: Math.log(1 / levels.promote),
     failuresToHalt: any ? failuresToHaltAt(policy, t.exposed, horizon) : null,
     maxFailuresToPromote: any ? maxFailuresToPromoteAt(policy, t.exposed) : -1,
+    haltPrefix: haltOn ?? null,
   });
   return decide(
     policy,

@@ -24,5 +24,13 @@ export {
 } from './gate';
 export { failuresToHalt, finishedToPromote, type HaltRow, haltTable } from './halt-table';
 export { DEFAULT_GATE_POLICY, MIN_FAILURE_THRESHOLD, resolveGatePolicy, validateGatePolicy } from './policy';
+export {
+  appendStartPoint,
+  fewestFailuresThatHalt,
+  haltingPrefix,
+  type Prefix,
+  prefixesOf,
+  type StartPoint,
+} from './prefix';
 export { mixingPrior } from './prior';
 export * from './types';

@@ -71,6 +71,11 @@ export type GateInput = {
   readonly now: number;
   /** Defaults to always active. */
   readonly activeTime?: ActiveTime;
+  /**
+   * Earlier moments of the stage: how many executions had started (`exposed`) and how many of those
+   * have reported a failure since. The halt rule looks at each (prefix.ts).
+   */
+  readonly prefixes?: readonly { readonly at: number; readonly exposed: number; readonly failed: number }[];
 };
 
 export const GATE_REASONS = {
@@ -128,6 +133,8 @@ export type GateEvidence = {
   /** ln M(failed + pending + excluded, exposed): the promote side's evidence, and its boundary ln(1/α). */
   readonly promoteLogEvidence: number | null;
   readonly logBoundary: number;
+  /** The earlier moment whose first starters decided a HALT (prefix.ts), or null. */
+  readonly haltPrefix: { readonly at: number; readonly exposed: number; readonly failed: number } | null;
   /** Failures among the exposed that would halt now (null: none could). */
   readonly failuresToHalt: number | null;
   /** The most failures (running and excluded included) with which the exposed would promote now (−1: none). */

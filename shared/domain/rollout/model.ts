@@ -1,4 +1,4 @@
-import type { GateDecision, GateEvidence, GateOutcome } from '../gate';
+import type { GateDecision, GateEvidence, GateOutcome, StartPoint } from '../gate';
 import type { JobSnapshot } from './job-snapshot';
 import type { ResolvedPlan } from './plan';
 
@@ -52,6 +52,8 @@ export type Stage = {
   excluded: number;
   /** The job as DescribeJob last showed it: what decisions are taken on. */
   job?: JobSnapshot;
+  /** Executions started (plus excluded) at each read of the job: the start-order prefixes the halt rule looks at. */
+  starts?: StartPoint[];
   status: StageStatus;
   lastOutcome?: GateOutcome;
   lastDecision?: StoredDecision;

@@ -44,7 +44,7 @@ const job = (over: Partial<JobSnapshot>): JobSnapshot => ({
 });
 
 /** In-memory stage state with the store's rules: newest event per thing wins, the token is claimed once. */
-function harness(truth: JobSnapshot, now = T0 + 60_000) {
+function harness(truth: JobSnapshot, now = T0 + 60_000, failureStarts: number[] = []) {
   const stage: Stage = {
     rolloutId: rollout.rolloutId,
     index: 0,
@@ -83,8 +83,9 @@ function harness(truth: JobSnapshot, now = T0 + 60_000) {
     store: {
       getRollout: async () => rollout,
       getStage: async () => ({ ...stage }),
-      putJobSnapshot: async (_id: string, _i: number, j: JobSnapshot) => {
+      putJobSnapshot: async (_id: string, _i: number, j: JobSnapshot, starts: Stage['starts']) => {
         stage.job = j;
+        stage.starts = starts;
         return true;
       },
       claimToken: async () => {
@@ -98,6 +99,7 @@ function harness(truth: JobSnapshot, now = T0 + 60_000) {
         reads.push(at);
         return { ...truth, at };
       },
+      failureStarts: async () => failureStarts,
     },
     tasks: {
       succeed: async (_t: string, output: unknown) => {
@@ -150,7 +152,7 @@ describe('rollout tracker', () => {
   });
 
   it('refuses an event stamped more than five minutes ahead, audits it, and counts nothing', async () => {
-    const h = harness(job({}));
+    const h = harness(job({ queued: 199, inProgress: 1 }));
     const forged = event(1, 'SUCCEEDED', T0 + 60_000 + 5 * 3_600_000);
     expect(await trackExecution(forged, h.deps)).toBe('future');
     expect(h.stage.succeeded).toBe(0);
@@ -167,5 +169,27 @@ describe('rollout tracker', () => {
     expect(await trackExecution({ ...event(1, 'FAILED'), jobId: 'someone-elses-job' }, h.deps)).toBe(
       'not-ours',
     );
+  });
+});
+
+describe('rollout tracker: the prefix halt rule', () => {
+  it('wakes the execution when the first starters failed though the whole stage does not halt yet', async () => {
+    // The job at the last read: 600 started, 12 failed (timed out), 28 succeeded, 560 running.
+    const truth = job({ inProgress: 560, succeeded: 28, failed: 0, timedOut: 12 });
+    // The 12 failures all started in the first minute, when 40 devices had started.
+    const starts = Array.from({ length: 12 }, (_, i) => T0 + 1_000 + i * 1_000);
+    const h = harness(truth, T0 + 3_600_000, starts);
+    h.stage.starts = [{ at: T0 + 60_000, exposed: 40 }];
+    h.stage.job = { ...truth, at: T0 - 1 };
+    expect(await trackExecution(event(1, 'FAILED', T0 + 3_590_000), h.deps)).toBe('woke');
+    expect(h.stage.starts?.at(-1)).toMatchObject({ exposed: 600 });
+  });
+
+  it('does not list executions for a success', async () => {
+    const truth = job({ inProgress: 560, succeeded: 28, timedOut: 12 });
+    const h = harness(truth, T0 + 3_600_000, []);
+    h.stage.starts = [{ at: T0 + 60_000, exposed: 40 }];
+    expect(await trackExecution(event(1, 'SUCCEEDED', T0 + 3_590_000), h.deps)).toBe('applied');
+    expect(h.woken).toEqual([]);
   });
 });
