@@ -61,6 +61,10 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: 50 }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
+  // The tracker reads the job every 30 s while events arrive: nothing started yet unless a test says.
+  iot
+    .on(DescribeJobCommand)
+    .resolves({ job: { status: 'IN_PROGRESS', jobProcessDetails: { numberOfQueuedThings: 50 } } });
   sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
     executionArn: executionOf(input.name),
     startDate: new Date(),
@@ -186,8 +190,7 @@ describe('rollout tracker', () => {
       wake: 'gate-estimate-conclusive',
       eventId: expect.any(String),
     });
-    expect(iot.commandCalls(DescribeJobCommand)).toHaveLength(1);
-    expect((await stage(a.rolloutId)).job).toMatchObject({ failed: 5, rejected: 1, queued: 41 });
+    expect(iot.commandCalls(DescribeJobCommand).length).toBeGreaterThanOrEqual(1);
 
     // Reconcile: the decision on DescribeJob, audited with its evidence.
     const decided = await steps(
@@ -201,6 +204,7 @@ describe('rollout tracker', () => {
       context,
     );
     expect(decided).toMatchObject({ outcome: 'HALT', reason: 'RATE_ABOVE_THRESHOLD' });
+    expect((await stage(a.rolloutId)).job).toMatchObject({ failed: 5, rejected: 1, queued: 41 });
     expect(await everything()).toContain('rollout.gate.changed');
   });
 });
