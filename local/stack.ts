@@ -256,7 +256,9 @@ export async function startLocalStack(options: StackOptions = {}) {
   );
   // The IoT data plane's Publish: a client injects an MQTT message into the rules engine (never onto
   // the reserved $aws/ topics, which AWS IoT's own events reach through `delivery` instead).
-  const iotData = await listen(createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload)));
+  const iotData = await listen(
+    createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload), services.iot.shadows),
+  );
   Object.assign(endpoints, { api: api.url, iotData: iotData.url });
   env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
   process.env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
@@ -275,6 +277,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     const times = [
       timeline.nextDue(),
       services.sfn.nextDue(),
+      services.iot.nextDue(),
       ...services.sqs.queues().map((q) => q.nextVisibleAt()),
     ];
     const defined = times.filter((t): t is number => t !== undefined);
