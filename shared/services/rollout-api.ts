@@ -17,7 +17,7 @@ export type Caller = { principal: string; requestId: string; at: number };
 export async function createRollout(deps: RolloutDeps, body: unknown, caller: Caller) {
   const plan = resolvePlan(body, { at: caller.at });
   // A missing group would otherwise fail the rollout only when its stage starts, hours later.
-  assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }));
+  assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }, deps.fleetIndex));
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
   const fresh: Rollout = {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { FleetIndexFieldError, InvalidFleetQueryError } from '../domain/fleet-index/errors';
 import { InvalidGatePolicyError } from '../domain/gate';
 import {
   ForbiddenActionError,
@@ -8,6 +9,7 @@ import {
   RolloutNotFoundError,
   TargetGroupNotFoundError,
 } from '../domain/rollout/errors';
+import { DynamicGroupLimitError, QueryGroupConflictError } from '../domain/rollout/query-errors';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -21,6 +23,11 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
   [RolloutNotFoundError, 404],
   [TargetGroupNotFoundError, 404],
   [RolloutConflictError, 409],
+  [InvalidFleetQueryError, 400],
+  // The plan is valid; the account (its fleet index, its dynamic groups) cannot run it as it is.
+  [FleetIndexFieldError, 409],
+  [DynamicGroupLimitError, 409],
+  [QueryGroupConflictError, 409],
 ];
 
 /** Typed errors become typed responses; anything else is a 500 the caller may retry (undefined here). */

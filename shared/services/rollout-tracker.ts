@@ -56,9 +56,14 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   if (!rollout || !stage || stage.status !== 'RUNNING' || stage.jobId !== event.jobId) return applied;
   if (rollout.paused || rollout.abortRequested) return applied;
   const now = Math.min(event.at, receivedAt);
-  if (estimateStageGate(rollout, stage, now).outcome === 'CONTINUE') return applied;
+  // A watched continuous stage has passed its gate: only a halt is worth a wake-up.
+  const worthWaking = (s: Stage) => {
+    const outcome = estimateStageGate(rollout, s, now).outcome;
+    return s.watchingSince === undefined ? outcome !== 'CONTINUE' : outcome === 'HALT';
+  };
+  if (!worthWaking(stage)) return applied;
   const fresh = await refreshedStage(deps, stage, now);
-  if (fresh !== stage && estimateStageGate(rollout, fresh, now).outcome === 'CONTINUE') return applied;
+  if (fresh !== stage && !worthWaking(fresh)) return applied;
   const token = await deps.store.claimToken(owner.rolloutId, { kind: 'gate', stageIndex: owner.stageIndex });
   if (!token) return applied;
   // The payload is only a wake-up: the state machine's Reconcile reads the job and decides.

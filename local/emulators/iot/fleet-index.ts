@@ -188,3 +188,12 @@ export function getThingConnectivityData(ctx: IotContext, req: Request): Json {
     ...(c?.disconnectReason ? { disconnectReason: c.disconnectReason } : {}),
   };
 }
+
+/** GetStatistics (POST /indices/statistics): the count of matching things; aggregations are not emulated. */
+export function getStatistics(ctx: IotContext, req: Request): Json {
+  const indexName = optString(req.body, 'indexName') ?? THINGS_INDEX;
+  const queryString = optString(req.body, 'queryString');
+  if (queryString === undefined || queryString === '') throw invalidRequest('queryString is required');
+  requireIndex(ctx, indexName);
+  return { statistics: { count: searchThings(ctx, parseIndexQuery(queryString)).length } };
+}

@@ -1,6 +1,6 @@
 import { createDynamicThingGroup, deleteDynamicThingGroup, updateDynamicThingGroup } from './dynamic-groups';
 import { describeEventConfigurations, updateEventConfigurations } from './events';
-import { describeIndex, getThingConnectivityData, searchIndex } from './fleet-index';
+import { describeIndex, getStatistics, getThingConnectivityData, searchIndex } from './fleet-index';
 import {
   addThingToThingGroup,
   createThingGroup,
@@ -125,6 +125,7 @@ export const CONTROL_ROUTES: Route[] = [
   // Fleet indexing, dynamic thing groups, connectivity (docs/fleet-indexing.md).
   route('POST', '/indices/search', 'SearchIndex', searchIndex),
   route('GET', '/indices/{indexName}', 'DescribeIndex', describeIndex),
+  route('POST', '/indices/statistics', 'GetStatistics', getStatistics, ['indexName', 'queryString', 'queryVersion']),
   route('GET', '/indexing/config', 'GetIndexingConfiguration', getIndexingConfiguration),
   route('POST', '/indexing/config', 'UpdateIndexingConfiguration', updateIndexingConfiguration),
   route('POST', '/dynamic-thing-groups/{thingGroupName}', 'CreateDynamicThingGroup', createDynamicThingGroup),
