@@ -32,6 +32,7 @@ const EXPECTED: Record<string, string[]> = {
     ),
   ],
   IotEventConfig: ['iot:DescribeEventConfigurations@*', 'iot:UpdateEventConfigurations@*'],
+  FleetIndexConfig: ['iot:GetIndexingConfiguration@*', 'iot:UpdateIndexingConfiguration@*'],
   RolloutApi: [
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
@@ -40,6 +41,7 @@ const EXPECTED: Record<string, string[]> = {
     ),
     'events:PutEvents@EventBus',
     `iot:DescribeThingGroup@${IOT('thinggroup')}`,
+    'iot:GetIndexingConfiguration@*',
   ],
   RolloutSteps: [
     `iot:CreateJob@${IOT('job')}`,
@@ -47,6 +49,11 @@ const EXPECTED: Record<string, string[]> = {
     `iot:CancelJob@${IOT('job')}`,
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
+    // Query stages: their dynamic group (tag conditions: test/template/fleet-indexing.test.ts).
+    ...['DescribeThingGroup', 'CreateDynamicThingGroup', 'TagResource', 'DeleteDynamicThingGroup'].map(
+      (a) => `iot:${a}@${IOT('thinggroup')}`,
+    ),
+    'iot:GetIndexingConfiguration@*',
     `dynamodb:PutItem@${AUDIT}`,
     ...ITEM_RW.map((a) => `${a}@${STATE}`),
     ...['SendTaskSuccess', 'SendTaskFailure'].map((a) => `states:${a}@StagedRolloutStateMachine`),
@@ -160,7 +167,7 @@ describe('IAM: least privilege per function', () => {
 
   it('requires AWS_IAM on every HTTP API route', () => {
     const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(14);
+    expect(routes.length).toBe(15);
     for (const [id, route] of routes) expect(route.Properties?.AuthorizationType, id).toBe('AWS_IAM');
   });
 
