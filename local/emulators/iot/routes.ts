@@ -125,7 +125,11 @@ export const CONTROL_ROUTES: Route[] = [
   // Fleet indexing, dynamic thing groups, connectivity (docs/fleet-indexing.md).
   route('POST', '/indices/search', 'SearchIndex', searchIndex),
   route('GET', '/indices/{indexName}', 'DescribeIndex', describeIndex),
-  route('POST', '/indices/statistics', 'GetStatistics', getStatistics, ['indexName', 'queryString', 'queryVersion']),
+  route('POST', '/indices/statistics', 'GetStatistics', getStatistics, [
+    'indexName',
+    'queryString',
+    'queryVersion',
+  ]),
   route('GET', '/indexing/config', 'GetIndexingConfiguration', getIndexingConfiguration),
   route('POST', '/indexing/config', 'UpdateIndexingConfiguration', updateIndexingConfiguration),
   route('POST', '/dynamic-thing-groups/{thingGroupName}', 'CreateDynamicThingGroup', createDynamicThingGroup),
