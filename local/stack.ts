@@ -156,6 +156,8 @@ export async function startLocalStack(options: StackOptions = {}) {
   for (const table of tableDefinitions(template).values())
     await ddb.send(new CreateTableCommand(table)).catch(ignoreExists);
   await createQueues(template, resolve, services);
+  for (const [id] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket'))
+    services.s3.store.ensureBucket(String(resolve({ Ref: id })));
   for (const [id] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic'))
     services.sns.createTopic(String(resolve({ Ref: id })));
   const bridge = new EventBridgeClient(clientConfig('eventBridge'));
@@ -312,6 +314,8 @@ export async function startLocalStack(options: StackOptions = {}) {
     clock,
     timeline,
     env,
+    /** The template's Outputs, resolved to their local values (bucket names, role ARNs, ...). */
+    outputs: resolve(template.Outputs ?? {}) as Record<string, { Value?: unknown }>,
     endpoints,
     services,
     host,

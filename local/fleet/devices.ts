@@ -36,6 +36,7 @@ export class VirtualFleet {
   readonly #jobRollouts = new Map<string, string>();
   readonly #client: IoTJobsDataPlaneClient;
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeNotify: () => void;
 
   constructor(
     private readonly stack: LocalStack,
@@ -50,10 +51,27 @@ export class VirtualFleet {
       retryMode: 'standard',
     });
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
+    // A continuous job reaches a device that joins its group at once (jobs notify-next), not in a window.
+    this.#unsubscribeNotify = stack.services.iot.subscribeDevices((topic, payload) =>
+      this.#onNotify(topic, payload),
+    );
   }
 
   stop(): void {
     this.#unsubscribe();
+    this.#unsubscribeNotify();
+  }
+
+  /** notify-next for a job the fleet already follows (others are scheduled when their stage starts). */
+  #onNotify(topic: string, payload: Record<string, unknown>): void {
+    const thingName = /^\$aws\/things\/([^/]+)\/jobs\/notify-next$/.exec(topic)?.[1];
+    const jobId = (payload.execution as { jobId?: unknown } | undefined)?.jobId;
+    if (!thingName || typeof jobId !== 'string' || !this.#jobRollouts.has(jobId)) return;
+    const exec = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
+    if (exec)
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: ${thingName} notified`, () =>
+        this.#schedule(jobId, exec),
+      );
   }
 
   /** Schedules every device the job has queued so far, and a look at the job's next rollout window. */

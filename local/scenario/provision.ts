@@ -39,10 +39,16 @@ export async function provision(
               ),
             ),
           );
-          for (const o of outcomes) {
-            if (o.status === 'fulfilled') result.created += 1;
-            else result.failed += 1;
-          }
+          outcomes.forEach((o, i) => {
+            if (o.status !== 'fulfilled') {
+              result.failed += 1;
+              return;
+            }
+            result.created += 1;
+            // The device comes online (its MQTT connect): connectivity the fleet index shows.
+            const name = slice[i]?.thingName;
+            if (name) stack.services.iot.devices.connect(name);
+          });
           result.finishedAt = stack.clock.now();
           resolve();
         });

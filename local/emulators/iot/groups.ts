@@ -70,6 +70,10 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
       throw invalidRequest(`Thing group ${parentGroupName} already has ${MAX_CHILDREN} child groups`);
     }
   }
+  // Tags are kept (assign-groups tags its groups managedBy, which its IAM conditions read in AWS).
+  const tags = Array.isArray(req.body.tags)
+    ? (req.body.tags as { Key: string; Value?: string }[])
+    : undefined;
   const group: ThingGroupRecord = {
     thingGroupName: name,
     thingGroupId: ctx.newId(),
@@ -79,6 +83,7 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
     createdAt: ctx.clock.now(),
     children: [],
     things: [],
+    ...(tags ? { tags } : {}),
     ...(parentGroupName === undefined ? {} : { parentGroupName }),
     ...(description === undefined ? {} : { description }),
   };

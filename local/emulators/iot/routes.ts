@@ -93,6 +93,7 @@ export const CONTROL_ROUTES: Route[] = [
   route('POST', '/thing-groups/{thingGroupName}', 'CreateThingGroup', createThingGroup, [
     'parentGroupName',
     'thingGroupProperties',
+    'tags',
   ]),
   route('GET', '/thing-groups/{thingGroupName}', 'DescribeThingGroup', describeThingGroup),
   route('DELETE', '/thing-groups/{thingGroupName}', 'DeleteThingGroup', deleteThingGroup),
