@@ -27,8 +27,9 @@ export function targetIssues(stage: ResolvedStage, at: string): string[] {
 }
 
 /**
- * A continuous stage reaches devices after it promoted, so only the last stage may be one: it then
- * runs, gated, until an operator completes the rollout or its `completeAt` (docs/rollouts.md).
+ * The last stage, when CONTINUOUS, runs watched until an operator completes the rollout or its
+ * `completeAt` (docs/rollouts.md); only it has a completion time. (An earlier CONTINUOUS stage keeps
+ * its old meaning: its job goes on reaching devices after it promoted; the preview warns about it.)
  */
 export function continuousIssues(
   stages: readonly (ResolvedStage | undefined)[],
@@ -40,10 +41,6 @@ export function continuousIssues(
   stages.forEach((stage, i) => {
     if (!stage) return;
     const continuous = stage.job.targetSelection === 'CONTINUOUS';
-    if (continuous && i !== last)
-      issues.push(
-        `${at(i)}.job.targetSelection: only the last stage may be CONTINUOUS (an earlier one would keep reaching devices after it promoted)`,
-      );
     if (stage.completeAt === undefined) return;
     if (i !== last || !continuous)
       issues.push(`${at(i)}.completeAt: only the last stage, when CONTINUOUS, has a completion time`);

@@ -60,6 +60,10 @@ export function previewPlan(
   const warnings: string[] = [];
   const indexIssues: string[] = [];
   const stages = plan.stages.map((stage): StagePreview => {
+    if (stage.job.targetSelection === 'CONTINUOUS' && stage.index < plan.stages.length - 1)
+      warnings.push(
+        `stage ${stage.name} is CONTINUOUS but not the last: after it promotes its job keeps reaching devices that join, unwatched (only a last continuous stage is watched until completed)`,
+      );
     const q = stage.query === undefined ? undefined : queries.get(stage.index);
     for (const issue of q?.missing ?? []) indexIssues.push(`stage ${stage.name}: ${issue}`);
     if (q?.matches === 0)

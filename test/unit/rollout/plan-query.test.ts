@@ -80,17 +80,22 @@ describe('plan: stages that target a fleet indexing query', () => {
 describe('plan: a continuous last stage', () => {
   const continuous = { targetSelection: 'CONTINUOUS' };
 
-  it('allows CONTINUOUS only on the last stage, and completeAt only there', () => {
+  it('gives only the last, CONTINUOUS stage a completion time, and warns of an earlier continuous stage', () => {
+    const stages = [
+      { name: 'a', targets: ['g'], job: continuous },
+      { name: 'b', query: QUERY, job: continuous, completeAt: '2027-02-01T00:00' },
+    ];
+    expect(issuesOf({ stages })).toEqual([]);
+    const preview = previewPlan(resolvePlan({ name: 'fw', document: { op: 'u' }, stages }), new Map());
+    expect(preview.warnings[0]).toMatch(/^stage a is CONTINUOUS but not the last: .*unwatched/);
     expect(
       issuesOf({
         stages: [
-          { name: 'a', targets: ['g'], job: continuous },
-          { name: 'b', query: QUERY, job: continuous, completeAt: '2027-02-01T00:00' },
+          { ...stages[1], name: 'b' },
+          { name: 'c', targets: ['g'] },
         ],
       }),
-    ).toEqual([
-      'stages[0].job.targetSelection: only the last stage may be CONTINUOUS (an earlier one would keep reaching devices after it promoted)',
-    ]);
+    ).toEqual(['stages[0].completeAt: only the last stage, when CONTINUOUS, has a completion time']);
     expect(issuesOf({ stages: [{ name: 'a', targets: ['g'], completeAt: '2027-02-01T00:00' }] })).toEqual([
       'stages[0].completeAt: only the last stage, when CONTINUOUS, has a completion time',
     ]);
