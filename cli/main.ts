@@ -5,6 +5,7 @@ import { groupsPreview } from './commands/groups';
 import { onboard } from './commands/onboard';
 import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
 import { rolloutStart } from './commands/rollout-start';
+import { thingsSearch } from './commands/things';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
 import { tunnelEnrol, tunnelEnrolments, tunnelUnenrol } from './commands/tunnel-enrol';
 import { CliError, EXIT, type Io, line } from './io';
@@ -91,12 +92,31 @@ function program(io: Io, result: { code: number }) {
   for (const action of ROLLOUT_ACTIONS) {
     inherit(rollout.command(action))
       .description(
-        `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
+        action === 'complete'
+          ? 'complete a rollout whose last, continuous stage is watched: its job is cancelled without force'
+          : `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
       )
       .argument('<id>')
       .option('--comment <text>', 'recorded with the decision')
       .action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
   }
+
+  const things = inherit(root.command('things')).description('the fleet index (AWS IoT fleet indexing)');
+  inherit(things.command('search'))
+    .description(
+      'things matching a fleet indexing query (SearchIndex): groups, connectivity, package versions',
+    )
+    .argument(
+      '<query>',
+      'e.g. "attributes.model:th200 AND connectivity.connected:true" (docs/fleet-indexing.md)',
+    )
+    .option('--limit <n>', 'at most n things (default 100; pages of 100)', int(1))
+    .option('--all', 'every matching thing')
+    .addHelpText(
+      'after',
+      '\nExample: fleet things search "thingGroupNames:ring-canary AND connectivity.connected:false"',
+    )
+    .action(run((query: string, _o: unknown, cmd: Command) => thingsSearch(query, opts(cmd) as never, io)));
 
   const tunnel = inherit(root.command('tunnel')).description(
     'secure tunnels the automation opened (operator API)',
@@ -141,7 +161,13 @@ function program(io: Io, result: { code: number }) {
       .option('--actor <arn>', 'everything one function or principal did (index byActor)')
       .option('--from <iso>', 'from this time (inclusive)')
       .option('--to <iso>', 'to this time (exclusive); --from/--to alone query index byDay')
-      .option('--action <action>', 'only this action, e.g. thing.groups.assigned');
+      .option('--action <action>', 'only this action, e.g. thing.groups.assigned')
+      .option('--query <query>', 'records of the things a fleet indexing query matches now (SearchIndex)')
+      .option(
+        '--max-things <n>',
+        '--query: refuse a search that matches more things (default 100, at most 1000)',
+        int(1),
+      );
   filters(inherit(audit.command('query', { isDefault: true })))
     .description('query records (the default: `fleet audit --thing X` = `fleet audit query --thing X`)')
     .addOption(new Option('--format <format>', 'output').choices(['table', 'jsonl', 'csv']).default('table'))
