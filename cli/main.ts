@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { auditQuery } from './commands/audit';
 import { auditVerify } from './commands/audit-verify';
 import { groupsPreview } from './commands/groups';
-import { onboard } from './commands/onboard';
+import { BULK_THRESHOLD, onboard } from './commands/onboard';
 import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
 import { rolloutStart } from './commands/rollout-start';
 import { thingsSearch } from './commands/things';
@@ -13,6 +13,13 @@ import { CliError, EXIT, type Io, line } from './io';
 const int = (min: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+  return n;
+};
+
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.01 || n > 300)
+    throw new InvalidArgumentError('expected seconds, 0.01 to 300');
   return n;
 };
 
@@ -56,7 +63,18 @@ function program(io: Io, result: { code: number }) {
     .option('--limit <n>', 'create at most n things this run (resume later)', int(0))
     .option('--create-types', 'create missing thing types instead of refusing')
     .option('--dry-run', 'validate only')
-    .addHelpText('after', '\nExample: fleet onboard examples/things.csv --rate 50')
+    .option(
+      '--bulk',
+      'register through an AWS IoT bulk registration task (S3 input file) instead of paced calls',
+    )
+    .option('--bulk-threshold <n>', 'use --bulk by itself above n things to create', int(1), BULK_THRESHOLD)
+    .option('--bucket <name>', '--bulk: the input bucket (default: FLEET_BULK_BUCKET)')
+    .option('--role-arn <arn>', '--bulk: the role AWS IoT assumes (default: FLEET_BULK_ROLE_ARN)')
+    .option('--poll-seconds <s>', '--bulk: how often to read the task', seconds, 5)
+    .addHelpText(
+      'after',
+      '\nExamples: fleet onboard examples/things.csv --rate 50\n          fleet onboard factory-batch.csv --bulk',
+    )
     .action(run((file: string, _o: unknown, cmd: Command) => onboard(file, opts(cmd) as never, io)));
 
   const groups = inherit(root.command('groups')).description('thing groups and the grouping rules');
