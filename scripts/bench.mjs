@@ -11,7 +11,14 @@ import { quietSdkNodeWarning, requireSupportedNode } from './node-support.mjs';
 requireSupportedNode();
 quietSdkNodeWarning(process.env);
 
-const ALL = ['cold-start', 'gate-quality', 'workflow-cost', 'provisioning-burst', 'local-stack'];
+const ALL = [
+  'cold-start',
+  'gate-quality',
+  'workflow-cost',
+  'provisioning-burst',
+  'local-stack',
+  'bulk-registration',
+];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
 const options = first && !first.startsWith('--') ? rest : process.argv.slice(2);
@@ -24,7 +31,9 @@ for (const name of names) {
     process.exit(2);
   }
 }
-const needsPackage = names.some((n) => ['cold-start', 'provisioning-burst', 'local-stack'].includes(n));
+const needsPackage = names.some((n) =>
+  ['cold-start', 'provisioning-burst', 'local-stack', 'bulk-registration'].includes(n),
+);
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
   // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
   console.log('.serverless/ is missing: packaging the functions first');
