@@ -126,6 +126,8 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
   if (format === 'table') {
     const rows: StoredAuditRecord[] = [];
     for await (const r of records) rows.push(r);
+    // --query reads thing after thing: the table shows them in time order.
+    if (matched) rows.sort((a, b) => String(a.atIso ?? '').localeCompare(String(b.atIso ?? '')));
     count = rows.length;
     if (count > 0)
       printTable(io.stdout, rows, [

@@ -111,3 +111,19 @@ describe('a continuous last stage: watched after its gate, until it is completed
     expect((await h.status()).status).toBe('SUCCEEDED');
   });
 });
+
+describe('a query stage whose dynamic group is still backfilling', () => {
+  it('retries the stage start every 30 s or more (DynamicGroupBuildingError), then goes on', async () => {
+    const world = new World();
+    const building = Object.assign(new Error('building'), { name: 'DynamicGroupBuildingError' });
+    world.failures.set('startStage', [building, building]);
+    const h = await run(world);
+    expect(world.actions()).toEqual(['checkpoint', 'startStage']);
+    await h.advance(29);
+    expect(world.actions()).toEqual(['checkpoint', 'startStage']);
+    await h.advance(1);
+    expect(world.actions()).toEqual(['checkpoint', 'startStage', 'startStage']);
+    await h.advance(45);
+    expect(world.actions()).toEqual(['checkpoint', 'startStage', 'startStage', 'startStage', 'awaitGate']);
+  });
+});
