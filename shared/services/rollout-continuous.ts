@@ -74,7 +74,16 @@ export async function awaitWatch(deps: RolloutDeps, id: string, i: number, token
     return {};
   }
   const stage = await mustGetStage(deps, id, i);
-  const halting = estimateStageGate(rollout, stage, now).outcome === 'HALT';
+  // Failures seen while no token was parked could wake no one: if they point to a halt, ask the job
+  // (wake only if it agrees, so events the job does not confirm cannot make a wake-up loop).
+  let halting = false;
+  if (!rollout.completeRequested && estimateStageGate(rollout, stage, now).outcome === 'HALT') {
+    const job = await deps.jobs.describeJob(stage.jobId, now);
+    if (job) {
+      await deps.store.putJobSnapshot(id, i, job);
+      halting = judgeStageOnJob(rollout, stage, job, now).outcome === 'HALT';
+    }
+  }
   if (rollout.completeRequested || halting) {
     const claimed = await deps.store.claimToken(id, slot);
     if (claimed) await deps.tasks.succeed(claimed, { wake: halting ? 'gate-estimate-halt' : 'complete' });

@@ -218,6 +218,18 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   const rollout = await mustGetRollout(deps.store, id);
   const stage = await deps.store.getStage(id, i);
   if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
+  // A watched continuous stage (resumed from a pause) has passed its gate: only a halt changes that.
+  if (stage.watchingSince !== undefined) {
+    const watched = await reconcileWatch(deps, id, i, now);
+    return {
+      outcome: watched.next === 'halt' ? 'HALT' : 'PROMOTE',
+      action: 'none',
+      trigger: 'none',
+      reason: watched.reason,
+      explanation: watched.next === 'halt' ? 'the watched stage halts' : 'the stage stays watched',
+      waitSeconds: 1,
+    };
+  }
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job || jobStoppedOutside(job)) return stoppedOutside(deps, stage, job, now);
   await deps.store.putJobSnapshot(id, i, job);
