@@ -4,6 +4,7 @@ import {
   UpdateJobExecutionCommand,
 } from '@aws-sdk/client-iot-jobs-data-plane';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
+import { reportFirmware } from '../scenario/provision';
 import type { Cohort } from '../scenario/schema';
 import type { LocalStack } from '../stack';
 import { type DeviceOutcome, drawExecution } from './cohorts';
@@ -138,7 +139,8 @@ export class VirtualFleet {
   }
 
   async #answer(jobId: string, thingName: string, outcome: DeviceOutcome, started: boolean): Promise<void> {
-    if (started && outcome !== 'NEVER_ANSWER') await this.#update(jobId, thingName, outcome);
+    if (started && outcome !== 'NEVER_ANSWER' && (await this.#update(jobId, thingName, outcome)))
+      if (outcome === 'SUCCEEDED') this.#reportInstalled(jobId, thingName);
     // A silent device times out in the emulator's sweep; wake the stack then, and pick up a retry.
     const current = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
     if (current?.status === 'IN_PROGRESS' && current.inProgressDeadline !== undefined) {
@@ -146,6 +148,18 @@ export class VirtualFleet {
         this.#afterFinish(jobId, thingName),
       );
     } else this.#afterFinish(jobId, thingName);
+  }
+
+  /** An updated device reports the document's firmware version in its `$package` shadow. */
+  #reportInstalled(jobId: string, thingName: string): void {
+    const text = this.stack.services.iot.state.jobs.get(jobId)?.document;
+    let version: unknown;
+    try {
+      version = text ? (JSON.parse(text) as { firmware?: unknown }).firmware : undefined;
+    } catch {
+      version = undefined;
+    }
+    if (typeof version === 'string') reportFirmware(this.stack, thingName, version);
   }
 
   /** A retried execution (jobExecutionsRetryConfig) is a new QUEUED execution for the device. */

@@ -45,9 +45,13 @@ export async function provision(
               return;
             }
             result.created += 1;
-            // The device comes online (its MQTT connect): connectivity the fleet index shows.
-            const name = slice[i]?.thingName;
-            if (name) stack.services.iot.devices.connect(name);
+            // The device comes online (its MQTT connect): connectivity the fleet index shows; a device
+            // that knows its firmware reports it in the `$package` shadow, as package-aware agents do.
+            const device = slice[i];
+            if (!device) return;
+            stack.services.iot.devices.connect(device.thingName);
+            const firmware = device.attributes.firmware;
+            if (firmware) reportFirmware(stack, device.thingName, firmware);
           });
           result.finishedAt = stack.clock.now();
           resolve();
@@ -57,6 +61,15 @@ export async function provision(
   }
   await Promise.all(batches);
   return result;
+}
+
+/** The device's reported firmware version in its `$package` named shadow (Device Shadow REST API). */
+export function reportFirmware(stack: LocalStack, thingName: string, version: string): void {
+  stack.services.iot.shadows.update(
+    thingName,
+    '$package',
+    JSON.stringify({ state: { reported: { firmware: { version } } } }),
+  );
 }
 
 /** Resolves once every registry event is through: queues empty, no batch running, no delayed copy due. */

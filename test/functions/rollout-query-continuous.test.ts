@@ -100,7 +100,7 @@ const actions = async (rolloutId: string) =>
     .filter((i) => i.pk === `ROLLOUT#${rolloutId}`)
     .map((i) => i.action);
 const job = (details: Record<string, number>) => ({
-  job: { status: 'IN_PROGRESS', targetSelection: 'CONTINUOUS', jobProcessDetails: details },
+  job: { status: 'IN_PROGRESS' as const, targetSelection: 'CONTINUOUS' as const, jobProcessDetails: details },
 });
 
 describe('a stage that targets a fleet indexing query', () => {
