@@ -120,14 +120,10 @@ export function printPreview(out: Out, preview: PlanPreview): void {
       max: 80,
     },
     { header: 'things', value: (s) => (s.things === undefined ? '-' : String(s.things)) },
-    {
-      header: 'query matches',
-      value: (s) => (s.query?.matches === undefined ? '-' : String(s.query.matches)),
-    },
     { header: 'new', value: (s) => (s.newThings === undefined ? '-' : String(s.newThings)) },
-    { header: 'query now', value: (s) => (s.query?.matches === undefined ? '-' : String(s.query.matches)) },
     { header: 'selection', value: (s) => s.targetSelection },
     { header: 'approval', value: (s) => (s.approvalRequired ? 'before next stage' : '-') },
+    { header: 'query now', value: (s) => (s.query?.matches === undefined ? '-' : String(s.query.matches)) },
   ]);
   if (preview.things !== undefined)
     line(out, `${preview.things} distinct thing(s) over ${preview.stages.length} stage(s) now`);

@@ -83,7 +83,7 @@ const plan = (name: string, job: Record<string, unknown> = { targetSelection: 'C
   document: { op: 'update' },
   stages: [{ name: 'online-th200', query: QUERY, job }],
 });
-const post = async (name: string, body: unknown) =>
+const post = async (body: unknown) =>
   api(apiRequest('POST /rollouts', ALICE, { body }), context).then((r) => ({
     status: r.statusCode,
     body: JSON.parse(String(r.body)),
@@ -108,7 +108,7 @@ describe('a stage that targets a fleet indexing query', () => {
     iot
       .on(GetIndexingConfigurationCommand)
       .resolves({ thingIndexingConfiguration: { thingIndexingMode: 'REGISTRY' } });
-    const r = await post('no-index', plan('no-index'));
+    const r = await post(plan('no-index'));
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({
       error: 'FleetIndexFieldError',
@@ -120,7 +120,7 @@ describe('a stage that targets a fleet indexing query', () => {
   });
 
   it('gets a tagged dynamic group its job targets, audited; a SNAPSHOT stage waits for the backfill', async () => {
-    const { rolloutId } = (await post('snap', plan('snap', { targetSelection: 'SNAPSHOT' }))).body;
+    const { rolloutId } = (await post(plan('snap', { targetSelection: 'SNAPSHOT' }))).body;
     iot.on(DescribeThingGroupCommand).resolves({ status: 'BUILDING', queryString: QUERY });
     await expect(step('startStage', rolloutId)).rejects.toMatchObject({ name: 'DynamicGroupBuildingError' });
     expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
@@ -146,7 +146,7 @@ describe('a stage that targets a fleet indexing query', () => {
   });
 
   it('never takes over a group of its name with another query', async () => {
-    const { rolloutId } = (await post('taken', plan('taken'))).body;
+    const { rolloutId } = (await post(plan('taken'))).body;
     iot
       .on(CreateDynamicThingGroupCommand)
       .rejects(Object.assign(new Error('exists'), { name: 'ResourceAlreadyExistsException' }));
@@ -157,7 +157,7 @@ describe('a stage that targets a fleet indexing query', () => {
 
 describe('a continuous last stage', () => {
   it('is watched after its gate, completed on request (job cancelled without force), and gives back its group', async () => {
-    const { rolloutId } = (await post('watched', plan('watched'))).body;
+    const { rolloutId } = (await post(plan('watched'))).body;
     expect(await step('checkpoint', rolloutId)).toMatchObject({ next: 'start', continuous: true });
     await step('startStage', rolloutId);
     // Before the stage passed its gate, completing is refused.
@@ -214,7 +214,7 @@ describe('a continuous last stage', () => {
   });
 
   it('still halts when devices that joined late fail', async () => {
-    const { rolloutId } = (await post('late-failures', plan('late-failures'))).body;
+    const { rolloutId } = (await post(plan('late-failures'))).body;
     await step('startStage', rolloutId);
     iot.on(DescribeJobCommand).resolves(job({ numberOfSucceededThings: 150 }));
     await step('startWatch', rolloutId);
