@@ -2,9 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { auditQuery } from './commands/audit';
 import { auditVerify } from './commands/audit-verify';
 import { groupsPreview } from './commands/groups';
-import { onboard } from './commands/onboard';
+import { BULK_THRESHOLD, onboard } from './commands/onboard';
 import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
 import { rolloutStart } from './commands/rollout-start';
+import { thingsSearch } from './commands/things';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
 import { tunnelEnrol, tunnelEnrolments, tunnelUnenrol } from './commands/tunnel-enrol';
 import { CliError, EXIT, type Io, line } from './io';
@@ -13,6 +14,13 @@ import { neutralise, oneLine } from './terminal-text';
 const int = (min: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+  return n;
+};
+
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.01 || n > 300)
+    throw new InvalidArgumentError('expected seconds, 0.01 to 300');
   return n;
 };
 
@@ -60,7 +68,18 @@ function program(io: Io, result: { code: number }) {
     .option('--limit <n>', 'create at most n things this run (resume later)', int(0))
     .option('--create-types', 'create missing thing types instead of refusing')
     .option('--dry-run', 'validate only')
-    .addHelpText('after', '\nExample: fleet onboard examples/things.csv --rate 50')
+    .option(
+      '--bulk',
+      'register through an AWS IoT bulk registration task (S3 input file) instead of paced calls',
+    )
+    .option('--bulk-threshold <n>', 'use --bulk by itself above n things to create', int(1), BULK_THRESHOLD)
+    .option('--bucket <name>', '--bulk: the input bucket (default: FLEET_BULK_BUCKET)')
+    .option('--role-arn <arn>', '--bulk: the role AWS IoT assumes (default: FLEET_BULK_ROLE_ARN)')
+    .option('--poll-seconds <s>', '--bulk: how often to read the task', seconds, 5)
+    .addHelpText(
+      'after',
+      '\nExamples: fleet onboard examples/things.csv --rate 50\n          fleet onboard factory-batch.csv --bulk',
+    )
     .action(run((file: string, _o: unknown, cmd: Command) => onboard(file, opts(cmd) as never, io)));
 
   const groups = inherit(root.command('groups')).description('thing groups and the grouping rules');
@@ -96,12 +115,31 @@ function program(io: Io, result: { code: number }) {
   for (const action of ROLLOUT_ACTIONS) {
     inherit(rollout.command(action))
       .description(
-        `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
+        action === 'complete'
+          ? 'complete a rollout whose last, continuous stage is watched: its job is cancelled without force'
+          : `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
       )
       .argument('<id>')
       .option('--comment <text>', 'recorded with the decision')
       .action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
   }
+
+  const things = inherit(root.command('things')).description('the fleet index (AWS IoT fleet indexing)');
+  inherit(things.command('search'))
+    .description(
+      'things matching a fleet indexing query (SearchIndex): groups, connectivity, package versions',
+    )
+    .argument(
+      '<query>',
+      'e.g. "attributes.model:th200 AND connectivity.connected:true" (docs/fleet-indexing.md)',
+    )
+    .option('--limit <n>', 'at most n things (default 100; pages of 100)', int(1))
+    .option('--all', 'every matching thing')
+    .addHelpText(
+      'after',
+      '\nExample: fleet things search "thingGroupNames:ring-canary AND connectivity.connected:false"',
+    )
+    .action(run((query: string, _o: unknown, cmd: Command) => thingsSearch(query, opts(cmd) as never, io)));
 
   const tunnel = inherit(root.command('tunnel')).description(
     'secure tunnels the automation opened (operator API)',
@@ -146,7 +184,13 @@ function program(io: Io, result: { code: number }) {
       .option('--actor <arn>', 'everything one function or principal did (index byActor)')
       .option('--from <iso>', 'from this time (inclusive)')
       .option('--to <iso>', 'to this time (exclusive); --from/--to alone query index byDay')
-      .option('--action <action>', 'only this action, e.g. thing.groups.assigned');
+      .option('--action <action>', 'only this action, e.g. thing.groups.assigned')
+      .option('--query <query>', 'records of the things a fleet indexing query matches now (SearchIndex)')
+      .option(
+        '--max-things <n>',
+        '--query: refuse a search that matches more things (default 100, at most 1000)',
+        int(1),
+      );
   filters(inherit(audit.command('query', { isDefault: true })))
     .description('query records (the default: `fleet audit --thing X` = `fleet audit query --thing X`)')
     .addOption(new Option('--format <format>', 'output').choices(['table', 'jsonl', 'csv']).default('table'))

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { IoTSecureTunnelingClient } from '@aws-sdk/client-iotsecuretunneling';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CliError, EXIT, type Io } from './io';
 
 /** The global options every command accepts. */
@@ -23,7 +24,7 @@ export type Target = {
   stage: string;
   region: string | undefined;
   credentials: Credentials | undefined;
-  endpoints: { iot?: string; dynamodb?: string; tunnels?: string };
+  endpoints: { iot?: string; dynamodb?: string; tunnels?: string; s3?: string };
   apiUrl: string | undefined;
   auditTable: string | undefined;
   stateTable: string | undefined;
@@ -38,6 +39,7 @@ export function resolveTarget(opts: GlobalOptions, io: Io): Target {
     iot: env.AWS_ENDPOINT_URL_IOT || undefined,
     dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
     tunnels: env.AWS_ENDPOINT_URL_IOTSECURETUNNELING || undefined,
+    s3: env.AWS_ENDPOINT_URL_S3 || undefined,
   };
   if (local && !endpoints.iot && !endpoints.dynamodb)
     throw new CliError(
@@ -79,6 +81,7 @@ export const iotClient = (t: Target, maxAttempts = 5) =>
   new IoTClient({ ...base(t, t.endpoints.iot), maxAttempts, retryMode: 'adaptive' });
 export const dynamoClient = (t: Target) =>
   new DynamoDBClient({ ...base(t, t.endpoints.dynamodb), maxAttempts: 5 });
+export const s3Client = (t: Target) => new S3Client({ ...base(t, t.endpoints.s3), maxAttempts: 5 });
 export const tunnelsClient = (t: Target) =>
   new IoTSecureTunnelingClient({ ...base(t, t.endpoints.tunnels), maxAttempts: 5 });
 

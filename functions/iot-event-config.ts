@@ -4,6 +4,7 @@ import {
   UpdateEventConfigurationsCommand,
 } from '@aws-sdk/client-iot';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { respondToCloudFormation } from '../shared/adapters/cfn-response';
 import { iotClient } from '../shared/clients';
 import { eventTypesToEnable, REQUIRED_EVENT_TYPES } from '../shared/domain/event-configurations';
 import { wrapHandler } from '../shared/handler';
@@ -32,31 +33,11 @@ async function apply(event: CloudFormationCustomResourceEvent): Promise<Record<s
   return { Enabled: toEnable.join(',') };
 }
 
-/** CloudFormation waits for this PUT; answering FAILED on error keeps a bad deploy from hanging for an hour. */
-async function respond(
-  event: CloudFormationCustomResourceEvent,
-  status: 'SUCCESS' | 'FAILED',
-  data: Record<string, string>,
-  reason?: string,
-) {
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason ?? status,
-    PhysicalResourceId: PHYSICAL_ID,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: data,
-  });
-  const response = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!response.ok) throw new Error(`CloudFormation response rejected: HTTP ${response.status}`);
-}
-
 export const handler = wrapHandler(async (event: CloudFormationCustomResourceEvent) => {
   try {
-    await respond(event, 'SUCCESS', await apply(event));
+    await respondToCloudFormation(event, PHYSICAL_ID, 'SUCCESS', await apply(event));
   } catch (error) {
     logger.error('IoT event configuration failed', { error });
-    await respond(event, 'FAILED', {}, (error as Error).message.slice(0, 500));
+    await respondToCloudFormation(event, PHYSICAL_ID, 'FAILED', {}, (error as Error).message.slice(0, 500));
   }
 });

@@ -17,6 +17,7 @@ import {
   getRollout,
   listRollouts,
 } from '../shared/services/rollout-api';
+import { completeRolloutRequest } from '../shared/services/rollout-complete';
 import { errorResponse, json } from '../shared/services/rollout-http';
 import * as z from '../shared/zod';
 
@@ -26,7 +27,7 @@ const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: t
 const policy = parseRolloutPolicy(policyFile);
 
 const commentSchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
-const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
+const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 
 function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
   const raw = event.body ?? '';
@@ -104,7 +105,9 @@ export const handler = wrapHandler(
           const result =
             action === 'approve' || action === 'reject'
               ? await decideApproval(deps, id, action, comment, caller)
-              : await controlRollout(deps, id, action, comment, caller);
+              : action === 'complete'
+                ? await completeRolloutRequest(deps, id, comment, caller)
+                : await controlRollout(deps, id, action, comment, caller);
           return json(200, result);
         }
       }

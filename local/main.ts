@@ -112,6 +112,9 @@ async function serve(stack: LocalStack): Promise<void> {
       `export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId}`,
       `export AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`,
       `export FLEET_API_URL=${stack.endpoints.api}`,
+      // Where `fleet onboard --bulk` uploads, and the role AWS IoT's registration task assumes.
+      `export FLEET_BULK_BUCKET=${String(stack.outputs.BulkRegistrationBucketName?.Value ?? '')}`,
+      `export FLEET_BULK_ROLE_ARN=${String(stack.outputs.BulkRegistrationRoleArn?.Value ?? '')}`,
     ].join('\n'),
   );
   console.log('\nCtrl-C to stop.');

@@ -156,6 +156,8 @@ export async function startLocalStack(options: StackOptions = {}) {
   for (const table of tableDefinitions(template).values())
     await ddb.send(new CreateTableCommand(table)).catch(ignoreExists);
   await createQueues(template, resolve, services);
+  for (const [id] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket'))
+    services.s3.store.ensureBucket(String(resolve({ Ref: id })));
   for (const [id] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic'))
     services.sns.createTopic(String(resolve({ Ref: id })));
   const bridge = new EventBridgeClient(clientConfig('eventBridge'));
@@ -256,7 +258,9 @@ export async function startLocalStack(options: StackOptions = {}) {
   );
   // The IoT data plane's Publish: a client injects an MQTT message into the rules engine (never onto
   // the reserved $aws/ topics, which AWS IoT's own events reach through `delivery` instead).
-  const iotData = await listen(createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload)));
+  const iotData = await listen(
+    createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload), services.iot.shadows),
+  );
   Object.assign(endpoints, { api: api.url, iotData: iotData.url });
   env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
   process.env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
@@ -275,6 +279,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     const times = [
       timeline.nextDue(),
       services.sfn.nextDue(),
+      services.iot.nextDue(),
       ...services.sqs.queues().map((q) => q.nextVisibleAt()),
     ];
     const defined = times.filter((t): t is number => t !== undefined);
@@ -309,6 +314,8 @@ export async function startLocalStack(options: StackOptions = {}) {
     clock,
     timeline,
     env,
+    /** The template's Outputs, resolved to their local values (bucket names, role ARNs, ...). */
+    outputs: resolve(template.Outputs ?? {}) as Record<string, { Value?: unknown }>,
     endpoints,
     services,
     host,

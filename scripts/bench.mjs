@@ -18,6 +18,7 @@ const ALL = [
   'workflow-cost',
   'provisioning-burst',
   'local-stack',
+  'bulk-registration',
 ];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
@@ -31,7 +32,9 @@ for (const name of names) {
     process.exit(2);
   }
 }
-const needsPackage = names.some((n) => ['cold-start', 'provisioning-burst', 'local-stack'].includes(n));
+const needsPackage = names.some((n) =>
+  ['cold-start', 'provisioning-burst', 'local-stack', 'bulk-registration'].includes(n),
+);
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
   // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
   console.log('.serverless/ is missing: packaging the functions first');

@@ -2,7 +2,7 @@ import { DescribeJobCommand, type IoTClient, ListThingGroupsForThingCommand } fr
 import { DescribeTunnelCommand, type IoTSecureTunnelingClient } from '@aws-sdk/client-iotsecuretunneling';
 import { readAudit } from '../../shared/adapters/audit-reader';
 import type { StoredAuditRecord } from '../../shared/domain/audit-query/export';
-import { EXIT, type Io, line } from '../io';
+import { CliError, EXIT, type Io, line } from '../io';
 import { printJson, printTable } from '../output';
 import { dynamoClient, iotClient, requireTable, resolveTarget, tunnelsClient } from '../target';
 import { type AuditOptions, auditQueries } from './audit';
@@ -25,6 +25,12 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
  * the local stack has: see test/cli and shared/domain/audit-query/verify.ts.
  */
 export async function auditVerify(opts: AuditOptions, io: Io): Promise<number> {
+  if (opts.query !== undefined)
+    throw new CliError(
+      EXIT.USAGE,
+      '`audit verify` takes one subject, not --query',
+      'verify a thing, rollout, tunnel or actor',
+    );
   const target = resolveTarget(opts, io);
   const table = requireTable(target, 'audit');
   const queries = await auditQueries(opts, target);

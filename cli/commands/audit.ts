@@ -1,5 +1,6 @@
 import { DescribeTunnelCommand } from '@aws-sdk/client-iotsecuretunneling';
 import { readAudit } from '../../shared/adapters/audit-reader';
+import { iotFleetIndex } from '../../shared/adapters/fleet-index';
 import {
   csvHeader,
   detailSummary,
@@ -12,11 +13,13 @@ import {
   AuditFilterError,
   planAuditQueries,
 } from '../../shared/domain/audit-query/query-plan';
+import { checkQuery, searchAll } from '../fleet-index';
 import { CliError, EXIT, type Io, line } from '../io';
 import { printTable } from '../output';
 import {
   dynamoClient,
   type GlobalOptions,
+  iotClient,
   requireTable,
   resolveTarget,
   type Target,
@@ -33,7 +36,33 @@ export type AuditOptions = GlobalOptions & {
   action?: string;
   format?: string;
   limit?: number;
+  /** A fleet indexing query: the records of every thing it matches now (at most `maxThings`). */
+  query?: string;
+  maxThings?: number;
 };
+
+/** `--query` reads one Query per thing; a search that matches more than this is refused, not cut. */
+export const MAX_QUERY_THINGS = 1000;
+
+/** The things a `--query` scopes the audit to (SearchIndex now), each a `--thing` selector. */
+async function thingsOfQuery(opts: AuditOptions, target: Target): Promise<string[]> {
+  const query = opts.query as string;
+  checkQuery(query);
+  if (opts.thing || opts.rollout || opts.tunnel || opts.actor)
+    throw new CliError(
+      EXIT.USAGE,
+      '--query selects things itself: give it without --thing, --rollout, --tunnel or --actor',
+    );
+  const max = Math.min(opts.maxThings ?? 100, MAX_QUERY_THINGS);
+  const { things, more } = await searchAll(iotFleetIndex(iotClient(target)), query, max);
+  if (more)
+    throw new CliError(
+      EXIT.USAGE,
+      `the query matches more than ${max} things`,
+      `narrow it, or raise --max-things (at most ${MAX_QUERY_THINGS}: one DynamoDB Query per thing)`,
+    );
+  return things.map((t) => t.thingName ?? '').filter(Boolean);
+}
 
 const FORMATS = ['table', 'jsonl', 'csv'] as const;
 
@@ -83,7 +112,13 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
     throw new CliError(EXIT.USAGE, `--format must be one of ${FORMATS.join(', ')}`);
   const target = resolveTarget(opts, io);
   const table = requireTable(target, 'audit');
-  const queries = await auditQueries(opts, target);
+  const matched = opts.query === undefined ? undefined : await thingsOfQuery(opts, target);
+  const queries = matched
+    ? (
+        await Promise.all(matched.map((thing) => auditQueries({ ...opts, query: undefined, thing }, target)))
+      ).flat()
+    : await auditQueries(opts, target);
+  if (matched) line(io.stderr, `--query matched ${matched.length} thing(s)`);
   const records = readAudit(dynamoClient(target), table, queries, {
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
   });
@@ -91,6 +126,8 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
   if (format === 'table') {
     const rows: StoredAuditRecord[] = [];
     for await (const r of records) rows.push(r);
+    // --query reads thing after thing: the table shows them in time order.
+    if (matched) rows.sort((a, b) => String(a.atIso ?? '').localeCompare(String(b.atIso ?? '')));
     count = rows.length;
     if (count > 0)
       printTable(io.stdout, rows, [
@@ -109,13 +146,15 @@ export async function auditQuery(opts: AuditOptions, io: Io): Promise<number> {
       count += 1;
     }
   }
-  const subject = opts.tunnel
-    ? `tunnel ${opts.tunnel}`
-    : opts.rollout
-      ? `rollout ${opts.rollout}`
-      : opts.thing
-        ? `thing ${opts.thing}`
-        : undefined;
+  const subject = opts.query
+    ? undefined
+    : opts.tunnel
+      ? `tunnel ${opts.tunnel}`
+      : opts.rollout
+        ? `rollout ${opts.rollout}`
+        : opts.thing
+          ? `thing ${opts.thing}`
+          : undefined;
   if (count === 0 && subject && !opts.from && !opts.to && !opts.action)
     throw new CliError(
       EXIT.NOT_FOUND,

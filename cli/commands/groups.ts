@@ -2,13 +2,21 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   DescribeJobCommand,
+  DescribeThingGroupCommand,
   type IoTClient,
   ListJobsCommand,
   ListThingGroupsForThingCommand,
 } from '@aws-sdk/client-iot';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { iotFleetIndex } from '../../shared/adapters/fleet-index';
+import type { IndexedShadow } from '../../shared/domain/fleet-index/query-match';
 import { compileRulesText } from '../../shared/domain/grouping/rules-text';
-import { type ContinuousJob, type CurrentThing, previewThings } from '../../shared/domain/onboarding/preview';
+import {
+  type ContinuousJob,
+  type CurrentThing,
+  type IndexedState,
+  previewThings,
+} from '../../shared/domain/onboarding/preview';
 import type { ThingSpec } from '../../shared/domain/onboarding/things-csv';
 import { InvalidRulesError } from '../../shared/errors';
 import { CliError, EXIT, type Io, line } from '../io';
@@ -46,13 +54,15 @@ export async function groupsPreview(opts: PreviewOptions, io: Io): Promise<numbe
   }
   const current = new Map<string, CurrentThing>();
   let jobs: ContinuousJob[] = [];
+  let indexed = new Map<string, IndexedState>();
   if (!opts.offline) {
     const target = resolveTarget(opts, io);
     const iot = iotClient(target);
     await readCurrent(iot, target, csv.things, current);
     jobs = await continuousJobs(iot);
+    if (jobs.some((j) => j.dynamic?.length)) indexed = await indexedState(iot, csv.things);
   }
-  const previews = previewThings(rules, csv.things, current, jobs);
+  const previews = previewThings(rules, csv.things, current, jobs, indexed);
   if (opts.json) {
     printJson(io.stdout, {
       rules: rulesPath,
@@ -146,9 +156,53 @@ async function continuousJobs(iot: IoTClient): Promise<ContinuousJob[]> {
         const m = /:thinggroup\/(.+)$/.exec(arn);
         return m?.[1] ? [m[1]] : [];
       });
-      jobs.push({ jobId: summary.jobId, groups });
+      // A dynamic group: its query decides who joins (DescribeThingGroup returns it).
+      const dynamic: { group: string; query: string }[] = [];
+      for (const group of groups) {
+        const g = await iot
+          .send(new DescribeThingGroupCommand({ thingGroupName: group }))
+          .catch((error: Error) => {
+            if (error.name === 'ResourceNotFoundException') return undefined;
+            throw error;
+          });
+        if (g?.queryString) dynamic.push({ group, query: g.queryString });
+      }
+      jobs.push({ jobId: summary.jobId, groups, ...(dynamic.length ? { dynamic } : {}) });
     }
     nextToken = page.nextToken;
   } while (nextToken);
   return jobs;
+}
+
+/** Connectivity and shadows the index holds now for the CSV's things (12 names per SearchIndex query). */
+async function indexedState(iot: IoTClient, things: ThingSpec[]): Promise<Map<string, IndexedState>> {
+  const index = iotFleetIndex(iot);
+  const out = new Map<string, IndexedState>();
+  for (let i = 0; i < things.length; i += 12) {
+    const names = things.slice(i, i + 12).map((t) => t.thingName);
+    let nextToken: string | undefined;
+    do {
+      const page = await index.search(`thingName:(${names.join(' OR ')})`, nextToken);
+      for (const doc of page.things) {
+        if (!doc.thingName) continue;
+        const shadow = doc.shadow
+          ? (JSON.parse(doc.shadow) as IndexedShadow & { name?: Record<string, IndexedShadow> })
+          : undefined;
+        out.set(doc.thingName, {
+          ...(doc.connectivity?.connected === undefined
+            ? {}
+            : {
+                connectivity: {
+                  connected: doc.connectivity.connected,
+                  timestamp: doc.connectivity.timestamp ?? 0,
+                },
+              }),
+          ...(shadow ? { shadow } : {}),
+          ...(shadow?.name ? { namedShadows: shadow.name } : {}),
+        });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ import { printJson, printTable } from '../output';
 import { progress } from '../progress';
 import { loadState, saveState, stateFileFor } from '../state-file';
 import { type GlobalOptions, iotClient, resolvePath, resolveTarget } from '../target';
+import { onboardBulk } from './onboard-bulk';
 
 export type OnboardOptions = GlobalOptions & {
   rate: number;
@@ -19,7 +20,16 @@ export type OnboardOptions = GlobalOptions & {
   createTypes?: boolean;
   dryRun?: boolean;
   concurrency: number;
+  /** AWS IoT bulk registration instead of paced CreateThing calls; forced over `bulkThreshold` things. */
+  bulk?: boolean;
+  bulkThreshold: number;
+  bucket?: string;
+  roleArn?: string;
+  pollSeconds: number;
 };
+
+/** Over this many things to create, `fleet onboard` registers them in bulk (a task, not paced calls). */
+export const BULK_THRESHOLD = 5000;
 
 /** Reads and validates a things CSV; every problem by line, exit 2, before any AWS call. */
 export function readThingsFile(io: Io, file: string) {
@@ -57,8 +67,16 @@ export async function onboard(file: string, opts: OnboardOptions, io: Io): Promi
     );
     return EXIT.OK;
   }
-  const iot = iotClient(resolveTarget(opts, io), 8);
+  const target = resolveTarget(opts, io);
+  const iot = iotClient(target, 8);
   await ensureThingTypes(iot, todo, Boolean(opts.createTypes), io);
+  if (opts.bulk || todo.length > opts.bulkThreshold) {
+    if (opts.limit !== undefined)
+      throw new CliError(EXIT.USAGE, '--limit applies to paced onboarding, not --bulk');
+    const started = Date.now();
+    const outcome = await onboardBulk(iot, target, csv, state, stateFile, opts, io);
+    return finishBulk(file, csv.things.length, before, state, stateFile, outcome, started, opts, io);
+  }
   const failed: { thingName: string; line: number; message: string }[] = [];
   const bar = progress(io.stderr, batch.length, 'onboard');
   let finished = 0;
@@ -177,4 +195,63 @@ async function ensureThingTypes(iot: IoTClient, things: ThingSpec[], create: boo
       'create them (aws iot create-thing-type --thing-type-name NAME) or rerun with --create-types',
       missing.map((m) => `${m}: lines ${(lines.get(m) ?? []).slice(0, 10).join(', ')}`),
     );
+}
+
+function finishBulk(
+  file: string,
+  things: number,
+  before: number,
+  state: Parameters<typeof saveState>[1],
+  stateFile: string,
+  outcome: Awaited<ReturnType<typeof onboardBulk>>,
+  started: number,
+  opts: OnboardOptions,
+  io: Io,
+): number {
+  const remaining = things - state.done.length - state.conflicts.length;
+  const summary = {
+    file,
+    mode: 'bulk',
+    taskIds: outcome.taskIds,
+    things,
+    doneEarlier: before,
+    createdNow: state.done.length - before,
+    conflicts: state.conflicts,
+    failed: outcome.failed,
+    remaining,
+    stateFile,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  if (opts.json) printJson(io.stdout, summary);
+  else {
+    printTable(
+      io.stdout,
+      [summary],
+      [
+        { header: 'things', value: (s) => String(s.things) },
+        { header: 'done earlier', value: (s) => String(s.doneEarlier) },
+        { header: 'created now', value: (s) => String(s.createdNow) },
+        { header: 'conflicts', value: (s) => String(s.conflicts.length) },
+        { header: 'failed', value: (s) => String(s.failed.length) },
+        { header: 'remaining', value: (s) => String(s.remaining) },
+      ],
+    );
+    // The task's error lines, in the format of the CSV's own validation: by line of the file.
+    for (const c of state.conflicts)
+      line(
+        io.stderr,
+        `conflict line ${c.line}: ${c.thingName}: a different thing of that name exists (${c.message})`,
+      );
+    for (const f of outcome.failed)
+      line(io.stderr, `line ${f.line}: ${f.thingName}: ${f.message} (${f.code})`);
+  }
+  if (outcome.interrupted) {
+    line(
+      io.stderr,
+      `interrupted: the registration task keeps running in AWS IoT; rerun \`fleet onboard ${file} --bulk\` to follow it (state: ${stateFile})`,
+    );
+    return EXIT.INTERRUPTED;
+  }
+  if (outcome.failed.length > 0) return EXIT.FAILURE;
+  return state.conflicts.length > 0 ? EXIT.CONFLICT : EXIT.OK;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { iotFleetIndex } from '../../shared/adapters/fleet-index';
 import { iotRolloutJobs } from '../../shared/adapters/rollout-jobs';
 import { InvalidPlanError } from '../../shared/domain/rollout/errors';
 import { type ResolvedPlan, resolvePlan } from '../../shared/domain/rollout/plan';
@@ -45,16 +46,26 @@ export async function rolloutStart(file: string, opts: StartOptions, io: Io): Pr
   const target = resolveTarget(opts, io);
   let preview: PlanPreview;
   try {
-    preview = await preflightPlan(iotRolloutJobs(iotClient(target)), resolved, { countThings: true });
+    const iot = iotClient(target);
+    preview = await preflightPlan(iotRolloutJobs(iot), resolved, { countThings: true }, iotFleetIndex(iot));
   } catch (error) {
     if ((error as Error).name !== 'AccessDeniedException') throw error;
     throw new CliError(
       EXIT.CONFLICT,
       `the preview was refused: ${(error as Error).message}`,
-      'it needs iot:DescribeThingGroup and iot:ListThingsInThingGroup (docs/deploy.md, operator policy)',
+      'it needs iot:DescribeThingGroup and iot:ListThingsInThingGroup, and for query stages iot:GetIndexingConfiguration and iot:GetStatistics (docs/deploy.md, operator policy)',
     );
   }
   if (!opts.json) printPreview(opts.dryRun ? io.stdout : io.stderr, preview);
+  if (preview.indexIssues.length > 0) {
+    if (opts.json) printJson(io.stdout, { preview });
+    throw new CliError(
+      EXIT.CONFLICT,
+      `${file}: the account's fleet index lacks ${preview.indexIssues.length} field(s) a query stage reads; nothing was started`,
+      'the stack enables the indexing it needs when it deploys; an account whose indexing was changed since needs it again (docs/fleet-indexing.md)',
+      preview.indexIssues,
+    );
+  }
   if (preview.missing.length > 0) {
     if (opts.json) printJson(io.stdout, { preview });
     throw new CliError(
@@ -100,17 +111,19 @@ export function printPreview(out: Out, preview: PlanPreview): void {
     {
       header: 'targets',
       value: (s) =>
-        s.targets
-          .map((t) =>
+        [
+          ...s.targets.map((t) =>
             t.exists ? t.group : `${t.group} (${t.allowedMissing ? 'missing, allowed' : 'MISSING'})`,
-          )
-          .join(', '),
+          ),
+          ...(s.query ? [`query: ${s.query.query}`] : []),
+        ].join(', '),
       max: 80,
     },
     { header: 'things', value: (s) => (s.things === undefined ? '-' : String(s.things)) },
     { header: 'new', value: (s) => (s.newThings === undefined ? '-' : String(s.newThings)) },
     { header: 'selection', value: (s) => s.targetSelection },
     { header: 'approval', value: (s) => (s.approvalRequired ? 'before next stage' : '-') },
+    { header: 'query now', value: (s) => (s.query?.matches === undefined ? '-' : String(s.query.matches)) },
   ]);
   if (preview.things !== undefined)
     line(out, `${preview.things} distinct thing(s) over ${preview.stages.length} stage(s) now`);

@@ -2,6 +2,7 @@ import { callApi } from '../api';
 import { CliError, EXIT, type Io, line } from '../io';
 import { orDash, pct, printJson, printTable } from '../output';
 import { type GlobalOptions, resolveTarget } from '../target';
+import { printStagesFromIndex, stagesFromIndex } from './rollout-index';
 
 type Approval = {
   kind: string;
@@ -15,6 +16,10 @@ type StageView = {
   index: number;
   name: string;
   status: string;
+  targets?: string[];
+  query?: string;
+  queryGroup?: string;
+  continuous?: { watchingSince?: string; endsAt: string; completeRequestedBy?: string };
   jobId?: string;
   counts?: { targets: number; succeeded: number; failed: number; excluded: number; finished: number };
   failureRate: number | null;
@@ -76,10 +81,12 @@ export async function rolloutList(opts: GlobalOptions, io: Io): Promise<number> 
 }
 
 export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Promise<number> {
-  const { body } = await callApi(resolveTarget(opts, io), 'GET', idPath(id));
+  const target = resolveTarget(opts, io);
+  const { body } = await callApi(target, 'GET', idPath(id));
   const view = body as unknown as RolloutView;
+  const fromIndex = await stagesFromIndex(target, view.stages, io);
   if (opts.json) {
-    printJson(io.stdout, view);
+    printJson(io.stdout, { ...view, ...(fromIndex ? { fleetIndex: fromIndex } : {}) });
     return EXIT.OK;
   }
   line(
@@ -106,6 +113,16 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
     },
     { header: 'decision', value: (s) => orDash(s.gate.decision) },
   ]);
+  for (const s of view.stages) {
+    if (s.query)
+      line(io.stdout, `stage ${s.name}: query ${JSON.stringify(s.query)} (dynamic group ${s.queryGroup})`);
+    if (s.continuous)
+      line(
+        io.stdout,
+        `stage ${s.name}: continuous; ${s.continuous.watchingSince ? `watched since ${s.continuous.watchingSince}` : 'not yet through its gate'}, ${s.continuous.completeRequestedBy ? `completion requested by ${s.continuous.completeRequestedBy}` : `completes at ${s.continuous.endsAt} unless completed first (fleet rollout complete)`}`,
+      );
+  }
+  if (fromIndex) printStagesFromIndex(io.stdout, fromIndex);
   const approvals = view.stages.flatMap((s) => s.approvals.map((a) => ({ stage: s.name, ...a })));
   if (approvals.length > 0) {
     line(io.stdout);
@@ -124,7 +141,7 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
   return EXIT.OK;
 }
 
-export const ROLLOUT_ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort'] as const;
+export const ROLLOUT_ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
 export async function rolloutAction(

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-iot-jobs-data-plane';
 import PQueue from 'p-queue';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
+import { reportFirmware } from '../scenario/provision';
 import type { Cohort } from '../scenario/schema';
 import type { LocalStack } from '../stack';
 import { type DeviceOutcome, drawExecution } from './cohorts';
@@ -63,6 +64,7 @@ export class VirtualFleet {
   readonly #client: IoTJobsDataPlaneClient;
   readonly #calls = new PQueue({ concurrency: DEVICE_CALLS_IN_FLIGHT });
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeNotify: () => void;
 
   constructor(
     private readonly stack: LocalStack,
@@ -78,6 +80,10 @@ export class VirtualFleet {
       requestHandler: { httpAgent: { keepAlive: true, maxSockets: DEVICE_CALLS_IN_FLIGHT } },
     });
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
+    // A continuous job reaches a device that joins its group at once (jobs notify-next), not in a window.
+    this.#unsubscribeNotify = stack.services.iot.subscribeDevices((topic, payload) =>
+      this.#onNotify(topic, payload),
+    );
   }
 
   /** Device calls waiting for one of the {@link DEVICE_CALLS_IN_FLIGHT} slots. */
@@ -87,6 +93,19 @@ export class VirtualFleet {
 
   stop(): void {
     this.#unsubscribe();
+    this.#unsubscribeNotify();
+  }
+
+  /** notify-next for a job the fleet already follows (others are scheduled when their stage starts). */
+  #onNotify(topic: string, payload: Record<string, unknown>): void {
+    const thingName = /^\$aws\/things\/([^/]+)\/jobs\/notify-next$/.exec(topic)?.[1];
+    const jobId = (payload.execution as { jobId?: unknown } | undefined)?.jobId;
+    if (!thingName || typeof jobId !== 'string' || !this.#jobRollouts.has(jobId)) return;
+    const exec = this.stack.services.iot.state.jobs.get(jobId)?.executions.get(thingName);
+    if (exec)
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: ${thingName} notified`, () =>
+        this.#schedule(jobId, exec),
+      );
   }
 
   /** Schedules every device the job has queued so far, and a look at the job's next rollout window. */
@@ -190,6 +209,7 @@ export class VirtualFleet {
   ): Promise<void> {
     if (started && outcome !== 'NEVER_ANSWER') {
       const answer = await this.#update(jobId, thingName, outcome);
+      if (answer === 'ok' && outcome === 'SUCCEEDED') this.#reportInstalled(jobId, thingName);
       if (
         answer === 'failed' &&
         this.#retry(attempt, `report ${thingName} ${jobId}`, () =>
@@ -215,6 +235,18 @@ export class VirtualFleet {
     }
     this.stack.timeline.at(this.stack.clock.now() + RETRY_AFTER_MS * 2 ** attempt, `retry ${label}`, again);
     return true;
+  }
+
+  /** An updated device reports the document's firmware version in its `$package` shadow. */
+  #reportInstalled(jobId: string, thingName: string): void {
+    const text = this.stack.services.iot.state.jobs.get(jobId)?.document;
+    let version: unknown;
+    try {
+      version = text ? (JSON.parse(text) as { firmware?: unknown }).firmware : undefined;
+    } catch {
+      version = undefined;
+    }
+    if (typeof version === 'string') reportFirmware(this.stack, thingName, version);
   }
 
   /** A retried execution (jobExecutionsRetryConfig) is a new QUEUED execution for the device. */

@@ -72,6 +72,21 @@ export function localAttributes(template: CfnTemplate, names: LocalNames): Map<s
         out.set(id, { ref: named('Name'), attrs: { Arn: arn('events', `rule/${rule}`) } });
         break;
       }
+      case 'AWS::S3::Bucket': {
+        // BucketName is a literal or a Sub of pseudo parameters (resources/bulk-registration.yml).
+        const raw = p.BucketName as unknown;
+        const sub = (raw as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+        const name =
+          typeof raw === 'string'
+            ? raw
+            : typeof sub === 'string'
+              ? sub.replace(/\$\{AWS::(AccountId|Region)\}/g, (_, k: string) =>
+                  k === 'AccountId' ? names.accountId : names.region,
+                )
+              : id.toLowerCase();
+        out.set(id, { ref: name, attrs: { Arn: `arn:aws:s3:::${name}` } });
+        break;
+      }
       case 'AWS::IAM::Role':
         out.set(id, { ref: id, attrs: { Arn: `arn:aws:iam::${names.accountId}:role/${id}` } });
         break;

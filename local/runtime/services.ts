@@ -4,6 +4,7 @@ import { FaultInjector, type FaultSettings, RateLimiter } from '../emulators/com
 import { type Random, seededRandom } from '../emulators/common/random';
 import { createEventBridgeEmulator } from '../emulators/eventbridge/emulator';
 import { createIotEmulator, DEFAULT_IOT_TPS, type IotEventSink } from '../emulators/iot';
+import { createS3Emulator } from '../emulators/s3/emulator';
 import { createSnsEmulator } from '../emulators/sns/emulator';
 import { createSqsEmulator } from '../emulators/sqs/emulator';
 import { createStepFunctionsEmulator, type StepFunctionsIntegrations } from '../emulators/stepfunctions';
@@ -33,6 +34,7 @@ export const ENDPOINT_VARIABLES = {
   sfn: 'AWS_ENDPOINT_URL_SFN',
   sqs: 'AWS_ENDPOINT_URL_SQS',
   sns: 'AWS_ENDPOINT_URL_SNS',
+  s3: 'AWS_ENDPOINT_URL_S3',
 } as const;
 
 export type ServiceName = keyof typeof ENDPOINT_VARIABLES;
@@ -50,12 +52,21 @@ export async function startServices(o: ServiceOptions) {
   };
   const common = { clock: o.clock, region: o.region, accountId: o.accountId };
   let sqsUrl = '';
+  let s3Url = '';
 
+  // Bulk registration reads its input from S3 and writes its reports there.
+  const s3 = createS3Emulator({
+    clock: o.clock,
+    limiter: limiter({}),
+    faults: faults(),
+    baseUrl: () => s3Url,
+  });
   const iot = createIotEmulator({
     ...common,
     limiter: limiter(DEFAULT_IOT_TPS),
     faults: faults(),
     events: o.iotEvents,
+    objects: s3.store,
   });
   const tunnels = createTunnelsEmulator({
     ...common,
@@ -89,8 +100,10 @@ export async function startServices(o: ServiceOptions) {
     sfn: await listen((req, res) => void sfn.handler(req, res)),
     sqs: await listen(sqs.handler),
     sns: await listen(sns.handler),
+    s3: await listen(s3.handler),
   };
   sqsUrl = servers.sqs.url;
+  s3Url = servers.s3.url;
   const endpoints = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, s.url])) as Record<
     ServiceName,
     string
@@ -103,6 +116,7 @@ export async function startServices(o: ServiceOptions) {
     sqs,
     sns,
     sfn,
+    s3,
     endpoints,
     /** Faults injected so far across every emulator (chaos runs report them). */
     faultsInjected: () =>

@@ -6,7 +6,7 @@ type View = {
   stages: {
     name: string;
     status: string;
-    gate: { lastDecision?: { outcome: string; explanation: string } };
+    gate: { lastDecision?: { outcome: string; explanation: string; evidence?: { exposed?: number } } };
   }[];
 };
 
@@ -40,6 +40,12 @@ export function checkExpectations(
           seen.push(`${e.stage} ${stage.status}`);
           if (stage.status !== e.stageStatus)
             problems.push(`stage ${e.stage} ${stage.status}, expected ${e.stageStatus}`);
+        }
+        if (e.minExposed !== undefined) {
+          const exposed = stage.gate.lastDecision?.evidence?.exposed ?? 0;
+          seen.push(`${e.stage} exposed ${exposed}`);
+          if (exposed < e.minExposed)
+            problems.push(`stage ${e.stage} exposed ${exposed}, expected at least ${e.minExposed}`);
         }
         if (e.decision) {
           seen.push(`${e.stage} decided ${outcome}`);

@@ -39,7 +39,7 @@ export function loadScenario(file: string): Scenario {
 }
 
 function rolloutRefOf(step: Scenario['timeline'][number]): string | undefined {
-  for (const key of ['approve', 'reject', 'pause', 'resume', 'abort'] as const)
+  for (const key of ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const)
     if (key in step) return (step as unknown as Record<typeof key, { rollout: string }>)[key].rollout;
   return undefined;
 }

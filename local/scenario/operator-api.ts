@@ -80,7 +80,7 @@ export class OperatorApi {
   act(
     principal: string,
     id: string,
-    action: 'approve' | 'reject' | 'pause' | 'resume' | 'abort',
+    action: 'approve' | 'reject' | 'pause' | 'resume' | 'abort' | 'complete',
     comment: string,
   ) {
     return this.request(

@@ -51,10 +51,20 @@ export async function provision(
               ),
             ),
           );
-          for (const o of outcomes) {
-            if (o.status === 'fulfilled') result.created += 1;
-            else result.failed += 1;
-          }
+          outcomes.forEach((o, i) => {
+            if (o.status !== 'fulfilled') {
+              result.failed += 1;
+              return;
+            }
+            result.created += 1;
+            // The device comes online (its MQTT connect): connectivity the fleet index shows; a device
+            // that knows its firmware reports it in the `$package` shadow, as package-aware agents do.
+            const device = slice[i];
+            if (!device) return;
+            stack.services.iot.devices.connect(device.thingName);
+            const firmware = device.attributes.firmware;
+            if (firmware) reportFirmware(stack, device.thingName, firmware);
+          });
           result.finishedAt = stack.clock.now();
           resolve();
         });
@@ -64,6 +74,15 @@ export async function provision(
   await Promise.all(batches);
   iot.destroy();
   return result;
+}
+
+/** The device's reported firmware version in its `$package` named shadow (Device Shadow REST API). */
+export function reportFirmware(stack: LocalStack, thingName: string, version: string): void {
+  stack.services.iot.shadows.update(
+    thingName,
+    '$package',
+    JSON.stringify({ state: { reported: { firmware: { version } } } }),
+  );
 }
 
 /** Resolves once every registry event is through: queues empty, no batch running, no delayed copy due. */

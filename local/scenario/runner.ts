@@ -132,9 +132,17 @@ export class ScenarioRun {
       if (d.when === 'pending' && !(await this.#hasPending(d.rollout, d.principal)))
         this.#waiters.push(waiter);
       else await this.#decide(waiter);
-    } else if ('pause' in step || 'resume' in step || 'abort' in step) {
-      const action = 'pause' in step ? 'pause' : 'resume' in step ? 'resume' : 'abort';
-      const c = 'pause' in step ? step.pause : 'resume' in step ? step.resume : step.abort;
+    } else if ('pause' in step || 'resume' in step || 'abort' in step || 'complete' in step) {
+      const action =
+        'pause' in step ? 'pause' : 'resume' in step ? 'resume' : 'abort' in step ? 'abort' : 'complete';
+      const c =
+        'pause' in step
+          ? step.pause
+          : 'resume' in step
+            ? step.resume
+            : 'abort' in step
+              ? step.abort
+              : step.complete;
       const response = await this.api.act(c.principal, this.#id(c.rollout), action, c.comment);
       this.progress.log(`${action} rollout ${c.rollout} by ${c.principal}: HTTP ${response.status}`);
     } else if ('fireAlarm' in step) {

@@ -103,6 +103,8 @@ const step = z.union([
   z.strictObject({ at: duration, pause: control }),
   z.strictObject({ at: duration, resume: control }),
   z.strictObject({ at: duration, abort: control }),
+  /** Completes a rollout whose last, continuous stage is being watched (POST /rollouts/{id}/complete). */
+  z.strictObject({ at: duration, complete: control }),
   z.strictObject({ at: duration, fireAlarm: alarmTarget }),
   z.strictObject({ at: duration, recoverAlarm: alarmTarget.omit({ duplicateAfter: true }) }),
   z.strictObject({ at: duration, wait: z.strictObject({ label: z.string().optional() }).default({}) }),
@@ -116,6 +118,8 @@ const expectation = z.strictObject({
   stage: z.string().min(1).optional(),
   decision: z.enum(['HALT', 'PROMOTE', 'CONTINUE', 'INCONCLUSIVE_AT_DEADLINE']).optional(),
   stageStatus: z.enum(['NOT_STARTED', 'RUNNING', 'PROMOTED', 'HALTED', 'ABORTED']).optional(),
+  /** At least this many devices started the stage's update, by its last decision's evidence. */
+  minExposed: z.number().int().min(0).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

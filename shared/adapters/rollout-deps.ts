@@ -4,6 +4,7 @@ import type { RolloutDeps } from '../services/rollout-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
+import { iotFleetIndex } from './fleet-index';
 import { iotRolloutJobs } from './rollout-jobs';
 import { dynamoRolloutStore } from './rollout-store';
 import { sfnClient, stepFunctionsTasks } from './rollout-tasks';
@@ -25,6 +26,7 @@ export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
   return {
     store: dynamoRolloutStore(documents, config.STATE_TABLE_NAME, config.TOKENS_TABLE_NAME),
     jobs: iotRolloutJobs(iotClient()),
+    fleetIndex: iotFleetIndex(iotClient()),
     tasks: stepFunctionsTasks(sfnClient(), config.STATE_MACHINE_ARN ?? ''),
     audit: dynamoAuditWriter(documents, config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
     publish: eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),

@@ -73,6 +73,7 @@ export function iotRolloutJobs(client: IoTClient) {
       jobId: string,
       force: boolean,
       comment: string,
+      reasonCode = 'ROLLOUT_HALTED',
     ): Promise<'cancelled' | 'not-cancellable'> {
       try {
         await call(() =>
@@ -80,7 +81,7 @@ export function iotRolloutJobs(client: IoTClient) {
             new CancelJobCommand({
               jobId,
               force,
-              reasonCode: 'ROLLOUT_HALTED',
+              reasonCode,
               comment: comment.slice(0, 2028),
             }),
           ),

@@ -33,6 +33,8 @@ export const toRollout = (i: Item): Rollout => ({
   currentStage: i.currentStage as number,
   paused: i.paused === true,
   abortRequested: i.abortRequested === true,
+  ...(i.completeRequested === true ? { completeRequested: true } : {}),
+  ...(typeof i.completeRequestedBy === 'string' ? { completeRequestedBy: i.completeRequestedBy } : {}),
   ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
   ...(typeof i.executionArn === 'string' ? { executionArn: i.executionArn } : {}),
   updatedAt: i.updatedAt as number,
@@ -55,6 +57,7 @@ export const toStage = (i: Item): Stage => ({
   status: i.status as Stage['status'],
   ...(i.lastOutcome ? { lastOutcome: i.lastOutcome as Stage['lastOutcome'] } : {}),
   ...(i.lastDecision ? { lastDecision: i.lastDecision as Stage['lastDecision'] } : {}),
+  ...(typeof i.watchingSince === 'number' ? { watchingSince: i.watchingSince } : {}),
 });
 
 export const toApproval = (i: Item): Approval => ({

@@ -171,6 +171,21 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       );
     },
 
+    /** Marks a continuous stage as watched, once (a retried step keeps the first time). */
+    markWatching(id: string, index: number, at: number) {
+      return conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.stage(id, index),
+            UpdateExpression: 'SET watchingSince = :at',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(watchingSince)',
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        ),
+      );
+    },
+
     /**
      * Keeps the newest read of the stage's job and the stage's start history (two readers may race;
      * the later `at` wins, and a point the other added may be lost: one look fewer, never a wrong one).

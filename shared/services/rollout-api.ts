@@ -43,7 +43,7 @@ export async function createRollout(deps: ApiDeps, body: unknown, caller: Caller
     );
   }
   // A missing group would otherwise fail the rollout only when its stage starts, hours later.
-  assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }));
+  assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }, deps.fleetIndex));
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
   const executionArn = executionArnFor(deps.stateMachineArn, rolloutId);

@@ -1,5 +1,6 @@
 import type { AuditWriter } from '../adapters/audit-store';
 import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
+import type { FleetIndex } from '../adapters/fleet-index';
 import type { RolloutJobs } from '../adapters/rollout-jobs';
 import type { RolloutStore } from '../adapters/rollout-store';
 import type { TaskSender } from '../adapters/rollout-tasks';
@@ -11,6 +12,8 @@ import { type Rollout, type Stage, storedDecision } from '../domain/rollout/mode
 export type RolloutDeps = {
   store: RolloutStore;
   jobs: RolloutJobs;
+  /** Fleet indexing and dynamic thing groups (stages that target a query). */
+  fleetIndex: FleetIndex;
   tasks: TaskSender;
   audit: AuditWriter;
   publish: DomainEventPublisher;

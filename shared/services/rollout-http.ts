@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AwsTransientError, isTransientAwsError } from '../adapters/transient-errors';
+import { FleetIndexFieldError, InvalidFleetQueryError } from '../domain/fleet-index/errors';
 import { InvalidGatePolicyError } from '../domain/gate';
 import {
   ForbiddenActionError,
@@ -9,6 +10,7 @@ import {
   RolloutNotFoundError,
   TargetGroupNotFoundError,
 } from '../domain/rollout/errors';
+import { DynamicGroupLimitError, QueryGroupConflictError } from '../domain/rollout/query-errors';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -22,6 +24,11 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
   [RolloutNotFoundError, 404],
   [TargetGroupNotFoundError, 404],
   [RolloutConflictError, 409],
+  [InvalidFleetQueryError, 400],
+  // The plan is valid; the account (its fleet index, its dynamic groups) cannot run it as it is.
+  [FleetIndexFieldError, 409],
+  [DynamicGroupLimitError, 409],
+  [QueryGroupConflictError, 409],
 ];
 
 /**

@@ -1,6 +1,15 @@
+import { FleetIndexFieldError } from '../domain/fleet-index/errors';
+import { missingIndexFields, type ThingIndexingSettings } from '../domain/fleet-index/query-fields';
+import { parseFleetQuery } from '../domain/fleet-index/query-parse';
 import { TargetGroupNotFoundError } from '../domain/rollout/errors';
 import type { ResolvedPlan } from '../domain/rollout/plan';
-import { type GroupFacts, missingLines, type PlanPreview, previewPlan } from '../domain/rollout/preflight';
+import {
+  type GroupFacts,
+  missingLines,
+  type PlanPreview,
+  previewPlan,
+  type QueryFacts,
+} from '../domain/rollout/preflight';
 
 /** The registry reads a preflight needs (shared/adapters/rollout-jobs.ts implements them). */
 export type TargetGroups = {
@@ -8,6 +17,28 @@ export type TargetGroups = {
   /** Distinct things in the group and its sub-groups; TargetGroupNotFoundError if it is gone. */
   thingsInGroup(name: string): Promise<string[]>;
 };
+
+/** The fleet index reads a preflight needs for query stages (shared/adapters/fleet-index.ts). */
+export type QueryIndex = {
+  thingIndexing(): Promise<ThingIndexingSettings>;
+  /** Things matching now (GetStatistics). */
+  count(query: string): Promise<number>;
+};
+
+/** Per query stage: the index fields its query lacks (one GetIndexingConfiguration) and, if asked, its count. */
+async function queryFacts(index: QueryIndex, plan: ResolvedPlan, countThings: boolean) {
+  const facts = new Map<number, QueryFacts>();
+  const stages = plan.stages.filter((s) => s.query !== undefined);
+  if (stages.length === 0) return facts;
+  const config = await index.thingIndexing();
+  for (const stage of stages) {
+    const missing = missingIndexFields(parseFleetQuery(stage.query as string), config);
+    const matches =
+      countThings && missing.length === 0 ? await index.count(stage.query as string) : undefined;
+    facts.set(stage.index, { missing, ...(matches === undefined ? {} : { matches }) });
+  }
+  return facts;
+}
 
 /**
  * Looks up every target group of the plan once (DescribeThingGroup) and, with `countThings`, lists
@@ -18,6 +49,7 @@ export async function preflightPlan(
   groups: TargetGroups,
   plan: ResolvedPlan,
   options: { countThings: boolean },
+  index?: QueryIndex,
 ): Promise<PlanPreview> {
   const facts = new Map<string, GroupFacts>();
   for (const name of new Set(plan.stages.flatMap((s) => s.targets))) {
@@ -37,11 +69,16 @@ export async function preflightPlan(
       facts.set(name, { exists: false });
     }
   }
-  return previewPlan(plan, facts);
+  return previewPlan(plan, facts, index ? await queryFacts(index, plan, options.countThings) : new Map());
 }
 
 /** Refuses a plan that targets a group which does not exist and which its stage does not allow to be missing. */
 export function assertTargetsExist(preview: PlanPreview): void {
+  if (preview.indexIssues.length > 0)
+    throw new FleetIndexFieldError(
+      `the account's fleet index cannot answer ${preview.indexIssues.length} field(s) a query stage reads`,
+      preview.indexIssues,
+    );
   if (preview.missing.length === 0) return;
   const groups = [...new Set(preview.missing.map((m) => m.group))];
   throw new TargetGroupNotFoundError(

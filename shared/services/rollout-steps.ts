@@ -1,14 +1,19 @@
+import { isContinuousFinal } from '../domain/rollout/continuous';
 import { ExecutionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
 import { executionVerdict } from '../domain/rollout/execution';
 import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
-import { type JobSnapshot, jobStoppedOutside } from '../domain/rollout/job-snapshot';
-import { type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
+import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
+import { type StepDecision, stepDecision } from '../domain/rollout/model';
+import { stageGroups } from '../domain/rollout/query-target';
 import { estimateStageGate, judgeStageOnJob, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import * as z from '../zod';
+import { awaitWatch, completeContinuous, reconcileWatch, startWatch } from './rollout-continuous';
 import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
 import { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
+import { prepareQueryTarget, releaseQueryGroups } from './rollout-query-targets';
+import { stoppedOutside } from './rollout-stopped';
 
 export const STEP_ACTIONS = [
   'checkpoint',
@@ -23,6 +28,10 @@ export const STEP_ACTIONS = [
   'abort',
   'complete',
   'fail',
+  'startWatch',
+  'awaitWatch',
+  'reconcileWatch',
+  'completeContinuous',
 ] as const;
 
 /** The Payload every Task of statemachines/staged-rollout.asl.yaml sends. */
@@ -73,13 +82,21 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'promote':
       return promoteStage(deps, id, i, now, input.state ?? {});
     case 'halt':
-      return haltStage(deps, id, i, input.state ?? {}, now);
+      return ended(deps, id, now, await haltStage(deps, id, i, input.state ?? {}, now));
     case 'abort':
-      return abortRollout(deps, id, i, now);
+      return ended(deps, id, now, await abortRollout(deps, id, i, now));
     case 'complete':
-      return completeRollout(deps, id, now);
+      return ended(deps, id, now, await completeRollout(deps, id, now));
     case 'fail':
       return failRollout(deps, id, i, input.state ?? {}, now);
+    case 'startWatch':
+      return startWatch(deps, id, i, now);
+    case 'awaitWatch':
+      return awaitWatch(deps, id, i, token(), now);
+    case 'reconcileWatch':
+      return reconcileWatch(deps, id, i, now);
+    case 'completeContinuous':
+      return completeContinuous(deps, id, i, now);
   }
 }
 
@@ -114,6 +131,12 @@ async function checkExecution(deps: StepDeps, input: StepInput) {
   throw new ExecutionRefusedError(`${input.action} refused for ${input.executionId}: ${verdict.explanation}`);
 }
 
+/** A rollout that ended (not FAILED) gives back the dynamic groups its query stages made. */
+async function ended<T>(deps: StepDeps, id: string, now: number, result: T): Promise<T> {
+  await releaseQueryGroups(deps, id, now);
+  return result;
+}
+
 async function checkpoint(deps: StepDeps, id: string, i: number, now: number) {
   const rollout = await mustGetRollout(deps.store, id);
   const stages = rollout.plan.stages;
@@ -130,6 +153,7 @@ async function checkpoint(deps: StepDeps, id: string, i: number, now: number) {
     next,
     approvalRequired: (stage?.approval.required ?? false) && i < stages.length - 1,
     approvalTimeoutSeconds: (stage?.approval.timeoutMinutes ?? 1) * 60,
+    continuous: isContinuousFinal(rollout, i),
   };
 }
 
@@ -151,6 +175,7 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
   const planned = rollout.plan.stages[i];
   if (!planned) throw new Error(`rollout ${id} has no stage ${i}`);
   const jobId = jobIdFor(id, i);
+  const queryGroup = await prepareQueryTarget(deps, rollout, planned, now);
   // The stage record exists before the job does, so no execution event can miss it.
   const stage =
     (await deps.store.getStage(id, i)) ??
@@ -160,7 +185,7 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
       name: planned.name,
       jobId,
       startedAt: now,
-      targets: await deps.jobs.countTargets(planned.targets),
+      targets: await deps.jobs.countTargets(stageGroups(planned, jobId)),
       succeeded: 0,
       failed: 0,
       rejected: 0,
@@ -183,6 +208,7 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
       stage: planned.name,
       jobId,
       targets: planned.targets,
+      ...(queryGroup ? { query: planned.query, queryGroup } : {}),
       things: stage.targets,
       job: created,
       rollout: request.jobExecutionsRolloutConfig,
@@ -222,6 +248,18 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   const rollout = await mustGetRollout(deps.store, id);
   const stage = await deps.store.getStage(id, i);
   if (!stage) throw new Error(`stage ${i} of ${id} was not recorded`);
+  // A watched continuous stage (resumed from a pause) has passed its gate: only a halt changes that.
+  if (stage.watchingSince !== undefined) {
+    const watched = await reconcileWatch(deps, id, i, now);
+    return {
+      outcome: watched.next === 'halt' ? 'HALT' : 'PROMOTE',
+      action: 'none',
+      trigger: 'none',
+      reason: watched.reason,
+      explanation: watched.next === 'halt' ? 'the watched stage halts' : 'the stage stays watched',
+      waitSeconds: 1,
+    };
+  }
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job || jobStoppedOutside(job)) return stoppedOutside(deps, stage, job, now);
   const starts = startsWith(rollout, stage, job);
@@ -242,33 +280,4 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   }
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   return stepDecision(decision, now);
-}
-
-async function stoppedOutside(
-  deps: StepDeps,
-  stage: Stage,
-  job: JobSnapshot | undefined,
-  now: number,
-): Promise<StepDecision> {
-  const what = job
-    ? `the job was ${job.status.toLowerCase()} outside the rollout (reasonCode ${job.reasonCode ?? 'none'}${job.comment ? `: ${job.comment}` : ''})`
-    : 'the job no longer exists';
-  await record(deps, {
-    rolloutId: stage.rolloutId,
-    action: 'rollout.job.stopped-outside',
-    outcome: 'decided',
-    actor: deps.actor,
-    cause: { type: 'execution', id: `${stage.rolloutId}:s${stage.index}:stopped-outside` },
-    at: now,
-    detailType: 'RolloutJobStoppedOutside',
-    details: { stageIndex: stage.index, jobId: stage.jobId, job: job ?? null },
-  });
-  return {
-    outcome: 'HALT',
-    action: 'none',
-    trigger: 'none',
-    reason: 'JOB_STOPPED_OUTSIDE',
-    explanation: what,
-    waitSeconds: 1,
-  };
 }

@@ -60,13 +60,16 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   // history the prefix halt rule looks at.
   const fresh = await refreshedStage(deps, rollout, stage, now);
   let estimate = estimateStageGate(rollout, fresh, now);
-  if (estimate.outcome === 'CONTINUE' && fresh !== stage && event.outcome !== 'succeeded') {
+  if (estimate.outcome !== 'HALT' && fresh !== stage && event.outcome !== 'succeeded') {
     const { failed, exposed } = estimate.evidence;
     const statuses = prefixStatuses(rollout, fresh, failed, exposed);
     if (statuses.length > 0)
       estimate = estimateStageGate(rollout, fresh, now, await deps.jobs.failureStarts(stage.jobId, statuses));
   }
-  if (estimate.outcome === 'CONTINUE') return applied;
+  // A watched continuous stage has passed its gate: only a halt is worth a wake-up.
+  const worthWaking =
+    fresh.watchingSince === undefined ? estimate.outcome !== 'CONTINUE' : estimate.outcome === 'HALT';
+  if (!worthWaking) return applied;
   const token = await deps.store.claimToken(owner.rolloutId, { kind: 'gate', stageIndex: owner.stageIndex });
   if (!token) return applied;
   // The payload is only a wake-up: the state machine's Reconcile reads the job and decides.

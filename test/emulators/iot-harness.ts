@@ -17,8 +17,8 @@ export interface PublishedEvent {
 }
 
 /** An emulator on 127.0.0.1 with real SDK clients. Quotas are off unless a test asks for them. */
-export async function startIot(opts: { quotas?: boolean; faults?: FaultSettings } = {}) {
-  const clock = new VirtualClock();
+export async function startIot(opts: { quotas?: boolean; faults?: FaultSettings; start?: number } = {}) {
+  const clock = new VirtualClock(opts.start);
   const limiter = new RateLimiter(clock, DEFAULT_IOT_TPS, opts.quotas ?? false);
   const faults = new FaultInjector(seededRandom(7), opts.faults ?? {});
   const events: PublishedEvent[] = [];

@@ -28,7 +28,10 @@ beforeAll(async () => {
     delivery: { duplicateRate: 0.3, reorderWindowMs: 20_000 },
   });
   const deployed = await stack.deployCustomResources();
-  expect(deployed).toEqual([{ id: 'IotEventConfiguration', status: 'SUCCESS', reason: 'SUCCESS' }]);
+  expect(deployed).toEqual([
+    { id: 'IotEventConfiguration', status: 'SUCCESS', reason: 'SUCCESS' },
+    { id: 'FleetIndexingConfiguration', status: 'SUCCESS', reason: 'SUCCESS' },
+  ]);
   const iot = new IoTClient({ ...stack.clientConfig('iot'), retryMode: 'standard', maxAttempts: 10 });
   for (let i = 0; i < THINGS; i += 50) {
     await Promise.all(

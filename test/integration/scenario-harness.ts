@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Progress } from '../../local/scenario/progress';
@@ -10,7 +10,10 @@ import { type LocalStack, startLocalStack } from '../../local/stack';
 /** Starts the stack for a scenario, writes its plans to a temp dir and plays it to the end. */
 export async function playScenario(scenario: Scenario, plans: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'scenario-'));
-  for (const [file, text] of Object.entries(plans)) writeFileSync(path.join(dir, file), text);
+  for (const [file, text] of Object.entries(plans)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
   const stack: LocalStack = await startLocalStack({
     seed: scenario.seed,
     faults: scenario.faults,

@@ -33,6 +33,7 @@ const EXPECTED: Record<string, string[]> = {
     ),
   ],
   IotEventConfig: ['iot:DescribeEventConfigurations@*', 'iot:UpdateEventConfigurations@*'],
+  FleetIndexConfig: ['iot:GetIndexingConfiguration@*', 'iot:UpdateIndexingConfiguration@*'],
   RolloutApi: [
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
@@ -43,6 +44,7 @@ const EXPECTED: Record<string, string[]> = {
     ),
     'events:PutEvents@EventBus',
     `iot:DescribeThingGroup@${IOT('thinggroup')}`,
+    'iot:GetIndexingConfiguration@*',
   ],
   RolloutSteps: [
     `iot:CreateJob@${IOT('job')}`,
@@ -51,6 +53,11 @@ const EXPECTED: Record<string, string[]> = {
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListJobExecutionsForJob@${IOT('job')}`,
     `iot:ListThingsInThingGroup@${IOT('thinggroup')}`,
+    // Query stages: their dynamic group (tag conditions: test/template/fleet-indexing.test.ts).
+    ...['DescribeThingGroup', 'CreateDynamicThingGroup', 'TagResource', 'DeleteDynamicThingGroup'].map(
+      (a) => `iot:${a}@${IOT('thinggroup')}`,
+    ),
+    'iot:GetIndexingConfiguration@*',
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
     `dynamodb:PutItem@${TOKENS}`,
@@ -174,7 +181,7 @@ describe('IAM: least privilege per function', () => {
 
   it('requires AWS_IAM on every HTTP API route', () => {
     const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(14);
+    expect(routes.length).toBe(15);
     for (const [id, route] of routes) expect(route.Properties?.AuthorizationType, id).toBe('AWS_IAM');
   });
 

@@ -28,7 +28,7 @@ export function loadDefinition(): object {
   return resolve(parse(text)) as object;
 }
 
-export type Decision = { outcome: string; action?: string; waitSeconds?: number };
+export type Decision = { outcome: string; action?: string; waitSeconds?: number; next?: string };
 type Payload = { action: string; stageIndex: number; token?: string; kind?: string; state?: unknown };
 
 const named = (name: string, extra: object = {}) => Object.assign(new Error(name), { name }, extra);
@@ -49,6 +49,12 @@ export class World {
   startWait = 1800;
   /** The gate's decision on the job (the Reconcile step): what every wake-up and timeout leads to. */
   reconcile: (stageIndex: number) => Decision = () => ({ outcome: 'PROMOTE' });
+  /** The last stage is CONTINUOUS: once it promotes it is watched until completed. */
+  continuousLast = false;
+  /** waitSeconds the watch steps return (until completeAt, or the weekly re-read). */
+  watchWait = 7 * 86_400;
+  /** What a watched stage does next on each ReconcileWatch (and on StartWatch). */
+  watch: () => 'watch' | 'halt' | 'complete' = () => 'watch';
   readonly tokens: { gate?: string; resume?: string; approval?: string } = {};
   readonly calls: Payload[] = [];
   /** Errors to throw, per action, in order. */
@@ -76,6 +82,7 @@ export class World {
           next,
           approvalRequired: !last && (this.approvalRequired[payload.stageIndex] ?? false),
           approvalTimeoutSeconds: this.approvalTimeoutSeconds,
+          continuous: this.continuousLast && payload.stageIndex === this.stages - 1,
         };
       }
       case 'startStage':
@@ -92,7 +99,16 @@ export class World {
       case 'reconcile':
         return decide(this.reconcile(payload.stageIndex));
       case 'promote':
+      case 'completeContinuous':
         return { nextStageIndex: payload.stageIndex + 1 };
+      case 'startWatch':
+      case 'reconcileWatch': {
+        const next = payload.action === 'startWatch' ? 'watch' : this.watch();
+        return decide({ outcome: next === 'halt' ? 'HALT' : 'PROMOTE', waitSeconds: this.watchWait, next });
+      }
+      case 'awaitWatch':
+        this.tokens.gate = payload.token;
+        return {};
       default:
         return {};
     }

@@ -145,6 +145,11 @@ const RESOURCE_ACTIONS: Record<string, string[]> = {
     's3:GetEncryptionConfiguration',
     's3:GetBucketLocation',
     's3:DeleteBucket',
+    // The bulk registration bucket's public access block and lifecycle rule.
+    's3:PutBucketPublicAccessBlock',
+    's3:GetBucketPublicAccessBlock',
+    's3:PutLifecycleConfiguration',
+    's3:GetLifecycleConfiguration',
   ],
   'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'],
   'AWS::SNS::Topic': [
@@ -173,6 +178,7 @@ const RESOURCE_ACTIONS: Record<string, string[]> = {
   ],
   // CloudFormation invokes the custom resource's function with the caller's credentials.
   'Custom::IotEventConfiguration': ['lambda:InvokeFunction'],
+  'Custom::FleetIndexingConfiguration': ['lambda:InvokeFunction'],
 };
 
 /** osls's own calls (deploy, info, remove): the stack, its change sets, the artifacts in the bucket. */
@@ -345,10 +351,25 @@ describe('the operator and approver policies', () => {
       .map((f) => readFileSync(f, 'utf8'))
       .join('\n');
     const commands = new Set([...cli.matchAll(/new (\w+)Command\(/g)].map((m) => m[1]));
-    // The rollout preview goes through the rollout adapter: DescribeThingGroup, ListThingsInThingGroup.
-    for (const viaAdapter of ['DescribeThingGroup', 'ListThingsInThingGroup']) commands.add(viaAdapter);
+    // The rollout preview goes through the rollout adapter: DescribeThingGroup, ListThingsInThingGroup;
+    // query stages and `things search` through the fleet index adapter.
+    for (const viaAdapter of [
+      'DescribeThingGroup',
+      'ListThingsInThingGroup',
+      'GetIndexingConfiguration',
+      'GetStatistics',
+      'SearchIndex',
+    ])
+      commands.add(viaAdapter);
+    const S3 = new Set(['PutObject']);
     const action = (c: string) =>
-      c === 'Query' ? 'dynamodb:Query' : c === 'Get' ? 'dynamodb:GetItem' : `iot:${c}`;
+      c === 'Query'
+        ? 'dynamodb:Query'
+        : c === 'Get'
+          ? 'dynamodb:GetItem'
+          : S3.has(c)
+            ? `s3:${c}`
+            : `iot:${c}`;
     const granted = allowed(operator);
     const missing = [...commands].map((c) => action(c ?? '')).filter((a) => !granted.includes(a));
     expect(commands.size).toBeGreaterThan(8);

@@ -38,6 +38,8 @@ const UNSCOPABLE_ACTIONS: Record<string, string> = {
   'xray:PutTelemetryRecords': 'X-Ray telemetry writes have no resource type',
   'iot:DescribeEventConfigurations': 'account-wide IoT setting, no resource type',
   'iot:UpdateEventConfigurations': 'account-wide IoT setting, no resource type',
+  'iot:GetIndexingConfiguration': 'account-wide fleet indexing setting, no resource type',
+  'iot:UpdateIndexingConfiguration': 'account-wide fleet indexing setting, no resource type',
 };
 
 describe('packaged template: wiring', () => {
@@ -294,6 +296,7 @@ describe('packaged template: staged rollouts', () => {
         'POST /rollouts',
         'POST /rollouts/{id}/abort',
         'POST /rollouts/{id}/approve',
+        'POST /rollouts/{id}/complete',
         'POST /rollouts/{id}/pause',
         'POST /rollouts/{id}/reject',
         'POST /rollouts/{id}/resume',

@@ -9,6 +9,7 @@ import {
   unsupportedMembers,
 } from '../common/smithy';
 import { IotError, invalidRequest } from './errors';
+import type { ShadowApi } from './index';
 
 const model = serviceModel(IotDataSdk);
 const MAX_TOPIC_BYTES = 256;
@@ -89,22 +90,69 @@ function checkPublish(
   return { topic, payload };
 }
 
+/** Device Shadow REST API routes (Developer Guide, "Device Shadow REST API"); undefined if none match. */
+function shadowRoute(
+  shadows: ShadowApi,
+  req: IncomingMessage,
+  url: URL,
+  text: string,
+): { run: () => unknown } | undefined {
+  const method = req.method ?? 'GET';
+  let parts: string[];
+  try {
+    parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  const list =
+    parts.length === 5 && parts.slice(0, 4).join('/') === 'api/things/shadow/ListNamedShadowsForThing';
+  if (list && method === 'GET') {
+    const pageSize = url.searchParams.get('pageSize');
+    return {
+      run: () => {
+        const out = shadows.list(parts[4] as string) as { results: string[]; timestamp: number };
+        return pageSize === null ? out : { ...out, results: out.results.slice(0, Number(pageSize)) };
+      },
+    };
+  }
+  if (parts.length !== 3 || parts[0] !== 'things' || parts[2] !== 'shadow') return undefined;
+  const thing = parts[1] as string;
+  const name = url.searchParams.get('name') ?? '';
+  if (method === 'GET') return { run: () => shadows.get(thing, name) };
+  if (method === 'POST') return { run: () => shadows.update(thing, name, text) };
+  if (method === 'DELETE') return { run: () => shadows.delete(thing, name) };
+  return undefined;
+}
+
 /**
  * The AWS IoT data plane (`AWS_ENDPOINT_URL_IOT_DATA_PLANE`) as a client reaches it: Publish injects
  * an MQTT message into the rules engine. AWS IoT's own events take the stack's internal path, never
  * this one, so refusing reserved topics here leaves them untouched.
  */
-export function createIotDataHandler(publish: Publish) {
+export function createIotDataHandler(publish: Publish, shadows?: ShadowApi) {
   const send = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
     sendJson(res, status, body, errorType === undefined ? {} : { 'x-amzn-errortype': errorType });
   return (req: IncomingMessage, res: ServerResponse): void => {
     void readBody(req).then((text) => {
       const url = new URL(req.url ?? '/', 'http://local');
       const method = req.method ?? 'GET';
+      const shadow = shadows ? shadowRoute(shadows, req, url, text) : undefined;
+      if (shadow) {
+        try {
+          return send(res, 200, shadow.run());
+        } catch (err) {
+          const e =
+            err instanceof IotError ? err : new IotError('InternalFailureException', 500, String(err));
+          return send(res, e.status, e.body(), e.name);
+        }
+      }
       if (method !== 'POST' || !url.pathname.startsWith('/topics/')) {
         const modelled = matchModelRoute(model, method, url.pathname);
+        const emulated = shadows
+          ? 'Publish, GetThingShadow, UpdateThingShadow, DeleteThingShadow, ListNamedShadowsForThing'
+          : 'Publish';
         const message = modelled
-          ? `${notEmulatedMessage(`Operation ${modelled}`)}; emulated: Publish`
+          ? `${notEmulatedMessage(`Operation ${modelled}`)}; emulated: ${emulated}`
           : `No operation for ${method} ${url.pathname}`;
         return send(res, 404, { message }, 'UnknownOperationException');
       }

@@ -41,3 +41,10 @@ export const serviceUnavailable = (): IotError =>
 
 export const internalFailure = (): IotError =>
   new IotError('InternalFailureException', 500, 'An internal failure occurred, please retry');
+
+/** SearchIndex / CreateDynamicThingGroup: the query does not parse or breaks a query-language limit. */
+export const invalidQuery = (message: string): IotError =>
+  new IotError('InvalidQueryException', 400, message);
+
+export const indexNotReady = (message: string): IotError =>
+  new IotError('IndexNotReadyException', 400, message);

@@ -81,7 +81,7 @@ export function publishThingGroup(
     description: group.description ?? null,
     rootToParentThingGroups: roots.map((g) => ({ groupArn: g.thingGroupArn, groupId: g.thingGroupId })),
     attributes: { ...group.attributes },
-    dynamicGroupMappingId: null,
+    dynamicGroupMappingId: group.dynamic ? group.thingGroupId : null,
   });
 }
 

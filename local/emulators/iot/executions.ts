@@ -1,5 +1,5 @@
 import { publishExecution, publishJob } from './events';
-import { thingsInTree } from './hierarchy';
+import { rootToParent, thingsInTree } from './hierarchy';
 import {
   type ExecutionRecord,
   type ExecutionStatus,
@@ -47,6 +47,18 @@ export function createExecution(
   const previous = job.executions.get(thingName);
   if (previous) job.history.push(previous);
   job.executions.set(thingName, exec);
+  // Jobs guide, "Jobs device MQTT API": AWS IoT tells the device on notify-next.
+  ctx.notifyDevice(`$aws/things/${thingName}/jobs/notify-next`, {
+    timestamp: Math.floor(now / 1000),
+    execution: {
+      jobId: job.jobId,
+      status: exec.status,
+      queuedAt: Math.floor(now / 1000),
+      lastUpdatedAt: Math.floor(now / 1000),
+      versionNumber: exec.versionNumber,
+      executionNumber: exec.executionNumber,
+    },
+  });
   return exec;
 }
 
@@ -163,7 +175,7 @@ export function cancelJob(ctx: IotContext, job: JobRecord, opts: CancelOptions):
 export function onMembershipChanged(ctx: IotContext, thingName: string): void {
   for (const job of ctx.state.jobs.values()) {
     if (job.targetSelection !== 'CONTINUOUS' || job.status !== 'IN_PROGRESS') continue;
-    const targeted = resolveTargets(ctx, job.targets).includes(thingName);
+    const targeted = targetsThing(ctx, job, thingName);
     const exec = job.executions.get(thingName);
     if (targeted && (exec === undefined || exec.status === 'REMOVED') && !job.pending.includes(thingName)) {
       createExecution(ctx, job, thingName);
@@ -173,6 +185,23 @@ export function onMembershipChanged(ctx: IotContext, thingName: string): void {
       job.pending = job.pending.filter((t) => t !== thingName);
     }
   }
+}
+
+/** Whether a job's targets reach the thing now: by its ARN, or a group it (or a parent group) is in. */
+function targetsThing(ctx: IotContext, job: JobRecord, thingName: string): boolean {
+  const thing = ctx.state.things.get(thingName);
+  if (!thing) return false;
+  const groups = new Set<string>();
+  for (const name of thing.groups) {
+    const group = ctx.state.groups.get(name);
+    if (!group) continue;
+    groups.add(name);
+    for (const parent of rootToParent(ctx, group)) groups.add(parent.thingGroupName);
+  }
+  return job.targets.some((arn) => {
+    const [kind, name] = arn.split(':').pop()?.split('/') ?? [];
+    return name !== undefined && (kind === 'thing' ? name === thingName : groups.has(name));
+  });
 }
 
 export function countersOf(job: JobRecord): Record<string, number> {

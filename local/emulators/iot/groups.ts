@@ -1,15 +1,24 @@
+import { leaveGroup, MAX_GROUPS_PER_THING, newestDynamicOf, refreshThing } from './dynamic-membership';
 import { alreadyExists, invalidRequest, versionConflict } from './errors';
 import { publishMembership, publishThingGroup } from './events';
 import { onMembershipChanged } from './executions';
 import { requireGroup, rootOf, rootToParent, subtree, thingsInTree } from './hierarchy';
-import { label, optAttributes, optObject, optString, paginate, queryBool, type Request } from './input';
+import {
+  label,
+  optAttributes,
+  optBool,
+  optObject,
+  optString,
+  paginate,
+  queryBool,
+  type Request,
+} from './input';
 import { type IotContext, type Json, type ThingGroupRecord, toSeconds } from './model';
 import { requireThing } from './things';
 
 // Limits from the AWS IoT thing-groups guide and limits page (aws-facts §2.6).
 const MAX_DEPTH = 7;
 const MAX_CHILDREN = 100;
-const MAX_GROUPS_PER_THING = 10;
 const NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 const sameAttributes = (a: Record<string, string>, b: Record<string, string>): boolean =>
@@ -25,6 +34,12 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
   const description = props === undefined ? undefined : optString(props, 'thingGroupDescription');
   const tags = tagList(req.body.tags);
   const existing = ctx.state.groups.get(name);
+  if (existing?.dynamic)
+    throw alreadyExists(
+      `Thing Group ${name} already exists as a dynamic thing group`,
+      existing.thingGroupId,
+      existing.thingGroupArn,
+    );
   if (existing) {
     // CreateThingGroup doc: "If the ThingGroup that you create has the exact same attributes as an
     // existing ThingGroup, you will get a 200 success response."
@@ -46,6 +61,9 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
     parent = ctx.state.groups.get(parentGroupName);
     // The CreateThingGroup model declares no ResourceNotFoundException: a missing parent is a bad request.
     if (!parent) throw invalidRequest(`Parent thing group ${parentGroupName} does not exist`);
+    // Dynamic thing groups guide: "Dynamic thing groups can't be part of a hierarchy."
+    if (parent.dynamic)
+      throw invalidRequest(`Dynamic thing group ${parentGroupName} cannot have child groups`);
     if (rootToParent(ctx, parent).length + 2 > MAX_DEPTH) {
       throw invalidRequest(`Thing group hierarchy cannot be deeper than ${MAX_DEPTH} levels`);
     }
@@ -62,6 +80,7 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
     createdAt: ctx.clock.now(),
     children: [],
     things: [],
+    ...(tags ? { tags } : {}),
     ...(parentGroupName === undefined ? {} : { parentGroupName }),
     ...(description === undefined ? {} : { description }),
     ...(tags.length > 0 ? { tags } : {}),
@@ -74,7 +93,16 @@ export function createThingGroup(ctx: IotContext, req: Request): Json {
 
 export function describeThingGroup(ctx: IotContext, req: Request): Json {
   const g = requireGroup(ctx, label(req, 'thingGroupName'));
+  const dynamic = g.dynamic
+    ? {
+        indexName: g.dynamic.indexName,
+        queryString: g.dynamic.queryString,
+        queryVersion: g.dynamic.queryVersion,
+        status: g.dynamic.status,
+      }
+    : {};
   return {
+    ...dynamic,
     thingGroupName: g.thingGroupName,
     thingGroupId: g.thingGroupId,
     thingGroupArn: g.thingGroupArn,
@@ -103,6 +131,10 @@ export function deleteThingGroup(ctx: IotContext, req: Request): Json {
   const name = label(req, 'thingGroupName');
   const group = ctx.state.groups.get(name);
   if (!group) return {};
+  if (group.dynamic)
+    throw invalidRequest(
+      `Thing group ${name} is a dynamic thing group: delete it with DeleteDynamicThingGroup`,
+    );
   const expected = req.query.get('expectedVersion');
   if (expected !== null && Number(expected) !== group.version) {
     throw versionConflict(`The version for thing group ${name} does not match the expected version.`);
@@ -121,6 +153,7 @@ export function deleteThingGroup(ctx: IotContext, req: Request): Json {
     if (!thing) continue;
     thing.groups = thing.groups.filter((g) => g !== name);
     onMembershipChanged(ctx, thingName);
+    refreshThing(ctx, thingName);
   }
   publishThingGroup(ctx, group, roots, 'deleted');
   return {};
@@ -160,9 +193,16 @@ function membershipTarget(ctx: IotContext, req: Request) {
 
 export function addThingToThingGroup(ctx: IotContext, req: Request): Json {
   const { group, thing } = membershipTarget(ctx, req);
+  if (group.dynamic)
+    throw invalidRequest(`Thing group ${group.thingGroupName} is dynamic: its query decides its members`);
   if (thing.groups.includes(group.thingGroupName)) return {};
   // AddThingToThingGroup / thing-groups guide: "A thing can be added to a maximum of 10 thing groups."
-  if (thing.groups.length >= MAX_GROUPS_PER_THING) {
+  // With overrideDynamicGroups the thing leaves its most recently created dynamic group to make room.
+  const evict =
+    thing.groups.length >= MAX_GROUPS_PER_THING && optBool(req.body, 'overrideDynamicGroups') === true
+      ? newestDynamicOf(ctx, thing)
+      : undefined;
+  if (thing.groups.length >= MAX_GROUPS_PER_THING && !evict) {
     throw invalidRequest(
       `Thing ${thing.thingName} is already in ${MAX_GROUPS_PER_THING} thing groups, the maximum`,
     );
@@ -179,20 +219,26 @@ export function addThingToThingGroup(ctx: IotContext, req: Request): Json {
       `Thing ${thing.thingName} is already in group ${clash} of the same hierarchy (root ${root.thingGroupName}) as ${group.thingGroupName}`,
     );
   }
+  if (evict) leaveGroup(ctx, thing, evict);
   thing.groups.push(group.thingGroupName);
   group.things.push(thing.thingName);
   publishMembership(ctx, group, thing, 'added');
   onMembershipChanged(ctx, thing.thingName);
+  // thingGroupNames is indexed: a dynamic group's query may read it.
+  refreshThing(ctx, thing.thingName);
   return {};
 }
 
 export function removeThingFromThingGroup(ctx: IotContext, req: Request): Json {
   const { group, thing } = membershipTarget(ctx, req);
+  if (group.dynamic)
+    throw invalidRequest(`Thing group ${group.thingGroupName} is dynamic: its query decides its members`);
   if (!thing.groups.includes(group.thingGroupName)) return {};
   thing.groups = thing.groups.filter((g) => g !== group.thingGroupName);
   group.things = group.things.filter((t) => t !== thing.thingName);
   publishMembership(ctx, group, thing, 'removed');
   onMembershipChanged(ctx, thing.thingName);
+  refreshThing(ctx, thing.thingName);
   return {};
 }
 

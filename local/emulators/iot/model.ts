@@ -1,4 +1,8 @@
+import type { FleetQuery } from '../../../shared/domain/fleet-index/query-ast';
 import type { Clock } from '../common/clock';
+import type { IndexingState } from './indexing-state';
+import type { RegistrationTask } from './registration-model';
+import type { ConnectivityRecord, ShadowRecord } from './shadow-model';
 
 export type IotEventSink = (topic: string, payload: Record<string, unknown>) => void;
 
@@ -49,8 +53,18 @@ export interface ThingGroupRecord {
   createdAt: number;
   children: string[];
   things: string[];
+  /** Set on a dynamic thing group (CreateDynamicThingGroup): its query and status. */
+  dynamic?: DynamicGroupInfo;
   /** CreateThingGroup `tags` (the IAM conditions aws:ResourceTag/* read them in AWS). */
-  tags?: { Key: string; Value: string }[];
+  tags?: { Key: string; Value?: string }[];
+}
+
+export interface DynamicGroupInfo {
+  queryString: string;
+  query: FleetQuery;
+  indexName: string;
+  queryVersion: string;
+  status: 'ACTIVE' | 'BUILDING' | 'REBUILDING';
 }
 
 export type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'SCHEDULED';
@@ -143,6 +157,12 @@ export interface IotState {
   timed: Map<ExecutionRecord, JobRecord>;
   /** Next execution number per thing. */
   executionNumbers: Map<string, number>;
+  /** Fleet indexing: configuration (UpdateIndexingConfiguration) and what devices report. */
+  indexing: IndexingState;
+  connectivity: Map<string, ConnectivityRecord>;
+  /** thing name → shadow name ('' for the classic shadow) → shadow. */
+  shadows: Map<string, Map<string, ShadowRecord>>;
+  registrationTasks: Map<string, RegistrationTask>;
 }
 
 /** What every operation gets: state, time, identity and the event publisher. */
@@ -154,6 +174,21 @@ export interface IotContext {
   arn(resource: string): string;
   newId(): string;
   publish(type: EventType, topic: string, payload: Json): void;
+  /** Lifecycle events (`$aws/events/presence/...`): published without any event configuration. */
+  lifecycle(topic: string, payload: Json): void;
+  /** Messages AWS IoT sends a device on its reserved topics (`$aws/things/<thing>/jobs/notify-next`). */
+  notifyDevice(topic: string, payload: Json): void;
+  /** Where bulk registration reads its input and writes its reports (the S3 emulator). */
+  objects?: ObjectStore;
+}
+
+/** The S3 objects the IoT emulator reads and writes (StartThingRegistrationTask's input and reports). */
+export interface ObjectStore {
+  get(bucket: string, key: string): Buffer | undefined;
+  put(bucket: string, key: string, body: Buffer, contentType: string): void;
+  ensureBucket(bucket: string): void;
+  /** A URL that fetches the object without signing (the reports' resource links). */
+  url(bucket: string, key: string): string;
 }
 
 export function createState(now: number): IotState {
@@ -167,6 +202,14 @@ export function createState(now: number): IotState {
     eventConfigUpdatedAt: now,
     timed: new Map(),
     executionNumbers: new Map(),
+    indexing: {
+      thing: { thingIndexingMode: 'OFF' },
+      group: { thingGroupIndexingMode: 'OFF' },
+      updatedAt: now,
+    },
+    connectivity: new Map(),
+    shadows: new Map(),
+    registrationTasks: new Map(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { cancelJob, checkCompletion, createExecution, finishExecution } from './executions';
 import { windowOpen } from './maintenance';
 import type { IotContext, JobRecord, Json } from './model';
+import { processRegistrations } from './registration-tasks';
 
 const MINUTE = 60_000;
 /** Dev guide: rollout rate defaults to, and is capped at, 1000 executions per minute per job. */
@@ -95,6 +96,7 @@ function applyTimeouts(ctx: IotContext): void {
 /** All time-based transitions; run lazily before every request and by sweep(). */
 export function tick(ctx: IotContext): void {
   applyTimeouts(ctx);
+  processRegistrations(ctx);
   for (const job of ctx.state.jobs.values()) {
     if (job.status === 'COMPLETED' || job.status === 'CANCELED') continue;
     applySchedule(ctx, job);

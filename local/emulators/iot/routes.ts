@@ -1,4 +1,6 @@
+import { createDynamicThingGroup, deleteDynamicThingGroup, updateDynamicThingGroup } from './dynamic-groups';
 import { describeEventConfigurations, updateEventConfigurations } from './events';
+import { describeIndex, getStatistics, getThingConnectivityData, searchIndex } from './fleet-index';
 import {
   addThingToThingGroup,
   createThingGroup,
@@ -9,6 +11,7 @@ import {
   listThingsInThingGroup,
   removeThingFromThingGroup,
 } from './groups';
+import { getIndexingConfiguration, updateIndexingConfiguration } from './indexing';
 import type { Request } from './input';
 import { cancelJobExecution, describeJobExecution, listJobExecutionsForJob } from './job-executions';
 import { cancelJobOperation, createJob, describeJob, listJobs, updateJob } from './jobs';
@@ -19,6 +22,13 @@ import {
   updateJobExecution,
 } from './jobs-data';
 import type { IotContext, Json } from './model';
+import {
+  describeThingRegistrationTask,
+  listThingRegistrationTaskReports,
+  listThingRegistrationTasks,
+  startThingRegistrationTask,
+  stopThingRegistrationTask,
+} from './registration-tasks';
 import {
   createThing,
   createThingType,
@@ -73,7 +83,6 @@ export const CONTROL_ROUTES: Route[] = [
   route('GET', '/things', 'ListThings', listThings),
   route('POST', '/thing-types/{thingTypeName}', 'CreateThingType', createThingType, ['thingTypeProperties']),
   route('GET', '/thing-types/{thingTypeName}', 'DescribeThingType', describeThingType),
-  // overrideDynamicGroups only matters with dynamic groups, which the emulator has none of.
   route('PUT', '/thing-groups/addThingToThingGroup', 'AddThingToThingGroup', addThingToThingGroup),
   route(
     'PUT',
@@ -114,6 +123,56 @@ export const CONTROL_ROUTES: Route[] = [
   route('GET', '/jobs/{jobId}/things', 'ListJobExecutionsForJob', listJobExecutionsForJob),
   route('PUT', '/things/{thingName}/jobs/{jobId}/cancel', 'CancelJobExecution', cancelJobExecution),
   route('GET', '/things/{thingName}/jobs/{jobId}', 'DescribeJobExecution', describeJobExecution),
+  // Fleet indexing, dynamic thing groups, connectivity (docs/fleet-indexing.md).
+  route('POST', '/indices/search', 'SearchIndex', searchIndex),
+  route('GET', '/indices/{indexName}', 'DescribeIndex', describeIndex),
+  route('POST', '/indices/statistics', 'GetStatistics', getStatistics, [
+    'indexName',
+    'queryString',
+    'queryVersion',
+  ]),
+  route('GET', '/indexing/config', 'GetIndexingConfiguration', getIndexingConfiguration),
+  route('POST', '/indexing/config', 'UpdateIndexingConfiguration', updateIndexingConfiguration),
+  route('POST', '/dynamic-thing-groups/{thingGroupName}', 'CreateDynamicThingGroup', createDynamicThingGroup),
+  route(
+    'PATCH',
+    '/dynamic-thing-groups/{thingGroupName}',
+    'UpdateDynamicThingGroup',
+    updateDynamicThingGroup,
+  ),
+  route(
+    'DELETE',
+    '/dynamic-thing-groups/{thingGroupName}',
+    'DeleteDynamicThingGroup',
+    deleteDynamicThingGroup,
+  ),
+  route(
+    'POST',
+    '/things/{thingName}/connectivity-data',
+    'GetThingConnectivityData',
+    getThingConnectivityData,
+  ),
+  // Bulk registration (StartThingRegistrationTask and its reports), reading the S3 emulator.
+  route('POST', '/thing-registration-tasks', 'StartThingRegistrationTask', startThingRegistrationTask),
+  route('GET', '/thing-registration-tasks', 'ListThingRegistrationTasks', listThingRegistrationTasks),
+  route(
+    'GET',
+    '/thing-registration-tasks/{taskId}',
+    'DescribeThingRegistrationTask',
+    describeThingRegistrationTask,
+  ),
+  route(
+    'GET',
+    '/thing-registration-tasks/{taskId}/reports',
+    'ListThingRegistrationTaskReports',
+    listThingRegistrationTaskReports,
+  ),
+  route(
+    'PUT',
+    '/thing-registration-tasks/{taskId}/cancel',
+    'StopThingRegistrationTask',
+    stopThingRegistrationTask,
+  ),
 ];
 
 // @aws-sdk/client-iot-jobs-data-plane schemas (StartCommandExecution is not emulated).

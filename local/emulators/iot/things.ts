@@ -1,3 +1,4 @@
+import { refreshThing } from './dynamic-membership';
 import { alreadyExists, invalidRequest, notFound, versionConflict } from './errors';
 import { publishThing } from './events';
 import {
@@ -65,6 +66,7 @@ export function createThing(ctx: IotContext, req: Request): Json {
   };
   ctx.state.things.set(thingName, thing);
   publishThing(ctx, thing, 'created');
+  refreshThing(ctx, thingName);
   return { thingName, thingArn: thing.thingArn, thingId: thing.thingId };
 }
 
@@ -106,6 +108,7 @@ export function updateThing(ctx: IotContext, req: Request): Json {
   if (removeThingType) delete thing.thingTypeName;
   thing.version += 1;
   publishThing(ctx, thing, 'updated');
+  refreshThing(ctx, thing.thingName);
   return {};
 }
 

@@ -1,3 +1,5 @@
+import { type IndexedThing, matchesQuery } from '../fleet-index/query-match';
+import { parseFleetQuery } from '../fleet-index/query-parse';
 import type { CompiledRules } from '../grouping/compile-rules';
 import { MAX_GROUPS_PER_THING } from '../grouping/compile-rules';
 import { evaluateRules, targetsOf } from '../grouping/evaluate';
@@ -6,8 +8,14 @@ import type { ThingSpec } from './things-csv';
 
 /** What AWS holds for a thing now: the groups the automation manages, and every direct membership. */
 export type CurrentThing = { exists: boolean; managed: string[]; memberships: string[] };
-/** A running CONTINUOUS job and the thing groups it targets (names). */
-export type ContinuousJob = { jobId: string; groups: string[] };
+/**
+ * A running CONTINUOUS job and the thing groups it targets (names); `dynamic` lists those of its groups
+ * that are dynamic, with their query.
+ */
+export type ContinuousJob = { jobId: string; groups: string[]; dynamic?: { group: string; query: string }[] };
+
+/** What the fleet index holds now about a thing the preview cannot change (connectivity, shadows). */
+export type IndexedState = Pick<IndexedThing, 'connectivity' | 'shadow' | 'namedShadows'>;
 
 export type ThingPreview = {
   line: number;
@@ -30,7 +38,11 @@ export function previewThings(
   things: readonly ThingSpec[],
   current: ReadonlyMap<string, CurrentThing>,
   jobs: readonly ContinuousJob[],
+  indexed: ReadonlyMap<string, IndexedState> = new Map(),
 ): ThingPreview[] {
+  const queries = new Map(
+    jobs.flatMap((j) => j.dynamic ?? []).map((d) => [d.group, parseFleetQuery(d.query)] as const),
+  );
   return things.map((thing) => {
     const now = current.get(thing.thingName) ?? { exists: false, managed: [], memberships: [] };
     const outcomes = evaluateRules(rules, {
@@ -67,6 +79,28 @@ export function previewThings(
           : [];
       });
     });
+    // A dynamic target group's query, on the thing as it will be: its CSV registry data and groups,
+    // with what the index holds now for what the CSV cannot change (connectivity, shadows).
+    const doc: IndexedThing = {
+      thingName: thing.thingName,
+      ...(thing.thingType ? { thingTypeName: thing.thingType } : {}),
+      attributes: thing.attributes,
+      thingGroupNames: [...after],
+      ...indexed.get(thing.thingName),
+    };
+    for (const j of jobs) {
+      for (const d of j.dynamic ?? []) {
+        const query = queries.get(d.group);
+        if (!query || now.memberships.includes(d.group) || pulled.some((p) => p.jobId === j.jobId)) continue;
+        if (matchesQuery(query, doc)) pulled.push({ jobId: j.jobId, via: `${d.group} (query)` });
+        // A thing that is not online yet matches once it connects, if its connectivity is what is missing.
+        else if (
+          !doc.connectivity?.connected &&
+          matchesQuery(query, { ...doc, connectivity: { connected: true, timestamp: 0 } })
+        )
+          pulled.push({ jobId: j.jobId, via: `${d.group} (query, once connected)` });
+      }
+    }
     return {
       line: thing.line,
       thingName: thing.thingName,

@@ -10,6 +10,8 @@ export type OnboardState = {
   done: string[];
   /** Things AWS refused because a different thing of that name exists (409). */
   conflicts: { thingName: string; line: number; message: string }[];
+  /** Bulk registration tasks started and not yet read back, by batch key (`fleet onboard --bulk`). */
+  bulkTasks?: Record<string, { taskId: string; inputKey: string }>;
 };
 
 /** The state file is named after the CSV's content, so an edited file starts over. */
@@ -37,6 +39,7 @@ export function readState(raw: unknown, csvText: string, file: string): OnboardS
     ...fresh,
     done: s.done.filter((n): n is string => typeof n === 'string'),
     conflicts: Array.isArray(s.conflicts) ? s.conflicts : [],
+    ...(s.bulkTasks && typeof s.bulkTasks === 'object' ? { bulkTasks: s.bulkTasks } : {}),
   };
 }
 

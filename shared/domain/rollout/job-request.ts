@@ -1,6 +1,7 @@
 import { abortBackstop } from './abort-backstop';
 import { defaultJobRollout } from './job-rollout';
 import type { ResolvedPlan, ResolvedStage } from './plan';
+import { stageGroups } from './query-target';
 
 /** `arn:<partition>:iot:<region>:<account>` from the Lambda's own ARN (its context), never from input. */
 export function iotArnPrefix(functionArn: string): string {
@@ -41,7 +42,7 @@ export function createJobRequest(
   const scheduling = job.scheduling;
   return {
     jobId,
-    targets: stage.targets.map((group) => `${arnPrefix}:thinggroup/${group}`),
+    targets: stageGroups(stage, jobId).map((group) => `${arnPrefix}:thinggroup/${group}`),
     ...(plan.document ? { document: JSON.stringify(plan.document) } : {}),
     ...(plan.documentSource ? { documentSource: documentSourceUrl(plan.documentSource) } : {}),
     description: `${plan.name}: stage ${stage.index + 1} of ${plan.stages.length} (${stage.name})`.slice(

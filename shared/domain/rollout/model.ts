@@ -25,6 +25,9 @@ export type Rollout = {
   currentStage: number;
   paused: boolean;
   abortRequested: boolean;
+  /** An operator completed the rollout's last, continuous stage (POST /rollouts/{id}/complete). */
+  completeRequested?: boolean;
+  completeRequestedBy?: string;
   reason?: string;
   /**
    * The execution the rollout API started (`$$.Execution.Id`); every step refuses any other. A resume
@@ -57,6 +60,8 @@ export type Stage = {
   status: StageStatus;
   lastOutcome?: GateOutcome;
   lastDecision?: StoredDecision;
+  /** A last, continuous stage that passed its gate: watched (halt only) until it is completed. */
+  watchingSince?: number;
 };
 
 export type StoredDecision = {

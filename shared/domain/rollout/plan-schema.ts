@@ -2,6 +2,7 @@ import * as z from '../../zod';
 import { INCONCLUSIVE_ACTIONS, MIN_FAILURE_THRESHOLD } from '../gate';
 import { MAX_STAGES } from './ids';
 import { FAILURE_STATUSES } from './job-snapshot';
+import { MAX_QUERY_LENGTH } from './query-target';
 
 /** What an operator writes. Every object is strict, so a misspelt key is an error, never a silent default. */
 
@@ -106,9 +107,22 @@ const stageSettings = {
   cancel: z.optional(cancelSchema),
 };
 
+/** A fleet indexing query (its syntax is checked with the plan: plan-targets.ts). */
+export const fleetQuerySchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters (AWS's limit)`),
+  );
+
 export const stageSchema = z.strictObject({
   name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_-]')),
-  targets: targetsSchema,
+  /** Static thing groups; a stage needs these, a `query`, or both. */
+  targets: z.optional(targetsSchema),
+  /** Devices matching a fleet indexing query, through a dynamic thing group the rollout creates. */
+  query: z.optional(fleetQuerySchema),
+  /** The last, CONTINUOUS stage ends here (UTC) unless an operator completes the rollout first. */
+  completeAt: z.optional(scheduleTime),
   /**
    * The stage's groups may not exist yet when the rollout starts (the grouping rules create them as
    * things arrive); without it, a missing group refuses the start. Per stage only, on purpose.

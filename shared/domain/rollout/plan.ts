@@ -6,6 +6,7 @@ import type { FailureStatus } from './job-snapshot';
 import { documentIssues, reservedKeyIssues } from './plan-document';
 import { scheduleIssues } from './plan-schedule';
 import { defaultsSchema, planSchema, type StageInput, stageSchema } from './plan-schema';
+import { continuousIssues, targetIssues } from './plan-targets';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
 type JobSettings = NonNullable<StageInput['job']>;
@@ -24,6 +25,10 @@ export type ResolvedStage = {
   cancel: Required<NonNullable<StageInput['cancel']>>;
   /** Present (true) only when the plan says so, so plans without it keep their digest. */
   allowMissingTargets?: true;
+  /** A fleet indexing query; the job also targets the dynamic group made for it (query-target.ts). */
+  query?: string;
+  /** `YYYY-MM-DDTHH:MM` UTC: when the last, continuous stage completes by itself. */
+  completeAt?: string;
 };
 
 export type ResolvedPlan = {
@@ -150,15 +155,15 @@ function stageCheckIssues(plan: Record<string, unknown>, options: ResolveOptions
     : Array.isArray(plan.stages)
       ? plan.stages
       : [];
-  return stages.flatMap((input, index) => {
+  const resolved: (ResolvedStage | undefined)[] = stages.map((input, index) => {
     const stage = stageSchema.safeParse(input);
-    if (!stage.success) return [];
-    return stageIssues(
-      resolveStage(stage.data, index, defaults.data),
-      shortcut ? '(defaults)' : `stages[${index}]`,
-      options,
-    );
+    return stage.success ? resolveStage(stage.data, index, defaults.data) : undefined;
   });
+  const at = (index: number) => (shortcut ? '(defaults)' : `stages[${index}]`);
+  return [
+    ...resolved.flatMap((stage, index) => (stage ? stageIssues(stage, at(index), options) : [])),
+    ...continuousIssues(resolved, at, options.at),
+  ];
 }
 
 function resolveStage(stage: StageInput, index: number, defaults: Partial<Settings>): ResolvedStage {
@@ -167,12 +172,14 @@ function resolveStage(stage: StageInput, index: number, defaults: Partial<Settin
   return {
     index,
     name: stage.name,
-    targets: stage.targets,
+    targets: stage.targets ?? [],
     gate: merge('gate') as ResolvedStage['gate'],
     approval: merge('approval') as ResolvedStage['approval'],
     job: merge('job') as ResolvedStage['job'],
     cancel: merge('cancel') as ResolvedStage['cancel'],
     ...(stage.allowMissingTargets ? { allowMissingTargets: true as const } : {}),
+    ...(stage.query === undefined ? {} : { query: stage.query }),
+    ...(stage.completeAt === undefined ? {} : { completeAt: stage.completeAt }),
   };
 }
 
@@ -196,6 +203,7 @@ function stageIssues(stage: ResolvedStage, at: string, options: ResolveOptions):
     );
   }
   issues.push(...scheduleIssues(stage, at, options));
+  issues.push(...targetIssues(stage, at));
   return issues;
 }
 

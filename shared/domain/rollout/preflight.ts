@@ -6,6 +6,9 @@ export type GroupFacts = { exists: boolean; things?: readonly string[] };
 
 export type TargetCheck = { group: string; exists: boolean; allowedMissing: boolean };
 
+/** What the account's fleet index says about a stage's query: fields it lacks, things matching now. */
+export type QueryFacts = { missing: readonly string[]; matches?: number };
+
 export type StagePreview = {
   index: number;
   name: string;
@@ -16,6 +19,8 @@ export type StagePreview = {
   newThings?: number;
   approvalRequired: boolean;
   targetSelection: string;
+  /** A query stage: the query, how many things match it now (GetStatistics), and index fields missing. */
+  query?: { query: string; matches?: number; missing: readonly string[] };
 };
 
 export type DocumentPreview =
@@ -33,6 +38,8 @@ export type PlanPreview = {
   missing: { stage: string; group: string }[];
   /** Missing groups the stage allows (`allowMissingTargets`): they must exist when that stage starts. */
   allowedMissing: { stage: string; group: string }[];
+  /** Fields a stage's query reads that the account's fleet index does not hold: the start is refused. */
+  indexIssues: string[];
   warnings: string[];
 };
 
@@ -40,14 +47,29 @@ export type PlanPreview = {
  * The plan against the account: every stage's target groups (found or not, and whether the stage
  * allows that), its things, the job document's size. Pure: the facts come from the caller.
  */
-export function previewPlan(plan: ResolvedPlan, facts: ReadonlyMap<string, GroupFacts>): PlanPreview {
+export function previewPlan(
+  plan: ResolvedPlan,
+  facts: ReadonlyMap<string, GroupFacts>,
+  queries: ReadonlyMap<number, QueryFacts> = new Map(),
+): PlanPreview {
   const seen = new Set<string>();
   const all = new Set<string>();
   let counted = true;
   const missing: PlanPreview['missing'] = [];
   const allowedMissing: PlanPreview['allowedMissing'] = [];
   const warnings: string[] = [];
+  const indexIssues: string[] = [];
   const stages = plan.stages.map((stage): StagePreview => {
+    if (stage.job.targetSelection === 'CONTINUOUS' && stage.index < plan.stages.length - 1)
+      warnings.push(
+        `stage ${stage.name} is CONTINUOUS but not the last: after it promotes its job keeps reaching devices that join, unwatched (only a last continuous stage is watched until completed)`,
+      );
+    const q = stage.query === undefined ? undefined : queries.get(stage.index);
+    for (const issue of q?.missing ?? []) indexIssues.push(`stage ${stage.name}: ${issue}`);
+    if (q?.matches === 0)
+      warnings.push(
+        `stage ${stage.name}: no thing matches its query now${stage.job.targetSelection === 'CONTINUOUS' ? ' (CONTINUOUS: things that match later get the job)' : ''}`,
+      );
     const targets = stage.targets.map((group) => ({
       group,
       exists: facts.get(group)?.exists ?? false,
@@ -62,6 +84,15 @@ export function previewPlan(plan: ResolvedPlan, facts: ReadonlyMap<string, Group
       targets,
       approvalRequired: stage.approval.required && stage.index < plan.stages.length - 1,
       targetSelection: stage.job.targetSelection,
+      ...(stage.query === undefined
+        ? {}
+        : {
+            query: {
+              query: stage.query,
+              ...(q?.matches === undefined ? {} : { matches: q.matches }),
+              missing: q?.missing ?? [],
+            },
+          }),
     };
     if (lists.some((l) => l === undefined)) {
       counted = false;
@@ -73,7 +104,7 @@ export function previewPlan(plan: ResolvedPlan, facts: ReadonlyMap<string, Group
       seen.add(t);
       all.add(t);
     }
-    if (things.size === 0 && targets.some((t) => t.exists))
+    if (things.size === 0 && targets.some((t) => t.exists) && stage.query === undefined)
       warnings.push(
         `stage ${stage.name} reaches no things now${stage.job.targetSelection === 'CONTINUOUS' ? ' (CONTINUOUS: things that join later get the job)' : ''}`,
       );
@@ -94,6 +125,7 @@ export function previewPlan(plan: ResolvedPlan, facts: ReadonlyMap<string, Group
     ...(counted ? { things: all.size } : {}),
     missing,
     allowedMissing,
+    indexIssues,
     warnings,
   };
 }

@@ -1,5 +1,8 @@
 import type { GateDecision } from '../gate';
+import { continuousEndsAt, isContinuousFinal } from './continuous';
+import { jobIdFor } from './ids';
 import type { Approval, Rollout, Stage } from './model';
+import { queryGroupName } from './query-target';
 import { estimateStageGate } from './stage-gate';
 
 /** What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one). */
@@ -30,6 +33,21 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
         index: planned.index,
         name: planned.name,
         targets: planned.targets,
+        ...(planned.query === undefined
+          ? {}
+          : { query: planned.query, queryGroup: queryGroupName(jobIdFor(rollout.rolloutId, planned.index)) }),
+        ...(isContinuousFinal(rollout, planned.index)
+          ? {
+              continuous: {
+                watchingSince:
+                  stage?.watchingSince === undefined
+                    ? undefined
+                    : new Date(stage.watchingSince).toISOString(),
+                endsAt: new Date(continuousEndsAt(rollout, planned.index)).toISOString(),
+                completeRequestedBy: rollout.completeRequested ? rollout.completeRequestedBy : undefined,
+              },
+            }
+          : {}),
         status: stage?.status ?? 'NOT_STARTED',
         jobId: stage?.jobId,
         startedAt: stage ? new Date(stage.startedAt).toISOString() : undefined,

@@ -164,6 +164,27 @@ describe('rollout tracker', () => {
     expect(h.stage.failed).toBe(1);
   });
 
+  it('wakes a watched continuous stage only for a halt, not for every conclusive promote', async () => {
+    // 150 succeeded, none running: a PROMOTE estimate, which wakes a stage still at its gate...
+    const healthy = job({ succeeded: 150, targetsOpen: true });
+    const atGate = harness(healthy);
+    atGate.stage.succeeded = 149;
+    await trackExecution(event(1, 'SUCCEEDED'), atGate.deps);
+    expect(atGate.woken).toHaveLength(1);
+    // ...but not one that passed it and is watched: devices joining and succeeding change nothing.
+    const watched = harness(healthy);
+    watched.stage.succeeded = 149;
+    watched.stage.watchingSince = T0;
+    await trackExecution(event(1, 'SUCCEEDED'), watched.deps);
+    expect(watched.woken).toEqual([]);
+    // Late joiners that fail: the estimate halts, the job agrees, the watch is woken.
+    const failing = harness(job({ succeeded: 150, failed: 30, targetsOpen: true }));
+    failing.stage.watchingSince = T0;
+    failing.stage.succeeded = 150;
+    for (let i = 0; i < 30; i++) await trackExecution(event(i + 200, 'FAILED'), failing.deps);
+    expect(failing.woken).toHaveLength(1);
+  });
+
   it('ignores jobs it did not create', async () => {
     const h = harness(job({}));
     expect(await trackExecution({ ...event(1, 'FAILED'), jobId: 'someone-elses-job' }, h.deps)).toBe(
