@@ -1,88 +1,111 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type BaselineFigures, loadAverage, measureBaseline, prepareBaseline } from './baseline';
 import { runBurst } from './burst';
 import { option, peakRssMiB, printTable, round, verdict, writeResult } from './common';
 
-// The local stack itself: events per second through IoT event → rule → SQS → assignGroups →
-// DynamoDB (quotas off, so the stack and not AWS's quotas is what is measured), and the default
-// `npm start` scenario timed end to end in a child process.
+// The local stack itself, side by side with the baseline commit on the same machine in the same
+// run: events per second through IoT event → rule → SQS → assignGroups → DynamoDB (quotas off, so
+// the stack and not AWS's quotas is measured), and the default `npm start` scenario end to end.
+// `--baseline DIR` reuses a prepared checkout; `--baseline none` skips it.
 const THINGS = Number(option('things') ?? 300);
+const BASELINE = option('baseline') ?? '.local/baseline-590955c';
 
+let baseline: BaselineFigures | undefined;
+if (BASELINE !== 'none') {
+  console.log(`baseline: ${BASELINE}`);
+  baseline = measureBaseline(prepareBaseline(BASELINE), THINGS);
+}
+
+const burstLoad = { before: loadAverage(), after: [] as number[] };
 const burst = await runBurst(THINGS, { quotas: false });
+burstLoad.after = loadAverage();
 const eventsPerSecond = burst.eventsDelivered / (burst.burstWallMs / 1000);
 const thingsPerSecond = burst.things / (burst.burstWallMs / 1000);
 
-let scenario: {
-  status: string;
-  wallSeconds?: number;
-  peakRssMiB?: number;
-  packaged?: boolean;
-  exit?: number | null;
+const reportDir = mkdtempSync(path.join(os.tmpdir(), 'fleet-bench-report-'));
+const scenarioLoad = { before: loadAverage(), after: [] as number[] };
+// GNU time: %e wall seconds, %U+%S CPU seconds, %M the largest resident set of the process.
+const run = spawnSync(
+  '/usr/bin/time',
+  ['-f', 'BENCH %e %M %U %S', process.execPath, 'scripts/start.mjs', '--report', reportDir],
+  {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  },
+);
+scenarioLoad.after = loadAverage();
+rmSync(reportDir, { recursive: true, force: true });
+const m = /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
+const scenario = {
+  status:
+    run.status === 0
+      ? 'ran'
+      : `failed (exit ${run.status}): ${(run.stderr ?? '').split('\n').slice(-4).join(' ')}`,
+  exit: run.status,
+  wallSeconds: m ? Number(m[1]) : undefined,
+  peakRssMiB: m ? Math.round(Number(m[2]) / 1024) : undefined,
+  cpuSeconds: m ? Number(m[3]) + Number(m[4]) : undefined,
+  packaged: /Packaging the functions/.test(run.stdout ?? ''),
+  loadAverage: scenarioLoad,
 };
-if (!existsSync('local/main.ts') || !existsSync('scripts/start.mjs')) {
-  scenario = { status: 'pending: local/main.ts or scripts/start.mjs does not exist yet' };
-} else {
-  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'fleet-bench-report-'));
-  // GNU time: %e wall seconds, %M the largest resident set of the process tree's waited-for children.
-  const run = spawnSync(
-    '/usr/bin/time',
-    ['-f', 'BENCH %e %M', process.execPath, 'scripts/start.mjs', '--report', reportDir],
-    {
-      encoding: 'utf8',
-      maxBuffer: 64 * 2 ** 20,
-    },
-  );
-  rmSync(reportDir, { recursive: true, force: true });
-  const m = /BENCH ([\d.]+) (\d+)/.exec(run.stderr ?? '');
-  scenario = {
-    status:
-      run.status === 0
-        ? 'ran'
-        : `failed (exit ${run.status}): ${(run.stderr ?? '').split('\n').slice(-4).join(' ')}`,
-    exit: run.status,
-    wallSeconds: m ? Number(m[1]) : undefined,
-    peakRssMiB: m ? Math.round(Number(m[2]) / 1024) : undefined,
-    packaged: /Packaging the functions/.test(run.stdout ?? ''),
-  };
-}
 
+const load = (l: { before: number[]; after: number[] }) =>
+  `load ${l.before[0]?.toFixed(1)}→${l.after[0]?.toFixed(1)}`;
+const ratio = (ours: number | undefined, theirs: number | undefined) =>
+  ours !== undefined && theirs ? round(ours / theirs, 2) : undefined;
+const wallRatio = ratio(scenario.wallSeconds, baseline?.scenarioWallSeconds);
+const throughputRatio = ratio(eventsPerSecond, baseline?.eventsPerSecond);
 const rows = [
   {
     measure: 'events / s through the stack (registry event → assignGroups → DynamoDB)',
-    value: `${round(eventsPerSecond, 1)} (${round(thingsPerSecond, 1)} things/s, ${THINGS} things)`,
-    target: '–',
-    result: '–',
+    baseline: baseline ? `${round(baseline.eventsPerSecond, 1)} (${load(baseline.loadAverage)})` : '–',
+    now: `${round(eventsPerSecond, 1)} (${round(thingsPerSecond, 1)} things/s, ${THINGS} things; ${load(burstLoad)})`,
+    ratio: throughputRatio ?? '–',
+    target: '≥ 3 × baseline',
+    result: throughputRatio === undefined ? '–' : verdict(throughputRatio >= 3),
   },
   {
     measure: 'peak RSS of the stack under that load',
-    value: `${peakRssMiB()} MiB`,
+    baseline: baseline ? `${baseline.burstPeakRssMiB} MiB` : '–',
+    now: `${peakRssMiB()} MiB`,
+    ratio: ratio(peakRssMiB(), baseline?.burstPeakRssMiB) ?? '–',
     target: '–',
     result: '–',
   },
   {
     measure: '`npm start` default scenario, wall time',
-    value:
+    baseline: baseline?.scenarioWallSeconds === undefined ? '–' : `${round(baseline.scenarioWallSeconds)} s`,
+    now:
       scenario.wallSeconds === undefined
         ? scenario.status
-        : `${round(scenario.wallSeconds)} s${scenario.packaged ? ' (incl. sls package)' : ''}`,
-    target: '< 60 s',
+        : `${round(scenario.wallSeconds)} s (${round(scenario.cpuSeconds ?? 0)} s CPU; ${load(scenarioLoad)})${scenario.packaged ? ' (incl. sls package)' : ''}`,
+    ratio: wallRatio ?? '–',
+    target: '≤ 0.4 × baseline, < 45 s quiet',
     result:
-      scenario.wallSeconds === undefined
+      scenario.wallSeconds === undefined || wallRatio === undefined
         ? 'pending'
-        : verdict(scenario.status === 'ran' && scenario.wallSeconds < 60),
+        : `${verdict(wallRatio <= 0.4)} / ${verdict(scenario.wallSeconds < 45)}`,
   },
   {
     measure: '`npm start` peak RSS',
-    value: scenario.peakRssMiB === undefined ? '–' : `${scenario.peakRssMiB} MiB`,
+    baseline: baseline?.scenarioPeakRssMiB === undefined ? '–' : `${baseline.scenarioPeakRssMiB} MiB`,
+    now: scenario.peakRssMiB === undefined ? '–' : `${scenario.peakRssMiB} MiB`,
+    ratio: ratio(scenario.peakRssMiB, baseline?.scenarioPeakRssMiB) ?? '–',
     target: '–',
     result: '–',
   },
 ];
-printTable('The local stack', rows);
+printTable(`The local stack, against ${baseline?.commit ?? 'no baseline'} on this machine`, rows);
+console.log(
+  '\nThe machine is shared: each figure carries the 1-minute load average before → after it. Ratios come from the same run.',
+);
 writeResult('local-stack', {
-  throughput: { things: THINGS, eventsPerSecond, thingsPerSecond, burst },
+  throughput: { things: THINGS, eventsPerSecond, thingsPerSecond, burst, loadAverage: burstLoad },
   peakRssMiB: peakRssMiB(),
   scenario,
+  baseline: baseline ?? null,
+  ratios: { scenarioWall: wallRatio ?? null, throughput: throughputRatio ?? null },
 });

@@ -1,18 +1,17 @@
 import { runBurst } from './burst';
 import { option, pct, printTable, round, verdict, writeResult } from './common';
 
-// Provisioning burst: the issue asks for 50,000 things; the default run measures smaller bursts and
-// extrapolates linearly (`--things 50000` runs the full size).
+// Provisioning burst: the issue asks for 50,000 things (`--things 50000`); the default run measures
+// smaller bursts and extrapolates linearly. AWS's IoT quotas are enforced, so the virtual time is
+// bound by them (AddThingToThingGroup's 100 TPS); the wall time is the host's work, since the stack
+// runs on a discrete-event clock and waiting costs nothing.
 const SIZES = (option('things') ?? '200,500').split(',').map(Number);
-// Quotas, not the host, must bind: AddThingToThingGroup's 100 TPS is ~33 things per virtual second,
-// and this host consumes ~30–40 things per real second, so virtual time runs at about real time.
-const SPEED = Number(option('speed') ?? 1);
 const FULL = 50_000;
 
 const runs: Awaited<ReturnType<typeof runBurst>>[] = [];
 for (const n of SIZES) {
   console.log(`burst of ${n} things …`);
-  runs.push(await runBurst(n, { speed: SPEED }));
+  runs.push(await runBurst(n));
 }
 const rows = runs.map((r) => ({
   things: r.things,
@@ -22,6 +21,7 @@ const rows = runs.map((r) => ({
   'DLQ msgs': r.dlqMessages,
   lost: r.eventsLost,
   'wrong groups': r.thingsWithWrongGroups,
+  'log lines (errors)': `${r.logs.lines} (${r.logs.errors})`,
   'virtual s': round(r.virtualSeconds),
   'floor s': round(r.floorSeconds),
   '× floor': round(r.virtualSeconds / r.floorSeconds, 2),
@@ -29,7 +29,7 @@ const rows = runs.map((r) => ({
   'things / wall s': round(r.things / (r.burstWallMs / 1000)),
   'peak RSS MiB': r.peakRssMiB,
 }));
-printTable(`Provisioning burst on the local stack (quotas enforced, clock speed ${SPEED}×)`, rows);
+printTable('Provisioning burst on the local stack (quotas enforced)', rows);
 
 // Linear extrapolation from the two largest runs (wall time and memory).
 const [a, b] = runs.length >= 2 ? runs.slice(-2) : [undefined, runs[0]];
@@ -78,7 +78,6 @@ const targets = [
 ];
 printTable('Targets', targets);
 writeResult('provisioning-burst', {
-  speed: SPEED,
   runs,
   extrapolated: { things: FULL, wallSeconds: wall50k, peakRssMiB: rss50k },
   targets,

@@ -5,7 +5,7 @@ import { renderHtml } from './report/html';
 import { checkExpectations } from './scenario/expectations';
 import { loadScenario } from './scenario/load';
 import { Progress, whileSlow } from './scenario/progress';
-import { buildReport } from './scenario/report';
+import { buildReport, scanAudit } from './scenario/report';
 import { ScenarioRun } from './scenario/runner';
 import { InvalidScenarioError, type Scenario } from './scenario/schema';
 import { stackStatus } from './scenario/status';
@@ -41,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     ...(options.data ? { dataDir: options.data } : {}),
     logDir: path.join(options.report, 'logs'),
-    // Adaptive retry sleeps in real time; standard retry keeps a run fast and still backs off.
+    // As deployed, but standard retry: adaptive mode's client-side rate limiter sleeps in real time.
     functionEnv: { AWS_RETRY_MODE: 'standard' },
   });
   const stack = await whileSlow('starting the local stack', starting);
@@ -62,15 +62,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       `idle: nothing left to happen (${stack.services.iot.state.things.size} things, ${stack.services.iot.state.groups.size} groups)`,
     );
     progress.phase('report');
-    const report = await buildReport(stack, run, scenario, { file: options.scenario, wallStart });
+    const report = await stack.drive(
+      buildReport(stack, run, scenario, { file: options.scenario, wallStart }),
+    );
     report.phases = progress.endPhase();
     stopStatus();
     mkdirSync(options.report, { recursive: true });
     writeFileSync(path.join(options.report, 'run.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(path.join(options.report, 'run.html'), renderHtml(report));
+    // The audit trail, sorted: two runs of one scenario, seed and code write the same file.
+    const audit = (await stack.drive(scanAudit(stack))).map((r) => JSON.stringify(r)).sort();
+    writeFileSync(path.join(options.report, 'audit.jsonl'), `${audit.join('\n')}\n`);
     console.log(summaryText(report));
     console.log(
-      `\nReport: ${path.join(options.report, 'run.html')} (and run.json); wall time ${(report.wallMs / 1000).toFixed(1)} s`,
+      `\nReport: ${path.join(options.report, 'run.html')} (and run.json, audit.jsonl); wall time ${(report.wallMs / 1000).toFixed(1)} s`,
     );
     if (run.errors.length > 0)
       console.log(`\n${run.errors.length} scenario step(s) failed:\n  ${run.errors.join('\n  ')}`);
@@ -91,7 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Keeps the stack up (virtual time now runs at the clock's speed) until Ctrl-C. */
+/** Keeps the stack up (virtual time now follows real time at the clock's speed) until Ctrl-C. */
 async function serve(stack: LocalStack): Promise<void> {
   const lines = Object.entries(stack.env)
     .filter(([k]) => k.startsWith('AWS_ENDPOINT_URL_'))
@@ -129,9 +134,10 @@ async function serve(stack: LocalStack): Promise<void> {
       resolve();
     });
   });
+  const pace = stack.clock.pace();
   while (!stopping) {
-    await stack.runUntilIdle({ until: stack.clock.now() });
-    await Promise.race([done, new Promise((r) => setTimeout(r, 250))]);
+    await stack.runUntilIdle({ until: pace.at() });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 50))]);
   }
 }
 

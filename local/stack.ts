@@ -1,23 +1,34 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installAccessControl, withLocalPrincipal } from './access-control';
-import { listen, readJsonObject } from './emulators/common/http';
+import { listen } from './emulators/common/http';
+import { seedIds } from './emulators/common/ids';
 import type { FaultSettings } from './emulators/common/limits';
 import { seededRandom } from './emulators/common/random';
+import { RecordLog } from './emulators/common/record-log';
 import { createLocalDynamoDb } from './emulators/dynamodb/server';
+import type { IotCall } from './emulators/iot';
 import { createIotDataHandler } from './emulators/iot/data-plane';
 import { createAwsSdkIntegration } from './emulators/stepfunctions';
+import { deployCustomResources } from './runtime/custom-resources';
 import { type DeliverySettings, EventDelivery } from './runtime/delivery';
+import { Driver } from './runtime/driver';
 import { type ContainerCrash, FunctionHost } from './runtime/function-host';
 import { httpApiHandler } from './runtime/http-api';
 import { LocalClock } from './runtime/local-clock';
+import { LogFiles } from './runtime/logs';
+import { VirtualNetwork } from './runtime/net/network';
+import { VirtualRequestHandler, virtualRetryStrategy } from './runtime/net/sdk-client';
 import { localAttributes, resolveIntrinsics } from './runtime/resolve';
 import { Router } from './runtime/router';
 import { ENDPOINT_VARIABLES, type ServiceName, startServices } from './runtime/services';
 import { SqsPoller } from './runtime/sqs-poller';
+import { containerWorkerFile } from './runtime/threads/build';
+import { ContainerThreads } from './runtime/threads/pool';
 import { Timeline } from './runtime/timeline';
 import {
   eventRules,
@@ -31,7 +42,7 @@ import { loadPackagedTemplate, tableDefinitions } from './template';
 
 export type StackOptions = {
   seed?: number;
-  /** Virtual seconds per real second while work is in flight. */
+  /** Virtual seconds per real second where the stack serves outside clients (`--serve`). */
   speed?: number;
   startTime?: number;
   /** Keep DynamoDB on disk here instead of in memory. */
@@ -39,19 +50,24 @@ export type StackOptions = {
   enforceQuotas?: boolean;
   faults?: FaultSettings;
   delivery?: Partial<DeliverySettings>;
-  /** Where function logs go (one JSON line each); default: memory only. */
+  /** Where function logs go (one file per function, JSON lines); default: a temporary directory. */
   logDir?: string;
   packageDir?: string;
   region?: string;
-  /**
-   * Variables set over every function's deployed environment. The SDK's client-side pacing
-   * (AWS_RETRY_MODE=adaptive) sleeps in real time; tests that inject many faults may trade it
-   * for `standard` to finish faster.
-   */
+  /** Variables set over every function's deployed environment. */
   functionEnv?: Record<string, string>;
   /** Chaos runs (local/chaos): containers that exit mid-invocation, a flaky Step Functions → Lambda call. */
   chaos?: ChaosOptions;
+  /**
+   * Worker threads for the function containers (0: all in the stack's thread). A fixed number, not
+   * the machine's core count: the order effects land in depends on it, and a run must replay the
+   * same on any machine.
+   */
+  threads?: number;
 };
+
+/** Two container threads: with the stack's own, enough to keep a 2-core machine busy. */
+export const DEFAULT_THREADS = 2;
 
 export type ChaosOptions = {
   crashes?: ContainerCrash[];
@@ -64,29 +80,59 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 
 /**
  * The whole backend in one process: AWS emulators, DynamoDB, the deployed function bundles and the
- * routing that the packaged CloudFormation template declares, on one virtual clock.
+ * routing that the packaged CloudFormation template declares, on one discrete-event clock.
  */
 export async function startLocalStack(options: StackOptions = {}) {
   const seed = options.seed ?? 1;
   const region = options.region ?? 'us-east-1';
+  seedIds(seed);
   const clock = new LocalClock(options.startTime ?? Date.UTC(2026, 0, 5, 8), options.speed ?? 20);
-  const timeline = new Timeline();
+  const timeline = new Timeline(seed);
+  const network = new VirtualNetwork();
   const random = seededRandom(seed ^ 0x5eed);
+  const clientRandom = seededRandom(seed ^ 0xc11e);
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
   const template = loadPackagedTemplate();
-  const logLines: { fn: string; line: string }[] = [];
-  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
-  const log = (fn: string, line: string) => {
-    logLines.push({ fn, line });
-    if (options.logDir) appendFileSync(path.join(options.logDir, `${fn}.log`), `${line}\n`);
-  };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'fleet-local-'));
+  const logs = new LogFiles(options.logDir ?? path.join(scratch, 'logs'));
+  const iotCalls = new RecordLog<IotCall>(path.join(scratch, 'iot-calls.jsonl'));
+
+  // Hooks reach the services, functions and pollers defined below; the driver only calls them later.
+  const driver: Driver = new Driver(clock, timeline, {
+    step: () => step(),
+    dueNow: () => dueNow(),
+    nextDeadline: () => nextDeadline(),
+    busy: () => dynamo.inFlight > 0,
+    threadsPending: () => threads?.pending ?? false,
+    settleThreads: () => threads?.settle() ?? Promise.resolve(0),
+  });
+  /**
+   * SDK client settings for the stack's own clients: the virtual network, and back-offs on virtual
+   * time (a client waiting outside a run drives the stack until its back-off is over).
+   */
+  const sleep = (ms: number) =>
+    driver.drive(
+      new Promise<void>((resolve) =>
+        timeline.at(clock.now() + ms, 'client back-off', resolve, { source: 'clients' }),
+      ),
+    );
+  const endpoints: Record<string, string> = {};
+  const clientConfig = (service: ServiceName | 'dynamodb', o: { maxAttempts?: number } = {}) => ({
+    ...(endpoints[service] ? { endpoint: endpoints[service] } : {}),
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new VirtualRequestHandler(network),
+    retryStrategy: virtualRetryStrategy(o.maxAttempts ?? 3, sleep, clientRandom),
+  });
 
   const deviceMessages: { topic: string; payload: object }[] = [];
   const dynamo = await createLocalDynamoDb({ clock, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  network.serve(dynamo.url, dynamo.handler);
+  endpoints.dynamodb = dynamo.url;
   let delivery: EventDelivery | undefined;
   const chaosRandom = seededRandom(seed ^ 0xc4a05);
   const chaosStats = { sfnLambdaCalls: 0, sfnLambdaFailures: 0 };
@@ -97,6 +143,8 @@ export async function startLocalStack(options: StackOptions = {}) {
     accountId: LOCAL_ACCOUNT,
     enforceQuotas: options.enforceQuotas ?? true,
     faults: options.faults ?? {},
+    network,
+    iotCalls: iotCalls.asArray(),
     iotEvents: (topic, payload) => delivery?.publish(topic, payload),
     deviceNotify: (topic, payload) => deviceMessages.push({ topic, payload }),
     sfnIntegrations: {
@@ -113,14 +161,14 @@ export async function startLocalStack(options: StackOptions = {}) {
         if (outcome.ok) return outcome.result;
         throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
       },
-      awsSdk: createAwsSdkIntegration({ region, credentials: LOCAL_CREDENTIALS }),
-      dynamoDb: new DynamoDBClient({ endpoint: dynamo.url, region, credentials: LOCAL_CREDENTIALS }),
+      awsSdk: createAwsSdkIntegration(clientConfig('iot')),
+      dynamoDb: new DynamoDBClient(clientConfig('dynamodb')),
       putEvents: (params) =>
         new EventBridgeClient(clientConfig('eventBridge')).send(new PutEventsCommand(params as never)),
       snsPublish: (params) => new SNSClient(clientConfig('sns')).send(new PublishCommand(params as never)),
     },
   });
-  const endpoints: Record<string, string> = { ...services.endpoints, dynamodb: dynamo.url };
+  Object.assign(endpoints, services.endpoints);
   const env: Record<string, string> = {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -132,27 +180,22 @@ export async function startLocalStack(options: StackOptions = {}) {
     POWERTOOLS_METRICS_DISABLED: 'true',
     NODE_NO_WARNINGS: '1',
     ...Object.fromEntries(
-      Object.entries(ENDPOINT_VARIABLES).map(([k, v]) => [v, endpoints[k as ServiceName]]),
+      Object.entries(ENDPOINT_VARIABLES).map(([k, v]) => [v, endpoints[k as ServiceName] ?? '']),
     ),
   };
   // The stack's own SDK calls (sfn integrations) resolve endpoints from the same variables.
   Object.assign(process.env, env);
-  const clientConfig = (service: ServiceName) => ({
-    endpoint: endpoints[service],
-    region,
-    credentials: LOCAL_CREDENTIALS,
-  });
 
   const names = {
     region,
     accountId: LOCAL_ACCOUNT,
     stackName: 'fleet-autopilot-local',
-    sqsUrl: services.endpoints.sqs,
+    sqsUrl: endpoints.sqs ?? '',
   };
   const attributes = localAttributes(template, names);
   const resolve = (value: unknown) => resolveIntrinsics(value, attributes, names);
 
-  const ddb = new DynamoDBClient({ endpoint: dynamo.url, region, credentials: LOCAL_CREDENTIALS });
+  const ddb = new DynamoDBClient(clientConfig('dynamodb'));
   for (const table of tableDefinitions(template).values())
     await ddb.send(new CreateTableCommand(table)).catch(ignoreExists);
   await createQueues(template, resolve, services);
@@ -176,10 +219,25 @@ export async function startLocalStack(options: StackOptions = {}) {
     ...services,
   });
 
-  const host = new FunctionHost(
+  const threadCount = options.threads ?? DEFAULT_THREADS;
+  const threads =
+    threadCount > 0
+      ? new ContainerThreads(threadCount, await containerWorkerFile(), {
+          clock,
+          timeline,
+          network,
+          events: {
+            log: (container, line) => host.threadEvents.log(container, line),
+            result: (inv, outcome) => host.threadEvents.result(inv, outcome),
+            crash: (container, reason) => host.threadEvents.crash(container, reason),
+          },
+        })
+      : undefined;
+  const host: FunctionHost = new FunctionHost(
     path.resolve('.local/functions'),
     env,
-    log,
+    (fn, line) => logs.write(fn, line),
+    { clock, timeline, network, seed, ...(threads ? { threads } : {}) },
     options.functionEnv,
     options.chaos?.crashes,
   );
@@ -212,107 +270,72 @@ export async function startLocalStack(options: StackOptions = {}) {
     const fn = host.resolve(m.functionArn);
     if (!queue || !fn) return [];
     const maxConcurrency = Math.min(m.maxConcurrency ?? 1000, fn.reservedConcurrency ?? 4);
-    return [
-      new SqsPoller(
-        queue,
-        fn.name,
-        host,
-        {
-          batchSize: m.batchSize,
-          maxConcurrency,
-          reportBatchItemFailures: m.reportBatchItemFailures,
-          region,
-        },
-        track,
-      ),
-    ];
+    const settings = {
+      batchSize: m.batchSize,
+      maxConcurrency,
+      reportBatchItemFailures: m.reportBatchItemFailures,
+      region,
+    };
+    return [new SqsPoller(queue, fn.name, host, settings, track)];
   });
 
-  /** CloudFormation's part: run each custom resource's Create against its function, as a deploy does. */
-  const deployCustomResources = async () => {
-    const results: { id: string; status: string; reason?: string }[] = [];
-    for (const [id, r] of Object.entries(template.Resources).filter(([, r]) =>
-      r.Type.startsWith('Custom::'),
-    )) {
-      const props = resolve(r.Properties) as Record<string, unknown>;
-      const response = await captureResponse();
-      const event = {
-        RequestType: 'Create',
-        ServiceToken: props.ServiceToken,
-        ResponseURL: response.url,
-        StackId: `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT}:stack/fleet-autopilot-local/local`,
-        RequestId: `${id}-create`,
-        LogicalResourceId: id,
-        ResourceType: r.Type,
-        ResourceProperties: props,
-      };
-      await host.invoke(String(props.ServiceToken), event);
-      const body = await response.body;
-      results.push({ id, status: String(body.Status), reason: body.Reason as string | undefined });
-    }
-    return results;
-  };
-
-  const api = await listen(
-    httpApiHandler(httpRoutes(template, resolve), host, LOCAL_ACCOUNT, () => clock.now()),
+  // An API call from outside a run (the CLI) drives the stack until its function has answered.
+  const apiFunctions = { invoke: (ref: string, event: unknown) => driver.drive(host.invoke(ref, event)) };
+  const apiHandler = httpApiHandler(httpRoutes(template, resolve), apiFunctions, LOCAL_ACCOUNT, () =>
+    clock.now(),
   );
+  const api = await listen(apiHandler);
+  network.serve(api.url, apiHandler);
   // The IoT data plane's Publish: a client injects an MQTT message into the rules engine (never onto
   // the reserved $aws/ topics, which AWS IoT's own events reach through `delivery` instead).
-  const iotData = await listen(
-    createIotDataHandler((topic, payload) => router.publishMqtt(topic, payload), services.iot.shadows),
+  const iotDataHandler = createIotDataHandler(
+    (topic, payload) => router.publishMqtt(topic, payload),
+    services.iot.shadows,
   );
+  const iotData = await listen(iotDataHandler);
+  network.serve(iotData.url, iotDataHandler);
   Object.assign(endpoints, { api: api.url, iotData: iotData.url });
   env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
   process.env.AWS_ENDPOINT_URL_IOT_DATA_PLANE = iotData.url;
 
-  const sweep = () => {
+  function step(): void {
     services.iot.sweep();
     services.tunnels.sweep();
     services.cloudWatch.sweep();
     services.sfn.sweep();
-    for (const action of timeline.takeDue(clock.now())) {
-      const result = action.run();
+    timeline.runDue(clock.now(), (result) => {
       if (result instanceof Promise) track(result);
-    }
-  };
-  const nextDeadline = (): number | undefined => {
-    const times = [
-      timeline.nextDue(),
-      services.sfn.nextDue(),
-      services.iot.nextDue(),
-      ...services.sqs.queues().map((q) => q.nextVisibleAt()),
-    ];
-    const defined = times.filter((t): t is number => t !== undefined);
-    return defined.length ? Math.min(...defined) : undefined;
-  };
-
-  /**
-   * Runs until nothing can happen without more time, then jumps the clock to the next deadline;
-   * stops when there is none (or it lies past `until`).
-   */
-  const runUntilIdle = async (opts: { until?: number } = {}) => {
-    for (;;) {
-      sweep();
-      const started = pollers.map((p) => p.poll()).some(Boolean);
-      if (started || pending.size > 0 || host.inFlight > 0) {
-        await Promise.race([...pending, new Promise((r) => setTimeout(r, 5))]);
-        continue;
-      }
-      await services.sfn.settle();
-      if (pending.size > 0 || pollers.some((p) => p.queue.visibleCount() > 0)) continue;
-      const next = nextDeadline();
-      if (next === undefined || (opts.until !== undefined && next > opts.until)) {
-        if (opts.until !== undefined) clock.jumpTo(opts.until);
-        sweep();
-        return;
-      }
-      clock.jumpTo(next);
-    }
-  };
+    });
+    for (const p of pollers) p.poll();
+  }
+  function dueNow(): boolean {
+    const now = clock.now();
+    return (
+      timeline.hasDue(now) ||
+      (services.sfn.nextDue() ?? Number.POSITIVE_INFINITY) <= now ||
+      pollers.some((p) => p.canStart())
+    );
+  }
+  /** The next time something changes by itself; what is already due waits for a free slot instead. */
+  function nextDeadline(): number | undefined {
+    const now = clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && t > now && t < next) next = t;
+    };
+    consider(timeline.nextDue());
+    consider(services.sfn.nextDue());
+    consider(services.iot.nextDue());
+    for (const q of services.sqs.queues()) consider(q.nextVisibleAt());
+    return Number.isFinite(next) ? next : undefined;
+  }
 
   return {
     clock,
     timeline,
+    network,
+    driver,
+    threads,
     env,
     /** The template's Outputs, resolved to their local values (bucket names, role ARNs, ...). */
     outputs: resolve(template.Outputs ?? {}) as Record<string, { Value?: unknown }>,
@@ -323,30 +346,43 @@ export async function startLocalStack(options: StackOptions = {}) {
     delivery,
     pollers,
     deviceMessages,
-    logLines,
+    logs,
+    /** Every accepted IoT call, in a file: stream it with `forEach` (services.iot.calls reads it all). */
+    iotCalls,
+    /** Every function log line so far, read back from the log files. */
+    get logLines(): { fn: string; line: string }[] {
+      return [...logs.entries()];
+    },
     chaosStats,
     access,
-    clientConfig: (service: ServiceName | 'dynamodb') => ({
-      endpoint: endpoints[service],
-      region,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    runUntilIdle,
-    deployCustomResources,
+    clientConfig,
+    /** WHATWG fetch on the virtual network (the operator API client). */
+    fetch: network.fetch,
+    runUntilIdle: (o: { until?: number } = {}) => driver.runUntilIdle(o),
+    /** Answers `work` once done, running the stack meanwhile if nothing else is driving it. */
+    drive: <T>(work: Promise<T>) => driver.drive(work),
+    deployCustomResources: () =>
+      driver.drive(
+        deployCustomResources({ template, resolve, host, network, region, account: LOCAL_ACCOUNT }),
+      ),
     track,
     async close() {
       await host.close();
+      await threads?.close();
       await api.close();
       await iotData.close();
       await services.close();
       await dynamo.close();
+      logs.close();
+      iotCalls.close();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
-async function createQueues(
+function createQueues(
   template: ReturnType<typeof loadPackagedTemplate>,
   resolve: (v: unknown) => unknown,
   services: Awaited<ReturnType<typeof startServices>>,
@@ -362,21 +398,6 @@ async function createQueues(
     if (queue && dlq)
       queue.redrive = { deadLetter: dlq, maxReceiveCount: Number(redrive?.maxReceiveCount ?? 5) };
   }
-}
-
-/** A one-shot HTTP endpoint standing in for CloudFormation's pre-signed response URL. */
-async function captureResponse(): Promise<{ url: string; body: Promise<Record<string, unknown>> }> {
-  let deliver: (json: Record<string, unknown>) => void = () => undefined;
-  const received = new Promise<Record<string, unknown>>((resolve) => {
-    deliver = resolve;
-  });
-  const server = await listen((req, res) => {
-    void readJsonObject(req).then((json) => {
-      res.writeHead(200).end();
-      deliver(json);
-    });
-  });
-  return { url: `${server.url}/cfn-response`, body: received.finally(() => server.close()) };
 }
 
 function ignoreExists(error: Error): void {

@@ -2,7 +2,7 @@
 // external and resolve from the repo) into .local/bench/ and runs each benchmark in its own process,
 // so its peak memory is its own. Every benchmark prints a table and writes bench/results/NAME.json.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -19,6 +19,7 @@ const ALL = [
   'provisioning-burst',
   'local-stack',
   'bulk-registration',
+  'scenario-profile',
 ];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
@@ -33,7 +34,7 @@ for (const name of names) {
   }
 }
 const needsPackage = names.some((n) =>
-  ['cold-start', 'provisioning-burst', 'local-stack', 'bulk-registration'].includes(n),
+  ['cold-start', 'provisioning-burst', 'local-stack', 'bulk-registration', 'scenario-profile'].includes(n),
 );
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
   // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
@@ -56,9 +57,6 @@ for (const name of names) {
     outfile,
     logLevel: 'warning',
   });
-  // The function host starts workers from a file beside its own module.
-  copyFileSync('local/runtime/function-worker.mjs', path.join(outDir, 'function-worker.mjs'));
-  copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', path.join(outDir, 'dynalite-worker.mjs'));
   console.log(`\n# ${name}`);
   const started = performance.now();
   const run = spawnSync(process.execPath, [outfile, ...options], { stdio: 'inherit' });

@@ -1,7 +1,7 @@
 // Runs a local-stack entry point without tsx: packages the functions if .serverless/ is missing or
 // older than the sources, bundles the TypeScript entry with esbuild, then runs it with node.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { requireSupportedNode } from './node-support.mjs';
@@ -70,9 +70,6 @@ export async function runLocal(entry, name, args) {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  // Workers start from files beside the bundle (`new URL('./x.mjs', import.meta.url)`).
-  copyFileSync('local/runtime/function-worker.mjs', '.local/function-worker.mjs');
-  copyFileSync('local/emulators/dynamodb/dynalite-worker.mjs', '.local/dynalite-worker.mjs');
   // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
   process.on('SIGINT', () => undefined);
   if (!wantsHelp) console.log(`Starting ${entry}...`);

@@ -25,9 +25,8 @@ export async function putForgedOutcomes(
   time: number,
 ): Promise<{ sent: number; refused: string[]; ids: string[] }> {
   const client = new EventBridgeClient({
-    ...stack.clientConfig('eventBridge'),
+    ...stack.clientConfig('eventBridge', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   const entries = job.things.map((thingName) => ({
     EventBusName: bus,
@@ -67,9 +66,8 @@ export async function startExecution(
   if (!stateMachineArn)
     return { accepted: false, refusal: 'no state machine ARN in the rollout API configuration' };
   const sfn = new SFNClient({
-    ...stack.clientConfig('sfn'),
+    ...stack.clientConfig('sfn', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   try {
     const out = await sfn.send(
@@ -88,9 +86,8 @@ export async function startExecution(
  */
 export async function huntTaskTokens(stack: LocalStack, principal: string, tokens: readonly string[]) {
   const client = new DynamoDBClient({
-    ...stack.clientConfig('dynamodb'),
+    ...stack.clientConfig('dynamodb', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   const docs = DynamoDBDocumentClient.from(client);
   const { TableNames = [] } = await client.send(new ListTablesCommand({}));
@@ -117,9 +114,8 @@ export async function huntTaskTokens(stack: LocalStack, principal: string, token
 /** SendTaskSuccess with a stolen token and an approval's output. */
 export async function sendTaskSuccess(stack: LocalStack, principal: string, token: string, output: object) {
   const sfn = new SFNClient({
-    ...stack.clientConfig('sfn'),
+    ...stack.clientConfig('sfn', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
@@ -132,9 +128,8 @@ export async function sendTaskSuccess(stack: LocalStack, principal: string, toke
 /** put-metric-alarm on a thing, then set-alarm-state ALARM: an alarm nobody enrolled. */
 export async function raiseAlarm(stack: LocalStack, principal: string, alarmName: string, thingName: string) {
   const cw = new CloudWatchClient({
-    ...stack.clientConfig('cloudWatch'),
+    ...stack.clientConfig('cloudWatch', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   await cw.send(
     new PutMetricAlarmCommand({
@@ -183,9 +178,8 @@ export async function sendToQueue(stack: LocalStack, principal: string, queue: s
   const url = stack.services.sqs.queue(queue)?.url;
   if (!url) return { accepted: false as const, refusal: `no queue ${queue}` };
   const sqs = new SQSClient({
-    ...stack.clientConfig('sqs'),
+    ...stack.clientConfig('sqs', { maxAttempts: ATTEMPTS }),
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   try {
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(body) }));
@@ -198,10 +192,9 @@ export async function sendToQueue(stack: LocalStack, principal: string, queue: s
 /** The IoT data plane's Publish to a reserved topic, as a client with iot:Publish would try. */
 export async function publishReserved(stack: LocalStack, principal: string, topic: string, payload: object) {
   const client = new IoTDataPlaneClient({
+    ...stack.clientConfig('iot', { maxAttempts: ATTEMPTS }),
     endpoint: stack.endpoints.iotData,
-    region: stack.env.AWS_REGION ?? 'us-east-1',
     credentials: as(principal),
-    maxAttempts: ATTEMPTS,
   });
   try {
     await client.send(

@@ -148,7 +148,7 @@ function effectsOf(a: Attempt, e: Evidence): string[] {
 async function heldBy(stack: LocalStack, a: Attempt, e: Evidence): Promise<string> {
   const f = a.facts;
   if (a.id === 'restart-halted' && typeof f.executionArn === 'string') {
-    const sfn = new SFNClient({ ...stack.clientConfig('sfn'), maxAttempts: 10 });
+    const sfn = new SFNClient(stack.clientConfig('sfn', { maxAttempts: 10 }));
     const x = await sfn
       .send(new DescribeExecutionCommand({ executionArn: f.executionArn }))
       .catch(() => undefined);

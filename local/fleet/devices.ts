@@ -73,12 +73,7 @@ export class VirtualFleet {
     devices: readonly Device[] = [],
   ) {
     for (const d of devices) this.#devices.set(d.thingName, d);
-    this.#client = new IoTJobsDataPlaneClient({
-      ...stack.clientConfig('iotJobsData'),
-      maxAttempts: 8,
-      retryMode: 'standard',
-      requestHandler: { httpAgent: { keepAlive: true, maxSockets: DEVICE_CALLS_IN_FLIGHT } },
-    });
+    this.#client = new IoTJobsDataPlaneClient(stack.clientConfig('iotJobsData', { maxAttempts: 8 }));
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
     // A continuous job reaches a device that joins its group at once (jobs notify-next), not in a window.
     this.#unsubscribeNotify = stack.services.iot.subscribeDevices((topic, payload) =>

@@ -1,8 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
+import { seededRandom } from '../emulators/common/random';
+import type { LocalClock } from './local-clock';
+import type { VirtualNetwork } from './net/network';
+import { Bundle } from './sandbox/container';
+import type { ContainerThreads } from './threads/pool';
+import type { ContextFields, Outcome } from './threads/protocol';
+import type { Timeline } from './timeline';
 import { extractZip } from './unzip';
 
 export type FunctionSpec = {
@@ -22,44 +26,66 @@ export type InvokeResult =
 export type LogSink = (functionName: string, line: string) => void;
 
 /**
- * Chaos: the container running a function's Nth invocations (1-based) exits `afterMs` real
+ * Chaos: the container running a function's Nth invocations (1-based) exits `afterMs` virtual
  * milliseconds into it, or when its handler returns if that is sooner: work done, no response.
  */
 export type ContainerCrash = { function: string; invocations: readonly number[]; afterMs: number };
 
-type Container = { worker: Worker; busy: boolean; current: string | undefined; dead: boolean };
-type Pending = { resolve: (r: InvokeResult) => void };
-
 /**
- * Each container's V8 young generation. Node's default (~48 MB) let a 1,000-thing burst hold
- * ~150 MB more across the containers and cost ~15% more CPU: a small nursery stays in cache.
+ * What the host needs of the stack: its clock, agenda and network, the seed, and the container
+ * threads (none: every container runs in the stack's own thread).
  */
-const YOUNG_GENERATION_MB = 8;
+export type Simulation = {
+  clock: LocalClock;
+  timeline: Timeline;
+  network: VirtualNetwork;
+  seed: number;
+  threads?: ContainerThreads;
+};
+
+type Running = { settle: (r: InvokeResult) => void };
+/** Where a container's code runs: here, or on a container thread. */
+type Runtime = { start(event: unknown, context: ContextFields): Promise<Outcome>; kill(): void };
+type Container = {
+  id: string;
+  fn: string;
+  runtime: Runtime;
+  busy: boolean;
+  dead: boolean;
+  current: Running | undefined;
+};
 
 /** Local default when a function reserves no concurrency (AWS's account default is 1,000). */
 const DEFAULT_CONCURRENCY = 4;
 
 /**
- * Runs each function's deployed bundle in worker threads, one invocation per worker at a time, at
- * most its reserved concurrency at once; each worker has the function's own environment, like a
- * Lambda container. Invocations beyond the limit wait, as event-source and async invocations do.
+ * Runs each function's deployed bundle in containers, one invocation per container at a time, at
+ * most its reserved concurrency at once, each with the function's own environment and module
+ * state, like Lambda containers. Invocations beyond the limit wait, as event-source and async
+ * invocations do. Containers live in the stack's thread on its virtual clock (sandbox/), so what
+ * they do and when is decided by the seed, not by thread scheduling.
  */
 export class FunctionHost {
   readonly #specs = new Map<string, FunctionSpec>();
+  readonly #bundles = new Map<string, Bundle>();
   readonly #pools = new Map<string, Container[]>();
   readonly #waiting = new Map<string, (() => void)[]>();
-  readonly #pending = new Map<string, Pending>();
+  readonly #spawned = new Map<string, number>();
   readonly stats = new Map<string, { invocations: number; errors: number }>();
   readonly #started = new Map<string, number>();
+  readonly #requests = new Map<string, number>();
+  readonly #byId = new Map<string, Container>();
+  readonly #invocations = new Map<number, (outcome: Outcome) => void>();
+  #invocationIds = 0;
   /** Containers that chaos made exit (ContainerCrash). */
   crashes = 0;
   inFlight = 0;
-  #closing = false;
 
   constructor(
     private readonly buildDir: string,
     private readonly commonEnv: Record<string, string>,
     private readonly log: LogSink,
+    private readonly sim: Simulation,
     /** Applied over each function's own environment (e.g. a faster SDK retry mode for tests). */
     private readonly overrides: Record<string, string> = {},
     private readonly crashPlan: readonly ContainerCrash[] = [],
@@ -93,13 +119,7 @@ export class FunctionHost {
     try {
       const container = await this.#acquire(spec);
       try {
-        const id = randomUUID();
-        const crashAfterMs = this.#crashFor(spec);
-        const result = await new Promise<InvokeResult>((resolve) => {
-          this.#pending.set(id, { resolve });
-          container.current = id;
-          container.worker.postMessage({ id, event, requestId: id, crashAfterMs });
-        });
+        const result = await this.#run(spec, container, event);
         const stat = this.stats.get(spec.name);
         if (stat) {
           stat.invocations += 1;
@@ -115,8 +135,55 @@ export class FunctionHost {
   }
 
   async close(): Promise<void> {
-    this.#closing = true;
-    await Promise.all([...this.#pools.values()].flat().map((c) => c.worker.terminate()));
+    for (const pool of this.#pools.values()) for (const c of pool) this.#kill(c);
+  }
+
+  #run(spec: FunctionSpec, container: Container, event: unknown): Promise<InvokeResult> {
+    const { clock, timeline } = this.sim;
+    const started = clock.now();
+    const crashAfterMs = this.#crashFor(spec);
+    const fields: ContextFields = {
+      functionName: spec.name,
+      invokedFunctionArn: `arn:aws:lambda:${this.commonEnv.AWS_REGION ?? 'us-east-1'}:000000000000:function:${spec.name}`,
+      awsRequestId: this.#requestId(container),
+      logStreamName: container.id,
+      started,
+      timeoutMs: spec.timeoutSeconds * 1000,
+    };
+    return new Promise<InvokeResult>((resolve) => {
+      let settled = false;
+      const settle = (r: InvokeResult) => {
+        if (settled) return;
+        settled = true;
+        container.current = undefined;
+        crash?.cancel();
+        resolve(r);
+      };
+      container.current = { settle };
+      // Chaos (ContainerCrash): the container dies mid-invocation, or at the latest before it answers.
+      const crash =
+        crashAfterMs === undefined
+          ? undefined
+          : timeline.at(started + crashAfterMs, `crash ${container.id}`, () => this.#exit(container, 137), {
+              source: container.id,
+            });
+      container.runtime.start(event, fields).then((r) => {
+        if (container.dead) return;
+        if (crashAfterMs !== undefined) return this.#exit(container, 137);
+        settle(r);
+      });
+    });
+  }
+
+  #requestId(container: Container): string {
+    const n = (this.#requests.get(container.id) ?? 0) + 1;
+    this.#requests.set(container.id, n);
+    const hex = n.toString(16).padStart(12, '0');
+    const tag = [...container.id]
+      .reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7)
+      .toString(16)
+      .padStart(8, '0');
+    return `${tag}-0000-4000-8000-${hex}`;
   }
 
   async #acquire(spec: FunctionSpec): Promise<Container> {
@@ -129,13 +196,8 @@ export class FunctionHost {
         return idle;
       }
       if (pool.length < (spec.reservedConcurrency ?? DEFAULT_CONCURRENCY)) {
-        const container: Container = {
-          worker: undefined as unknown as Worker,
-          busy: true,
-          current: undefined,
-          dead: false,
-        };
-        container.worker = this.#spawn(spec, container);
+        const container = this.#spawn(spec);
+        container.busy = true;
         pool.push(container);
         return container;
       }
@@ -157,50 +219,149 @@ export class FunctionHost {
 
   #release(spec: FunctionSpec, container: Container): void {
     container.busy = false;
-    container.current = undefined;
     this.#waiting.get(spec.name)?.shift()?.();
   }
 
-  #spawn(spec: FunctionSpec, container: Container): Worker {
+  /** A container that exits (process.exit, an uncaught exception, chaos) fails its invocation and is replaced. */
+  #exit(container: Container, code: number, reason?: string): void {
+    if (container.dead) return;
+    const spec = [...this.#pools.entries()].find(([, pool]) => pool.includes(container))?.[0] ?? '';
+    const message = reason ?? `RequestId: - Error: Runtime exited with error: exit status ${code}`;
+    this.log(spec, `container ${container.id} crashed: ${message}`);
+    const current = container.current;
+    this.#kill(container);
+    current?.settle({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: message } });
+  }
+
+  #kill(container: Container): void {
+    if (container.dead) return;
+    container.dead = true;
+    container.runtime?.kill();
+  }
+
+  #spawn(spec: FunctionSpec): Container {
     const [file, exportName] = splitHandler(spec.handler);
     const entry = path.resolve(this.buildDir, spec.logicalId, `${file}.js`);
     if (!existsSync(entry)) throw new Error(`bundle for ${spec.name} not found at ${entry}`);
-    const worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
-      workerData: { file: entry, exportName, functionName: spec.name, timeoutMs: spec.timeoutSeconds * 1000 },
-      env: containerEnv(spec, this.commonEnv, this.overrides),
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
-    for (const stream of [worker.stdout, worker.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.log(spec.name, line));
-    }
-    worker.on('message', (message: { id: string } & InvokeResult) => {
-      const pending = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      pending?.resolve(
-        message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error },
-      );
-    });
-    // A crashed container fails its invocation (as a Lambda runtime error) and is replaced.
-    const crashed = (message: string) => {
-      if (container.dead) return;
-      this.log(spec.name, `worker crashed: ${message}`);
-      container.dead = true;
-      const pending = container.current ? this.#pending.get(container.current) : undefined;
-      if (container.current) this.#pending.delete(container.current);
-      pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: message } });
-    };
-    worker.on('error', (error) => crashed(error.message));
-    // A container that exits (process.exit, OOM) mid-invocation fails it the same way.
-    worker.on('exit', (code) => {
-      if (!this.#closing)
-        crashed(
-          `RequestId: ${container.current ?? '-'} Error: Runtime exited with error: exit status ${code}`,
-        );
-    });
-    return worker;
+    const n = (this.#spawned.get(spec.name) ?? 0) + 1;
+    this.#spawned.set(spec.name, n);
+    const id = `${spec.name}#${n}`;
+    const container: Container = {
+      id,
+      fn: spec.name,
+      busy: false,
+      dead: false,
+      current: undefined,
+    } as Container;
+    this.#byId.set(id, container);
+    const env = containerEnv(spec, this.commonEnv, this.overrides);
+    const seed = (this.sim.seed ^ hash(id)) >>> 0;
+    container.runtime = this.sim.threads
+      ? this.#threadRuntime(this.sim.threads, container, entry, exportName, env, seed)
+      : this.#localRuntime(spec, container, entry, exportName, env, seed);
+    return container;
   }
+
+  /** A container in this thread: the bundle's module run anew, called directly. */
+  #localRuntime(
+    spec: FunctionSpec,
+    container: Container,
+    entry: string,
+    exportName: string,
+    env: Record<string, string>,
+    seed: number,
+  ): Runtime {
+    let bundle = this.#bundles.get(spec.name);
+    if (!bundle) {
+      bundle = new Bundle(entry);
+      this.#bundles.set(spec.name, bundle);
+    }
+    const { clock } = this.sim;
+    const { exports, timers } = bundle.load({
+      id: container.id,
+      env,
+      clock,
+      timeline: this.sim.timeline,
+      network: this.sim.network,
+      random: seededRandom(seed),
+      log: (line) => this.log(spec.name, line),
+      crash: (reason) => this.#exit(container, 1, reason),
+      alive: () => !container.dead,
+    });
+    const handler = exports[exportName];
+    if (typeof handler !== 'function') throw new Error(`${spec.handler} does not export a function`);
+    return {
+      kill: () => timers.cancelAll(),
+      start: (event, c) => {
+        const context = {
+          callbackWaitsForEmptyEventLoop: false,
+          functionName: c.functionName,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: c.invokedFunctionArn,
+          memoryLimitInMB: '512',
+          awsRequestId: c.awsRequestId,
+          logGroupName: `/aws/lambda/${c.functionName}`,
+          logStreamName: c.logStreamName,
+          getRemainingTimeInMillis: () => Math.max(0, c.timeoutMs - (clock.now() - c.started)),
+        };
+        // Events and results are copied, as the Lambda service serializes them.
+        return Promise.resolve()
+          .then(() => handler(structuredClone(event), context))
+          .then(
+            (result): Outcome => ({
+              ok: true,
+              result: result === undefined ? undefined : structuredClone(result),
+            }),
+            (error: { name?: string; message?: string } | undefined): Outcome => ({
+              ok: false,
+              error: { errorType: error?.name ?? 'Error', errorMessage: String(error?.message ?? error) },
+            }),
+          );
+      },
+    };
+  }
+
+  /** A container on a container thread: spawned, invoked and killed by messages (threads/). */
+  #threadRuntime(
+    threads: ContainerThreads,
+    container: Container,
+    file: string,
+    exportName: string,
+    env: Record<string, string>,
+    seed: number,
+  ): Runtime {
+    const thread = threads.place(container.fn, Number(container.id.split('#').pop()));
+    threads.deliver(thread, { t: 'spawn', container: container.id, file, exportName, env, seed });
+    return {
+      kill: () => threads.deliver(thread, { t: 'kill', container: container.id }),
+      start: (event, context) =>
+        new Promise<Outcome>((resolve) => {
+          const inv = ++this.#invocationIds;
+          this.#invocations.set(inv, resolve);
+          threads.deliver(thread, { t: 'invoke', inv, container: container.id, event, context });
+        }),
+    };
+  }
+
+  /** Container threads report here (ContainerThreads' events). */
+  readonly threadEvents = {
+    log: (container: string, line: string) => this.log(this.#byId.get(container)?.fn ?? container, line),
+    result: (inv: number, outcome: Outcome) => {
+      const resolve = this.#invocations.get(inv);
+      this.#invocations.delete(inv);
+      resolve?.(outcome);
+    },
+    crash: (container: string, reason: string) => {
+      const c = this.#byId.get(container);
+      if (c) this.#exit(c, 1, reason);
+    },
+  };
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
 }
 
 /**

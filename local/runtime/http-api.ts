@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../emulators/common/http';
+import { randomUUID } from '../emulators/common/ids';
 import type { FunctionHost } from './function-host';
 import type { HttpRouteSpec } from './wiring';
 
@@ -44,7 +44,7 @@ export function iamContext(accessKey: string, account: string) {
  */
 export function httpApiHandler(
   routes: HttpRouteSpec[],
-  host: FunctionHost,
+  host: Pick<FunctionHost, 'invoke'>,
   account: string,
   now: () => number,
 ) {

@@ -1,29 +1,34 @@
 import type { Clock } from '../../shared/clock';
 
 /**
- * The local stack's clock: virtual time that runs `speed` times faster than real time while work
- * is in flight (so API quotas refill and SDK back-offs mean something) and jumps straight to the
- * next deadline when the stack is idle (so a 7-day bake costs nothing).
+ * The stack's clock: discrete virtual time. It moves only when the stack's driver advances it,
+ * after everything due at the current instant has run (local/runtime/driver.ts), so a run replays
+ * exactly from its seed however loaded the machine is, and a 7-day bake costs nothing.
+ * `speed` is how fast virtual time follows real time where the stack serves outside clients
+ * (`npm start -- --serve`).
  */
 export class LocalClock implements Clock {
-  #anchorVirtual: number;
-  #anchorReal: number;
+  #now: number;
   constructor(
     start: number,
     readonly speed = 20,
   ) {
-    this.#anchorVirtual = start;
-    this.#anchorReal = performance.now();
+    this.#now = start;
   }
 
   now(): number {
-    return Math.floor(this.#anchorVirtual + (performance.now() - this.#anchorReal) * this.speed);
+    return this.#now;
   }
 
   /** Moves virtual time forward to `t`; never backwards. */
   jumpTo(t: number): void {
-    const now = this.now();
-    this.#anchorVirtual = Math.max(now, t);
-    this.#anchorReal = performance.now();
+    if (t > this.#now) this.#now = t;
+  }
+
+  /** Virtual time paced on real time from here on: `at()` says where virtual time should be now. */
+  pace(): { at(): number } {
+    const virtual = this.#now;
+    const real = performance.now();
+    return { at: () => Math.floor(virtual + (performance.now() - real) * this.speed) };
   }
 }

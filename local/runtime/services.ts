@@ -1,8 +1,9 @@
 import { createCloudWatchEmulator } from '../emulators/cloudwatch/emulator';
-import { listen } from '../emulators/common/http';
+import { type HttpHandler, type Listening, listen } from '../emulators/common/http';
 import { FaultInjector, type FaultSettings, RateLimiter } from '../emulators/common/limits';
 import { type Random, seededRandom } from '../emulators/common/random';
 import { createEventBridgeEmulator } from '../emulators/eventbridge/emulator';
+import type { IotCall } from '../emulators/iot';
 import { createIotEmulator, DEFAULT_IOT_TPS, type IotEventSink } from '../emulators/iot';
 import { createS3Emulator } from '../emulators/s3/emulator';
 import { createSnsEmulator } from '../emulators/sns/emulator';
@@ -10,6 +11,7 @@ import { createSqsEmulator } from '../emulators/sqs/emulator';
 import { createStepFunctionsEmulator, type StepFunctionsIntegrations } from '../emulators/stepfunctions';
 import { createTunnelsEmulator, DEFAULT_TUNNEL_TPS } from '../emulators/tunnels/emulator';
 import type { LocalClock } from './local-clock';
+import type { VirtualNetwork } from './net/network';
 
 export type ServiceOptions = {
   clock: LocalClock;
@@ -22,6 +24,10 @@ export type ServiceOptions = {
   deviceNotify: (topic: string, payload: object) => void;
   /** Task integrations; built by the stack, whose functions exist only after the services start. */
   sfnIntegrations: StepFunctionsIntegrations;
+  /** Every server is also reachable here, without a socket. */
+  network?: VirtualNetwork;
+  /** Where the IoT emulator records accepted calls. */
+  iotCalls?: IotCall[];
 };
 
 /** SDK v3's standard variables: how unmodified handlers and clients find the local services. */
@@ -67,6 +73,7 @@ export async function startServices(o: ServiceOptions) {
     faults: faults(),
     events: o.iotEvents,
     objects: s3.store,
+    ...(o.iotCalls ? { calls: o.iotCalls } : {}),
   });
   const tunnels = createTunnelsEmulator({
     ...common,
@@ -91,17 +98,22 @@ export async function startServices(o: ServiceOptions) {
     realTimers: false,
   });
 
-  const servers = {
-    iot: await listen(iot.handler),
-    iotJobsData: await listen(iot.jobsDataHandler),
-    tunnels: await listen(tunnels.handler),
-    eventBridge: await listen(eventBridge.handler),
-    cloudWatch: await listen(cloudWatch.handler),
-    sfn: await listen((req, res) => void sfn.handler(req, res)),
-    sqs: await listen(sqs.handler),
-    sns: await listen(sns.handler),
-    s3: await listen(s3.handler),
+  const handlers: Record<ServiceName, HttpHandler> = {
+    iot: iot.handler,
+    iotJobsData: iot.jobsDataHandler,
+    tunnels: tunnels.handler,
+    eventBridge: eventBridge.handler,
+    cloudWatch: cloudWatch.handler,
+    sfn: (req, res) => void sfn.handler(req, res),
+    sqs: sqs.handler,
+    sns: sns.handler,
+    s3: s3.handler,
   };
+  const servers = {} as Record<ServiceName, Listening>;
+  for (const [name, handler] of Object.entries(handlers) as [ServiceName, HttpHandler][]) {
+    servers[name] = await listen(handler);
+    o.network?.serve(servers[name].url, handler);
+  }
   sqsUrl = servers.sqs.url;
   s3Url = servers.s3.url;
   const endpoints = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, s.url])) as Record<

@@ -26,6 +26,11 @@ export class SqsPoller {
     private readonly track: (work: Promise<unknown>) => void,
   ) {}
 
+  /** Whether a batch could start now: a free slot and a visible message. */
+  canStart(): boolean {
+    return this.active < this.options.maxConcurrency && this.queue.visibleCount() > 0;
+  }
+
   /** Starts as many batches as concurrency allows; true when any started. */
   poll(): boolean {
     let started = false;

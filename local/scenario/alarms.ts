@@ -31,7 +31,7 @@ export class DeviceAlarms {
     readonly prefix = tunnelAlarmPrefix(),
     private readonly enrol?: Enrol,
   ) {
-    this.#client = new CloudWatchClient({ ...stack.clientConfig('cloudWatch'), maxAttempts: 5 });
+    this.#client = new CloudWatchClient(stack.clientConfig('cloudWatch', { maxAttempts: 5 }));
     this.#unsubscribe = stack.services.eventBridge.subscribe((bus, event) => {
       if (bus !== 'default' || event.source !== 'aws.cloudwatch') return;
       const name = (event.detail as { alarmName?: string } | undefined)?.alarmName;

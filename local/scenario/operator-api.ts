@@ -12,6 +12,8 @@ export class OperatorApi {
   constructor(
     private readonly baseUrl: string,
     private readonly region: string,
+    /** The local stack passes its virtual network's fetch. */
+    private readonly fetch: typeof globalThis.fetch = globalThis.fetch,
   ) {}
 
   async request(principal: string, method: string, path: string, body?: string): Promise<ApiResponse> {
@@ -36,7 +38,7 @@ export class OperatorApi {
         headers,
         ...(body === undefined ? {} : { body }),
       });
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method,
         headers: signed.headers,
         ...(body === undefined ? {} : { body }),

@@ -15,16 +15,10 @@ export async function provision(
   ratePerSecond: number,
 ): Promise<ProvisionResult> {
   const batch = Math.max(1, Math.floor(ratePerSecond));
-  // At most one batch of calls in flight, each on its own socket: when the stack answers slower
-  // than the rate, later calls wait here in order instead of piling up in the SDK's agent (whose
-  // default 50 sockets then queued hundreds of requests and printed a warning mid-run).
+  // At most one batch of calls in flight: when the stack answers slower than the rate, later calls
+  // wait here in order.
   const inFlight = new PQueue({ concurrency: batch });
-  const iot = new IoTClient({
-    ...stack.clientConfig('iot'),
-    maxAttempts: 10,
-    retryMode: 'standard',
-    requestHandler: { httpAgent: { keepAlive: true, maxSockets: batch } },
-  });
+  const iot = new IoTClient(stack.clientConfig('iot', { maxAttempts: 10 }));
   const types = [...new Set(devices.flatMap((d) => (d.thingTypeName ? [d.thingTypeName] : [])))];
   for (const thingTypeName of types) {
     if (stack.services.iot.state.thingTypes.has(thingTypeName)) continue;

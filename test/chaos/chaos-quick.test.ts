@@ -41,7 +41,9 @@ describe('chaos (quick)', () => {
     expect(result.ok).toBe(true);
     expect(value('approvals decided more than once')).toMatch(/1 decided, 1 concurrent decisions refused/);
     expect(value('rollouts continued after a halt')).toMatch(/\(1 rollouts halted/);
-    expect(first('tunnels opened (max open at once / cap)')).toBeGreaterThanOrEqual(10);
+    // The storm flaps each alarm every 6 s: an ALARM whose alarm is OK again by the time the function
+    // reads it opens nothing (audited as skipped), so only some of the storm's alarms open tunnels.
+    expect(first('tunnels opened (max open at once / cap)')).toBeGreaterThan(0);
     expect(value('things not in the groups their attributes call for')).toMatch(/^0 \(120 things checked/);
     expect(value('audit records untrue about time')).toMatch(
       /^0 \([1-9]\d* record effects, [1-9]\d* write times checked/,

@@ -6,15 +6,19 @@ import type { LocalStack } from '../../local/stack';
 
 export type CliRun = { code: number; stdout: string; stderr: string };
 
-/** Runs `fleet ...` in-process against the stack, as the principal named by the access key. */
-export function cliRunner(stack: LocalStack, dir: string) {
+/**
+ * Runs `fleet ...` in-process against the stack, as the principal named by the access key. With
+ * `paced`, virtual time follows real time at the clock's speed while the command runs (as under
+ * `npm start -- --serve`), for commands that poll on real time (`onboard --bulk`).
+ */
+export function cliRunner(stack: LocalStack, dir: string, runner: { paced?: boolean } = {}) {
   return async (
     argv: string[],
     options: { principal?: string; signal?: AbortSignal } = {},
   ): Promise<CliRun> => {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(['--local', ...argv], {
+    const run = runCli(['--local', ...argv], {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
       env: {
@@ -27,8 +31,23 @@ export function cliRunner(stack: LocalStack, dir: string) {
       root: process.cwd(),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    const code = runner.paced ? await paced(stack, run) : await run;
     return { code, stdout, stderr };
   };
+}
+
+async function paced<T>(stack: LocalStack, work: Promise<T>): Promise<T> {
+  let settled = false;
+  const done = () => {
+    settled = true;
+  };
+  work.then(done, done);
+  const pace = stack.clock.pace();
+  while (!settled) {
+    await stack.runUntilIdle({ until: pace.at() });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return work;
 }
 
 export function workDir(files: Record<string, string>): string {

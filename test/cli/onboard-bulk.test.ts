@@ -25,7 +25,7 @@ beforeAll(async () => {
   stack = await startLocalStack({ seed: 31, speed: 50 });
   await stack.deployCustomResources();
   dir = workDir({ 'big.csv': mixedCsv(), 'later.csv': thingsCsv('later', 40, 'plant-1') });
-  fleet = cliRunner(stack, dir);
+  fleet = cliRunner(stack, dir, { paced: true });
   bulk = [
     '--bulk',
     '--bucket',

@@ -135,6 +135,9 @@ describe('README walkthrough', () => {
         continue;
       }
       if (program === 'aws') {
+        // The reader pastes it a few seconds after the previous command (virtual time stands still
+        // between commands otherwise, and an alarm's event time has whole seconds).
+        await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 5_000 });
         const cw = new CloudWatchClient((stack as LocalStack).clientConfig('cloudWatch'));
         await cw.send(awsCliToSdk(command.argv) as never);
         await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 2 * MINUTE });

@@ -149,6 +149,8 @@ describe('fleet tunnel', () => {
     expect(token.code).toBe(0);
     expect(stack.services.tunnels.issuedTokens()).toContain(token.stdout.trim());
     expect(token.stderr).not.toContain(token.stdout.trim());
+    // The operator closes it a while later (virtual time stands still between calls otherwise).
+    await stack.runUntilIdle({ until: stack.clock.now() + 10_000 });
     expect((await fleet(['tunnel', 'close', tunnelId])).code).toBe(0);
     expect((await fleet(['tunnel', 'token', tunnelId])).code).toBe(4);
     expect((await fleet(['tunnel', 'token', 'unknown-tunnel'])).code).toBe(3);

@@ -22,7 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV } from './rollout-harness';
+import { apiRequest, ENV, executionOf } from './rollout-harness';
 
 // Query stages and a continuous last stage through the real handlers (API, steps), IoT and Step
 // Functions mocked at the SDK, DynamoDB real (dynalite).
@@ -71,7 +71,10 @@ beforeEach(() => {
   iot.on(DescribeThingGroupCommand).resolves({ status: 'ACTIVE', queryString: QUERY });
   iot.on(DeleteDynamicThingGroupCommand).resolves({});
   iot.on(CancelJobCommand).resolves({});
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: executionOf(input.name),
+    startDate: new Date(),
+  }));
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
@@ -90,9 +93,10 @@ const post = async (body: unknown) =>
   }));
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const step = (action: string, rolloutId: string, extra: Record<string, unknown> = {}) =>
-  steps({ action, rolloutId, stageIndex: 0, now: at(1), ...extra }, context) as Promise<
-    Record<string, unknown>
-  >;
+  steps(
+    { action, rolloutId, stageIndex: 0, now: at(1), executionId: executionOf(rolloutId), ...extra },
+    context,
+  ) as Promise<Record<string, unknown>>;
 const complete = (rolloutId: string) =>
   api(apiRequest('POST /rollouts/{id}/complete', BOB, { id: rolloutId, body: { comment: 'done' } }), context);
 const actions = async (rolloutId: string) =>
@@ -188,7 +192,10 @@ describe('a continuous last stage', () => {
       force: false,
       reasonCode: 'ROLLOUT_COMPLETED',
     });
-    await steps({ action: 'complete', rolloutId, stageIndex: 1, now: at(2) }, context);
+    await steps(
+      { action: 'complete', rolloutId, stageIndex: 1, now: at(2), executionId: executionOf(rolloutId) },
+      context,
+    );
     expect(iot.commandCalls(DeleteDynamicThingGroupCommand)[0]?.args[0].input).toEqual({
       thingGroupName: `fleet-autopilot-${rolloutId}-s0`,
     });

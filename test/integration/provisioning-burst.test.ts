@@ -32,7 +32,7 @@ beforeAll(async () => {
     { id: 'IotEventConfiguration', status: 'SUCCESS', reason: 'SUCCESS' },
     { id: 'FleetIndexingConfiguration', status: 'SUCCESS', reason: 'SUCCESS' },
   ]);
-  const iot = new IoTClient({ ...stack.clientConfig('iot'), retryMode: 'standard', maxAttempts: 10 });
+  const iot = new IoTClient(stack.clientConfig('iot', { maxAttempts: 10 }));
   for (let i = 0; i < THINGS; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, THINGS - i) }, (_, k) =>

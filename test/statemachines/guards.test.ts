@@ -23,6 +23,7 @@ type State = {
   Type: string;
   Parameters?: { Payload?: Record<string, unknown> };
   Catch?: { ErrorEquals: string[]; Next: string }[];
+  Retry?: { ErrorEquals: string[] }[];
 };
 
 describe('staged rollout state machine: guards', () => {
@@ -32,6 +33,10 @@ describe('staged rollout state machine: guards', () => {
     expect(tasks.length).toBeGreaterThan(10);
     for (const [name, state] of tasks) {
       expect(state.Parameters?.Payload?.['executionId.$'], name).toBe('$$.Execution.Id');
+      expect(
+        state.Retry?.some((r) => r.ErrorEquals.includes('AwsTransientError')),
+        name,
+      ).toBe(true);
       if (name === 'RecordFailure') continue;
       const first = state.Catch?.[0];
       expect(first, name).toEqual(

@@ -78,6 +78,11 @@ const RESOURCE_ACTIONS: Record<string, string[]> = {
     'events:DeleteEventBus',
     'events:ListTagsForResource',
   ],
+  'AWS::Events::EventBusPolicy': [
+    'events:PutPermission',
+    'events:RemovePermission',
+    'events:DescribeEventBus',
+  ],
   'AWS::Events::Rule': [
     'events:PutRule',
     'events:DescribeRule',
@@ -302,16 +307,17 @@ const routesOf = (p: Policy) =>
     list(s.Resource).map((r) => r.replace(/^arn:aws:execute-api:REGION:ACCOUNT_ID:API_ID\/\$default\//, '')),
   );
 
-describe('the operator and approver policies', () => {
+describe('the operator, approver and enroller policies', () => {
   const operator = policy('operator');
   const approver = policy('approver');
+  const enroller = policy('enroller');
   const templateRoutes = () =>
     Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => routeArn(String(r.Properties?.RouteKey)));
 
   it('name only routes the HTTP API has, each as a $default route ARN of the stage`s API', () => {
-    for (const p of [operator, approver]) {
+    for (const p of [operator, approver, enroller]) {
       for (const r of routesOf(p)) expect(templateRoutes()).toContain(r);
       for (const s of p.Statement.filter((x) => list(x.Action).includes('execute-api:Invoke')))
         for (const r of list(s.Resource))
@@ -319,20 +325,21 @@ describe('the operator and approver policies', () => {
     }
   });
 
-  it('split the duties: approvers decide approvals and read; operators do the rest, but never approve', () => {
+  it('split the duties: approvers decide approvals and read; enrollers manage tunnel enrolments only; operators do the rest, but neither approve nor enrol', () => {
     expect(routesOf(approver).sort()).toEqual([
       'GET/rollouts',
       'GET/rollouts/*',
       'POST/rollouts/*/approve',
       'POST/rollouts/*/reject',
     ]);
-    expect(routesOf(operator).filter((r) => /approve|reject/.test(r))).toEqual([]);
-    const covered = new Set([...routesOf(operator), ...routesOf(approver)]);
+    expect(routesOf(operator).filter((r) => /approve|reject|enrolments/.test(r))).toEqual([]);
+    expect(routesOf(enroller).every((r) => /\/tunnels\/enrolments/.test(r))).toBe(true);
+    const covered = new Set([...routesOf(operator), ...routesOf(approver), ...routesOf(enroller)]);
     expect(templateRoutes().filter((r) => !covered.has(r))).toEqual([]);
   });
 
   it('never let a person read the state table`s tokens: only THING# items, only GetItem', () => {
-    for (const p of [operator, approver]) {
+    for (const p of [operator, approver, enroller]) {
       for (const s of p.Statement.filter((x) => list(x.Resource).some((r) => r.includes('StateTable')))) {
         expect(list(s.Action)).toEqual(['dynamodb:GetItem']);
         expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['THING#*'] } });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../common/ids';
 import type { JsonObject } from '../common/json-rpc';
 import type { AlarmRule, StateValue } from './alarm-rule';
 

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from './errors';
+import { randomUUID } from './ids';
 import type { FaultInjector, RateLimiter } from './limits';
 import { decodeQuery, queryError, queryResponse } from './query';
 import { notEmulatedMessage, type ServiceModel, unsupportedMembers } from './smithy';

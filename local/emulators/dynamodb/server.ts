@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { Worker } from 'node:worker_threads';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { HttpHandler } from '../../runtime/net/exchange';
 import type { AccessControl } from '../common/access-control';
 import { type Clock, systemClock } from '../common/clock';
 import { listen, readBody } from '../common/http';
+import { randomUUID } from '../common/ids';
 import { Dynalite } from './backend';
 import { DynamoError, isObject, type JsonObject, serviceError, validation } from './errors';
 import { Mutex } from './mutex';
@@ -27,6 +28,10 @@ export interface LocalDynamoDbStats {
 
 export interface LocalDynamoDb {
   url: string;
+  /** The request handler behind `url`, for callers in this thread (the stack's virtual network). */
+  handler: HttpHandler;
+  /** Requests not answered yet; nonzero at a quiet moment means LevelDB on disk is still working. */
+  readonly inFlight: number;
   close(): Promise<void>;
   readonly stats: LocalDynamoDbStats;
   /** Deletes items whose TTL attribute is before `now` (default: the clock), in TTL-enabled tables. */
@@ -44,20 +49,26 @@ const JSON_10 = 'application/x-amz-json-1.0';
 
 /**
  * DynamoDB for the local stack: dynalite in process behind a proxy that adds the operations it
- * lacks (TransactWriteItems, TransactGetItems, UpdateTimeToLive/DescribeTimeToLive).
+ * lacks (TransactWriteItems, TransactGetItems, UpdateTimeToLive/DescribeTimeToLive). dynalite is
+ * called through its request handler, with no socket in between.
  */
 export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   const clock = options.clock ?? systemClock;
-  const inner = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { path: options.path },
-    // A small nursery: less memory held and fewer cache misses, as for the function containers.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    inner.once('error', reject);
-    inner.once('message', (m: { port: number }) => resolve(m.port));
-  });
-  const db = new Dynalite(`http://127.0.0.1:${port}`);
+  const inner = loadDynalite()({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  }) as {
+    listeners(event: 'request'): HttpHandler[];
+    listen(port: number, host: string, cb: () => void): void;
+    close(cb: () => void): void;
+  };
+  // Listening (on a port nobody uses) lets dynalite's own close() shut LevelDB down cleanly.
+  await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve));
+  const innerHandler = inner.listeners('request')[0];
+  if (!innerHandler) throw new Error('dynalite has no request handler');
+  const db = new Dynalite(innerHandler);
   const mutex = new Mutex();
   const writer = new TransactWriter(db, clock);
   const ttl = new TimeToLive(db, clock);
@@ -106,7 +117,12 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     DescribeTimeToLive: (input) => ttl.describe(input),
   };
 
-  const server = await listen((req, res) => {
+  let inFlight = 0;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight += 1;
+    res.once('finish', () => {
+      inFlight -= 1;
+    });
     void (async () => {
       const body = Buffer.from(await readBody(req), 'utf8');
       const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
@@ -141,10 +157,15 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     })().catch((e: unknown) => {
       if (!res.headersSent) reply(res, 500, serviceError('InternalServerError', String(e), 500).body());
     });
-  });
+  };
+  const server = await listen(handler);
 
   return {
     url: server.url,
+    handler,
+    get inFlight() {
+      return inFlight;
+    },
     stats: {
       get forwarded() {
         return forwarded;
@@ -163,13 +184,8 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     },
     close: async () => {
       await server.close();
-      db.close();
-      // Let LevelDB close cleanly (on disk with --data), then end the thread.
-      await new Promise<void>((resolve) => {
-        inner.once('message', () => resolve());
-        inner.postMessage('close');
-      });
-      await inner.terminate();
+      // Let LevelDB close cleanly (on disk with --data).
+      await new Promise<void>((resolve) => inner.close(() => resolve()));
     },
   };
 }
@@ -186,6 +202,32 @@ function notEmulated(operation: string, input: JsonObject): void {
       );
     }
   }
+}
+
+type DynaliteFactory = (options: Record<string, unknown>) => unknown;
+
+/**
+ * dynalite, with its in-memory LevelDB storing strings. By default memory-level stores every key
+ * and JSON value as a Buffer, and each small Buffer pins an 8 KB slab of Node's buffer pool: a
+ * 5,000-thing burst held ~150 MB of them. dynalite's keys are ASCII (range keys hex-encoded), so
+ * string order is its byte order.
+ */
+function loadDynalite(): DynaliteFactory {
+  const require = createRequire(import.meta.url);
+  const level = createRequire(require.resolve('dynalite'))('memory-level') as {
+    MemoryLevel: new (options?: Record<string, unknown>) => object;
+    storesStrings?: true;
+  };
+  if (!level.storesStrings) {
+    const Base = level.MemoryLevel;
+    level.MemoryLevel = class extends Base {
+      constructor(options: Record<string, unknown> = {}) {
+        super({ storeEncoding: 'utf8', ...options });
+      }
+    };
+    level.storesStrings = true;
+  }
+  return require('dynalite') as DynaliteFactory;
 }
 
 function parse(body: Buffer): JsonObject {

@@ -117,7 +117,11 @@ export class TransactWriter {
 
   #replayed(token: string, fingerprint: string): boolean {
     const now = this.clock.now();
-    for (const [t, entry] of this.#tokens) if (now - entry.at >= TOKEN_WINDOW_MS) this.#tokens.delete(t);
+    // Tokens are kept in the order they were recorded, which is clock order: expiry stops at the first live one.
+    for (const [t, entry] of this.#tokens) {
+      if (now - entry.at < TOKEN_WINDOW_MS) break;
+      this.#tokens.delete(t);
+    }
     const previous = this.#tokens.get(token);
     if (previous === undefined) return false;
     if (previous.fingerprint !== fingerprint) {

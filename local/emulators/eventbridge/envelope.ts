@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../common/ids';
 import { AwsError, type JsonObject } from '../common/json-rpc';
 
 /** An event as EventBridge delivers it to rules and targets. */

@@ -34,6 +34,8 @@ export interface IotEmulatorOptions {
   accountId?: string;
   /** S3 objects for bulk registration; without it StartThingRegistrationTask is refused. */
   objects?: ObjectStore;
+  /** Where accepted calls are recorded (default: an array in memory). */
+  calls?: IotCall[];
 }
 
 export type DeviceListener = (topic: string, payload: Json) => void;
@@ -88,7 +90,7 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
     },
     ...(options.objects ? { objects: options.objects } : {}),
   };
-  const calls: IotCall[] = [];
+  const calls: IotCall[] = options.calls ?? [];
   const pipeline = { ctx, limiter: options.limiter, faults: options.faults, calls, tick: () => tick(ctx) };
   return {
     handler: createHandler(pipeline, CONTROL_ROUTES, 'control', serviceModel(IotSdk)),

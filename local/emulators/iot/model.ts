@@ -1,5 +1,6 @@
 import type { FleetQuery } from '../../../shared/domain/fleet-index/query-ast';
 import type { Clock } from '../common/clock';
+import { DeadlineMap } from './deadlines';
 import type { IndexingState } from './indexing-state';
 import type { RegistrationTask } from './registration-model';
 import type { ConnectivityRecord, ShadowRecord } from './shadow-model';
@@ -200,7 +201,7 @@ export function createState(now: number): IotState {
     eventConfig: new Map(EVENT_TYPES.map((t) => [t, false])),
     eventConfigCreatedAt: now,
     eventConfigUpdatedAt: now,
-    timed: new Map(),
+    timed: new DeadlineMap(),
     executionNumbers: new Map(),
     indexing: {
       thing: { thingIndexingMode: 'OFF' },

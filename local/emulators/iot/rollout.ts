@@ -1,3 +1,4 @@
+import { DeadlineMap } from './deadlines';
 import { cancelJob, checkCompletion, createExecution, finishExecution } from './executions';
 import { windowOpen } from './maintenance';
 import type { IotContext, JobRecord, Json } from './model';
@@ -81,7 +82,12 @@ function applySchedule(ctx: IotContext, job: JobRecord): void {
 /** IN_PROGRESS executions past their in-progress or step deadline become TIMED_OUT. */
 function applyTimeouts(ctx: IotContext): void {
   const now = ctx.clock.now();
-  for (const [exec, job] of [...ctx.state.timed]) {
+  const { timed } = ctx.state;
+  if (timed instanceof DeadlineMap) {
+    for (const [exec, job] of timed.takeDue(now)) finishExecution(ctx, job, exec, 'TIMED_OUT');
+    return;
+  }
+  for (const [exec, job] of [...timed]) {
     const deadlines = [exec.inProgressDeadline, exec.stepDeadline].filter(
       (d): d is number => d !== undefined,
     );

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import * as SnsSdk from '@aws-sdk/client-sns';
 import type { Clock } from '../../../shared/clock';
 import { modelledError } from '../common/errors';
+import { randomUUID } from '../common/ids';
 import { awsRpcHandler, type Handler, type JsonObject, type Operation } from '../common/json-rpc';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { notEmulatedMessage, serviceModel } from '../common/smithy';

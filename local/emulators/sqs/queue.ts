@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/clock';
 import { MinHeap } from '../../runtime/min-heap';
+import { randomUUID } from '../common/ids';
 
 /** A message attribute as SendMessage takes it (String, Number or Binary, with an optional custom suffix). */
 export type MessageAttributeValue = { DataType: string; StringValue?: string; BinaryValue?: string };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from '../common/ids';
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import type { Operation } from './api';
 import { SfnApiError } from './errors';
@@ -18,7 +19,7 @@ function send(res: ServerResponse, status: number, body: unknown, errorType?: st
   const text = JSON.stringify(body);
   const headers: Record<string, string> = {
     'content-type': CONTENT_TYPE,
-    'x-amzn-requestid': crypto.randomUUID(),
+    'x-amzn-requestid': randomUUID(),
   };
   if (errorType) headers['x-amzn-errortype'] = errorType;
   res.writeHead(status, headers).end(text);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -6,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from '../common/ids';
 import { errorMessage, errorName, StatesError } from './errors';
 import type { ResourceSpec } from './resources';
 import type { Params, StepFunctionsIntegrations } from './types';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../common/ids';
 import { prepareDefinition } from './definition';
 import { SfnApiError } from './errors';
 import { Execution, type ExecutionEnv, type MachineRecord } from './execution';

@@ -98,6 +98,9 @@ async function attempt(
           heartbeat: () => guard.beat(heartbeat),
         });
       });
+      // A SendTaskFailure can land while the task's own call is still running (or after it failed):
+      // the rejection is read below, or not at all when the call itself failed.
+      done.catch(() => undefined);
       guard.beat(heartbeat);
       const submitted = await guard.race(host.call(spec, params));
       host.record('TaskSubmitted', { ...ids, output: JSON.stringify(submitted ?? null) });

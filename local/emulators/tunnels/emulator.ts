@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../common/clock';
+import { randomUUID } from '../common/ids';
 import {
   AwsError,
   awsRpcHandler,

@@ -43,6 +43,7 @@ describe('VirtualFleet device calls', () => {
       }),
       services: {
         iot: {
+          subscribeDevices: () => () => undefined,
           state: {
             things: new Map(),
             jobs: new Map([['job-1', { status: 'IN_PROGRESS', executions, pending: [] }]]),
