@@ -4,6 +4,7 @@ import { isTransientAwsError } from '../shared/adapters/transient-errors';
 import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { summarizeIssues } from '../shared/domain/parse';
 import { alarmNameSchema, enrolRequestSchema } from '../shared/domain/tunnels/enrolment';
+import { AppError } from '../shared/errors';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { type ApiCaller, enrolAlarm, listEnrolments, removeEnrolment } from '../shared/services/tunnel-enrol';
@@ -82,8 +83,10 @@ export const handler = wrapHandler(
       return json(404, { message: `no route ${routeKey}` });
     } catch (error) {
       logger.error('Operator request failed', { routeKey, principal, error: (error as Error).name });
-      if (isTransientAwsError(error))
-        return json(503, { message: 'AWS is busy; retry', requestId: requestContext.requestId });
+      if (isTransientAwsError(error) || (error instanceof AppError && error.retryable)) {
+        const busy = json(503, { message: 'AWS is busy; retry', requestId: requestContext.requestId });
+        return { ...busy, headers: { ...busy.headers, 'retry-after': '1' } };
+      }
       return json(500, { message: 'internal error', requestId: requestContext.requestId });
     }
   },

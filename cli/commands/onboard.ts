@@ -138,23 +138,7 @@ export async function onboard(file: string, opts: OnboardOptions, io: Io): Promi
   };
   if (opts.json) printJson(io.stdout, summary);
   else {
-    printTable(
-      io.stdout,
-      [summary],
-      [
-        { header: 'things', value: (s) => String(s.things) },
-        { header: 'done earlier', value: (s) => String(s.doneEarlier) },
-        { header: 'created now', value: (s) => String(s.createdNow) },
-        { header: 'conflicts', value: (s) => String(s.conflicts.length) },
-        { header: 'failed', value: (s) => String(s.failed.length) },
-        { header: 'remaining', value: (s) => String(s.remaining) },
-      ],
-    );
-    for (const c of state.conflicts)
-      line(
-        io.stderr,
-        `conflict line ${c.line}: ${c.thingName}: a different thing of that name exists (${c.message})`,
-      );
+    printSummaryTable(io, summary);
     for (const f of failed) line(io.stderr, `failed line ${f.line}: ${f.thingName}: ${f.message}`);
     if (remaining > 0)
       line(
@@ -224,24 +208,8 @@ function finishBulk(
   };
   if (opts.json) printJson(io.stdout, summary);
   else {
-    printTable(
-      io.stdout,
-      [summary],
-      [
-        { header: 'things', value: (s) => String(s.things) },
-        { header: 'done earlier', value: (s) => String(s.doneEarlier) },
-        { header: 'created now', value: (s) => String(s.createdNow) },
-        { header: 'conflicts', value: (s) => String(s.conflicts.length) },
-        { header: 'failed', value: (s) => String(s.failed.length) },
-        { header: 'remaining', value: (s) => String(s.remaining) },
-      ],
-    );
     // The task's error lines, in the format of the CSV's own validation: by line of the file.
-    for (const c of state.conflicts)
-      line(
-        io.stderr,
-        `conflict line ${c.line}: ${c.thingName}: a different thing of that name exists (${c.message})`,
-      );
+    printSummaryTable(io, summary);
     for (const f of outcome.failed)
       line(io.stderr, `line ${f.line}: ${f.thingName}: ${f.message} (${f.code})`);
   }
@@ -254,4 +222,34 @@ function finishBulk(
   }
   if (outcome.failed.length > 0) return EXIT.FAILURE;
   return state.conflicts.length > 0 ? EXIT.CONFLICT : EXIT.OK;
+}
+
+type SummaryCounts = {
+  things: number;
+  doneEarlier: number;
+  createdNow: number;
+  conflicts: { line: number; thingName: string; message: string }[];
+  failed: unknown[];
+  remaining: number;
+};
+
+/** The counts table on stdout, then each conflict on stderr by line of the CSV. */
+function printSummaryTable(io: Io, summary: SummaryCounts): void {
+  printTable(
+    io.stdout,
+    [summary],
+    [
+      { header: 'things', value: (s) => String(s.things) },
+      { header: 'done earlier', value: (s) => String(s.doneEarlier) },
+      { header: 'created now', value: (s) => String(s.createdNow) },
+      { header: 'conflicts', value: (s) => String(s.conflicts.length) },
+      { header: 'failed', value: (s) => String(s.failed.length) },
+      { header: 'remaining', value: (s) => String(s.remaining) },
+    ],
+  );
+  for (const c of summary.conflicts)
+    line(
+      io.stderr,
+      `conflict line ${c.line}: ${c.thingName}: a different thing of that name exists (${c.message})`,
+    );
 }

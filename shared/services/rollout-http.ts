@@ -11,6 +11,7 @@ import {
   TargetGroupNotFoundError,
 } from '../domain/rollout/errors';
 import { DynamicGroupLimitError, QueryGroupConflictError } from '../domain/rollout/query-errors';
+import { AppError } from '../errors';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -33,10 +34,12 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
 
 /**
  * Typed errors become typed responses; AWS being busy after the SDK's retries (throttling, a 5xx)
- * is a 503 with Retry-After, which the CLI retries; anything else is a 500 (undefined here).
+ * or any retryable typed error is a 503 with Retry-After, which the CLI retries; anything else is a 500 (undefined here).
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 | undefined {
-  if (isTransientAwsError(error) || error instanceof AwsTransientError) {
+  // Also our own retryable errors: IoT throttling after the SDK's retries, a busy store item.
+  const retryable = error instanceof AppError && error.retryable;
+  if (isTransientAwsError(error) || error instanceof AwsTransientError || retryable) {
     return {
       ...json(503, { error: 'ServiceUnavailable', message: `AWS is busy (${(error as Error).name}); retry` }),
       headers: { 'content-type': 'application/json', 'retry-after': '1' },
