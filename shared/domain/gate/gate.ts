@@ -95,7 +95,8 @@ export function gateVerdict(
   input: GateInput,
   t: Tally,
   bounds: { lower: number | null; upper: number | null; haltLevel: number },
-  horizon: number | undefined = input.counts.targets,
+  /** The stage size the halt level is calibrated to; undefined for a group that can grow (Ville's α). */
+  horizon: number | undefined,
 ): Verdict {
   const { failed, started, excluded } = input.counts;
   if (t.exposed === 0) {
@@ -210,7 +211,7 @@ export function evaluateGate(policy: GatePolicy, input: GateInput): GateDecision
   return decide(
     policy,
     input,
-    gateVerdict(policy, input, t, { lower, upper, haltLevel: levels.halt }),
+    gateVerdict(policy, input, t, { lower, upper, haltLevel: levels.halt }, horizon),
     evidence,
   );
 }

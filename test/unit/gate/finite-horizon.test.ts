@@ -75,3 +75,23 @@ describe('finite-horizon calibration of the halt level', () => {
     expect(atTwice.haltShare).toBeGreaterThan(0.45);
   });
 });
+
+describe('a group that can grow (a continuous job) keeps Ville’s α', () => {
+  const p1 = resolveGatePolicy({ failureThreshold: 0.01, bakeSeconds: 600, deadlineSeconds: 3600 });
+  const at = (failed: number, started: number, targetsGrowing: boolean) =>
+    evaluateGate(p1, {
+      ...input({ succeeded: 0, failed, running: started - failed, targets: 20, targetsOpen: true }),
+      targetsGrowing,
+    });
+
+  it('halts only where the uncalibrated boundary halts, even though today’s target count is small', () => {
+    // Calibrated to 20 targets, 2 failures of 6 started halt; Ville's α needs more.
+    expect(failuresToHalt(p1, 6, 20)).toBe(2);
+    expect(failuresToHalt(p1, 6)).toBeGreaterThan(2);
+    expect(at(2, 6, false).outcome).toBe('HALT');
+    expect(at(2, 6, true).outcome).toBe('CONTINUE');
+    const ville = failuresToHalt(p1, 6) as number;
+    expect(at(ville, 6, true).outcome).toBe('HALT');
+    expect(at(ville, 6, true).evidence.failuresToHalt).toBe(ville);
+  });
+});
