@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { machine, option, writeResult } from './common';
-import { crossModel, printModelTables, targetRows } from './gate-report';
+import { crossModel, printModelTables, robustPeers, targetRows } from './gate-report';
 import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
 import { isWorker, runPool, serve } from './pool';
 import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
@@ -61,6 +61,10 @@ async function main(): Promise<void> {
     ),
   );
   const crossModelFalseHalts = crossModel(results);
+  const robust = robustPeers(results);
+  console.log(
+    `\nTarget, every model: ${robust.targets.target}: ${robust.targets.result}; ${robust.targets.measured}`,
+  );
   const checks = results.reduce(
     (acc, r) => ({
       ours: acc.ours + r.checks.ours,
@@ -91,8 +95,9 @@ async function main(): Promise<void> {
       checks,
       targets,
       crossModelFalseHalts,
+      robustPeers: robust,
       // The per-configuration shares served the cross-model table; the file keeps each peer's tuned one.
-      groups: results.map(({ configFalseHaltsAtP0: _, ...g }) => g),
+      groups: results.map(({ configFalseHaltsAtP0: _f, configExposureAt2x: _e, ...g }) => g),
     },
     { compact: true },
   );

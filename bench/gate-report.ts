@@ -65,7 +65,12 @@ const at = (g: GroupResult, multiple: number) => g.ours.find((r) => r.multiple =
 const where = (g: GroupResult, multiple?: number) =>
   `${g.size}/${pct(g.p0, 0)}${multiple === undefined ? '' : `/${multiple}×`}`;
 
-export type TargetRow = { model: TimingModel; target: string; measured: string; result: string };
+export type TargetRow = {
+  model: TimingModel | 'every model';
+  target: string;
+  measured: string;
+  result: string;
+};
 
 export function targetRows(model: TimingModel, results: readonly GroupResult[]): TargetRow[] {
   if (results.length === 0) return [];
@@ -204,4 +209,106 @@ export function crossModel(results: readonly GroupResult[]): CrossModelRow[] {
     ),
   );
   return rows;
+}
+
+export type RobustPeerRow = {
+  size: number;
+  p0: number;
+  peer: PeerName;
+  /** The configuration, or null when none keeps false halts ≤ ours under every model. */
+  config: PeerConfig | null;
+  /** Its worst false-halt share at p0 over the timing models, and ours. */
+  worstFalseHalts: number;
+  oursWorstFalseHalts: number;
+  /** Mean devices exposed at 2 × p0 under each model: ours, then the peer's. */
+  exposure: { model: TimingModel; ours: number; peer: number }[];
+};
+
+/**
+ * A fleet does not announce its timing model, and our rule keeps its false-halt promise under every
+ * one. The fair peer is tuned the same way: one configuration per size and p0 whose false halts at p0
+ * are no more than ours under every model; among those, the one with the lowest mean exposure at
+ * 2 × p0 over the models. Compared with ours model by model.
+ */
+export function robustPeers(results: readonly GroupResult[]): { rows: RobustPeerRow[]; targets: TargetRow } {
+  const models = [...new Set(results.map((g) => g.model))];
+  const cells = [...new Set(results.map((g) => `${g.size}|${g.p0}`))].map((k) => k.split('|').map(Number));
+  const rows: RobustPeerRow[] = [];
+  for (const [size = 0, p0 = 0] of cells) {
+    const groups = models.flatMap((m) =>
+      results.filter((g) => g.model === m && g.size === size && g.p0 === p0),
+    );
+    if (groups.length !== models.length) continue;
+    const oursWorst = Math.max(...groups.map((g) => at(g, 1)?.halted ?? 0));
+    const configs = peerConfigs(peerGrid(p0, size));
+    for (const peer of PEER_NAMES) {
+      let best: { c: number; fh: number; mean: number } | undefined;
+      configs.forEach((config, c) => {
+        if (config.peer !== peer) return;
+        const fh = Math.max(...groups.map((g) => g.configFalseHaltsAtP0[c] ?? 1));
+        if (fh > oursWorst) return;
+        const mean = groups.reduce((sum, g) => sum + (g.configExposureAt2x[c] ?? size), 0) / groups.length;
+        if (!best || mean < best.mean || (mean === best.mean && fh > best.fh)) best = { c, fh, mean };
+      });
+      rows.push({
+        size,
+        p0,
+        peer,
+        config: best ? (configs[best.c] as PeerConfig) : null,
+        worstFalseHalts: best?.fh ?? 0,
+        oursWorstFalseHalts: oursWorst,
+        exposure: groups.map((g) => ({
+          model: g.model,
+          ours: round(at(g, 2)?.exposureMean ?? 0, 1),
+          peer: best ? (g.configExposureAt2x[best.c] ?? size) : size,
+        })),
+      });
+    }
+  }
+  printTable(
+    'Each peer tuned once for every timing model (false halts at p0 ≤ ours under all of them): mean devices exposed at 2 × p0, ours / peer',
+    cells.map(([size = 0, p0 = 0]) => ({
+      size,
+      p0: pct(p0, 0),
+      ...Object.fromEntries(
+        PEER_NAMES.map((peer) => {
+          const r = rows.find((x) => x.size === size && x.p0 === p0 && x.peer === peer);
+          if (!r?.config) return [PEER_LABEL[peer], 'none qualifies'];
+          const text = r.exposure.map((e) => `${Math.round(e.ours)}/${Math.round(e.peer)}`).join(' ');
+          return [PEER_LABEL[peer], `${describeConfig(r.config)} (${pct(r.worstFalseHalts)}): ${text}`];
+        }),
+      ),
+    })),
+  );
+  let below = 0;
+  let equal = 0;
+  const above: string[] = [];
+  for (const r of rows.filter((x) => x.config))
+    for (const e of r.exposure) {
+      if (e.ours < e.peer) below++;
+      else if (e.ours === e.peer) equal++;
+      else
+        above.push(
+          `${r.size}/${pct(r.p0, 0)} ${e.model} ${PEER_LABEL[r.peer]} ${Math.round(e.peer)} vs ours ${Math.round(e.ours)}`,
+        );
+    }
+  const total = below + equal + above.length;
+  return {
+    rows,
+    targets: {
+      model: 'independent',
+      target:
+        'mean exposure at 2 × p0 below every peer tuned once for all timing models to false halts ≤ ours',
+      measured:
+        `below in ${below} of ${total} comparisons (size × p0 × model × peer)` +
+        (equal ? `; equal in ${equal} (both exposed the whole stage)` : '') +
+        (above.length ? `; above: ${above.join('; ')}` : ''),
+      result:
+        above.length === 0
+          ? equal === 0
+            ? 'pass'
+            : 'pass where any rule can expose fewer'
+          : `MISS in ${above.length}`,
+    },
+  };
 }

@@ -64,6 +64,8 @@ export type GroupResult = Group & {
   peers: Record<PeerName, TunedPeer | null>;
   /** False-halt share at p0 of every grid configuration, in peerConfigs(peerGrid(p0, size)) order. */
   configFalseHaltsAtP0: number[];
+  /** Mean devices exposed at 2 × p0 of every grid configuration, in the same order. */
+  configExposureAt2x: number[];
   /** P(HALT) at rate p0 can be no more than this, whatever the timing (exact, start-order sequence). */
   exactFalseHaltBound: number;
   /** The most any rule halts at 2 × p0 with false halts at p0 ≤ 1 − confidence (Neyman–Pearson). */
@@ -279,6 +281,7 @@ export function runGroup(g: Group, o: RunOptions): GroupResult {
     configFalseHaltsAtP0: peerOut.map(
       (out) => Math.round(out.row(atP0, everStarted).halted * 10_000) / 10_000,
     ),
+    configExposureAt2x: peerOut.map((out) => Math.round(out.row(at2, everStarted).exposureMean * 10) / 10),
     exactFalseHaltBound: crossingProbability(lowest, g.p0, g.size),
     ceilingAt2x: powerCeiling(starters, g.p0, 2 * g.p0, alpha),
     exposureFloorAt2x: floor / o.trials,

@@ -31,8 +31,8 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 const cohort = (c: number) => exponential(c / (DEFAULT_STAGE.inProgressTimeoutMs / MINUTE), 2, c);
 
 export const CANDIDATES: Record<string, { text: string; rollout: (size: number) => JobRollout }> = {
-  default: {
-    text: '10/min, ×2 per 50 succeeded, ≤ 1,000/min (plan.ts today)',
+  former: {
+    text: '10/min, ×2 per 50 succeeded, ≤ 1,000/min (the default before cohort-200)',
     rollout: () => exponential(10, 2, 50),
   },
   'ramp-n/10': {
@@ -44,7 +44,7 @@ export const CANDIDATES: Record<string, { text: string; rollout: (size: number) 
     rollout: (n) => cohort(clamp(Math.ceil(n / 20), 50, 500)),
   },
   'cohort-200': {
-    text: 'c = min(N, 200): c per timeout, ×2 per c succeeded',
+    text: 'c = min(N, 200): c per timeout, ×2 per c succeeded (the default: job-rollout.ts)',
     rollout: (n) => cohort(Math.min(n, 200)),
   },
   'capped-2h': {
