@@ -114,7 +114,11 @@ export const handler = wrapHandler(
     } catch (error) {
       const response = errorResponse(error);
       if (!response) throw error;
-      logger.warn('Rollout API request refused', { routeKey: event.routeKey, status: response.statusCode });
+      logger.warn('Rollout API request refused', {
+        routeKey: event.routeKey,
+        status: response.statusCode,
+        error: (error as Error).name,
+      });
       return response;
     }
   },

@@ -1,4 +1,4 @@
-/** The AWS IoT event types the project consumes (see aws-facts §2.1). */
+/** The AWS IoT event types the project consumes (AWS IoT Developer Guide, "Event messages"). */
 export const REQUIRED_EVENT_TYPES = ['THING', 'THING_GROUP_MEMBERSHIP', 'JOB', 'JOB_EXECUTION'] as const;
 
 export type EventConfigurations = Partial<Record<string, { Enabled?: boolean | undefined }>>;

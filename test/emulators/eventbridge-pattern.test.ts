@@ -91,7 +91,7 @@ const cases: [string, unknown, boolean][] = [
     false,
   ],
   [
-    'CloudWatch alarm rule pattern (aws-facts §6)',
+    'CloudWatch alarm rule pattern ("Alarm events and EventBridge")',
     { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
     false,
   ],

@@ -123,6 +123,19 @@ describe('tunnel-api', () => {
     expect(audit).toMatchObject({ actor: PRINCIPAL, details: { via: 'operator', tunnelId } });
   });
 
+  it('answers 503 with Retry-After, and no token, when AWS stays busy after the SDK retries', async () => {
+    const tunnelId = await openTunnel('sensor-api4');
+    h.tunneling
+      .on(RotateTunnelAccessTokenCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const busy = (await call('POST /tunnels/{id}/token', tunnelId)) as Response & {
+      headers?: Record<string, string>;
+    };
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store' });
+    expect(busy.body).not.toContain(TOKEN_MARK);
+  });
+
   it('refuses tunnels a person opened, unknown ids, bad ids and calls without a principal', async () => {
     const tunnelId = await openTunnel('sensor-api3', [{ key: 'owner', value: 'bob' }]);
     expect((await call('POST /tunnels/{id}/token', tunnelId)).statusCode).toBe(403);

@@ -11,7 +11,7 @@ import {
   type ThingRecord,
 } from './model';
 
-// Payload shapes follow the AWS IoT Developer Guide (registry-events.md, events-jobs.md), aws-facts §2.2/2.3.
+// Payload shapes follow the AWS IoT Developer Guide ("Registry events", "Jobs events").
 
 export function describeEventConfigurations(ctx: IotContext): Json {
   const eventConfigurations: Record<string, { Enabled: boolean }> = {};

@@ -16,7 +16,7 @@ import {
 import { type IotContext, type Json, type ThingGroupRecord, toSeconds } from './model';
 import { requireThing } from './things';
 
-// Limits from the AWS IoT thing-groups guide and limits page (aws-facts §2.6).
+// Limits from the AWS IoT thing-groups guide and limits page ("Thing groups"; "AWS IoT Core endpoints and quotas").
 const MAX_DEPTH = 7;
 const MAX_CHILDREN = 100;
 const NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -208,7 +208,7 @@ export function addThingToThingGroup(ctx: IotContext, req: Request): Json {
     );
   }
   // Thing-groups guide: "you can't add a thing to more than one group in the same hierarchy"
-  // (two groups that share a root); aws-facts §2.6.
+  // (two groups that share a root); AWS IoT Developer Guide, "Thing groups".
   const root = rootOf(ctx, group);
   const clash = thing.groups.find((g) => {
     const other = ctx.state.groups.get(g);

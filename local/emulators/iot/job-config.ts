@@ -3,7 +3,7 @@ import { optObject } from './input';
 import { parseWindows } from './maintenance';
 import type { Json } from './model';
 
-// Ranges from the IoT API model (aws-facts §1.2–1.5).
+// Ranges from the IoT API model (AWS IoT API Reference: CreateJob, JobExecutionsRolloutConfig, AbortConfig, TimeoutConfig).
 
 function intIn(obj: Json, key: string, min: number, max: number, required = false): void {
   const v = obj[key];

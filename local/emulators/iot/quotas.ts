@@ -1,5 +1,5 @@
 /**
- * Default TPS per operation, from aws-facts.md §4 (Service Quotas dump and the 2019 limits table).
+ * Default TPS per operation, from the AWS General Reference's "AWS IoT Core endpoints and quotas" and "AWS IoT Device Management endpoints and quotas".
  * Jobs data-plane operations are keyed `iot-jobs-data:<Operation>` because DescribeJobExecution
  * exists on both planes with different quotas.
  */

@@ -22,7 +22,7 @@ import {
 } from './model';
 import { checkEnum, checkInt, checkString, invalid } from './validation';
 
-/** AWS's documented TPS quotas for secure tunneling (aws-facts §3/§4). */
+/** AWS's documented TPS quotas for secure tunneling (AWS General Reference, "AWS IoT Device Management endpoints and quotas", secure tunneling). */
 export const DEFAULT_TUNNEL_TPS: Readonly<Record<string, number>> = {
   OpenTunnel: 1,
   CloseTunnel: 1,

@@ -3,7 +3,7 @@ import type { DomainEvent } from '../events/domain-event';
 import { eventTimeMs, eventTimestamp } from '../events/registry-event';
 import { parseJobId } from './ids';
 
-// Payloads as the AWS IoT developer guide documents them (events-jobs.md; aws-facts §2.3).
+// Payloads as the AWS IoT developer guide documents them ("Jobs events").
 
 const jobId = z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'jobId must be 1-64 of [a-zA-Z0-9_-]'));
 const eventId = z.string().check(z.minLength(1), z.maxLength(256));

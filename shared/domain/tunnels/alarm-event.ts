@@ -2,7 +2,7 @@ import * as z from '../../zod';
 import { eventBridgeEnvelope } from '../events/eventbridge-envelope';
 
 /**
- * "CloudWatch Alarm State Change" as CloudWatch sends it to the default bus (aws-facts §6; CloudWatch
+ * "CloudWatch Alarm State Change" as CloudWatch sends it to the default bus (CloudWatch
  * user guide "Alarm events and EventBridge"). Single-metric and metric-math alarms carry
  * `configuration.metrics`; composite alarms carry `configuration.alarmRule`. `alarmTags` and
  * `alarmTagsStatus` appear only when the alarm enables tag propagation. Unknown fields are kept:

@@ -16,7 +16,7 @@ const busy = (error: unknown) => {
 };
 
 describe('errorResponse', () => {
-  it('answers 503 with Retry-After for AWS being busy and for every retryable typed error', () => {
+  it('answers 503 with Retry-After for AWS being busy and for retryable typed errors', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), {
       name: 'ThrottlingException',
       $metadata: { httpStatusCode: 400 },
