@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV, executionOf, terminalEvent } from './rollout-harness';
+import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution, terminalEvent } from './rollout-harness';
 
 // dynalite has no transactions: swap the writer at the adapter boundary; everything else is real.
 vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
@@ -37,8 +37,6 @@ let api: Handler;
 let steps: Handler;
 let tracker: Handler;
 
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
-const BOB = 'arn:aws:iam::123456789012:user/bob';
 const T0 = Date.UTC(2026, 0, 1);
 const context = lambdaContext('rollout');
 
@@ -65,10 +63,7 @@ beforeEach(() => {
   iot
     .on(DescribeJobCommand)
     .resolves({ job: { status: 'IN_PROGRESS', jobProcessDetails: { numberOfQueuedThings: 50 } } });
-  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
-    executionArn: executionOf(input.name),
-    startDate: new Date(),
-  }));
+  sfn.on(StartExecutionCommand).callsFake(startedExecution);
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });

@@ -54,6 +54,16 @@ export const ENV = {
 export const executionOf = (rolloutId: string) =>
   `arn:aws:states:us-east-1:123456789012:execution:staged-rollout:${rolloutId}`;
 
+/** StartExecution as Step Functions answers it: the execution named after the rollout. */
+export const startedExecution = (input: { name: string }) => ({
+  executionArn: executionOf(input.name),
+  startDate: new Date(),
+});
+
+/** The rollout's creator and a second person, as IAM users of the test account. */
+export const ALICE = 'arn:aws:iam::123456789012:user/alice';
+export const BOB = 'arn:aws:iam::123456789012:user/bob';
+
 let requests = 0;
 
 /** An HTTP API (payload 2.0) request signed by `principal`. */

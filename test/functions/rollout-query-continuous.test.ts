@@ -22,7 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV, executionOf } from './rollout-harness';
+import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution } from './rollout-harness';
 
 // Query stages and a continuous last stage through the real handlers (API, steps), IoT and Step
 // Functions mocked at the SDK, DynamoDB real (dynalite).
@@ -41,8 +41,6 @@ let db: Awaited<ReturnType<typeof startDynalite>>;
 let docs: DynamoDBDocumentClient;
 let api: Handler;
 let steps: Handler;
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
-const BOB = 'arn:aws:iam::123456789012:user/bob';
 const T0 = Date.UTC(2026, 0, 1);
 const context = lambdaContext('rollout');
 const QUERY = 'attributes.model:th200 AND connectivity.connected:true';
@@ -71,10 +69,7 @@ beforeEach(() => {
   iot.on(DescribeThingGroupCommand).resolves({ status: 'ACTIVE', queryString: QUERY });
   iot.on(DeleteDynamicThingGroupCommand).resolves({});
   iot.on(CancelJobCommand).resolves({});
-  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
-    executionArn: executionOf(input.name),
-    startDate: new Date(),
-  }));
+  sfn.on(StartExecutionCommand).callsFake(startedExecution);
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });

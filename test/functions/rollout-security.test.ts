@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
-import { apiRequest, ENV, executionOf, terminalEvent } from './rollout-harness';
+import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution, terminalEvent } from './rollout-harness';
 
 // Issue 13, finding 1: the reproductions, as the handlers see them on dynalite. A token sent by
 // someone else, an execution started by someone else, a halted rollout restarted: nothing moves.
@@ -38,8 +38,6 @@ let api: Handler;
 let steps: Handler;
 let tracker: Handler;
 
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
-const BOB = 'arn:aws:iam::123456789012:user/bob';
 const T0 = Date.UTC(2026, 0, 1);
 const context = lambdaContext('rollout');
 const iso = (t: number) => new Date(t).toISOString();
@@ -65,10 +63,7 @@ beforeEach(() => {
     .on(ListThingsInThingGroupCommand)
     .resolves({ things: Array.from({ length: THINGS }, (_, i) => `thing-${i}`) });
   iot.on(CreateJobCommand).resolves({});
-  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
-    executionArn: executionOf(input.name),
-    startDate: new Date(),
-  }));
+  sfn.on(StartExecutionCommand).callsFake(startedExecution);
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
