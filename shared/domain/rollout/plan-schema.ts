@@ -93,6 +93,69 @@ export const jobSchema = z.strictObject({
 
 export const cancelSchema = z.strictObject({ force: z.optional(z.boolean()) });
 
+/** One condition on a SUCCEEDED execution's statusDetails (values are strings, AWS's 128-character limit). */
+const detailValue = z.string().check(z.minLength(1), z.maxLength(128));
+export const selfCheckConditionSchema = z.union([
+  z.strictObject({ equals: detailValue }),
+  z.strictObject({ oneOf: z.array(detailValue).check(z.minLength(1), z.maxLength(20)) }),
+  z.strictObject({ atMost: z.number() }),
+  z.strictObject({ atLeast: z.number() }),
+]);
+const detailKey = z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be a statusDetails key'));
+
+const alarmName = z
+  .string()
+  .check(z.minLength(1), z.maxLength(255), z.regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'));
+
+/** Signals a success must also pass (docs/rollouts.md, "Health after success"). Each optional. */
+export const healthSchema = z.strictObject({
+  /** A device whose execution SUCCEEDED must be online this long after it (it reboots into the update). */
+  reconnectMinutes: z.optional(num(z.gte(1), z.lte(1440))),
+  /** Every condition must hold on the SUCCEEDED execution's statusDetails (a missing key fails). */
+  selfCheck: z.optional(
+    z
+      .record(detailKey, selfCheckConditionSchema)
+      .check(
+        z.refine(
+          (r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 10,
+          'must name 1-10 keys (statusDetails holds at most 10)',
+        ),
+      ),
+  ),
+  /** CloudWatch alarms watched while the stage runs: any in ALARM pauses (or halts) the rollout. */
+  alarms: z.optional(
+    z.strictObject({
+      names: z.array(alarmName).check(
+        z.minLength(1),
+        z.maxLength(100, 'DescribeAlarms takes at most 100 names'),
+        z.refine((n) => new Set(n).size === n.length, 'must not repeat an alarm'),
+      ),
+      action: z.optional(z.enum(['pause', 'halt'])),
+    }),
+  ),
+});
+
+/** What a halted rollout puts back on the devices that took the bad update (docs/rollouts.md, "Rollback"). */
+export const rollbackSchema = z.strictObject({
+  document: z.optional(z.record(z.string(), z.unknown())),
+  documentSource: z.optional(documentSourceSchema()),
+  /** `rollout` (default): every stage so far; `stage`: only the stage that halted. */
+  scope: z.optional(z.enum(['stage', 'rollout'])),
+  /** Also roll back when an operator aborts (or only with `fleet rollout abort --rollback`). */
+  onAbort: z.optional(z.boolean()),
+  job: z.optional(
+    z.strictObject({
+      maximumPerMinute: z.optional(int(1, 1000)),
+      inProgressTimeoutMinutes: z.optional(int(1, 10_080)),
+      retries: z.optional(
+        z.strictObject({ failed: z.optional(int(0, 10)), timedOut: z.optional(int(0, 10)) }),
+      ),
+    }),
+  ),
+  /** A rollback failing on more than this share of its devices asks a human at once (default 0.05). */
+  failureThreshold: z.optional(num(z.gt(0), z.lte(0.5))),
+});
+
 const thingGroupName = z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be a thing group name'));
 export const targetsSchema = z.array(thingGroupName).check(
   z.minLength(1),
@@ -105,6 +168,7 @@ const stageSettings = {
   approval: z.optional(approvalSchema),
   job: z.optional(jobSchema),
   cancel: z.optional(cancelSchema),
+  health: z.optional(healthSchema),
 };
 
 /** A fleet indexing query (its syntax is checked with the plan: plan-targets.ts). */
@@ -134,14 +198,17 @@ export const stageSchema = z.strictObject({
 export const defaultsSchema = z.strictObject(stageSettings);
 
 /** `s3://bucket/key`: a DNS-style bucket and a key of URL-safe characters only, so no injection. */
-export const documentSource = z.string().check(
-  z.maxLength(1200),
-  z.regex(
-    /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]{0,1023}$/,
-    "must be s3://<bucket>/<key> with a DNS-style bucket and a key of [A-Za-z0-9!_.*'()/-]",
-  ),
-  z.refine((s) => !s.includes('..') && !s.includes('//', 5), 'must not contain ".." or "//"'),
-);
+function documentSourceSchema() {
+  return z.string().check(
+    z.maxLength(1200),
+    z.regex(
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]{0,1023}$/,
+      "must be s3://<bucket>/<key> with a DNS-style bucket and a key of [A-Za-z0-9!_.*'()/-]",
+    ),
+    z.refine((s) => !s.includes('..') && !s.includes('//', 5), 'must not contain ".." or "//"'),
+  );
+}
+export const documentSource = documentSourceSchema();
 
 export const planSchema = z.strictObject({
   name: z
@@ -154,7 +221,11 @@ export const planSchema = z.strictObject({
   targets: z.optional(targetsSchema),
   stages: z.optional(z.array(stageSchema).check(z.minLength(1), z.maxLength(MAX_STAGES))),
   defaults: z.optional(defaultsSchema),
+  rollback: z.optional(rollbackSchema),
 });
 
 export type PlanInput = z.infer<typeof planSchema>;
 export type StageInput = z.infer<typeof stageSchema>;
+export type HealthInput = z.infer<typeof healthSchema>;
+export type SelfCheckCondition = z.infer<typeof selfCheckConditionSchema>;
+export type RollbackInput = z.infer<typeof rollbackSchema>;

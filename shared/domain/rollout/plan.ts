@@ -5,7 +5,14 @@ import { InvalidPlanError } from './errors';
 import type { FailureStatus } from './job-snapshot';
 import { documentIssues, reservedKeyIssues } from './plan-document';
 import { scheduleIssues } from './plan-schedule';
-import { defaultsSchema, planSchema, type StageInput, stageSchema } from './plan-schema';
+import {
+  defaultsSchema,
+  type HealthInput,
+  planSchema,
+  type RollbackInput,
+  type StageInput,
+  stageSchema,
+} from './plan-schema';
 import { continuousIssues, targetIssues } from './plan-targets';
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
@@ -29,6 +36,34 @@ export type ResolvedStage = {
   query?: string;
   /** `YYYY-MM-DDTHH:MM` UTC: when the last, continuous stage completes by itself. */
   completeAt?: string;
+  /** Present only when the plan (or its defaults) asks for a health signal, so older plans keep their digest. */
+  health?: ResolvedHealth;
+};
+
+export type ResolvedHealth = {
+  reconnectMinutes?: number;
+  selfCheck?: NonNullable<HealthInput['selfCheck']>;
+  alarms?: { names: string[]; action: 'pause' | 'halt' };
+};
+
+export type ResolvedRollback = {
+  document?: Record<string, unknown>;
+  documentSource?: string;
+  scope: 'stage' | 'rollout';
+  onAbort: boolean;
+  job: {
+    maximumPerMinute: number;
+    inProgressTimeoutMinutes: number;
+    retries: { failed: number; timedOut: number };
+  };
+  failureThreshold: number;
+};
+
+export const ROLLBACK_DEFAULTS: Omit<ResolvedRollback, 'document' | 'documentSource'> = {
+  scope: 'rollout',
+  onAbort: false,
+  job: { maximumPerMinute: 100, inProgressTimeoutMinutes: 30, retries: { failed: 1, timedOut: 1 } },
+  failureThreshold: 0.05,
 };
 
 export type ResolvedPlan = {
@@ -37,6 +72,8 @@ export type ResolvedPlan = {
   document?: Record<string, unknown>;
   documentSource?: string;
   stages: ResolvedStage[];
+  /** Present only when the plan names one. */
+  rollback?: ResolvedRollback;
 };
 
 export const MAX_PLAN_BYTES = 128 * 1024;
@@ -107,6 +144,40 @@ export function resolvePlan(input: unknown, options: ResolveOptions = {}): Resol
     ...(plan.document === undefined ? {} : { document: plan.document }),
     ...(plan.documentSource === undefined ? {} : { documentSource: plan.documentSource }),
     stages,
+    ...(plan.rollback === undefined ? {} : { rollback: resolveRollback(plan.rollback) }),
+  };
+}
+
+function resolveRollback(input: RollbackInput): ResolvedRollback {
+  const job = input.job ?? {};
+  return {
+    ...(input.document === undefined ? {} : { document: input.document }),
+    ...(input.documentSource === undefined ? {} : { documentSource: input.documentSource }),
+    scope: input.scope ?? ROLLBACK_DEFAULTS.scope,
+    onAbort: input.onAbort ?? ROLLBACK_DEFAULTS.onAbort,
+    job: {
+      maximumPerMinute: job.maximumPerMinute ?? ROLLBACK_DEFAULTS.job.maximumPerMinute,
+      inProgressTimeoutMinutes:
+        job.inProgressTimeoutMinutes ?? ROLLBACK_DEFAULTS.job.inProgressTimeoutMinutes,
+      retries: { ...ROLLBACK_DEFAULTS.job.retries, ...strip(job.retries) },
+    },
+    failureThreshold: input.failureThreshold ?? ROLLBACK_DEFAULTS.failureThreshold,
+  };
+}
+
+/** The stage's health settings: the stage's own keys over the defaults' (a whole key replaces). */
+function resolveHealth(
+  stage: HealthInput | undefined,
+  defaults: HealthInput | undefined,
+): ResolvedHealth | undefined {
+  const merged = { ...strip(defaults), ...strip(stage) } as HealthInput;
+  if (Object.keys(merged).length === 0) return undefined;
+  return {
+    ...(merged.reconnectMinutes === undefined ? {} : { reconnectMinutes: merged.reconnectMinutes }),
+    ...(merged.selfCheck === undefined ? {} : { selfCheck: merged.selfCheck }),
+    ...(merged.alarms === undefined
+      ? {}
+      : { alarms: { names: merged.alarms.names, action: merged.alarms.action ?? 'pause' } }),
   };
 }
 
@@ -127,6 +198,15 @@ function crossFieldIssues(plan: Record<string, unknown>): string[] {
     Buffer.byteLength(JSON.stringify(plan.document), 'utf8') > MAX_DOCUMENT_BYTES
   ) {
     issues.push(`document: larger than AWS IoT's ${MAX_DOCUMENT_BYTES} bytes; use documentSource`);
+  }
+  if (
+    isRecord(plan.rollback) &&
+    (plan.rollback.document === undefined) === (plan.rollback.documentSource === undefined)
+  ) {
+    issues.push('rollback: give exactly one of document (inline) or documentSource (s3://bucket/key)');
+  }
+  if (isRecord(plan.rollback) && isRecord(plan.rollback.document)) {
+    issues.push(...documentIssues(plan.rollback.document).map((i) => `rollback.${i}`));
   }
   if ((plan.stages === undefined) === (plan.targets === undefined)) {
     issues.push('stages: give either stages or targets (a one-stage plan), not both or neither');
@@ -166,7 +246,12 @@ function stageCheckIssues(plan: Record<string, unknown>, options: ResolveOptions
   ];
 }
 
-function resolveStage(stage: StageInput, index: number, defaults: Partial<Settings>): ResolvedStage {
+function resolveStage(
+  stage: StageInput,
+  index: number,
+  defaults: Partial<Settings> & { health?: HealthInput },
+): ResolvedStage {
+  const health = resolveHealth(stage.health, defaults.health);
   const merge = <K extends keyof Settings>(key: K) =>
     ({ ...PLAN_DEFAULTS[key], ...strip(defaults[key]), ...strip(stage[key]) }) as Settings[K];
   return {
@@ -180,6 +265,7 @@ function resolveStage(stage: StageInput, index: number, defaults: Partial<Settin
     ...(stage.allowMissingTargets ? { allowMissingTargets: true as const } : {}),
     ...(stage.query === undefined ? {} : { query: stage.query }),
     ...(stage.completeAt === undefined ? {} : { completeAt: stage.completeAt }),
+    ...(health ? { health } : {}),
   };
 }
 
