@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -54,4 +55,11 @@ let sns: SNSClient | undefined;
 export function snsClient(): SNSClient {
   sns ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 4 }));
   return sns;
+}
+
+let cloudWatch: CloudWatchClient | undefined;
+
+export function cloudWatchClient(): CloudWatchClient {
+  cloudWatch ??= tracer.captureAWSv3Client(new CloudWatchClient({ maxAttempts: 5 }));
+  return cloudWatch;
 }

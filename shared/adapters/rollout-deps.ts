@@ -1,8 +1,10 @@
-import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import { cloudWatchClient, dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
 import { auditConfigSchema, tableName } from '../config';
 import type { RolloutDeps } from '../services/rollout-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
+import { cloudWatchAlarmReader, iotExecutionReader } from './health-aws';
+import { dynamoHealthStore } from './health-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
 import { iotFleetIndex } from './fleet-index';
 import { iotRolloutJobs } from './rollout-jobs';
@@ -31,6 +33,9 @@ export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
     audit: dynamoAuditWriter(documents, config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
     publish: eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     notify: snsNotifier(snsClient(), config.OPERATOR_TOPIC_ARN),
+    health: dynamoHealthStore(documents, config.STATE_TABLE_NAME),
+    executions: iotExecutionReader(iotClient()),
+    alarms: cloudWatchAlarmReader(cloudWatchClient()),
     actor,
   };
 }

@@ -58,7 +58,29 @@ export const toStage = (i: Item): Stage => ({
   ...(i.lastOutcome ? { lastOutcome: i.lastOutcome as Stage['lastOutcome'] } : {}),
   ...(i.lastDecision ? { lastDecision: i.lastDecision as Stage['lastDecision'] } : {}),
   ...(typeof i.watchingSince === 'number' ? { watchingSince: i.watchingSince } : {}),
+  ...healthFields(i),
 });
+
+/** `ok_<minute>` success buckets, `suspects_<reason>` counters and Reconcile's last health finding. */
+function healthFields(i: Item): Pick<Stage, 'okBuckets' | 'suspects' | 'health'> {
+  const buckets = Object.entries(i).filter(([k, v]) => k.startsWith('ok_') && typeof v === 'number');
+  const selfCheck = i.suspects_selfCheck;
+  const reconnect = i.suspects_reconnect;
+  return {
+    ...(buckets.length > 0
+      ? { okBuckets: Object.fromEntries(buckets.map(([k, v]) => [k.slice(3), v as number])) }
+      : {}),
+    ...(typeof selfCheck === 'number' || typeof reconnect === 'number'
+      ? {
+          suspects: {
+            ...(typeof selfCheck === 'number' ? { selfCheck } : {}),
+            ...(typeof reconnect === 'number' ? { reconnect } : {}),
+          },
+        }
+      : {}),
+    ...(i.health && typeof i.health === 'object' ? { health: i.health as Stage['health'] } : {}),
+  };
+}
 
 export const toApproval = (i: Item): Approval => ({
   rolloutId: i.rolloutId as string,

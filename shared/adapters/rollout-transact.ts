@@ -11,6 +11,7 @@ import {
   type ExecutionTerminal,
   supersedes,
 } from '../domain/rollout/job-event';
+import { successBucket } from '../domain/rollout/health-counts';
 import { keys } from './rollout-keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -23,7 +24,10 @@ export function dynamoTransactWriter(client: DynamoDBDocumentClient): TransactWr
   };
 }
 
-export type ApplyResult = 'applied' | 'stale' | 'unknown-stage';
+/** `duplicate`: this very event was applied before (a redelivery); its side effects may still be due. */
+export type ApplyResult = 'applied' | 'stale' | 'duplicate' | 'unknown-stage';
+/** Counter options: `successBuckets` keeps successes per minute on the stage (`ok_<minute>`) for health windows. */
+export type CounterOptions = { successBuckets?: boolean };
 const ATTEMPTS = 5;
 /** Execution items outlive the job's stage by far: 400 days, then DynamoDB TTL removes them. */
 const EXECUTION_TTL_SECONDS = 400 * 86_400;
@@ -34,15 +38,22 @@ const EXECUTION_TTL_SECONDS = 400 * 86_400;
  * older event changes nothing and two concurrent events never double-count.
  */
 export function executionCounters(client: DynamoDBDocumentClient, table: string, transact: TransactWriter) {
-  return async (rolloutId: string, stageIndex: number, e: ExecutionTerminal): Promise<ApplyResult> => {
+  return async (
+    rolloutId: string,
+    stageIndex: number,
+    e: ExecutionTerminal,
+    options: CounterOptions = {},
+  ): Promise<ApplyResult> => {
     const key = keys.execution(e.jobId, e.thingName);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const { Item } = await client.send(
         new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
       );
       const current = Item ? (Item as unknown as ExecutionMark) : undefined;
+      if (current && current.eventId === e.eventId && current.at === e.at) return 'duplicate';
       if (!supersedes(e, current)) return 'stale';
       const delta = counterDelta(current?.outcome, e.outcome);
+      const buckets = options.successBuckets ? bucketDelta(delta.succeeded, e.at, current?.at) : undefined;
       try {
         await transact([
           {
@@ -69,7 +80,7 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
             Update: {
               TableName: table,
               Key: keys.stage(rolloutId, stageIndex),
-              UpdateExpression: 'ADD succeeded :s, failed :f, rejected :r, timedOut :t, excluded :x',
+              UpdateExpression: `ADD succeeded :s, failed :f, rejected :r, timedOut :t, excluded :x${buckets?.expression ?? ''}`,
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeValues: {
                 ':s': delta.succeeded,
@@ -77,7 +88,9 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
                 ':r': delta.rejected,
                 ':t': delta.timedOut,
                 ':x': delta.excluded,
+                ...buckets?.values,
               },
+              ...(buckets ? { ExpressionAttributeNames: buckets.names } : {}),
             },
           },
         ]);
@@ -94,3 +107,14 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
 }
 
 export type ExecutionCounters = ReturnType<typeof executionCounters>;
+
+/** A success enters its minute's bucket; a success another status replaced leaves the bucket it was in. */
+function bucketDelta(succeeded: number, at: number, previousAt: number | undefined) {
+  if (succeeded === 0) return undefined;
+  const bucket = successBucket(succeeded > 0 ? at : (previousAt ?? at));
+  return {
+    expression: ', #ok :ok',
+    names: { '#ok': `ok_${bucket}` },
+    values: { ':ok': succeeded },
+  };
+}

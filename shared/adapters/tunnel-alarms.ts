@@ -1,12 +1,11 @@
 import {
-  CloudWatchClient,
+  type CloudWatchClient,
   type CompositeAlarm,
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmDefinition, AlarmFacts, AlarmMetric } from '../domain/tunnels/alarm-definition';
-import { tracer } from '../observability';
 
 /** CloudWatch as the tunnel guard rails read it: an alarm's definition and state now, and its tags. */
 export interface AlarmDirectory {
@@ -16,12 +15,6 @@ export interface AlarmDirectory {
   tags(alarmArn: string): Promise<Record<string, string>>;
 }
 
-let client: CloudWatchClient | undefined;
-
-export function cloudWatchClient(): CloudWatchClient {
-  client ??= tracer.captureAWSv3Client(new CloudWatchClient({ maxAttempts: 5 }));
-  return client;
-}
 
 const ms = (d: Date | undefined) => d?.getTime() ?? 0;
 

@@ -1,11 +1,11 @@
-import { dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import { cloudWatchClient, dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
 import { auditConfigSchema, loadConfig, tableName } from '../config';
 import { parsePolicy } from '../domain/tunnels/policy';
 import type { TunnelDeps } from '../services/tunnel-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
-import { cloudWatchAlarmDirectory, cloudWatchClient } from './tunnel-alarms';
+import { cloudWatchAlarmDirectory } from './tunnel-alarms';
 import { dynamoEnrolmentStore } from './tunnel-enrolments';
 import { secureTunnelPort, tunnelingClient } from './tunnel-port';
 import { dynamoTunnelStore } from './tunnel-store';

@@ -28,6 +28,7 @@ export function haltReason(state: Record<string, unknown>): string {
   if (error === 'States.Timeout') return 'approval-expired';
   const gate = (state.gate ?? {}) as { outcome?: string; reason?: string };
   if (gate.reason === 'JOB_STOPPED_OUTSIDE') return 'job-stopped-outside';
+  if (gate.reason === 'FLEET_ALARM') return 'fleet-alarm';
   return gate.outcome === 'HALT' ? 'gate-halt' : 'inconclusive-halt';
 }
 

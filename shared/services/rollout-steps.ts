@@ -4,10 +4,13 @@ import { executionVerdict } from '../domain/rollout/execution';
 import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
-import { type StepDecision, stepDecision } from '../domain/rollout/model';
+import { type Rollout, type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
+import { nextHealthChange } from '../domain/rollout/stage-health';
 import { stageGroups } from '../domain/rollout/query-target';
 import { estimateStageGate, judgeStageOnJob, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import * as z from '../zod';
+import { checkAlarms } from './health-alarm-check';
+import { assessHealth } from './health-assess';
 import { awaitWatch, completeContinuous, reconcileWatch, startWatch } from './rollout-continuous';
 import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
@@ -262,9 +265,12 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   }
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job || jobStoppedOutside(job)) return stoppedOutside(deps, stage, job, now);
+  const alarm = await checkAlarms(deps, rollout, stage, now);
+  if (alarm.kind === 'halt') return alarmHalt(alarm.explanation);
   const starts = startsWith(rollout, stage, job);
   await deps.store.putJobSnapshot(id, i, job, starts);
-  const read = { ...stage, job, starts };
+  const health = await assessHealth(deps, rollout, stage, now);
+  const read = { ...stage, job, starts, ...(health ? { health } : {}) };
   let decision = judgeStageOnJob(rollout, read, job, now);
   if (decision.outcome !== 'HALT') {
     // The halt rule on the earlier moments needs when each failed execution started.
@@ -279,5 +285,27 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
       );
   }
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
-  return stepDecision(decision, now);
+  // Paused on an alarm: only a halt may go on; AwaitGate then sees the pause and waits for a human.
+  if (alarm.kind === 'paused' && decision.outcome !== 'HALT') {
+    return { outcome: 'CONTINUE', action: 'none', trigger: 'none', reason: 'FLEET_ALARM', explanation: alarm.explanation, waitSeconds: 1 };
+  }
+  return withHealthWait(stepDecision(decision, now), rollout, read, now);
 }
+
+/** A CONTINUE also looks again when time alone changes the health counts (a reconnect window ends). */
+function withHealthWait(step: StepDecision, rollout: Rollout, stage: Stage, now: number): StepDecision {
+  const planned = rollout.plan.stages[stage.index];
+  if (step.outcome !== 'CONTINUE' || !planned) return step;
+  const next = nextHealthChange(planned, stage, now);
+  if (next === undefined) return step;
+  return { ...step, waitSeconds: Math.max(1, Math.min(step.waitSeconds, Math.ceil((next - now) / 1000))) };
+}
+
+const alarmHalt = (explanation: string): StepDecision => ({
+  outcome: 'HALT',
+  action: 'none',
+  trigger: 'none',
+  reason: 'FLEET_ALARM',
+  explanation: `a fleet alarm the plan halts on is firing (${explanation})`,
+  waitSeconds: 1,
+});

@@ -4,12 +4,14 @@ import { parseJobId } from '../domain/rollout/ids';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import { estimateStageGate, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
+import { type HealthDeps, watchSuccess } from './health-success';
 import type { RolloutDeps } from './rollout-effects';
 
-export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> & {
-  counters: ExecutionCounters;
-  clock: Clock;
-};
+export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> &
+  HealthDeps & {
+    counters: ExecutionCounters;
+    clock: Clock;
+  };
 
 export type TrackResult = 'not-ours' | 'unknown-stage' | 'future' | 'applied' | 'stale' | 'woke';
 
@@ -47,8 +49,15 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
     });
     return 'future';
   }
-  const applied = await deps.counters(owner.rolloutId, owner.stageIndex, event);
-  if (applied === 'unknown-stage') return applied;
+  const planned = (await deps.store.getRollout(owner.rolloutId))?.plan.stages[owner.stageIndex];
+  const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
+    successBuckets: planned?.health?.reconnectMinutes !== undefined,
+  });
+  if (counted === 'unknown-stage') return counted;
+  // A redelivered event counts nothing again, but the health records it leads to may not exist yet.
+  if (planned?.health && event.outcome === 'succeeded' && counted !== 'stale')
+    await watchSuccess(deps, owner.rolloutId, owner.stageIndex, planned.health, event);
+  const applied = counted === 'duplicate' ? 'stale' : counted;
   const [rollout, stage] = await Promise.all([
     deps.store.getRollout(owner.rolloutId),
     deps.store.getStage(owner.rolloutId, owner.stageIndex),

@@ -93,6 +93,8 @@ export const executionTerminalSchema = z.object({
   at: eventTimestamp,
   rolloutId: z.optional(z.string()),
   stageIndex: z.optional(z.int().check(z.nonnegative())),
+  /** A SUCCEEDED execution's statusDetails (a plan's self-check reads them; at most 10 pairs). */
+  statusDetails: z.optional(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(1024)))),
 });
 export type ExecutionTerminal = z.infer<typeof executionTerminalSchema>;
 
@@ -116,6 +118,7 @@ export function normalizeJobEvent(event: IotJobEvent): DomainEvent | undefined {
       outcome,
       at,
       ...owner,
+      ...(outcome === 'succeeded' && event.statusDetails ? { statusDetails: event.statusDetails } : {}),
     };
     return { detailType: DETAIL_TYPES.EXECUTION_TERMINAL, detail, resources: [event.thingArn], time: at };
   }

@@ -1,6 +1,7 @@
 import type { GateDecision, GateEvidence, GateOutcome, StartPoint } from '../gate';
 import type { JobSnapshot } from './job-snapshot';
 import type { ResolvedPlan } from './plan';
+import type { StageHealthItem } from './stage-health';
 
 /** What the state table holds about a rollout (keys in shared/adapters/rollout-store.ts). */
 
@@ -62,7 +63,7 @@ export type Stage = {
   lastDecision?: StoredDecision;
   /** A last, continuous stage that passed its gate: watched (halt only) until it is completed. */
   watchingSince?: number;
-};
+} & StageHealthItem;
 
 export type StoredDecision = {
   outcome: GateOutcome;

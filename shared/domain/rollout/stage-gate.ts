@@ -12,6 +12,7 @@ import { countsFromJob, estimateCounts, type JobSnapshot } from './job-snapshot'
 import type { Rollout, Stage } from './model';
 import { gatePolicyOf, type ResolvedStage } from './plan';
 import { activeTimeOf } from './plan-schedule';
+import { countsWithHealth } from './stage-health';
 
 function plannedStage(rollout: Rollout, stage: Stage): ResolvedStage {
   const planned = rollout.plan.stages[stage.index];
@@ -54,7 +55,7 @@ export function judgeStageOnJob(
   failureStarts?: readonly number[],
 ): GateDecision {
   const planned = plannedStage(rollout, stage);
-  const counts = countsFromJob(job, planned.gate.failureStatuses, stage.targets);
+  const counts = countsWithHealth(planned, stage, countsFromJob(job, planned.gate.failureStatuses, stage.targets), now);
   return judge(planned, stage, counts, job.targetsOpen, now, failureStarts);
 }
 
@@ -69,7 +70,8 @@ export function estimateStageGate(
   failureStarts?: readonly number[],
 ): GateDecision {
   const planned = plannedStage(rollout, stage);
-  const counts = estimateCounts(stage, planned.gate.failureStatuses, stage.job, stage.targets);
+  const events = estimateCounts(stage, planned.gate.failureStatuses, stage.job, stage.targets);
+  const counts = countsWithHealth(planned, stage, events, now, true);
   return judge(planned, stage, counts, stage.job?.targetsOpen ?? true, now, failureStarts);
 }
 

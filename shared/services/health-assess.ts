@@ -1,0 +1,105 @@
+import { presenceVerdict, PRESENCE_GRACE_MS } from '../domain/rollout/health-presence';
+import { selfCheckFailure } from '../domain/rollout/health-self-check';
+import type { Rollout, Stage } from '../domain/rollout/model';
+import type { StageHealth } from '../domain/rollout/stage-health';
+import type { ExecutionReader, HealthStore, Suspect, SuspectVerdict } from './health-ports';
+
+export type AssessDeps = { health: HealthStore; executions: ExecutionReader };
+
+/** Suspects confirmed per Reconcile: the rest stay unjudged (not counted as successes) until the next. */
+export const MAX_CONFIRMATIONS = 100;
+const EXAMPLES = 5;
+
+type Judged = { verdict: SuspectVerdict; evidence: string; nextCheckAt?: number };
+
+/**
+ * Judges the stage's open suspects on the sources of truth: the execution as AWS IoT reports it now
+ * (DescribeJobExecution: still SUCCEEDED, and its statusDetails for a self-check) and the device's
+ * presence history at the end of its window. Verdicts are final and stored; the count is stored on the
+ * stage, where the gate reads it.
+ */
+export async function assessHealth(
+  deps: AssessDeps,
+  rollout: Rollout,
+  stage: Stage,
+  now: number,
+): Promise<StageHealth | undefined> {
+  const planned = rollout.plan.stages[stage.index];
+  if (!planned?.health) return undefined;
+  const suspects = await deps.health.suspects(stage.rolloutId, stage.index);
+  const open = suspects.filter((s) => s.verdict === undefined);
+  const presence = await deps.health.presenceOf(
+    open.filter((s) => s.reason === 'reconnect').map((s) => s.thingName),
+  );
+  const judged = new Map<Suspect, Judged>();
+  let confirmations = 0;
+  let unjudged = 0;
+  let nextCheckAt: number | undefined;
+  for (const s of open) {
+    const onPresence =
+      s.reason === 'reconnect'
+        ? presenceVerdict(presence.get(s.thingName) ?? [], s.succeededAt, s.windowMs, now)
+        : undefined;
+    if (onPresence?.verdict === 'pending') {
+      const end = s.succeededAt + s.windowMs + PRESENCE_GRACE_MS;
+      nextCheckAt = Math.min(nextCheckAt ?? end, end);
+      continue;
+    }
+    if (onPresence?.verdict === 'healthy') {
+      judged.set(s, { verdict: 'healthy', evidence: reconnectEvidence(onPresence.reconnectedAt) });
+      continue;
+    }
+    if (confirmations >= MAX_CONFIRMATIONS) {
+      unjudged++;
+      continue;
+    }
+    confirmations++;
+    judged.set(s, await confirm(deps, planned.health.selfCheck, s, onPresence?.disconnectedAt));
+  }
+  for (const [s, j] of judged) await deps.health.judgeSuspect(s, j.verdict, now, j.evidence);
+  const all = suspects.map((s) => {
+    const j = judged.get(s);
+    return j ? { ...s, verdict: j.verdict, evidence: j.evidence } : s;
+  });
+  const unhealthy = all.filter((s) => s.verdict === 'unhealthy');
+  const things = new Set(unhealthy.map((s) => s.thingName));
+  const health: StageHealth = {
+    unhealthy: things.size,
+    unjudged,
+    checkedAt: now,
+    ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
+    examples: unhealthy
+      .slice(0, EXAMPLES)
+      .map((s) => ({ thingName: s.thingName, reason: s.reason, evidence: s.evidence ?? '' })),
+  };
+  await deps.health.setStageHealth(stage.rolloutId, stage.index, health);
+  return health;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+const reconnectEvidence = (at: number | undefined) =>
+  at === undefined ? 'online through its window' : `reconnected at ${iso(at)}`;
+
+/** A success the job no longer shows (retried, then failed) is counted by the job: not a health failure. */
+async function confirm(
+  deps: AssessDeps,
+  selfCheck: NonNullable<Rollout['plan']['stages'][number]['health']>['selfCheck'],
+  s: Suspect,
+  disconnectedAt: number | undefined,
+): Promise<Judged> {
+  const execution = await deps.executions.describeExecution(s.jobId, s.thingName);
+  if (execution?.status !== 'SUCCEEDED') {
+    return { verdict: 'healthy', evidence: `execution is ${execution?.status ?? 'gone'}: the job counts it` };
+  }
+  if (s.reason === 'selfCheck') {
+    const failure = selfCheck ? selfCheckFailure(selfCheck, execution.statusDetails) : undefined;
+    return failure
+      ? { verdict: 'unhealthy', evidence: `self-check: ${failure}` }
+      : { verdict: 'healthy', evidence: 'self-check passes on the execution AWS IoT reports' };
+  }
+  const minutes = s.windowMs / 60_000;
+  return {
+    verdict: 'unhealthy',
+    evidence: `disconnected at ${iso(disconnectedAt ?? s.succeededAt)} and not back within ${minutes} min of its success at ${iso(s.succeededAt)}`,
+  };
+}
