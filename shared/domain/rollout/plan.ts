@@ -288,6 +288,13 @@ function stageIssues(stage: ResolvedStage, at: string, options: ResolveOptions):
       `${at}.gate.deadlineMinutes: ${deadlineMinutes} is shorter than job.inProgressTimeoutMinutes (${timeout}); a device that hangs would only be known as TIMED_OUT after the deadline`,
     );
   }
+  const reconnect = stage.health?.reconnectMinutes;
+  if (reconnect !== undefined && deadlineMinutes <= reconnect) {
+    // A success is only known healthy after its window: the stage must outlive one.
+    issues.push(
+      `${at}.gate.deadlineMinutes: ${deadlineMinutes} must be longer than health.reconnectMinutes (${reconnect}); a device's reconnect window must end while its stage runs`,
+    );
+  }
   issues.push(...scheduleIssues(stage, at, options));
   issues.push(...targetIssues(stage, at));
   return issues;
