@@ -28,6 +28,7 @@ const healthKeys = {
     sk: `THING#${s.thingName}#${s.reason}`,
   }),
 };
+
 export { healthKeys };
 
 /** Presence is only worth its history for a day; watches until their window is long over. */
@@ -201,7 +202,8 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
             TableName: table,
             Key: keys.stage(rolloutId, stageIndex),
             UpdateExpression: 'SET health = :h',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(health) OR health.checkedAt <= :at)',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(health) OR health.checkedAt <= :at)',
             ExpressionAttributeValues: { ':h': health, ':at': health.checkedAt },
           }),
         ),

@@ -5,13 +5,13 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { RolloutStoreBusyError } from '../domain/rollout/errors';
+import { successBucket } from '../domain/rollout/health-counts';
 import {
   counterDelta,
   type ExecutionMark,
   type ExecutionTerminal,
   supersedes,
 } from '../domain/rollout/job-event';
-import { successBucket } from '../domain/rollout/health-counts';
 import { keys } from './rollout-keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;

@@ -15,7 +15,6 @@ export interface AlarmDirectory {
   tags(alarmArn: string): Promise<Record<string, string>>;
 }
 
-
 const ms = (d: Date | undefined) => d?.getTime() ?? 0;
 
 function dimensions(list: { Name?: string; Value?: string }[] | undefined): Record<string, string> {

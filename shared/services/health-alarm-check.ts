@@ -46,7 +46,12 @@ export async function checkAlarms(
     cause: { type: 'execution', id: `${id}:s${stage.index}:alarm:${now}` },
     at: now,
     detailType: halt ? 'RolloutAlarmHalting' : 'RolloutAlarmPaused',
-    details: { stageIndex: stage.index, action: halt ? 'halt' : 'pause', firing: alarmEvidence(firing), missing },
+    details: {
+      stageIndex: stage.index,
+      action: halt ? 'halt' : 'pause',
+      firing: alarmEvidence(firing),
+      missing,
+    },
     notify: {
       subject: `Rollout ${halt ? 'halting' : 'paused'} on a fleet alarm: ${rollout.name}`,
       message: `Rollout ${id}, stage ${stage.index} (${stage.name}): ${explanation}. ${halt ? 'The plan halts on its alarms.' : 'Resume (POST /rollouts/{id}/resume) once the alarm is understood; it is read again then.'}`,

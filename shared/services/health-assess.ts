@@ -1,4 +1,4 @@
-import { presenceVerdict, PRESENCE_GRACE_MS } from '../domain/rollout/health-presence';
+import { PRESENCE_GRACE_MS, presenceVerdict } from '../domain/rollout/health-presence';
 import { selfCheckFailure } from '../domain/rollout/health-self-check';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import type { StageHealth } from '../domain/rollout/stage-health';

@@ -21,7 +21,11 @@ export async function trackPresence(event: PresenceLifecycle, deps: PresenceDeps
   const connected = event.eventType === 'connected';
   const history = await deps.health.recordPresence(
     event.clientId,
-    { at: event.timestamp, connected, ...(event.versionNumber === undefined ? {} : { version: event.versionNumber }) },
+    {
+      at: event.timestamp,
+      connected,
+      ...(event.versionNumber === undefined ? {} : { version: event.versionNumber }),
+    },
     receivedAt,
   );
   if (connected) return 'recorded';

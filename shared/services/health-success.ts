@@ -18,10 +18,17 @@ export async function watchSuccess(
   health: ResolvedHealth,
   event: ExecutionTerminal,
 ): Promise<void> {
-  const base = { rolloutId, stageIndex, thingName: event.thingName, jobId: event.jobId, succeededAt: event.at };
+  const base = {
+    rolloutId,
+    stageIndex,
+    thingName: event.thingName,
+    jobId: event.jobId,
+    succeededAt: event.at,
+  };
   if (health.selfCheck) {
     const failure = selfCheckFailure(health.selfCheck, event.statusDetails);
-    if (failure) await deps.health.putSuspect({ ...base, reason: 'selfCheck', windowMs: 0, explanation: failure });
+    if (failure)
+      await deps.health.putSuspect({ ...base, reason: 'selfCheck', windowMs: 0, explanation: failure });
   }
   if (health.reconnectMinutes === undefined) return;
   const windowMs = health.reconnectMinutes * 60_000;

@@ -5,9 +5,9 @@ import { jobIdFor } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Rollout, type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
-import { nextHealthChange } from '../domain/rollout/stage-health';
 import { stageGroups } from '../domain/rollout/query-target';
 import { estimateStageGate, judgeStageOnJob, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
+import { nextHealthChange } from '../domain/rollout/stage-health';
 import * as z from '../zod';
 import { checkAlarms } from './health-alarm-check';
 import { assessHealth } from './health-assess';
@@ -287,7 +287,14 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   // Paused on an alarm: only a halt may go on; AwaitGate then sees the pause and waits for a human.
   if (alarm.kind === 'paused' && decision.outcome !== 'HALT') {
-    return { outcome: 'CONTINUE', action: 'none', trigger: 'none', reason: 'FLEET_ALARM', explanation: alarm.explanation, waitSeconds: 1 };
+    return {
+      outcome: 'CONTINUE',
+      action: 'none',
+      trigger: 'none',
+      reason: 'FLEET_ALARM',
+      explanation: alarm.explanation,
+      waitSeconds: 1,
+    };
   }
   return withHealthWait(stepDecision(decision, now), rollout, read, now);
 }

@@ -94,7 +94,9 @@ export const executionTerminalSchema = z.object({
   rolloutId: z.optional(z.string()),
   stageIndex: z.optional(z.int().check(z.nonnegative())),
   /** A SUCCEEDED execution's statusDetails (a plan's self-check reads them; at most 10 pairs). */
-  statusDetails: z.optional(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(1024)))),
+  statusDetails: z.optional(
+    z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(1024))),
+  ),
 });
 export type ExecutionTerminal = z.infer<typeof executionTerminalSchema>;
 

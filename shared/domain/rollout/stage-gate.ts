@@ -55,7 +55,12 @@ export function judgeStageOnJob(
   failureStarts?: readonly number[],
 ): GateDecision {
   const planned = plannedStage(rollout, stage);
-  const counts = countsWithHealth(planned, stage, countsFromJob(job, planned.gate.failureStatuses, stage.targets), now);
+  const counts = countsWithHealth(
+    planned,
+    stage,
+    countsFromJob(job, planned.gate.failureStatuses, stage.targets),
+    now,
+  );
   return judge(planned, stage, counts, job.targetsOpen, now, failureStarts);
 }
 

@@ -58,10 +58,15 @@ export function countsWithHealth(
 }
 
 /** The next moment time alone changes the health counts: a bucket's window or a suspect's ending. */
-export function nextHealthChange(planned: ResolvedStage, item: StageHealthItem, now: number): number | undefined {
+export function nextHealthChange(
+  planned: ResolvedStage,
+  item: StageHealthItem,
+  now: number,
+): number | undefined {
   const reconnect = planned.health?.reconnectMinutes;
   const times: number[] = [];
-  if (item.health?.nextCheckAt !== undefined && item.health.nextCheckAt > now) times.push(item.health.nextCheckAt);
+  if (item.health?.nextCheckAt !== undefined && item.health.nextCheckAt > now)
+    times.push(item.health.nextCheckAt);
   if (reconnect !== undefined) {
     for (const [bucket, n] of Object.entries(item.okBuckets ?? {})) {
       const end = Number(bucket) * MINUTE + MINUTE + reconnect * MINUTE + PRESENCE_GRACE_MS;
