@@ -122,6 +122,14 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
         `stage ${s.name}: continuous; ${s.continuous.watchingSince ? `watched since ${s.continuous.watchingSince}` : 'not yet through its gate'}, ${s.continuous.completeRequestedBy ? `completion requested by ${s.continuous.completeRequestedBy}` : `completes at ${s.continuous.endsAt} unless completed first (fleet rollout complete)`}`,
       );
   }
+  for (const s of view.stages) {
+    if (!s.health) continue;
+    const { health } = s;
+    line(
+      io.stdout,
+      `stage ${s.name}: health ${health.unhealthy} unhealthy after success${health.unjudged ? `, ${health.unjudged} not yet judged` : ''} (${health.suspects} suspected)${health.examples.length > 0 ? `; e.g. ${health.examples.map((e) => `${e.thingName} (${e.reason}: ${e.evidence})`).join('; ')}` : ''}`,
+    );
+  }
   if (fromIndex) printStagesFromIndex(io.stdout, fromIndex);
   const approvals = view.stages.flatMap((s) => s.approvals.map((a) => ({ stage: s.name, ...a })));
   if (approvals.length > 0) {

@@ -90,6 +90,7 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
               }
             : undefined,
         },
+        ...(planned.health ? { health: healthView(planned.health, stage) } : {}),
         approvals: approvals
           .filter((a) => a.stageIndex === planned.index)
           .map((a) => ({
@@ -111,4 +112,24 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
 function latestEvaluation(rollout: Rollout, stage: Stage, now: number): GateDecision | undefined {
   if (stage.status !== 'RUNNING') return undefined;
   return estimateStageGate(rollout, stage, Math.max(now, stage.startedAt));
+}
+
+/** The stage's health signals and what Reconcile last found (devices that succeeded but are not well). */
+function healthView(
+  health: NonNullable<Rollout['plan']['stages'][number]['health']>,
+  stage: Stage | undefined,
+) {
+  const found = stage?.health;
+  return {
+    signals: {
+      reconnectMinutes: health.reconnectMinutes ?? null,
+      selfCheck: health.selfCheck ? Object.keys(health.selfCheck) : null,
+      alarms: health.alarms ?? null,
+    },
+    unhealthy: found?.unhealthy ?? 0,
+    unjudged: found?.unjudged ?? 0,
+    suspects: (stage?.suspects?.selfCheck ?? 0) + (stage?.suspects?.reconnect ?? 0),
+    checkedAt: found ? new Date(found.checkedAt).toISOString() : undefined,
+    examples: found?.examples ?? [],
+  };
 }
