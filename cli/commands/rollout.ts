@@ -32,6 +32,12 @@ type StageView = {
     upperBound: number | null;
   };
   approvals: Approval[];
+  health?: {
+    unhealthy: number;
+    unjudged: number;
+    suspects: number;
+    examples: { thingName: string; reason: string; evidence: string }[];
+  };
 };
 type RolloutView = {
   rolloutId: string;
