@@ -63,9 +63,11 @@ export async function assessHealth(
   });
   const unhealthy = all.filter((s) => s.verdict === 'unhealthy');
   const things = new Set(unhealthy.map((s) => s.thingName));
+  const dismissed = all.filter((s) => s.reason === 'selfCheck' && s.verdict === 'healthy').length;
   const health: StageHealth = {
     unhealthy: things.size,
     unjudged,
+    dismissedSelfChecks: dismissed,
     checkedAt: now,
     ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
     examples: unhealthy

@@ -9,6 +9,8 @@ export type StageHealth = {
   unhealthy: number;
   /** Suspects whose window is over but that are not judged yet: not counted as successes. */
   unjudged: number;
+  /** Self-check suspects the execution AWS IoT reports did not confirm (a forged or stale event). */
+  dismissedSelfChecks?: number;
   checkedAt: number;
   /** When a suspect's window ends: the gate must look again then. */
   nextCheckAt?: number;
@@ -52,7 +54,8 @@ export function countsWithHealth(
   if (!planned.health) return counts;
   const judged = item.health?.unhealthy ?? 0;
   // Between reads the tracker's count of failed self-checks can be ahead of Reconcile's verdicts.
-  const unhealthy = estimate ? Math.max(judged, item.suspects?.selfCheck ?? 0) : judged;
+  const open = (item.suspects?.selfCheck ?? 0) - (item.health?.dismissedSelfChecks ?? 0);
+  const unhealthy = estimate ? Math.max(judged, open) : judged;
   const pending = pendingOf(planned, item, counts.succeeded, now);
   return withHealth(counts, { unhealthy, pending });
 }
