@@ -43,6 +43,13 @@ describe('job event normalization', () => {
     });
   });
 
+  it('carries a success's statusDetails (a plan's self-check reads them) and no other status's', () => {
+    const success = normalizeJobEvent(iotJobEventSchema.parse(execution('SUCCEEDED')));
+    const failure = normalizeJobEvent(iotJobEventSchema.parse(execution('FAILED')));
+    expect(success?.detail).toMatchObject({ statusDetails: { detail: 'x' } });
+    expect(failure?.detail).not.toHaveProperty('statusDetails');
+  });
+
   it('keeps ms timestamps, and drops non-terminal and deleted executions', () => {
     const ms = normalizeJobEvent(iotJobEventSchema.parse(execution('FAILED', 'failed', 1_767_225_600_123)));
     expect(ms?.time).toBe(1_767_225_600_123);
