@@ -43,7 +43,7 @@ describe('job event normalization', () => {
     });
   });
 
-  it('carries a success's statusDetails (a plan's self-check reads them) and no other status's', () => {
+  it('carries the statusDetails of a success (the self-check of a plan reads them) and of no other status', () => {
     const success = normalizeJobEvent(iotJobEventSchema.parse(execution('SUCCEEDED')));
     const failure = normalizeJobEvent(iotJobEventSchema.parse(execution('FAILED')));
     expect(success?.detail).toMatchObject({ statusDetails: { detail: 'x' } });
