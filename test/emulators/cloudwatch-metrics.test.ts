@@ -259,6 +259,32 @@ describe('PutMetricData', () => {
     expect(emulator.alarms()[0]?.state.value).toBe('ALARM');
   });
 
+  it('takes a large call the SDK sends gzip-compressed', async () => {
+    const { client, clock, emulator } = await start();
+    await client.send(new PutMetricAlarmCommand({ ...crashes, Statistic: 'SampleCount', Threshold: 3000 }));
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+        sent.push(headers['content-encoding'] ?? 'identity');
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordEncoding' },
+    );
+    const values = Array.from({ length: 150 }, (_, i) => i + 0.125);
+    await client.send(
+      new PutMetricDataCommand({
+        Namespace: 'FleetAutopilot/Devices',
+        MetricData: Array.from({ length: 20 }, () => ({ MetricName: 'CrashCount', Values: values })),
+      }),
+    );
+    expect(sent).toEqual(['gzip']);
+    clock.advanceTo(B1);
+    emulator.sweep();
+    expect(emulator.alarms()[0]?.state.value).toBe('ALARM');
+    expect(JSON.parse(String(emulator.alarms()[0]?.state.reasonData)).recentDatapoints).toEqual([3000]);
+  });
+
   it('still answers InvalidAction for an operation it does not emulate', async () => {
     const { client } = await start();
     const endpoint = String(await client.config.endpoint?.().then((e) => `http://${e.hostname}:${e.port}`));

@@ -6,6 +6,7 @@ import { serviceModel } from '../common/smithy';
 import type { AwsEventInput } from '../eventbridge/envelope';
 import { alarmReason } from './alarm-reason';
 import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
+import { acceptingGzip } from './compressed';
 import { describeAlarms } from './describe';
 import { AlarmEvaluations } from './evaluation';
 import { HONOURED } from './members';
@@ -217,19 +218,21 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
   };
 
   // AWS serves CloudWatch over both AWS JSON 1.0 (current SDKs) and awsQuery (older SDKs, AWS CLI < 2.13).
-  const handler = awsRpcHandler({
-    json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: true },
-    query: { xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
-    model,
-    operations,
-    members: HONOURED,
-    notEmulated: cwError.invalid,
-    limiter: opts.limiter,
-    faults: opts.faults,
-    throttleError: cwError.throttled,
-    serverError: cwError.internal,
-    beforeEach: sweep,
-  });
+  const handler = acceptingGzip(
+    awsRpcHandler({
+      json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: true },
+      query: { xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
+      model,
+      operations,
+      members: HONOURED,
+      notEmulated: cwError.invalid,
+      limiter: opts.limiter,
+      faults: opts.faults,
+      throttleError: cwError.throttled,
+      serverError: cwError.internal,
+      beforeEach: sweep,
+    }),
+  );
 
   return { handler, alarms: () => [...alarms.values()], sweep, nextDue: () => evaluations.nextDue() };
 }
