@@ -29,7 +29,6 @@ export function alarmReason(
   v: Verdict,
   previous: StateValue,
   at: number,
-  statistic: string,
 ): { reason: string; reasonData: string } {
   const newestFirst = [...v.judged].reverse();
   const values = newestFirst.map((p) => p.value as number);
@@ -37,7 +36,7 @@ export function alarmReason(
     '"version":"1.0"',
     `"queryDate":"${eventTimestamp(at)}"`,
     ...(v.judged[0] ? [`"startDate":"${eventTimestamp(v.judged[0].start)}"`] : []),
-    `"statistic":"${statistic}"`,
+    `"statistic":"${e.statistic}"`,
     `"period":${e.periodMs / 1000}`,
     `"recentDatapoints":[${values.map(dbl).join(',')}]`,
     `"threshold":${dbl(e.threshold)}`,

@@ -59,10 +59,8 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
   const evaluations = new AlarmEvaluations(
     metrics,
     () => alarms.values(),
-    (a, e, verdict, at) => {
-      const stat = String(a.input.Statistic);
-      transition(a, { value: verdict.state, ...alarmReason(e, verdict, a.state.value, at, stat) }, at);
-    },
+    (a, e, verdict, at) =>
+      transition(a, { value: verdict.state, ...alarmReason(e, verdict, a.state.value, at) }, at),
   );
   /** Lazy time: every call first runs the evaluations due by now (CONVENTIONS: lazily and in sweep). */
   const sweep = () => evaluations.catchUp(clock.now());
