@@ -1,27 +1,75 @@
-import type { Cohort, Outcomes } from '../scenario/schema';
+import type { Cohort, Outcomes, RollbackSettings } from '../scenario/schema';
+import { type AfterSuccess, afterSuccessOf } from './after-success';
 import { type Device, randomFor } from './population';
 
-export const DEVICE_OUTCOMES = ['SUCCEEDED', 'FAILED', 'REJECTED', 'NEVER_ANSWER'] as const;
+export const DEVICE_OUTCOMES = [
+  'SUCCEEDED',
+  'FAILED',
+  'REJECTED',
+  'NEVER_ANSWER',
+  'BRICK_AFTER_SUCCESS',
+  'FAIL_SELF_TEST',
+  'CRASH_AFTER_SUCCESS',
+] as const;
 export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
+export type ReportedStatus = 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+
+/** The status an outcome reports to the jobs data plane: the health outcomes all report success. */
+export const REPORTS: Record<DeviceOutcome, ReportedStatus | undefined> = {
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  REJECTED: 'REJECTED',
+  NEVER_ANSWER: undefined,
+  BRICK_AFTER_SUCCESS: 'SUCCEEDED',
+  FAIL_SELF_TEST: 'SUCCEEDED',
+  CRASH_AFTER_SUCCESS: 'SUCCEEDED',
+};
+
+const ONLY_SUCCESS: Outcomes = {
+  succeed: 1,
+  fail: 0,
+  reject: 0,
+  neverAnswer: 0,
+  brickAfterSuccess: 0,
+  failSelfTest: 0,
+  crashAfterSuccess: 0,
+};
 
 /** Every device answers like this unless a cohort says otherwise. */
 export const DEFAULT_COHORT: Cohort = {
   name: 'default',
   match: {},
-  outcomes: { succeed: 1, fail: 0, reject: 0, neverAnswer: 0 },
+  outcomes: ONLY_SUCCESS,
   latency: { min: 20, max: 300 },
   runtime: {},
 };
 
-/** latencyMs: until the device starts (IN_PROGRESS); runtimeMs: from the start to its report. */
-export type Draw = { cohort: string; outcome: DeviceOutcome; latencyMs: number; runtimeMs: number };
+/** A scenario without `rollback`: every device takes a rollback job within 20-120 s. */
+export const DEFAULT_ROLLBACK: RollbackSettings = { outcomes: ONLY_SUCCESS, latency: { min: 20, max: 120 } };
 
-const RUNTIME_OF: Record<DeviceOutcome, 'succeed' | 'fail' | 'reject' | undefined> = {
-  SUCCEEDED: 'succeed',
-  FAILED: 'fail',
-  REJECTED: 'reject',
-  NEVER_ANSWER: undefined,
+/** Rollback jobs draw like a cohort that every device belongs to. */
+export const rollbackCohort = (settings: RollbackSettings): Cohort => ({
+  name: 'rollback',
+  match: {},
+  outcomes: settings.outcomes,
+  latency: settings.latency,
+  runtime: {},
+});
+
+/**
+ * latencyMs: until the device starts (IN_PROGRESS); runtimeMs: from the start to its report;
+ * statusDetails: sent with a SUCCEEDED report; after: what the device does once it has reported it.
+ */
+export type Draw = {
+  cohort: string;
+  outcome: DeviceOutcome;
+  latencyMs: number;
+  runtimeMs: number;
+  statusDetails?: Record<string, string>;
+  after?: AfterSuccess;
 };
+
+const RUNTIME_OF = { SUCCEEDED: 'succeed', FAILED: 'fail', REJECTED: 'reject' } as const;
 
 /**
  * Which cohort a device belongs to for a rollout: the first one (in file order) whose attribute
@@ -51,14 +99,18 @@ export function cohortOf(
 }
 
 export function drawOutcome(outcomes: Outcomes, r: number): DeviceOutcome {
-  const total = outcomes.succeed + outcomes.fail + outcomes.reject + outcomes.neverAnswer || 1;
-  let x = r * total;
+  // The health outcomes go after the older ones: with weights 0 every older draw stays the same.
   const order: [DeviceOutcome, number][] = [
     ['FAILED', outcomes.fail],
     ['REJECTED', outcomes.reject],
     ['NEVER_ANSWER', outcomes.neverAnswer],
+    ['BRICK_AFTER_SUCCESS', outcomes.brickAfterSuccess],
+    ['FAIL_SELF_TEST', outcomes.failSelfTest],
+    ['CRASH_AFTER_SUCCESS', outcomes.crashAfterSuccess],
     ['SUCCEEDED', outcomes.succeed],
   ];
+  const total = order.reduce((sum, [, weight]) => sum + weight, 0) || 1;
+  let x = r * total;
   for (const [outcome, weight] of order) {
     x -= weight;
     if (x < 0) return outcome;
@@ -78,9 +130,13 @@ export function drawExecution(
   const outcome = drawOutcome(cohort.outcomes, random());
   const { min, max } = cohort.latency;
   const latencyMs = Math.round((min + random() * (max - min)) * 1000);
-  const key = RUNTIME_OF[outcome];
-  const run = key ? cohort.runtime[key] : undefined;
+  const reported = REPORTS[outcome];
+  const run = reported ? cohort.runtime[RUNTIME_OF[reported]] : undefined;
   // Drawn after the latency so that scenarios without runtimes replay exactly as before.
   const runtimeMs = run ? Math.round((run.min + random() * (run.max - run.min)) * 1000) : 0;
-  return { cohort: cohort.name, outcome, latencyMs, runtimeMs };
+  const draw: Draw = { cohort: cohort.name, outcome, latencyMs, runtimeMs };
+  if (reported !== 'SUCCEEDED') return draw;
+  // Its own random stream, so that the older draws above stay as they were.
+  const reboot = randomFor(seed, `reboot:${device.thingName}:${job.jobId}:${job.executionNumber}`);
+  return { ...draw, ...afterSuccessOf(cohort, outcome, reboot) };
 }

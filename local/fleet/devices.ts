@@ -6,14 +6,29 @@ import {
 import PQueue from 'p-queue';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
 import { reportFirmware } from '../scenario/provision';
-import type { Cohort } from '../scenario/schema';
+import type { Cohort, RollbackSettings } from '../scenario/schema';
 import type { LocalStack } from '../stack';
-import { type DeviceOutcome, drawExecution } from './cohorts';
+import {
+  DEFAULT_ROLLBACK,
+  DEVICE_OUTCOMES,
+  type DeviceOutcome,
+  type Draw,
+  drawExecution,
+  REPORTS,
+  rollbackCohort,
+} from './cohorts';
+import { DeviceHealth } from './health';
 import type { Device } from './population';
 
 export type FleetStats = {
+  /** Executions of rollout stage jobs the devices took, and the outcome each drew. */
   executions: number;
   byOutcome: Record<DeviceOutcome, number>;
+  /** Executions of rollback jobs the devices took (bricked devices take none), and those reported SUCCEEDED. */
+  rollbackExecutions: number;
+  rolledBack: number;
+  /** CrashCount datapoints published by crashing devices. */
+  crashReports: number;
   /** Device updates the data plane refused (e.g. the job was cancelled meanwhile). */
   refused: number;
   /** Device calls that failed after the SDK's retries (throttling, 5xx, network), tried again later. */
@@ -52,7 +67,10 @@ export const DEVICE_CALLS_IN_FLIGHT = 48;
 export class VirtualFleet {
   readonly stats: FleetStats = {
     executions: 0,
-    byOutcome: { SUCCEEDED: 0, FAILED: 0, REJECTED: 0, NEVER_ANSWER: 0 },
+    byOutcome: Object.fromEntries(DEVICE_OUTCOMES.map((o) => [o, 0])) as Record<DeviceOutcome, number>,
+    rollbackExecutions: 0,
+    rolledBack: 0,
+    crashReports: 0,
     refused: 0,
     callFailures: 0,
     gaveUp: 0,
@@ -61,18 +79,22 @@ export class VirtualFleet {
   readonly #scheduled = new Set<string>();
   readonly #rolloutNames = new Map<string, string>();
   readonly #jobRollouts = new Map<string, string>();
+  readonly #rollbackJobs = new Set<string>();
   readonly #client: IoTJobsDataPlaneClient;
   readonly #calls = new PQueue({ concurrency: DEVICE_CALLS_IN_FLIGHT });
   readonly #unsubscribe: () => void;
   readonly #unsubscribeNotify: () => void;
+  readonly #health: DeviceHealth;
 
   constructor(
     private readonly stack: LocalStack,
     private readonly cohorts: readonly Cohort[],
     private readonly seed: number,
     devices: readonly Device[] = [],
+    private readonly rollback: RollbackSettings = DEFAULT_ROLLBACK,
   ) {
     for (const d of devices) this.#devices.set(d.thingName, d);
+    this.#health = new DeviceHealth(stack, this.#calls, this.stats);
     this.#client = new IoTJobsDataPlaneClient(stack.clientConfig('iotJobsData', { maxAttempts: 8 }));
     this.#unsubscribe = stack.services.eventBridge.subscribe((_bus, event) => this.#onEvent(event));
     // A continuous job reaches a device that joins its group at once (jobs notify-next), not in a window.
@@ -125,6 +147,13 @@ export class VirtualFleet {
       // The event is published after CreateJob; look once the handler's work has landed.
       this.stack.timeline.at(this.stack.clock.now(), `fleet: job ${jobId}`, () => this.#watchNamed(jobId, 0));
     }
+    // A halted rollout's rollback job: its devices answer by the scenario's `rollback`, not by cohort.
+    if (event['detail-type'] === 'RolloutRollbackStarted' && typeof detail.jobId === 'string') {
+      const jobId = detail.jobId;
+      this.#rollbackJobs.add(jobId);
+      if (rolloutId) this.#jobRollouts.set(jobId, rolloutId);
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: rollback ${jobId}`, () => this.watchJob(jobId));
+    }
   }
 
   /**
@@ -156,59 +185,57 @@ export class VirtualFleet {
     const key = `${jobId}/${exec.thingName}/${exec.executionNumber}`;
     if (this.#scheduled.has(key)) return;
     this.#scheduled.add(key);
+    if (this.#health.isBricked(exec.thingName)) return;
+    const rollback = this.#rollbackJobs.has(jobId);
     const rolloutId = this.#jobRollouts.get(jobId);
-    const rollout = rolloutId ? this.#rolloutNames.get(rolloutId) : undefined;
+    const rollout = rolloutId && !rollback ? this.#rolloutNames.get(rolloutId) : undefined;
     const draw = drawExecution(
-      this.cohorts,
+      rollback ? [rollbackCohort(this.rollback)] : this.cohorts,
       this.#device(exec.thingName),
       { jobId, executionNumber: exec.executionNumber, ...(rollout ? { rollout } : {}) },
       this.seed,
     );
-    this.stats.executions += 1;
-    this.stats.byOutcome[draw.outcome] += 1;
+    if (rollback) this.stats.rollbackExecutions += 1;
+    else {
+      this.stats.executions += 1;
+      this.stats.byOutcome[draw.outcome] += 1;
+    }
     this.stack.timeline.at(this.stack.clock.now() + draw.latencyMs, `device ${exec.thingName} ${jobId}`, () =>
-      this.#start(jobId, exec.thingName, draw.outcome, draw.runtimeMs),
+      this.#start(jobId, exec.thingName, draw),
     );
   }
 
   /** IN_PROGRESS, then the outcome after the cohort's runtime (a download and a reboot), or silence. */
-  async #start(
-    jobId: string,
-    thingName: string,
-    outcome: DeviceOutcome,
-    runtimeMs: number,
-    attempt = 0,
-  ): Promise<void> {
+  async #start(jobId: string, thingName: string, draw: Draw, attempt = 0): Promise<void> {
+    // A device bricked (by another job) since this one was scheduled stays silent.
+    if (this.#health.isBricked(thingName)) return;
+    if (draw.after) this.#health.online(thingName);
     const answer = await this.#update(jobId, thingName, 'IN_PROGRESS');
     if (
       answer === 'failed' &&
       this.#retry(attempt, `start ${thingName} ${jobId}`, () =>
-        this.#start(jobId, thingName, outcome, runtimeMs, attempt + 1),
+        this.#start(jobId, thingName, draw, attempt + 1),
       )
     )
       return;
     const ok = answer === 'ok';
-    if (!ok || outcome === 'NEVER_ANSWER' || runtimeMs === 0)
-      return this.#answer(jobId, thingName, outcome, ok);
-    this.stack.timeline.at(this.stack.clock.now() + runtimeMs, `report ${thingName} ${jobId}`, () =>
-      this.#answer(jobId, thingName, outcome, true),
+    if (!ok || REPORTS[draw.outcome] === undefined || draw.runtimeMs === 0)
+      return this.#answer(jobId, thingName, draw, ok);
+    this.stack.timeline.at(this.stack.clock.now() + draw.runtimeMs, `report ${thingName} ${jobId}`, () =>
+      this.#answer(jobId, thingName, draw, true),
     );
   }
 
-  async #answer(
-    jobId: string,
-    thingName: string,
-    outcome: DeviceOutcome,
-    started: boolean,
-    attempt = 0,
-  ): Promise<void> {
-    if (started && outcome !== 'NEVER_ANSWER') {
-      const answer = await this.#update(jobId, thingName, outcome);
-      if (answer === 'ok' && outcome === 'SUCCEEDED') this.#reportInstalled(jobId, thingName);
+  async #answer(jobId: string, thingName: string, draw: Draw, started: boolean, attempt = 0): Promise<void> {
+    const status = REPORTS[draw.outcome];
+    if (started && status) {
+      const succeeded = status === 'SUCCEEDED';
+      const answer = await this.#update(jobId, thingName, status, succeeded ? draw.statusDetails : undefined);
+      if (answer === 'ok' && succeeded) this.#succeeded(jobId, thingName, draw);
       if (
         answer === 'failed' &&
         this.#retry(attempt, `report ${thingName} ${jobId}`, () =>
-          this.#answer(jobId, thingName, outcome, started, attempt + 1),
+          this.#answer(jobId, thingName, draw, started, attempt + 1),
         )
       )
         return;
@@ -230,6 +257,16 @@ export class VirtualFleet {
     }
     this.stack.timeline.at(this.stack.clock.now() + RETRY_AFTER_MS * 2 ** attempt, `retry ${label}`, again);
     return true;
+  }
+
+  /** The firmware is in: the shadow says so, a rollback is counted, the device reboots (or worse). */
+  #succeeded(jobId: string, thingName: string, draw: Draw): void {
+    this.#reportInstalled(jobId, thingName);
+    if (this.#rollbackJobs.has(jobId)) {
+      this.stats.rolledBack += 1;
+      this.#health.rolledBack(thingName);
+    }
+    if (draw.after) this.#health.follow(thingName, draw.after);
   }
 
   /** An updated device reports the document's firmware version in its `$package` shadow. */
@@ -255,6 +292,7 @@ export class VirtualFleet {
     jobId: string,
     thingName: string,
     status: JobExecutionStatus,
+    statusDetails?: Record<string, string>,
   ): Promise<'ok' | 'refused' | 'failed'> {
     try {
       await this.#calls.add(
@@ -264,7 +302,7 @@ export class VirtualFleet {
               jobId,
               thingName,
               status,
-              statusDetails: { agent: 'fleet-autopilot-local' },
+              statusDetails: { agent: 'fleet-autopilot-local', ...statusDetails },
               includeJobDocument: status === 'IN_PROGRESS',
             }),
           ),

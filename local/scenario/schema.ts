@@ -24,27 +24,60 @@ const distribution = z
   .refine((d) => Object.keys(d).length > 0, 'needs at least one value');
 const name = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be [a-zA-Z0-9:_-]{1,128}');
 
+/**
+ * Outcome weights. The health outcomes all report SUCCEEDED to the jobs data plane: `brickAfterSuccess`
+ * then drops off the network for good (never reconnects, never answers a later job), `failSelfTest`
+ * reports the cohort's statusDetails with `selfTest: fail`, `crashAfterSuccess` reboots, comes back
+ * and publishes CrashCount metrics for 30 minutes.
+ */
 const outcomes = z
   .strictObject({
     succeed: share.optional(),
     fail: share.optional(),
     reject: share.optional(),
     neverAnswer: share.optional(),
+    brickAfterSuccess: share.optional(),
+    failSelfTest: share.optional(),
+    crashAfterSuccess: share.optional(),
   })
   .refine(
-    (o) => (o.fail ?? 0) + (o.reject ?? 0) + (o.neverAnswer ?? 0) <= 1 + 1e-9,
-    'fail + reject + neverAnswer exceeds 1',
+    (o) =>
+      (o.fail ?? 0) +
+        (o.reject ?? 0) +
+        (o.neverAnswer ?? 0) +
+        (o.brickAfterSuccess ?? 0) +
+        (o.failSelfTest ?? 0) +
+        (o.crashAfterSuccess ?? 0) <=
+      1 + 1e-9,
+    'fail + reject + neverAnswer + brickAfterSuccess + failSelfTest + crashAfterSuccess exceeds 1',
   )
   .transform((o) => {
-    const fail = o.fail ?? 0;
-    const reject = o.reject ?? 0;
-    const neverAnswer = o.neverAnswer ?? 0;
-    return { fail, reject, neverAnswer, succeed: o.succeed ?? Math.max(0, 1 - fail - reject - neverAnswer) };
+    const others = {
+      fail: o.fail ?? 0,
+      reject: o.reject ?? 0,
+      neverAnswer: o.neverAnswer ?? 0,
+      brickAfterSuccess: o.brickAfterSuccess ?? 0,
+      failSelfTest: o.failSelfTest ?? 0,
+      crashAfterSuccess: o.crashAfterSuccess ?? 0,
+    };
+    const rest = Object.values(others).reduce((a, b) => a + b, 0);
+    return { ...others, succeed: o.succeed ?? Math.max(0, 1 - rest) };
   });
 
 const range = z
   .strictObject({ min: z.number().min(0), max: z.number().min(0) })
   .refine((l) => l.max >= l.min, 'max must be ≥ min');
+
+/** AWS IoT's statusDetails: keys [a-zA-Z0-9:_-]{1,128}, values 1-1024 characters, 10 pairs at most. */
+const statusDetails = z
+  .record(
+    z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be a statusDetails key'),
+    z.string().min(1).max(1024),
+  )
+  .refine(
+    (d) => Object.keys(d).filter((k) => k !== 'selfTest').length <= 8,
+    'holds at most 8 pairs besides selfTest (a device adds its agent and selfTest: 10 in all)',
+  );
 
 const cohort = z.strictObject({
   name: z.string().min(1),
@@ -64,6 +97,24 @@ const cohort = z.strictObject({
   runtime: z
     .strictObject({ succeed: range.optional(), fail: range.optional(), reject: range.optional() })
     .default({}),
+  /** Sent with SUCCEEDED (e.g. `{ selfTest: pass, bootCount: '1' }`); `failSelfTest` sets `selfTest: fail`. */
+  statusDetails: statusDetails.optional(),
+  /**
+   * Virtual seconds a device is offline after SUCCEEDED: it reboots into the update, disconnecting and
+   * connecting again (lifecycle events). Without it a healthy device publishes no presence at all.
+   */
+  reboot: range.optional(),
+});
+
+/** How devices answer a rollback job (RolloutRollbackStarted); a bricked device stays silent. */
+const rollback = z.strictObject({
+  outcomes: outcomes
+    .refine(
+      (o) => o.brickAfterSuccess + o.failSelfTest + o.crashAfterSuccess === 0,
+      'a rollback takes succeed, fail, reject and neverAnswer only',
+    )
+    .prefault({}),
+  latency: range.default({ min: 20, max: 120 }),
 });
 
 const principal = z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'must be an IAM user name');
@@ -135,6 +186,7 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({}),
   cohorts: z.array(cohort).default([]),
+  rollback: rollback.prefault({}),
   faults: z.strictObject({ throttleRate: share.default(0), serverErrorRate: share.default(0) }).prefault({}),
   delivery: z
     .strictObject({ duplicateRate: share.default(0), reorderWindowSeconds: z.number().min(0).default(0) })
@@ -150,6 +202,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioStep = Scenario['timeline'][number];
 export type Cohort = Scenario['cohorts'][number];
 export type Outcomes = Cohort['outcomes'];
+export type RollbackSettings = Scenario['rollback'];
 export type Expectation = Scenario['expect'][number];
 
 /** `timeline[3].approve.principal: must be an IAM user name` */

@@ -4,9 +4,14 @@ import { awsRpcHandler, type Handler, type JsonObject } from '../common/json-rpc
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { serviceModel } from '../common/smithy';
 import type { AwsEventInput } from '../eventbridge/envelope';
+import { alarmReason } from './alarm-reason';
 import { evaluateRule, ruleAlarms, type StateValue } from './alarm-rule';
+import { acceptingGzip } from './compressed';
 import { describeAlarms } from './describe';
+import { AlarmEvaluations } from './evaluation';
 import { HONOURED } from './members';
+import { checkMetricData } from './metric-data';
+import { MetricStore, metricKey } from './metric-store';
 import {
   type AlarmRecord,
   type AlarmState,
@@ -31,7 +36,10 @@ export interface CloudWatchEmulatorOptions {
 export interface CloudWatchEmulator {
   handler: Handler;
   alarms(): readonly AlarmRecord[];
+  /** Runs the metric alarm evaluations due by now. */
   sweep(): void;
+  /** When a metric alarm next changes state by itself, if it will (for the stack's driver). */
+  nextDue(): number | undefined;
 }
 
 type Tag = { Key: string; Value: string };
@@ -47,10 +55,19 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
   const tags = new Map<string, Tag[]>();
   const arnOf = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
   const byRef = (ref: string) => alarms.get(ref.startsWith('arn:') ? (ref.split(':alarm:')[1] ?? ref) : ref);
+  const metrics = new MetricStore();
+  const evaluations = new AlarmEvaluations(
+    metrics,
+    () => alarms.values(),
+    (a, e, verdict, at) =>
+      transition(a, { value: verdict.state, ...alarmReason(e, verdict, a.state.value, at) }, at),
+  );
+  /** Lazy time: every call first runs the evaluations due by now (CONVENTIONS: lazily and in sweep). */
+  const sweep = () => evaluations.catchUp(clock.now());
 
   /** Moves an alarm to a new state; emits the event and re-evaluates composite parents on a real change. */
-  const transition = (a: AlarmRecord, next: Omit<AlarmState, 'timestamp'>): void => {
-    const now = clock.now();
+  const transition = (a: AlarmRecord, next: Omit<AlarmState, 'timestamp'>, now = clock.now()): void => {
+    evaluations.changed();
     const previous = a.state;
     a.state = { ...next, timestamp: now };
     if (previous.value === next.value) return;
@@ -69,15 +86,15 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
       },
     });
     for (const parent of alarms.values()) {
-      if (parent.rule && ruleAlarms(parent.rule).some((ref) => byRef(ref) === a)) evaluate(parent, a);
+      if (parent.rule && ruleAlarms(parent.rule).some((ref) => byRef(ref) === a)) evaluate(parent, a, now);
     }
   };
 
-  const evaluate = (composite: AlarmRecord, trigger?: AlarmRecord): void => {
+  const evaluate = (composite: AlarmRecord, trigger?: AlarmRecord, now = clock.now()): void => {
     if (!composite.rule) return;
     const value: StateValue = evaluateRule(composite.rule, (ref) => byRef(ref)?.state.value) ? 'ALARM' : 'OK';
     if (value === composite.state.value) return;
-    const when = reasonTime(clock.now());
+    const when = reasonTime(now);
     const children = trigger ? [trigger] : ruleAlarms(composite.rule).flatMap((r) => byRef(r) ?? []);
     const reasonData = JSON.stringify({
       triggeringAlarms: children.map((c) => ({
@@ -88,7 +105,7 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
     const reason = trigger
       ? `${trigger.arn} transitioned to ${trigger.state.value} at ${when}`
       : `${composite.arn} was created and its alarm rule evaluates to ${value}`;
-    transition(composite, { value, reason, reasonData });
+    transition(composite, { value, reason, reasonData }, now);
   };
 
   const put = (type: AlarmRecord['type'], input: JsonObject): AlarmRecord => {
@@ -102,10 +119,12 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
       // Updating replaces the configuration, keeps the state and ignores Tags (as AWS documents).
       existing.input = input;
       existing.configUpdatedAt = clock.now();
+      evaluations.changed();
       return existing;
     }
     const alarm = newAlarm(type, name, arnOf(name), input, clock.now());
     alarms.set(name, alarm);
+    evaluations.changed();
     if (newTags.length > 0) tags.set(alarm.arn, newTags);
     return alarm;
   };
@@ -113,7 +132,15 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
   const operations = {
     PutMetricAlarm(input: JsonObject): JsonObject {
       checkMetricAlarm(input);
-      put('metric', input);
+      evaluations.arm(put('metric', input), clock.now());
+      return {};
+    },
+
+    PutMetricData(input: JsonObject): JsonObject {
+      const { namespace, data } = checkMetricData(input, clock.now());
+      for (const d of data)
+        metrics.add(metricKey(namespace, d.name, d.dimensions), d.unit, d.timestamp, d.samples);
+      evaluations.changed();
       return {};
     },
 
@@ -157,6 +184,7 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
         tags.delete(arnOf(n));
         alarms.delete(n);
       }
+      evaluations.changed();
       return {};
     },
 
@@ -188,20 +216,23 @@ export function createCloudWatchEmulator(opts: CloudWatchEmulatorOptions): Cloud
   };
 
   // AWS serves CloudWatch over both AWS JSON 1.0 (current SDKs) and awsQuery (older SDKs, AWS CLI < 2.13).
-  const handler = awsRpcHandler({
-    json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: true },
-    query: { xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
-    model,
-    operations,
-    members: HONOURED,
-    notEmulated: cwError.invalid,
-    limiter: opts.limiter,
-    faults: opts.faults,
-    throttleError: cwError.throttled,
-    serverError: cwError.internal,
-  });
+  const handler = acceptingGzip(
+    awsRpcHandler({
+      json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: true },
+      query: { xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
+      model,
+      operations,
+      members: HONOURED,
+      notEmulated: cwError.invalid,
+      limiter: opts.limiter,
+      faults: opts.faults,
+      throttleError: cwError.throttled,
+      serverError: cwError.internal,
+      beforeEach: sweep,
+    }),
+  );
 
-  return { handler, alarms: () => [...alarms.values()], sweep: () => undefined };
+  return { handler, alarms: () => [...alarms.values()], sweep, nextDue: () => evaluations.nextDue() };
 }
 
 function eventState(s: AlarmState): JsonObject {

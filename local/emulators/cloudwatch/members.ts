@@ -1,7 +1,10 @@
 /**
- * Input members each operation honours. Alarms never evaluate metrics here (their state moves by
- * SetAlarmState), so metric settings are stored and described as given; the newer evaluation modes
- * (EvaluationCriteria, EvaluationInterval, EvaluationWindow, WarmUpConfiguration) are not emulated.
+ * Input members each operation honours. Single-metric alarms with a Statistic evaluate their metric
+ * on virtual time (evaluation.ts); metric-math (Metrics, ThresholdMetricId) and percentile
+ * (ExtendedStatistic) alarms are stored and described as given and move only by SetAlarmState. The
+ * newer evaluation modes (EvaluationCriteria, EvaluationInterval, EvaluationWindow,
+ * WarmUpConfiguration) and entity metrics (EntityMetricData, StrictEntityValidation) are not emulated;
+ * nor are a datum's StatisticValues and StorageResolution (metric-data.ts refuses those).
  */
 export const HONOURED = {
   PutMetricAlarm: [
@@ -54,6 +57,7 @@ export const HONOURED = {
     'MaxRecords',
     'NextToken',
   ],
+  PutMetricData: ['Namespace', 'MetricData'],
   SetAlarmState: ['AlarmName', 'StateValue', 'StateReason', 'StateReasonData'],
   DeleteAlarms: ['AlarmNames'],
   TagResource: ['ResourceARN', 'Tags'],

@@ -1,6 +1,7 @@
 import { randomUUID } from '../common/ids';
 import type { JsonObject } from '../common/json-rpc';
 import type { AlarmRule, StateValue } from './alarm-rule';
+import type { Evaluable } from './metric-alarm';
 
 /** CloudWatch alarm records and how they look in DescribeAlarms and in alarm state change events. */
 
@@ -24,6 +25,9 @@ export interface AlarmRecord {
   configUpdatedAt: number;
   /** Stable id for a single-metric alarm's `configuration.metrics[0].id` (AWS uses a UUID). */
   metricId: string;
+  /** A single-metric alarm that evaluates its metric: its settings, and its last evaluated boundary. */
+  evaluable?: Evaluable;
+  evaluatedAt?: number;
 }
 
 export function newAlarm(

@@ -21,11 +21,14 @@ export const cwError = {
   internal: () => new AwsError('InternalServiceFault', 'Internal service error', 500, 'InternalServiceError'),
 };
 
-const OPERATORS = [
+const STATIC_OPERATORS = [
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
   'LessThanThreshold',
   'LessThanOrEqualToThreshold',
+];
+const OPERATORS = [
+  ...STATIC_OPERATORS,
   'LessThanLowerOrGreaterThanUpperThreshold',
   'LessThanLowerThreshold',
   'GreaterThanUpperThreshold',
@@ -72,6 +75,31 @@ export function checkMetricAlarm(input: JsonObject): void {
   if (input.Statistic !== undefined && !STATISTICS.includes(String(input.Statistic))) {
     throw cwError.invalid(`Invalid Statistic ${String(input.Statistic)}.`);
   }
+  checkEvaluation(input);
+}
+
+const TREATMENTS = ['breaching', 'notBreaching', 'ignore', 'missing'];
+
+/** The bounds PutMetricAlarm's API reference sets on a single-metric alarm's evaluation. */
+function checkEvaluation(input: JsonObject): void {
+  const period = Number(input.Period);
+  if (!Number.isInteger(period) || !(period === 10 || period === 20 || period === 30 || period % 60 === 0))
+    throw cwError.invalid('Period must be 10, 20, 30 or a multiple of 60.');
+  const n = Number(input.EvaluationPeriods);
+  if (period * n > (period < 3600 ? 86_400 : 604_800))
+    throw cwError.invalid(
+      'Period multiplied by EvaluationPeriods must not exceed one day (seven days for periods of an hour or more).',
+    );
+  const m = input.DatapointsToAlarm;
+  if (m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > n))
+    throw cwError.invalid('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
+  if (input.TreatMissingData !== undefined && !TREATMENTS.includes(String(input.TreatMissingData)))
+    throw cwError.invalid(`Invalid TreatMissingData ${String(input.TreatMissingData)}.`);
+  if (!STATIC_OPERATORS.includes(String(input.ComparisonOperator)))
+    throw cwError.combination(
+      `${String(input.ComparisonOperator)} compares to an anomaly detection band, which needs Metrics and ThresholdMetricId.`,
+    );
+  if (typeof input.Threshold !== 'number') throw cwError.missing('Threshold');
 }
 
 function checkMetrics(metrics: JsonObject[]): void {
