@@ -326,6 +326,7 @@ export async function startLocalStack(options: StackOptions = {}) {
     consider(timeline.nextDue());
     consider(services.sfn.nextDue());
     consider(services.iot.nextDue());
+    consider(services.cloudWatch.nextDue());
     for (const q of services.sqs.queues()) consider(q.nextVisibleAt());
     return Number.isFinite(next) ? next : undefined;
   }

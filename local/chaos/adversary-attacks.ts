@@ -142,6 +142,8 @@ export async function raiseAlarm(stack: LocalStack, principal: string, alarmName
       EvaluationPeriods: 1,
       Threshold: 80,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // Driven by SetAlarmState with no data: keep the state it set.
+      TreatMissingData: 'ignore',
     }),
   );
   await cw.send(

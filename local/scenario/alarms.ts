@@ -61,6 +61,8 @@ export class DeviceAlarms {
         EvaluationPeriods: 1,
         Threshold: 80,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // The scenario drives the state with SetAlarmState and sends no data: keep the state it set.
+        TreatMissingData: 'ignore',
       }),
     );
     if (this.enrol && !this.#enrolled.has(name)) {

@@ -41,7 +41,7 @@ export class ScenarioRun {
   ) {
     this.start = stack.clock.now();
     this.devices = generateDevices(scenario);
-    this.fleet = new VirtualFleet(stack, scenario.cohorts, scenario.seed, this.devices);
+    this.fleet = new VirtualFleet(stack, scenario.cohorts, scenario.seed, this.devices, scenario.rollback);
     this.api = new OperatorApi(stack.endpoints.api ?? '', stack.env.AWS_REGION ?? 'us-east-1', stack.fetch);
     // The scenario's alarms are enrolled by an admin principal before they first fire.
     this.alarms = new DeviceAlarms(stack, undefined, (alarm, thing) =>

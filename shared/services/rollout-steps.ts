@@ -7,7 +7,7 @@ import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Rollout, type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
 import { stageGroups } from '../domain/rollout/query-target';
 import { estimateStageGate, judgeStageOnJob, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
-import { nextHealthChange } from '../domain/rollout/stage-health';
+import { healthLookSeconds, nextHealthChange } from '../domain/rollout/stage-health';
 import * as z from '../zod';
 import { checkAlarms } from './health-alarm-check';
 import { assessHealth } from './health-assess';
@@ -218,7 +218,7 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
       abortConfig: request.abortConfig,
     },
   });
-  return stepDecision(estimateStageGate(rollout, stage, now), now);
+  return withHealthWait(stepDecision(estimateStageGate(rollout, stage, now), now), rollout, stage, now);
 }
 
 /** Parks the gate token on the stage, then settles any race: abort, pause, or an estimate already conclusive. */
@@ -304,8 +304,12 @@ function withHealthWait(step: StepDecision, rollout: Rollout, stage: Stage, now:
   const planned = rollout.plan.stages[stage.index];
   if (step.outcome !== 'CONTINUE' || !planned) return step;
   const next = nextHealthChange(planned, stage, now);
-  if (next === undefined) return step;
-  return { ...step, waitSeconds: Math.max(1, Math.min(step.waitSeconds, Math.ceil((next - now) / 1000))) };
+  const waits = [
+    step.waitSeconds,
+    healthLookSeconds(planned),
+    next === undefined ? undefined : Math.ceil((next - now) / 1000),
+  ].filter((w): w is number => w !== undefined);
+  return { ...step, waitSeconds: Math.max(1, Math.min(...waits)) };
 }
 
 const alarmHalt = (explanation: string): StepDecision => ({

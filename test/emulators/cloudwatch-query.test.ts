@@ -109,13 +109,13 @@ describe('CloudWatch over awsQuery (AWS CLI 2.9, older SDKs)', () => {
 
   it('answers an action it does not emulate, and an unknown one, with InvalidAction', async () => {
     const { post } = await startBoth();
-    const metricData = await post({ Action: 'PutMetricData', Namespace: 'n' });
+    const metricData = await post({ Action: 'GetMetricData' });
     expect(metricData.status).toBe(400);
     const text = await metricData.text();
     expect(text).toMatch(
       new RegExp(`^<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code>`),
     );
-    expect(text).toContain('Operation PutMetricData is not emulated');
+    expect(text).toContain('Operation GetMetricData is not emulated');
     expect(await (await post({ Action: 'Bogus' })).text()).toContain(
       '<Message>Unknown operation Bogus</Message>',
     );

@@ -78,3 +78,13 @@ export function nextHealthChange(
   }
   return times.length > 0 ? Math.min(...times) : undefined;
 }
+
+/**
+ * The longest a stage with a reconnect window may wait between looks: one window and its grace, so a
+ * device that never came back is judged within about a window of its deadline even when no event wakes
+ * the gate (lifecycle events never do: a missing reconnect is only visible on the clock).
+ */
+export function healthLookSeconds(planned: ResolvedStage): number | undefined {
+  const reconnect = planned.health?.reconnectMinutes;
+  return reconnect === undefined ? undefined : reconnect * 60 + PRESENCE_GRACE_MS / 1000 + 60;
+}
