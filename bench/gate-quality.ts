@@ -1,16 +1,21 @@
 import os from 'node:os';
 import { machine, option, writeResult } from './common';
+import { healthMain } from './gate-health';
 import { crossModel, printModelTables, robustPeers, targetRows } from './gate-report';
 import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
+import { type HealthJob, runHealthCell } from './health-run';
 import { isWorker, runPool, serve } from './pool';
 import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
 
 // Gate quality: our gate and the tuned peers on the same simulated stages, per timing model.
 // `--quick`: 100 trials a cell. `--trials N`, `--workers N`, `--models a,b`, `--sizes 100,1000`, `--p0 0.05`.
+// `--health`: health failures after success instead (gate-health.ts, bench/results/gate-health.json).
 
 type Job = { group: Group; options: RunOptions };
 
-if (isWorker) serve((job: Job) => runGroup(job.group, job.options));
+if (isWorker)
+  serve((job: Job | HealthJob) => ('health' in job ? runHealthCell(job) : runGroup(job.group, job.options)));
+else if (process.argv.includes('--health')) await healthMain(import.meta.url);
 else await main();
 
 function list<T>(name: string, all: readonly T[], parse: (s: string) => T): T[] {

@@ -19,6 +19,12 @@ export const TIMING_MODELS = [
   'never-start',
 ] as const;
 export type TimingModel = (typeof TIMING_MODELS)[number];
+/**
+ * Models run by their own benchmark mode, not by the default gate-quality run. 'silent-bricks' (issue
+ * 17, `gate-quality --health`): every failing device reports SUCCEEDED like a healthy one, then
+ * reboots and never comes back online; only the stage's health signal can see it (health-view.ts).
+ */
+export type SimModel = TimingModel | 'silent-bricks';
 
 export const MODEL_TEXT: Record<TimingModel, string> = {
   independent: 'outcomes independent of report time (latency lognormal, median 10 min, σ 0.8)',
@@ -42,7 +48,7 @@ export type JobRollout = {
 };
 
 export type StageSpec = {
-  readonly model: TimingModel;
+  readonly model: SimModel;
   /** Executions the job has at the end of the stage (the group's final size). */
   readonly size: number;
   /** True failure rate of the devices that start. */
@@ -115,6 +121,56 @@ export function emptyLog(): EventLog {
 }
 
 /**
+ * Per-device times of one stage, for views of it other than the job's counts (health-view.ts): when
+ * each execution started, in start order, and each SUCCEEDED report in time order, with whether the
+ * device is a silent brick (a failure the job reports as a success).
+ */
+export type DeviceTrace = {
+  starts: number;
+  /** startAt[r − 1]: when the r-th execution to start started (non-decreasing). */
+  readonly startAt: Float64Array;
+  successes: number;
+  /** SUCCEEDED reports in time order (non-decreasing). */
+  readonly successAt: Float64Array;
+  /** 1 when that success is a silent brick. */
+  readonly successBrick: Uint8Array;
+  /** That execution's place in start order (1 = started first). */
+  readonly successRank: Int32Array;
+  /** Failures the job reported (FAILED, REJECTED, TIMED_OUT): the health view counts them as they come. */
+  failures: number;
+  readonly failureAt: Float64Array;
+};
+
+export function emptyTrace(maxSize: number): DeviceTrace {
+  return {
+    starts: 0,
+    startAt: new Float64Array(maxSize),
+    successes: 0,
+    successAt: new Float64Array(maxSize),
+    successBrick: new Uint8Array(maxSize),
+    successRank: new Int32Array(maxSize),
+    failures: 0,
+    failureAt: new Float64Array(maxSize),
+  };
+}
+
+/** Looks buffers for a stage of up to `capacity` looks. */
+export function emptyLooks(capacity: number): Looks {
+  return {
+    count: 0,
+    t: new Float64Array(capacity),
+    failed: new Int32Array(capacity),
+    succeeded: new Int32Array(capacity),
+    exposed: new Int32Array(capacity),
+    targets: new Int32Array(capacity),
+    failedRank: new Int32Array(capacity),
+    bakeIndex: -1,
+    settledIndex: -1,
+    everStarted: 0,
+  };
+}
+
+/**
  * A bucket queue of device events at one-second resolution (AWS reports execution times in seconds):
  * O(1) push and pop, first in first out within a second, so an execution's start always comes before
  * its outcome. Events at or after `horizonMs` are dropped: they would come after the deadline.
@@ -184,27 +240,18 @@ export class StageSimulator {
   readonly #queue: EventQueue;
   /** Each device's place in start order. */
   readonly #rank: Int32Array;
+  /** 1 for a device that fails silently (silent-bricks). */
+  readonly #brick: Uint8Array;
 
   constructor(maxSize: number) {
-    const n = maxSize + 3;
-    this.looks = {
-      count: 0,
-      t: new Float64Array(n),
-      failed: new Int32Array(n),
-      succeeded: new Int32Array(n),
-      exposed: new Int32Array(n),
-      targets: new Int32Array(n),
-      failedRank: new Int32Array(n),
-      bakeIndex: -1,
-      settledIndex: -1,
-      everStarted: 0,
-    };
+    this.looks = emptyLooks(maxSize + 3);
     this.#queue = new EventQueue(2 * maxSize + 2, DEFAULT_STAGE.deadlineMs);
     this.#rank = new Int32Array(maxSize + 1);
+    this.#brick = new Uint8Array(maxSize + 1);
   }
 
-  /** Simulates one stage with `random`; fills `this.looks` (and `log`, when given). */
-  run(spec: StageSpec, random: () => number, log?: EventLog): Looks {
+  /** Simulates one stage with `random`; fills `this.looks` (and `log`, `trace`, when given). */
+  run(spec: StageSpec, random: () => number, log?: EventLog, trace?: DeviceTrace): Looks {
     const { model, size, rate, rollout, inProgressTimeoutMs, bakeMs, deadlineMs } = spec;
     if (deadlineMs > this.#queue.horizonMs) throw new RangeError('the simulator keeps events up to 24 h');
     const queue = this.#queue;
@@ -213,6 +260,11 @@ export class StageSimulator {
     looks.count = 0;
     looks.bakeIndex = -1;
     looks.settledIndex = -1;
+    if (trace) {
+      trace.starts = 0;
+      trace.successes = 0;
+      trace.failures = 0;
+    }
     const initial = model === 'growing-group' ? Math.ceil(size / GROWTH) : size;
     const joiners = size - initial;
     const exp = rollout.exponentialRate;
@@ -250,7 +302,13 @@ export class StageSimulator {
       }
       queue.push(start, id + START);
       const hangs = fails && (model === 'late-failures' || (model === 'half-late' && random() < 0.5));
-      queue.push(start + (hangs ? inProgressTimeoutMs : latency()), id + (fails ? FAILED : SUCCEEDED));
+      // A silent brick reports SUCCEEDED like a healthy device: the job counts it as a success.
+      const silent = fails && model === 'silent-bricks';
+      this.#brick[device] = silent ? 1 : 0;
+      queue.push(
+        start + (hangs ? inProgressTimeoutMs : latency()),
+        id + (fails && !silent ? FAILED : SUCCEEDED),
+      );
     };
     const speedUp = (): void => {
       if (!exp) return;
@@ -305,7 +363,15 @@ export class StageSimulator {
         const event = queue.pop();
         const code = event & 3;
         const device = event >> 2;
-        if (code === START || code === REJECTED) this.#rank[device] = ++started;
+        if (code === START || code === REJECTED) {
+          this.#rank[device] = ++started;
+          if (trace) trace.startAt[trace.starts++] = t;
+        }
+        if (trace && code === SUCCEEDED) {
+          trace.successAt[trace.successes] = t;
+          trace.successRank[trace.successes] = this.#rank[device] as number;
+          trace.successBrick[trace.successes++] = this.#brick[device] as number;
+        } else if (trace && code !== START) trace.failureAt[trace.failures++] = t;
         if (code !== START) {
           if (code === SUCCEEDED) succeeded++;
           else failed++;
