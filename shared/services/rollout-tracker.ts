@@ -54,8 +54,10 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
     successBuckets: planned?.health?.reconnectMinutes !== undefined,
   });
   if (counted === 'unknown-stage') return counted;
-  // A redelivered event counts nothing again, but the health records it leads to may not exist yet.
-  if (planned?.health && event.outcome === 'succeeded' && counted !== 'stale')
+  // Every success is watched, even one that counts nothing: a redelivery's health records may not
+  // exist yet, and a later-stamped success that came first (forged or not) must not hide this one's
+  // self-check. Reconcile confirms each suspect on DescribeJobExecution, so an extra one costs nothing.
+  if (planned?.health && event.outcome === 'succeeded')
     await watchSuccess(deps, owner.rolloutId, owner.stageIndex, planned.health, event);
   const applied = counted === 'duplicate' ? 'stale' : counted;
   const [rollout, stage] = await Promise.all([
