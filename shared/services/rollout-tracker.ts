@@ -51,7 +51,9 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   }
   const planned = (await deps.store.getRollout(owner.rolloutId))?.plan.stages[owner.stageIndex];
   const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
-    successBuckets: planned?.health?.reconnectMinutes !== undefined,
+    // The gate counts a success of a health-gated stage only once its event was seen (stage-health.ts).
+    successBuckets:
+      planned?.health?.reconnectMinutes !== undefined || planned?.health?.selfCheck !== undefined,
   });
   if (counted === 'unknown-stage') return counted;
   // Every success is watched, even one that counts nothing: a redelivery's health records may not

@@ -28,16 +28,17 @@ const MINUTE = 60_000;
 /**
  * Successes the gate may not count yet: those still inside their reconnect window (per-minute buckets
  * from the execution events) and, as a floor, every success the events have not shown yet (the job
- * can be ahead of its events), plus suspects whose verdict is still open.
+ * can be ahead of its events, and only an event makes a failed self-check a suspect), plus suspects
+ * whose verdict is still open.
  */
 function pendingOf(planned: ResolvedStage, item: StageHealthItem, succeeded: number, now: number): number {
   const reconnect = planned.health?.reconnectMinutes;
   const unjudged = item.health?.unjudged ?? 0;
-  if (reconnect === undefined) return unjudged;
+  if (reconnect === undefined && planned.health?.selfCheck === undefined) return unjudged;
   const buckets = item.okBuckets ?? {};
-  const windowMs = reconnect * MINUTE;
   const seen = Object.values(buckets).reduce((sum, n) => sum + (Number.isFinite(n) && n > 0 ? n : 0), 0);
-  const matured = Math.max(0, seen - pendingSuccesses(buckets, windowMs, now));
+  const inWindow = reconnect === undefined ? 0 : pendingSuccesses(buckets, reconnect * MINUTE, now);
+  const matured = Math.max(0, seen - inWindow);
   return Math.max(0, succeeded - matured) + unjudged;
 }
 

@@ -83,7 +83,12 @@ describe('countsWithHealth', () => {
 
   it('counts suspects not judged yet as running', () => {
     // Act
-    const seen = countsWithHealth(selfCheckOnly, { health: judged({ unjudged: 3 }) }, counts, released);
+    const seen = countsWithHealth(
+      selfCheckOnly,
+      { okBuckets: buckets, health: judged({ unjudged: 3 }) },
+      counts,
+      released,
+    );
 
     // Assess
     expect(seen).toEqual({ ...counts, succeeded: 47 });
@@ -91,7 +96,26 @@ describe('countsWithHealth', () => {
 
   it("counts a self-check-only stage's successes at once: it has no window", () => {
     // Act
-    const seen = countsWithHealth(selfCheckOnly, {}, counts, T0);
+    const seen = countsWithHealth(selfCheckOnly, { okBuckets: buckets }, counts, T0 + 3 * MINUTE);
+
+    // Assess
+    expect(seen).toEqual(counts);
+  });
+
+  it("counts a self-check-only stage's successes no event has shown yet as running: their self-check is unknown", () => {
+    // Prepare: the job shows 50 successes, the events 45 (their self-checks not read yet).
+    const seenSoFar = bucketsOf(Array.from({ length: 45 }, () => T0 + 3 * MINUTE));
+
+    // Act
+    const seen = countsWithHealth(selfCheckOnly, { okBuckets: seenSoFar }, counts, released);
+
+    // Assess
+    expect(seen.succeeded).toBe(45);
+  });
+
+  it('counts the successes of a stage watching only alarms at once', () => {
+    // Act
+    const seen = countsWithHealth(planned({ alarms: { names: ['errors'] } }), {}, counts, T0);
 
     // Assess
     expect(seen).toEqual(counts);

@@ -87,18 +87,22 @@ describe('the tracker on a health-gated stage', () => {
     expect((await t.health.suspects(ROLLOUT_ID, 0)).map((s) => s.succeededAt)).toEqual([AT]);
   });
 
-  it('keeps per-minute success buckets only for a stage with a reconnect window', async () => {
+  it('keeps per-minute success buckets for a stage with a reconnect window or a self-check', async () => {
     // Prepare
     const withWindow = tracker(healthRollout({ reconnectMinutes: 10 }));
-    const withoutWindow = tracker(healthRollout({ selfCheck }));
+    const withSelfCheck = tracker(healthRollout({ selfCheck }));
+    const alarmsOnly = tracker(healthRollout({ alarms: { names: ['errors'] } }));
 
     // Act
-    await trackExecution(success('t-1', AT, { selfTest: 'pass' }), withWindow.deps);
-    await trackExecution(success('t-1', AT, { selfTest: 'pass' }), withoutWindow.deps);
+    for (const t of [withWindow, withSelfCheck, alarmsOnly])
+      await trackExecution(success('t-1', AT, { selfTest: 'pass' }), t.deps);
 
-    // Assess
-    expect(withWindow.options).toEqual([{ successBuckets: true }]);
-    expect(withoutWindow.options).toEqual([{ successBuckets: false }]);
+    // Assess: the gate counts a success only once its event was seen (its self-check read).
+    expect([withWindow, withSelfCheck, alarmsOnly].map((t) => t.options)).toEqual([
+      [{ successBuckets: true }],
+      [{ successBuckets: true }],
+      [{ successBuckets: false }],
+    ]);
   });
 
   it('watches nothing for a failure', async () => {
