@@ -67,11 +67,13 @@ export async function assessHealth(
   });
   const unhealthy = all.filter((s) => s.verdict === 'unhealthy');
   const things = new Set(unhealthy.map((s) => s.thingName));
+  const dismissedSelfChecks = all.filter((s) => s.reason === 'selfCheck' && s.verdict === 'healthy').length;
   const health: StageHealth = {
     unhealthy: things.size,
     unjudged,
     checkedAt: now,
     ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
+    ...(dismissedSelfChecks > 0 ? { dismissedSelfChecks } : {}),
     examples: unhealthy
       .slice(0, EXAMPLES)
       .map((s) => ({ thingName: s.thingName, reason: s.reason, evidence: s.evidence ?? '' })),

@@ -12,6 +12,8 @@ export type StageHealth = {
   checkedAt: number;
   /** When a suspect's window ends: the gate must look again then. */
   nextCheckAt?: number;
+  /** Self-check suspects found healthy (the execution AWS IoT reports passes): the estimate drops them. */
+  dismissedSelfChecks?: number;
   /** A few of the unhealthy devices, for the audit record and `fleet rollout status`. */
   examples: { thingName: string; reason: string; evidence: string }[];
 };
@@ -52,8 +54,10 @@ export function countsWithHealth(
 ): StageCounts {
   if (!planned.health) return counts;
   const judged = item.health?.unhealthy ?? 0;
-  // Between reads the tracker's count of failed self-checks can be ahead of Reconcile's verdicts.
-  const unhealthy = estimate ? Math.max(judged, item.suspects?.selfCheck ?? 0) : judged;
+  // Between reads the tracker's count of failed self-checks can be ahead of Reconcile's verdicts; the
+  // ones Reconcile dismissed are not (or a waiting gate would keep waking itself on forged events).
+  const selfChecks = (item.suspects?.selfCheck ?? 0) - (item.health?.dismissedSelfChecks ?? 0);
+  const unhealthy = estimate ? Math.max(judged, selfChecks) : judged;
   const pending = pendingOf(planned, item, counts.succeeded, now);
   return withHealth(counts, { unhealthy, pending });
 }

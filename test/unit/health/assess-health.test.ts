@@ -247,3 +247,19 @@ describe('assessHealth: bounded work, final verdicts', () => {
     expect(w.health.stageItem(ROLLOUT_ID, 0).health).toBeUndefined();
   });
 });
+
+describe('assessHealth: what the estimate needs', () => {
+  it('counts the self-check suspects it dismissed, across calls', async () => {
+    // Prepare
+    const w = await world([suspect('t-1', 'selfCheck'), suspect('t-2', 'selfCheck')], PASSED);
+    await assessHealth(w.deps, rollout, stage, AT + MINUTE);
+    await w.health.putSuspect(suspect('t-3', 'selfCheck'));
+    w.executions.set(JOB_ID, 't-3', FAILED_CHECK);
+
+    // Act
+    const health = await assessHealth(w.deps, rollout, stage, AT + 2 * MINUTE);
+
+    // Assess
+    expect(health).toMatchObject({ unhealthy: 1, dismissedSelfChecks: 2 });
+  });
+});

@@ -179,3 +179,35 @@ describe('nextHealthChange', () => {
     expect(next).toBeUndefined();
   });
 });
+
+describe('the estimate after Reconcile dismissed self-check suspects', () => {
+  it('no longer counts the suspects Reconcile found healthy (forged events): the waiting gate would wake itself', () => {
+    // Prepare: 30 failing self-checks on the events, all passing on DescribeJobExecution.
+    const item = {
+      okBuckets: buckets,
+      suspects: { selfCheck: 30 },
+      health: judged({ dismissedSelfChecks: 30 }),
+    };
+
+    // Act
+    const estimated = countsWithHealth(selfCheckOnly, item, counts, released, true);
+
+    // Assess
+    expect(estimated).toEqual(counts);
+  });
+
+  it('still counts the ones not judged yet', () => {
+    // Prepare
+    const item = {
+      okBuckets: buckets,
+      suspects: { selfCheck: 30 },
+      health: judged({ dismissedSelfChecks: 20 }),
+    };
+
+    // Act
+    const estimated = countsWithHealth(selfCheckOnly, item, counts, released, true);
+
+    // Assess
+    expect(estimated.failed).toBe(counts.failed + 10);
+  });
+});
