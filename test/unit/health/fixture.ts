@@ -21,12 +21,24 @@ type Gate = {
   minFinished?: number;
 };
 
-/** A one-stage rollout whose stage has `health` (and `gate`, bake 0 unless given). */
-export function healthRollout(health: HealthInput, gate: Gate = {}): Rollout {
+/** A one-stage rollout whose stage has `health` (and `gate`, bake 0 unless given; `job` if given). */
+export function healthRollout(
+  health: HealthInput,
+  gate: Gate = {},
+  job?: { inProgressTimeoutMinutes: number },
+): Rollout {
   const plan = resolvePlan({
     name: 'fw',
     document: { op: 'update' },
-    stages: [{ name: 'fleet', targets: ['ring-1'], health, gate: { bakeMinutes: 0, ...gate } }],
+    stages: [
+      {
+        name: 'fleet',
+        targets: ['ring-1'],
+        health,
+        gate: { bakeMinutes: 0, ...gate },
+        ...(job ? { job } : {}),
+      },
+    ],
   });
   return {
     rolloutId: ROLLOUT_ID,

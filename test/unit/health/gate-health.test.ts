@@ -137,3 +137,44 @@ describe('the gate on a health-gated stage', () => {
     expect(decision).toEqual({ at: firstBrickedEnds - 1, outcome: 'CONTINUE', failed: 0 });
   });
 });
+
+describe('the shortest gate deadline a plan may have with a reconnect window', () => {
+  const gate = (deadlineMinutes: number) => ({ deadlineMinutes, failureThreshold: 0.5 });
+  const job = { inProgressTimeoutMinutes: 1 };
+
+  /** The shortest deadline resolvePlan accepts for a 10-minute window (devices time out after a minute). */
+  function shortestDeadline(): number {
+    for (let minutes = 10; minutes <= 20; minutes++) {
+      try {
+        healthRollout({ reconnectMinutes: 10 }, gate(minutes), job);
+        return minutes;
+      } catch {}
+    }
+    throw new Error('no deadline up to 20 minutes accepted');
+  }
+
+  it('lets a device that succeeded as the stage started, and came back, count as a success by the deadline', async () => {
+    // Prepare: 20 devices succeed in the stage's first second, reboot and are back a minute later.
+    const deadline = shortestDeadline();
+    const rollout = healthRollout({ reconnectMinutes: 10 }, gate(deadline), job);
+    const health = new FakeHealthStore();
+    const clock = fakeClock(T0);
+    const okBuckets: Record<string, number> = {};
+    for (let i = 0; i < 20; i++) {
+      await watchSuccess({ health }, ROLLOUT_ID, 0, healthOf(rollout), success(thing(i), T0 + 500));
+      okBuckets[successBucket(T0 + 500)] = (okBuckets[successBucket(T0 + 500)] ?? 0) + 1;
+      clock.set(T0 + MINUTE);
+      await trackPresence(lifecycle(thing(i), 'disconnected', T0 + 30_000), { health, clock });
+      await trackPresence(lifecycle(thing(i), 'connected', T0 + MINUTE), { health, clock });
+    }
+    const now = T0 + deadline * MINUTE;
+    await assessHealth({ health, executions: new FakeExecutions() }, rollout, stageOf(20), now);
+    const stage: Stage = { ...stageOf(20), okBuckets, ...health.stageItem(ROLLOUT_ID, 0) };
+
+    // Act
+    const decision = judgeStageOnJob(rollout, stage, finishedJob(20, 20, now), now);
+
+    // Assess: not inconclusive at the deadline with every device healthy.
+    expect(decision.outcome).toBe('PROMOTE');
+  });
+});
