@@ -148,41 +148,50 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
       }));
     },
 
-    /** The suspect and the stage's count of them (`suspects_<reason>`, what the tracker's estimate reads) move together. */
+    /**
+     * The suspect and the stage's count of them (`suspects_<reason>`, what the tracker's estimate reads)
+     * move together. A transaction cancelled by a conflict (the tracker's counters ADD to the same stage
+     * item in theirs) is tried again: only a failed condition means the suspect or the stage settled it.
+     */
     async putSuspect(s) {
-      try {
-        await send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table,
-                  Item: {
-                    ...healthKeys.suspect(s),
-                    ...s,
-                    expiresAt: Math.floor(s.succeededAt / 1000) + SUSPECT_TTL_SECONDS,
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        try {
+          await send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: table,
+                    Item: {
+                      ...healthKeys.suspect(s),
+                      ...s,
+                      expiresAt: Math.floor(s.succeededAt / 1000) + SUSPECT_TTL_SECONDS,
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
                   },
-                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
-              },
-              {
-                Update: {
-                  TableName: table,
-                  Key: keys.stage(s.rolloutId, s.stageIndex),
-                  UpdateExpression: 'ADD #n :one',
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeNames: { '#n': `suspects_${s.reason}` },
-                  ExpressionAttributeValues: { ':one': 1 },
+                {
+                  Update: {
+                    TableName: table,
+                    Key: keys.stage(s.rolloutId, s.stageIndex),
+                    UpdateExpression: 'ADD #n :one',
+                    ConditionExpression: 'attribute_exists(pk)',
+                    ExpressionAttributeNames: { '#n': `suspects_${s.reason}` },
+                    ExpressionAttributeValues: { ':one': 1 },
+                  },
                 },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name === 'TransactionCanceledException') return false;
-        throw error;
+              ],
+            }),
+          );
+          return true;
+        } catch (error) {
+          if ((error as Error).name !== 'TransactionCanceledException') throw error;
+          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+          // The suspect exists already, or its stage does not.
+          if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+        }
       }
+      throw new RolloutStoreBusyError(`suspect ${s.thingName} of ${s.rolloutId} kept conflicting`);
     },
 
     async suspects(rolloutId, stageIndex) {

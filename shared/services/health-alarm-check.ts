@@ -27,17 +27,11 @@ export async function checkAlarms(
     .filter(Boolean)
     .join('; ');
   const id = rollout.rolloutId;
-  const paused = halt
-    ? true
-    : await deps.store.updateRollout(
-        id,
-        { status: 'PAUSED', paused: true, reason: 'fleet-alarm', updatedAt: now },
-        '#st = :r AND abortRequested = :no',
-        { ':r': 'RUNNING', ':no': false },
-        { '#st': 'status' },
-      );
-  // An abort or an operator's pause got there first: nothing to add.
-  if (!paused) return { kind: 'clear' };
+  if (!halt && !(await pause(deps, id, now))) {
+    // An abort or an operator's pause got there first: nothing to add, but the stage is not judged with
+    // its alarm firing either (the waiting gate then sees the pause or the abort).
+    return { kind: 'paused', explanation };
+  }
   await record(deps, {
     rolloutId: id,
     action: halt ? 'rollout.alarm.halting' : 'rollout.alarm.paused',
@@ -58,4 +52,27 @@ export async function checkAlarms(
     },
   });
   return { kind: halt ? 'halt' : 'paused', explanation };
+}
+
+/**
+ * Pauses a running rollout for the alarm; true also when this very state visit paused it already (a
+ * retried Reconcile has the same `now`), whose audit record and notification may still be due.
+ */
+async function pause(deps: RolloutDeps, id: string, now: number): Promise<boolean> {
+  const reason = 'fleet-alarm';
+  const paused = await deps.store.updateRollout(
+    id,
+    { status: 'PAUSED', paused: true, reason, updatedAt: now },
+    '#st = :r AND abortRequested = :no',
+    { ':r': 'RUNNING', ':no': false },
+    { '#st': 'status' },
+  );
+  if (paused) return true;
+  const current = await deps.store.getRollout(id);
+  return (
+    current?.status === 'PAUSED' &&
+    current.reason === reason &&
+    current.updatedAt === now &&
+    !current.abortRequested
+  );
 }

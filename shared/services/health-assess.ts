@@ -8,6 +8,8 @@ export type AssessDeps = { health: HealthStore; executions: ExecutionReader };
 
 /** Suspects confirmed per Reconcile: the rest stay unjudged (not counted as successes) until the next. */
 export const MAX_CONFIRMATIONS = 100;
+/** With suspects left unjudged, Reconcile comes back this soon (not at the gate's own recheck, the deadline). */
+export const UNJUDGED_RECHECK_MS = 1_000;
 const EXAMPLES = 5;
 
 type Judged = { verdict: SuspectVerdict; evidence: string; nextCheckAt?: number };
@@ -56,6 +58,8 @@ export async function assessHealth(
     confirmations++;
     judged.set(s, await confirm(deps, planned.health.selfCheck, s, onPresence?.disconnectedAt));
   }
+  if (unjudged > 0)
+    nextCheckAt = Math.min(nextCheckAt ?? Number.POSITIVE_INFINITY, now + UNJUDGED_RECHECK_MS);
   for (const [s, j] of judged) await deps.health.judgeSuspect(s, j.verdict, now, j.evidence);
   const all = suspects.map((s) => {
     const j = judged.get(s);
@@ -63,13 +67,13 @@ export async function assessHealth(
   });
   const unhealthy = all.filter((s) => s.verdict === 'unhealthy');
   const things = new Set(unhealthy.map((s) => s.thingName));
-  const dismissed = all.filter((s) => s.reason === 'selfCheck' && s.verdict === 'healthy').length;
+  const dismissedSelfChecks = all.filter((s) => s.reason === 'selfCheck' && s.verdict === 'healthy').length;
   const health: StageHealth = {
     unhealthy: things.size,
     unjudged,
-    dismissedSelfChecks: dismissed,
     checkedAt: now,
     ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
+    ...(dismissedSelfChecks > 0 ? { dismissedSelfChecks } : {}),
     examples: unhealthy
       .slice(0, EXAMPLES)
       .map((s) => ({ thingName: s.thingName, reason: s.reason, evidence: s.evidence ?? '' })),

@@ -51,11 +51,15 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   }
   const planned = (await deps.store.getRollout(owner.rolloutId))?.plan.stages[owner.stageIndex];
   const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
-    successBuckets: planned?.health?.reconnectMinutes !== undefined,
+    // The gate counts a success of a health-gated stage only once its event was seen (stage-health.ts).
+    successBuckets:
+      planned?.health?.reconnectMinutes !== undefined || planned?.health?.selfCheck !== undefined,
   });
   if (counted === 'unknown-stage') return counted;
-  // A redelivered event counts nothing again, but the health records it leads to may not exist yet.
-  if (planned?.health && event.outcome === 'succeeded' && counted !== 'stale')
+  // Every success is watched, even one that counts nothing: a redelivery's health records may not
+  // exist yet, and a later-stamped success that came first (forged or not) must not hide this one's
+  // self-check. Reconcile confirms each suspect on DescribeJobExecution, so an extra one costs nothing.
+  if (planned?.health && event.outcome === 'succeeded')
     await watchSuccess(deps, owner.rolloutId, owner.stageIndex, planned.health, event);
   const applied = counted === 'duplicate' ? 'stale' : counted;
   const [rollout, stage] = await Promise.all([

@@ -58,8 +58,12 @@ const EXPECTED: Record<string, string[]> = {
       (a) => `iot:${a}@${IOT('thinggroup')}`,
     ),
     'iot:GetIndexingConfiguration@*',
+    // Health-gated stages: a suspect confirmed on its execution, the plan's alarms, presence histories.
+    `iot:DescribeJobExecution@${IOT('job')}`,
+    `iot:DescribeJobExecution@${IOT('thing')}`,
+    `cloudwatch:DescribeAlarms@${ALARMS}`,
     `dynamodb:PutItem@${AUDIT}`,
-    ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
+    ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
     `dynamodb:PutItem@${TOKENS}`,
     `dynamodb:DeleteItem@${TOKENS}`,
     ...['SendTaskSuccess', 'SendTaskFailure'].map((a) => `states:${a}@StagedRolloutStateMachine`),
@@ -69,12 +73,19 @@ const EXPECTED: Record<string, string[]> = {
   JobEventsBridge: ['events:PutEvents@EventBus', `dynamodb:PutItem@${AUDIT}`],
   RolloutTracker: [
     `dynamodb:PutItem@${AUDIT}`,
-    ...ITEM_RW.map((a) => `${a}@${STATE}`),
+    // BatchGetItem: the presence history of a device whose success starts a reconnect window.
+    ...[...ITEM_RW, 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
     `dynamodb:DeleteItem@${TOKENS}`,
     'states:SendTaskSuccess@StagedRolloutStateMachine',
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListJobExecutionsForJob@${IOT('job')}`,
     'sqs:SendMessage@RolloutTrackerDLQ',
+  ],
+  PresenceTracker: [
+    `dynamodb:PutItem@${AUDIT}`,
+    ...[...ITEM_RW, 'dynamodb:Query'].map((a) => `${a}@${STATE}`),
+    // The SQS event source's own actions (the consumer never changes a message's visibility).
+    ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map((a) => `sqs:${a}@PresenceQueue`),
   ],
   AlarmTunnel: [
     ...['OpenTunnel', 'ListTunnels'].flatMap((a) => [

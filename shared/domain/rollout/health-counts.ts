@@ -6,7 +6,8 @@ import { PRESENCE_GRACE_MS } from './health-presence';
  * the stage item (one atomic ADD each), so the gate can tell which of them may still turn unhealthy.
  */
 
-const BUCKET_MS = 60_000;
+/** Successes are counted per minute. */
+export const BUCKET_MS = 60_000;
 
 /** The bucket a success at `at` (epoch ms) is counted in: the minute since the epoch, as a map key. */
 export function successBucket(at: number): string {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
+import { BUCKET_MS } from './health-counts';
+import { PRESENCE_GRACE_MS } from './health-presence';
 import type { FailureStatus } from './job-snapshot';
 import { documentIssues, reservedKeyIssues } from './plan-document';
 import { scheduleIssues } from './plan-schedule';
@@ -14,6 +16,9 @@ import {
   stageSchema,
 } from './plan-schema';
 import { continuousIssues, targetIssues } from './plan-targets';
+
+/** A success's minute and the grace for late lifecycle events: what a reconnect window adds to a stage. */
+const HEALTH_SLACK_MINUTES = (BUCKET_MS + PRESENCE_GRACE_MS) / 60_000;
 
 type Settings = Required<Pick<StageInput, 'gate' | 'approval' | 'job' | 'cancel'>>;
 type JobSettings = NonNullable<StageInput['job']>;
@@ -289,10 +294,12 @@ function stageIssues(stage: ResolvedStage, at: string, options: ResolveOptions):
     );
   }
   const reconnect = stage.health?.reconnectMinutes;
-  if (reconnect !== undefined && deadlineMinutes <= reconnect) {
-    // A success is only known healthy after its window: the stage must outlive one.
+  if (reconnect !== undefined && deadlineMinutes < reconnect + HEALTH_SLACK_MINUTES) {
+    // A success is only counted once the window of the last instant of its minute and the grace for
+    // late lifecycle events are over (health-counts.ts): the stage must outlive that, even for a success
+    // at its very start.
     issues.push(
-      `${at}.gate.deadlineMinutes: ${deadlineMinutes} must be longer than health.reconnectMinutes (${reconnect}); a device's reconnect window must end while its stage runs`,
+      `${at}.gate.deadlineMinutes: ${deadlineMinutes} must be at least health.reconnectMinutes + ${HEALTH_SLACK_MINUTES} (${reconnect + HEALTH_SLACK_MINUTES}): a success counts once the window of its minute and ${PRESENCE_GRACE_MS / 60_000} minute's grace for late lifecycle events are over, and that must happen while its stage runs`,
     );
   }
   issues.push(...scheduleIssues(stage, at, options));

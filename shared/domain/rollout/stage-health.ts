@@ -9,11 +9,11 @@ export type StageHealth = {
   unhealthy: number;
   /** Suspects whose window is over but that are not judged yet: not counted as successes. */
   unjudged: number;
-  /** Self-check suspects the execution AWS IoT reports did not confirm (a forged or stale event). */
-  dismissedSelfChecks?: number;
   checkedAt: number;
   /** When a suspect's window ends: the gate must look again then. */
   nextCheckAt?: number;
+  /** Self-check suspects found healthy (the execution AWS IoT reports passes): the estimate drops them. */
+  dismissedSelfChecks?: number;
   /** A few of the unhealthy devices, for the audit record and `fleet rollout status`. */
   examples: { thingName: string; reason: string; evidence: string }[];
 };
@@ -30,16 +30,17 @@ const MINUTE = 60_000;
 /**
  * Successes the gate may not count yet: those still inside their reconnect window (per-minute buckets
  * from the execution events) and, as a floor, every success the events have not shown yet (the job
- * can be ahead of its events), plus suspects whose verdict is still open.
+ * can be ahead of its events, and only an event makes a failed self-check a suspect), plus suspects
+ * whose verdict is still open.
  */
 function pendingOf(planned: ResolvedStage, item: StageHealthItem, succeeded: number, now: number): number {
   const reconnect = planned.health?.reconnectMinutes;
   const unjudged = item.health?.unjudged ?? 0;
-  if (reconnect === undefined) return unjudged;
+  if (reconnect === undefined && planned.health?.selfCheck === undefined) return unjudged;
   const buckets = item.okBuckets ?? {};
-  const windowMs = reconnect * MINUTE;
   const seen = Object.values(buckets).reduce((sum, n) => sum + (Number.isFinite(n) && n > 0 ? n : 0), 0);
-  const matured = Math.max(0, seen - pendingSuccesses(buckets, windowMs, now));
+  const inWindow = reconnect === undefined ? 0 : pendingSuccesses(buckets, reconnect * MINUTE, now);
+  const matured = Math.max(0, seen - inWindow);
   return Math.max(0, succeeded - matured) + unjudged;
 }
 
@@ -53,9 +54,10 @@ export function countsWithHealth(
 ): StageCounts {
   if (!planned.health) return counts;
   const judged = item.health?.unhealthy ?? 0;
-  // Between reads the tracker's count of failed self-checks can be ahead of Reconcile's verdicts.
-  const open = (item.suspects?.selfCheck ?? 0) - (item.health?.dismissedSelfChecks ?? 0);
-  const unhealthy = estimate ? Math.max(judged, open) : judged;
+  // Between reads the tracker's count of failed self-checks can be ahead of Reconcile's verdicts; the
+  // ones Reconcile dismissed are not (or a waiting gate would keep waking itself on forged events).
+  const selfChecks = (item.suspects?.selfCheck ?? 0) - (item.health?.dismissedSelfChecks ?? 0);
+  const unhealthy = estimate ? Math.max(judged, selfChecks) : judged;
   const pending = pendingOf(planned, item, counts.succeeded, now);
   return withHealth(counts, { unhealthy, pending });
 }

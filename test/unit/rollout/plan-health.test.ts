@@ -107,9 +107,9 @@ describe('plan health', () => {
     ]);
   });
 
-  it('refuses a gate deadline no longer than the reconnect window', () => {
-    expect(issuesOf(oneStage({ gate: { deadlineMinutes: 60 }, health: { reconnectMinutes: 60 } }))).toEqual([
-      "stages[0].gate.deadlineMinutes: 60 must be longer than health.reconnectMinutes (60); a device's reconnect window must end while its stage runs",
+  it('refuses a gate deadline that ends before a success at the stage start could count', () => {
+    expect(issuesOf(oneStage({ gate: { deadlineMinutes: 61 }, health: { reconnectMinutes: 60 } }))).toEqual([
+      "stages[0].gate.deadlineMinutes: 61 must be at least health.reconnectMinutes + 2 (62): a success counts once the window of its minute and 1 minute's grace for late lifecycle events are over, and that must happen while its stage runs",
     ]);
   });
 
@@ -122,13 +122,13 @@ describe('plan health', () => {
       }),
     ).toEqual([
       expect.stringMatching(
-        /^\(defaults\)\.gate\.deadlineMinutes: 45 must be longer than health\.reconnectMinutes \(90\)/,
+        /^\(defaults\)\.gate\.deadlineMinutes: 45 must be at least health\.reconnectMinutes \+ 2 \(92\)/,
       ),
     ]);
   });
 
-  it('accepts a gate deadline longer than the reconnect window', () => {
-    const plan = resolvePlan(oneStage({ gate: { deadlineMinutes: 61 }, health: { reconnectMinutes: 60 } }));
+  it('accepts a gate deadline that leaves the window, the minute and the grace', () => {
+    const plan = resolvePlan(oneStage({ gate: { deadlineMinutes: 62 }, health: { reconnectMinutes: 60 } }));
     expect(plan.stages[0]?.health?.reconnectMinutes).toBe(60);
   });
 });
