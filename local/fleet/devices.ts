@@ -125,6 +125,13 @@ export class VirtualFleet {
       // The event is published after CreateJob; look once the handler's work has landed.
       this.stack.timeline.at(this.stack.clock.now(), `fleet: job ${jobId}`, () => this.#watchNamed(jobId, 0));
     }
+    // A rollback job is no rollout's update: only cohorts that name no rollout answer it.
+    if (event['detail-type'] === 'RolloutRollbackStarted' && typeof detail.jobId === 'string') {
+      const jobId = detail.jobId;
+      this.stack.timeline.at(this.stack.clock.now(), `fleet: rollback job ${jobId}`, () =>
+        this.watchJob(jobId),
+      );
+    }
   }
 
   /**
