@@ -151,6 +151,7 @@ async function fill(deps: RollbackDeps, start: Rollback, exclude?: ReadonlySet<s
     const page = await deps.rollback.succeededThings(jobIdFor(rollback.rolloutId, stageIndex), from.token);
     const counts = { added: 0, excluded: 0, notAdded: 0 };
     const sample = [...rollback.notAddedSample];
+    const added: string[] = [];
     for (const thing of page.things) {
       if (exclude?.has(thing)) {
         counts.excluded += 1;
@@ -158,12 +159,15 @@ async function fill(deps: RollbackDeps, start: Rollback, exclude?: ReadonlySet<s
       }
       await ensureGroup();
       const membership = await deps.rollback.addThing(rollback.groupName, thing);
-      if (membership === 'added') counts.added += 1;
+      if (membership === 'added') added.push(thing);
       else {
         counts.notAdded += 1;
         if (sample.length < NOT_ADDED_SAMPLE) sample.push(thing);
       }
     }
+    counts.added = added.length;
+    // Each membership is a side effect on AWS: audited per thing before the page counts as done.
+    await auditAdded(deps, rollback, stageIndex, added);
     const to: RollbackCursor = page.nextToken
       ? { stage: from.stage, page: from.page + 1, token: page.nextToken }
       : { stage: from.stage + 1, page: from.page + 1 };
@@ -185,6 +189,36 @@ async function fill(deps: RollbackDeps, start: Rollback, exclude?: ReadonlySet<s
     if (rollback.state !== 'FILLING') break;
   }
   return rollback;
+}
+
+/** Audit writes in flight at once while a page's memberships are recorded. */
+const AUDIT_CONCURRENCY = 25;
+
+/**
+ * One record per thing put in the rollback group (`fleet audit --thing` shows it), caused by the
+ * rollback's start: a retried page writes the same records again, which the audit keeps once.
+ */
+async function auditAdded(deps: RollbackDeps, rollback: Rollback, stageIndex: number, things: string[]) {
+  for (let i = 0; i < things.length; i += AUDIT_CONCURRENCY) {
+    await Promise.all(
+      things.slice(i, i + AUDIT_CONCURRENCY).map((thing) =>
+        deps.audit({
+          subject: { type: 'thing', id: thing },
+          action: 'thing.rollback.added',
+          outcome: 'applied',
+          actor: deps.actor,
+          cause: { type: 'execution', id: `${rollback.rolloutId}:rollback:add:${thing}` },
+          at: rollback.startedAt,
+          details: {
+            rolloutId: rollback.rolloutId,
+            groupName: rollback.groupName,
+            jobId: rollback.jobId,
+            stageIndex,
+          },
+        }),
+      ),
+    );
+  }
 }
 
 async function createJob(deps: RollbackDeps, rollout: Rollout, rollback: Rollback, now: number) {

@@ -287,6 +287,17 @@ describe('rollback after a halt', () => {
     for (const detail of events)
       expect(detail).toMatchObject({ rolloutId, jobId: `${rolloutId}-rb0`, stageIndexes: [0, 1] });
     expect(await rollbackItem(rolloutId)).toMatchObject({ state: 'RUNNING', added: 558, excluded: 0 });
+    // Every membership has its record, under the thing, once.
+    const memberships = ((await docs.send(new ScanCommand({ TableName: 'AuditTable' }))).Items ?? []).filter(
+      (i) => i.action === 'thing.rollback.added' && i.details?.rolloutId === rolloutId,
+    );
+    expect(memberships.map((i) => String(i.pk).replace('THING#', '')).sort()).toEqual(expected.sort());
+    expect(memberships.find((i) => i.pk === 'THING#e7')?.details).toEqual({
+      rolloutId,
+      groupName: group,
+      jobId: `${rolloutId}-rb0`,
+      stageIndex: 1,
+    });
     // The rollout stays as the halt left it.
     const view = JSON.parse(
       String((await api(apiRequest('GET /rollouts/{id}', BOB, { id: rolloutId }), context)).body),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../local/scenario/load';
+import { effectsOfIotCalls, verifyAuditTrail } from '../../shared/domain/audit-query/verify';
 import { fleet, playScenario } from './scenario-harness';
 
 // Issue 17 on the local stack: a bad update halts in its first stage and the plan's rollback goes
@@ -91,5 +92,19 @@ describe('rollback on the local stack', () => {
     expect(view.status).toBe('HALTED');
     expect(view.rollback).toMatchObject({ state: 'COMPLETED', devices: succeeded.length });
     expect(played.run.errors).toEqual([]);
+  });
+
+  it('audits every side effect of the rollback: its job and each membership, nothing more', () => {
+    const records = played.audit.map((r) => ({
+      pk: String(r.pk),
+      action: String(r.action),
+      outcome: String(r.outcome),
+      details: (r.details ?? {}) as Record<string, unknown>,
+    }));
+    const result = verifyAuditTrail(effectsOfIotCalls(played.stack.services.iot.calls), records);
+    expect(result.unaudited).toEqual([]);
+    expect(result.unperformed).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(records.filter((r) => r.action === 'thing.rollback.added').length).toBeGreaterThan(0);
   });
 });
