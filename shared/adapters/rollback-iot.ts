@@ -55,6 +55,16 @@ export function iotRollbackPort(client: IoTClient, membershipTps: number, clock:
       }
     },
 
+    async groupExists(groupName) {
+      try {
+        await client.send(new DescribeThingGroupCommand({ thingGroupName: groupName }));
+        return true;
+      } catch (error) {
+        if (named(error) === 'ResourceNotFoundException') return false;
+        throw error;
+      }
+    },
+
     async addThing(groupName, thingName) {
       const wait = pace(clock.now());
       if (wait > 0) await sleep(wait);

@@ -14,6 +14,8 @@ export interface RollbackIot {
    * fine. A group of that name the automation did not create is a RollbackGroupConflictError.
    */
   ensureGroup(groupName: string, rolloutId: string): Promise<'created' | 'exists'>;
+  /** DescribeThingGroup: does a group of this name exist now? */
+  groupExists(groupName: string): Promise<boolean>;
   /** Paced under the account's membership quota. `missing`: the thing is gone; `refused`: AWS said no (10 groups). */
   addThing(groupName: string, thingName: string): Promise<Membership>;
   /** Up to 250 things per page; a job that does not exist has none. */

@@ -1,3 +1,4 @@
+import { RollbackGroupConflictError } from '../domain/rollout/errors';
 import { jobIdFor } from '../domain/rollout/ids';
 import type { Rollout } from '../domain/rollout/model';
 import {
@@ -52,7 +53,7 @@ async function startedStages(deps: RolloutDeps, id: string, i: number): Promise<
   return started;
 }
 
-async function begin(deps: RolloutDeps, rollout: Rollout, i: number, now: number): Promise<Rollback> {
+async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: number): Promise<Rollback> {
   const id = rollout.rolloutId;
   const started = await startedStages(deps, id, Math.min(i, rollout.plan.stages.length - 1));
   const stopped = started.at(-1);
@@ -60,12 +61,19 @@ async function begin(deps: RolloutDeps, rollout: Rollout, i: number, now: number
     stopped === undefined
       ? []
       : rollbackStageIndexes(rollout.plan, stopped).filter((s) => started.includes(s));
+  // The rollback job reaches every member of its group: a group that predates the rollback may hold
+  // devices that never took the update (left over, or made by someone else), so it is never used.
+  const groupName = rollbackGroupName(id);
+  if (stageIndexes.length > 0 && (await deps.rollback.groupExists(groupName)))
+    throw new RollbackGroupConflictError(
+      `thing group ${groupName} exists before the rollback began: its members may not have taken the update, so the rollback does not use it`,
+    );
   return deps.store.createRollback({
     rolloutId: id,
     trigger: rollout.status === 'ABORTED' ? 'abort' : 'halt',
     stageIndex: stopped ?? i,
     stageIndexes,
-    groupName: rollbackGroupName(id),
+    groupName,
     jobId: rollbackJobId(id),
     state: 'FILLING',
     startedAt: now,
@@ -349,12 +357,35 @@ type ErrorInfo = { Error?: string; Cause?: string };
 export async function failRollback(
   deps: RollbackDeps,
   id: string,
+  i: number,
   state: Record<string, unknown>,
   now: number,
 ) {
+  const rollout = await mustGetRollout(deps.store, id);
   const error = (state.error ?? {}) as ErrorInfo;
   const reason = `error ${error.Error ?? 'unknown'}`;
-  await deps.store.endRollback(id, 'FAILED', now, `${reason}: ${(error.Cause ?? '').slice(0, 500)}`);
+  const message = `${reason}: ${causeMessage(error.Cause)}`;
+  const existing = await deps.store.getRollback(id);
+  if (existing) await deps.store.endRollback(id, 'FAILED', now, message);
+  // Failed before it began (its group was not usable): the status still shows why.
+  else
+    await deps.store.createRollback({
+      rolloutId: id,
+      trigger: rollout.status === 'ABORTED' ? 'abort' : 'halt',
+      stageIndex: i,
+      stageIndexes: [],
+      groupName: rollbackGroupName(id),
+      jobId: rollbackJobId(id),
+      state: 'FAILED',
+      startedAt: now,
+      completedAt: now,
+      error: message,
+      fill: START,
+      added: 0,
+      excluded: 0,
+      notAdded: 0,
+      notAddedSample: [],
+    });
   const rollback = await deps.store.getRollback(id);
   await record(deps, {
     rolloutId: id,
@@ -365,15 +396,29 @@ export async function failRollback(
     at: rollback?.completedAt ?? now,
     detailType: 'RolloutRollbackFailed',
     details: {
-      jobId: rollback?.jobId ?? null,
+      jobId: rollback?.jobCreatedAt === undefined ? null : rollback.jobId,
       groupName: rollback?.groupName ?? null,
+      devices: rollback?.added ?? 0,
       error: error.Error ?? null,
       cause: (error.Cause ?? '').slice(0, 2000),
     },
     notify: {
       subject: `Rollback failed: ${id}`,
-      message: `The rollback of rollout ${id} stopped on an unexpected error (${reason}); the devices that took the update may not all be rolled back.`,
+      message: `The rollback of rollout ${id} stopped on an unexpected error (${message}); the devices that took the update may not all be rolled back.`,
     },
   });
   return {};
+}
+
+/** A Lambda task's Cause is JSON with `errorMessage`; its first line says what failed. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  let text = cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') text = parsed.errorMessage;
+  } catch {
+    // Not JSON: the cause is the message.
+  }
+  return (text.split('\n')[0] ?? '').slice(0, 500);
 }

@@ -122,7 +122,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'reconcileRollback':
       return reconcileRollback(deps, id, now);
     case 'failRollback':
-      return failRollback(deps, id, input.state ?? {}, now);
+      return failRollback(deps, id, i, input.state ?? {}, now);
   }
 }
 

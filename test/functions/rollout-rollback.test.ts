@@ -20,6 +20,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { iotRollbackPort } from '../../shared/adapters/rollback-iot';
+import { rolloutConfigSchema, rolloutDeps } from '../../shared/adapters/rollout-deps';
+import { loadConfig } from '../../shared/config';
+import { startRollback } from '../../shared/services/rollout-rollback';
 import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
 import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution } from './rollout-harness';
@@ -426,35 +430,68 @@ describe('rollback after a halt', () => {
     });
   });
 
-  it('leaves a group it did not create alone: the rollback fails, the rollout stays halted', async () => {
-    const rolloutId = await create('rb-foreign-group');
-    groups.set(`fleet-autopilot-rollback-${rolloutId}`, {
-      things: new Set(['someone-elses']),
-      managed: false,
+  it.each([
+    ['made by someone else', false],
+    ['that looks like its own (tagged) but predates the rollback', true],
+  ])(
+    'never uses a rollback group %s: the rollback fails, the rollout stays halted',
+    async (_what, managed) => {
+      const rolloutId = await create(`rb-foreign-group-${managed ? 'tagged' : 'plain'}`);
+      // A group that predates the rollback may hold devices that never took the update.
+      groups.set(`fleet-autopilot-rollback-${rolloutId}`, { things: new Set(['never-updated']), managed });
+      await haltAt(rolloutId, 0, [statuses('c', 3, 'SUCCEEDED')]);
+      const step = stepOf(rolloutId);
+      await expect(
+        step('startRollback', 0, T0 + 2 * HOUR, { cursor: { stage: 0, page: 0 } }),
+      ).rejects.toMatchObject({
+        name: 'RollbackGroupConflictError',
+      });
+      expect(iot.commandCalls(AddThingToThingGroupCommand)).toHaveLength(0);
+      expect(rollbackJobCalls(rolloutId)).toHaveLength(0);
+      await step('failRollback', 0, T0 + 2 * HOUR, {
+        state: {
+          error: {
+            Error: 'RollbackGroupConflictError',
+            Cause: JSON.stringify({ errorMessage: 'thing group exists before the rollback began' }),
+          },
+        },
+      });
+      expect(await rollbackItem(rolloutId)).toMatchObject({
+        state: 'FAILED',
+        error: 'error RollbackGroupConflictError: thing group exists before the rollback began',
+      });
+      const view = JSON.parse(
+        String((await api(apiRequest('GET /rollouts/{id}', BOB, { id: rolloutId }), context)).body),
+      );
+      expect(view).toMatchObject({ status: 'HALTED', reason: 'gate-halt', rollback: { state: 'FAILED' } });
+      expect(await audits(rolloutId, 'rollout.rollback.failed')).toHaveLength(1);
+      expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toContain(
+        `Rollback failed: ${rolloutId}`,
+      );
+    },
+  );
+
+  it('leaves out the things the caller excludes, and counts them', async () => {
+    const rolloutId = await create('rb-exclude', { ...ROLLBACK, scope: 'stage' });
+    await haltAt(rolloutId, 0, [statuses('c', 6, 'SUCCEEDED')]);
+    const deps = {
+      ...rolloutDeps(loadConfig(rolloutConfigSchema, process.env), 'function:rollout-steps'),
+      arnPrefix: ACCOUNT_ARN,
+      rollback: iotRollbackPort(new IoTClient({ region: 'us-east-1' }), 1000, { now: () => 0 }),
+    };
+    const answer = await startRollback(deps, rolloutId, 0, T0 + 2 * HOUR, undefined, new Set(['c1', 'c4']));
+    expect(answer).toMatchObject({ next: 'watch' });
+    expect([...(groups.get(`fleet-autopilot-rollback-${rolloutId}`)?.things ?? [])].sort()).toEqual([
+      'c0',
+      'c2',
+      'c3',
+      'c5',
+    ]);
+    expect(await rollbackItem(rolloutId)).toMatchObject({ added: 4, excluded: 2 });
+    expect((await audits(rolloutId, 'rollout.rollback.started'))[0]?.details).toMatchObject({
+      devices: 4,
+      excluded: 2,
     });
-    await haltAt(rolloutId, 0, [statuses('c', 3, 'SUCCEEDED')]);
-    const step = stepOf(rolloutId);
-    await expect(
-      step('startRollback', 0, T0 + 2 * HOUR, { cursor: { stage: 0, page: 0 } }),
-    ).rejects.toMatchObject({
-      name: 'RollbackGroupConflictError',
-    });
-    expect(iot.commandCalls(AddThingToThingGroupCommand)).toHaveLength(0);
-    await step('failRollback', 0, T0 + 2 * HOUR, {
-      state: { error: { Error: 'RollbackGroupConflictError', Cause: 'thing group exists' } },
-    });
-    expect(await rollbackItem(rolloutId)).toMatchObject({
-      state: 'FAILED',
-      error: expect.stringContaining('RollbackGroupConflictError'),
-    });
-    const view = JSON.parse(
-      String((await api(apiRequest('GET /rollouts/{id}', BOB, { id: rolloutId }), context)).body),
-    );
-    expect(view).toMatchObject({ status: 'HALTED', rollback: { state: 'FAILED' } });
-    expect(await audits(rolloutId, 'rollout.rollback.failed')).toHaveLength(1);
-    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toContain(
-      `Rollback failed: ${rolloutId}`,
-    );
   });
 
   it('refuses the rollback steps while the rollout runs', async () => {

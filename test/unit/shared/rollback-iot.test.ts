@@ -72,6 +72,13 @@ describe('the rollback adapter', () => {
     });
   });
 
+  it('tells whether a group exists', async () => {
+    iot.on(DescribeThingGroupCommand, { thingGroupName: 'there' }).resolves({ thingGroupName: 'there' });
+    iot.on(DescribeThingGroupCommand, { thingGroupName: 'gone' }).rejects(error('ResourceNotFoundException'));
+    expect(await port().groupExists('there')).toBe(true);
+    expect(await port().groupExists('gone')).toBe(false);
+  });
+
   it('lists the SUCCEEDED executions of a job by thing name, page by page; a job that is gone has none', async () => {
     iot.on(ListJobExecutionsForJobCommand, { nextToken: undefined }).resolves({
       executionSummaries: [
