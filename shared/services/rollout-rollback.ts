@@ -345,7 +345,14 @@ async function finish(
       attention: rollback.attentionAt !== undefined || (verdict?.attention ?? false),
       jobStatus: rollback.job?.status ?? null,
       stoppedOutside: verdict?.stoppedOutside ?? false,
-      ...(rollback.added === 0 ? { why: 'no device in the stages in scope applied the update' } : {}),
+      ...(rollback.added === 0
+        ? {
+            why:
+              rollback.excluded + rollback.notAdded === 0
+                ? 'no device in the stages in scope applied the update'
+                : 'every device that applied the update was excluded or could not be added',
+          }
+        : {}),
     },
   });
   return { next: 'done', cursor: rollback.fill, waitSeconds: 0 };

@@ -195,8 +195,8 @@ export type RollbackVerdict = {
 
 /**
  * The rollback job judged on DescribeJob: attention when the project's gate, with the plan's
- * rollback failureThreshold, would HALT; done when the job completed or has no queued or in-progress
- * execution left (and AWS is no longer creating any). A job deleted or cancelled outside is done.
+ * rollback failureThreshold, would HALT; done when the job completed or has executions, none of them
+ * queued or in progress (and AWS is no longer creating any). A job deleted or cancelled outside is done.
  */
 export function rollbackVerdict(
   rollback: ResolvedRollback,
@@ -214,8 +214,11 @@ export function rollbackVerdict(
   });
   const attention = gate.outcome === 'HALT';
   const stoppedOutside = jobStoppedOutside(job);
+  // Right after CreateJob AWS may show a job with no executions yet: that is not a finished one.
+  const executions = job.queued + job.inProgress + counts.succeeded + counts.failed + counts.excluded;
   const finished =
-    job.status === 'COMPLETED' || (!job.targetsOpen && job.queued === 0 && job.inProgress === 0);
+    job.status === 'COMPLETED' ||
+    (!job.targetsOpen && executions > 0 && job.queued === 0 && job.inProgress === 0);
   const verdict = finished || stoppedOutside ? 'done' : attention ? 'attention' : 'running';
   return { verdict, attention, stoppedOutside, gate, counts: rollbackCounts(job) };
 }

@@ -137,6 +137,8 @@ describe('rollback verdict', () => {
       'running',
     );
     expect(rollbackVerdict(rollback, job({ targetsOpen: true }), 0, 10_000).verdict).toBe('running');
+    // Just created: no execution yet, and AWS not (yet) showing the targets it processes.
+    expect(rollbackVerdict(rollback, job(), 0, 10_000).verdict).toBe('running');
   });
 
   it('is done when the job completed or nothing is left to run, and when it was stopped or deleted outside', () => {
