@@ -113,15 +113,20 @@ function program(io: Io, result: { code: number }) {
     .argument('<id>')
     .action(run((id: string, _o: unknown, cmd: Command) => rolloutStatus(id, opts(cmd), io)));
   for (const action of ROLLOUT_ACTIONS) {
-    inherit(rollout.command(action))
+    const command = inherit(rollout.command(action))
       .description(
         action === 'complete'
           ? 'complete a rollout whose last, continuous stage is watched: its job is cancelled without force'
           : `${action} a rollout${action === 'approve' || action === 'reject' ? "'s pending approval (not its creator)" : ''}`,
       )
       .argument('<id>')
-      .option('--comment <text>', 'recorded with the decision')
-      .action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
+      .option('--comment <text>', 'recorded with the decision');
+    if (action === 'abort')
+      command.option(
+        '--rollback',
+        "then roll back the devices that applied the update (the plan's rollback; refused if it names none)",
+      );
+    command.action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
   }
 
   const things = inherit(root.command('things')).description('the fleet index (AWS IoT fleet indexing)');

@@ -26,7 +26,10 @@ const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: t
 /** config/rollout-policy.yml: document URL allow-list, who counts as a person for four-eyes. */
 const policy = parseRolloutPolicy(policyFile);
 
-const commentSchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
+const comment = z.optional(z.string().check(z.maxLength(1000)));
+const commentSchema = z.strictObject({ comment });
+/** `POST /rollouts/{id}/abort` may also ask for the plan's rollback. */
+const abortSchema = z.strictObject({ comment, rollback: z.optional(z.boolean()) });
 const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 
 function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
@@ -54,18 +57,23 @@ function planOf(text: string): unknown {
   return plan;
 }
 
-function commentOf(text: string): string {
-  if (!text.trim()) return '';
+function commandOf(text: string, abort: boolean): { comment: string; rollback: boolean } {
+  if (!text.trim()) return { comment: '', rollback: false };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new InvalidRequestError('body must be JSON: {"comment": "..."}');
+    throw new InvalidRequestError(
+      `body must be JSON: {"comment": "..."${abort ? ', "rollback": true|false' : ''}}`,
+    );
   }
-  const parsed = commentSchema.safeParse(raw);
+  const parsed = (abort ? abortSchema : commentSchema).safeParse(raw);
   if (!parsed.success)
     throw new InvalidRequestError(`body: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  return parsed.data.comment ?? '';
+  return {
+    comment: parsed.data.comment ?? '',
+    rollback: 'rollback' in parsed.data && parsed.data.rollback === true,
+  };
 }
 
 export const handler = wrapHandler(
@@ -101,13 +109,13 @@ export const handler = wrapHandler(
         default: {
           const action = ACTIONS.find((a) => event.routeKey === `POST /rollouts/{id}/${a}`);
           if (!action) return json(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
-          const comment = commentOf(body(event));
+          const { comment, rollback } = commandOf(body(event), action === 'abort');
           const result =
             action === 'approve' || action === 'reject'
               ? await decideApproval(deps, id, action, comment, caller)
               : action === 'complete'
                 ? await completeRolloutRequest(deps, id, comment, caller)
-                : await controlRollout(deps, id, action, comment, caller);
+                : await controlRollout(deps, id, action, comment, caller, { rollback });
           return json(200, result);
         }
       }

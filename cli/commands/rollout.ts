@@ -39,6 +39,29 @@ type StageView = {
     examples: { thingName: string; reason: string; evidence: string }[];
   };
 };
+type RollbackView = {
+  state: string;
+  scope: string;
+  onAbort: boolean;
+  requestedOnAbort?: boolean;
+  trigger?: string;
+  stageIndexes?: number[];
+  groupName?: string;
+  jobId?: string;
+  devices?: number;
+  excluded?: number;
+  notAdded?: number;
+  counts?: {
+    succeeded: number;
+    failed: number;
+    rejected: number;
+    timedOut: number;
+    inProgress: number;
+    notReached: number;
+  };
+  jobReadAt?: string;
+  error?: string;
+};
 type RolloutView = {
   rolloutId: string;
   name: string;
@@ -49,6 +72,7 @@ type RolloutView = {
   currentStage: number;
   paused: boolean;
   stages: StageView[];
+  rollback?: RollbackView;
 };
 
 const ID = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -137,6 +161,7 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
     );
   }
   if (fromIndex) printStagesFromIndex(io.stdout, fromIndex);
+  if (view.rollback) printRollback(io, view.rollback, view.stages);
   const approvals = view.stages.flatMap((s) => s.approvals.map((a) => ({ stage: s.name, ...a })));
   if (approvals.length > 0) {
     line(io.stdout);
@@ -155,24 +180,55 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
   return EXIT.OK;
 }
 
+/** The plan's rollback: planned, or its group, job, devices and the job's counts. */
+function printRollback(io: Io, rb: RollbackView, stages: StageView[]) {
+  line(io.stdout);
+  if (rb.state === 'NOT_STARTED') {
+    line(
+      io.stdout,
+      `rollback: planned (scope ${rb.scope}; after a halt${rb.onAbort ? ' or an abort' : rb.requestedOnAbort ? ', and after this abort (requested)' : ''})`,
+    );
+    return;
+  }
+  const names = (rb.stageIndexes ?? []).map((i) => stages.find((s) => s.index === i)?.name ?? String(i));
+  line(
+    io.stdout,
+    `rollback: ${rb.state} after ${rb.trigger}; stages ${orDash(names.join(', '))}; group ${orDash(rb.groupName)}; job ${orDash(rb.jobId)}`,
+  );
+  line(
+    io.stdout,
+    `  devices ${orDash(rb.devices)}${rb.excluded ? `, ${rb.excluded} excluded` : ''}${rb.notAdded ? `, ${rb.notAdded} not added (gone, or in 10 groups)` : ''}`,
+  );
+  const c = rb.counts;
+  if (c)
+    line(
+      io.stdout,
+      `  succeeded ${c.succeeded}, failed ${c.failed}, rejected ${c.rejected}, timed out ${c.timedOut}, running ${c.inProgress}, not reached ${c.notReached}${rb.jobReadAt ? ` (job read ${rb.jobReadAt})` : ''}`,
+    );
+  if (rb.error) line(io.stdout, `  error: ${rb.error}`);
+}
+
 export const ROLLOUT_ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
 export async function rolloutAction(
   action: RolloutAction,
   id: string,
-  opts: GlobalOptions & { comment?: string },
+  opts: GlobalOptions & { comment?: string; rollback?: boolean },
   io: Io,
 ): Promise<number> {
   if (opts.comment !== undefined && opts.comment.length > 1000)
     throw new CliError(EXIT.USAGE, '--comment is limited to 1000 characters');
-  const payload = JSON.stringify(opts.comment === undefined ? {} : { comment: opts.comment });
+  const payload = JSON.stringify({
+    ...(opts.comment === undefined ? {} : { comment: opts.comment }),
+    ...(action === 'abort' && opts.rollback ? { rollback: true } : {}),
+  });
   const { body } = await callApi(resolveTarget(opts, io), 'POST', `${idPath(id)}/${action}`, payload);
   if (opts.json) printJson(io.stdout, body);
   else
     line(
       io.stdout,
-      `${action}: ${id}${body.decision ? ` ${String(body.decision)}` : ''}${body.status ? ` -> ${String(body.status)}` : ''}`,
+      `${action}: ${id}${body.decision ? ` ${String(body.decision)}` : ''}${body.status ? ` -> ${String(body.status)}` : ''}${body.rollback === true ? ' (then roll back)' : ''}`,
     );
   return EXIT.OK;
 }

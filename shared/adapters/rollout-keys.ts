@@ -14,6 +14,8 @@ export const keys = {
     pk: `ROLLOUT#${id}`,
     sk: `APPROVAL#${pad(index)}#${kind}`,
   }),
+  /** The rollback of a halted or aborted rollout (shared/adapters/rollback-store.ts). */
+  rollback: (id: string) => ({ pk: `ROLLOUT#${id}`, sk: 'ROLLBACK' }),
   /** Per-thing execution status, one partition per job. */
   execution: (jobId: string, thingName: string) => ({ pk: `JOB#${jobId}`, sk: `THING#${thingName}` }),
 };
@@ -33,6 +35,7 @@ export const toRollout = (i: Item): Rollout => ({
   currentStage: i.currentStage as number,
   paused: i.paused === true,
   abortRequested: i.abortRequested === true,
+  ...(i.rollbackRequested === true ? { rollbackRequested: true } : {}),
   ...(i.completeRequested === true ? { completeRequested: true } : {}),
   ...(typeof i.completeRequestedBy === 'string' ? { completeRequestedBy: i.completeRequestedBy } : {}),
   ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),

@@ -9,12 +9,19 @@ import {
 import type { StartPoint } from '../domain/gate';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
+import type { Rollback } from '../domain/rollout/rollback';
 import { conditionalWrite as conditional } from './dynamo-conditions';
+import { rollbackRecords, toRollback } from './rollback-store';
 import { keys, toApproval, toRollout, toStage } from './rollout-keys';
 import { approvalRecords, taskTokens } from './rollout-tokens';
 
 export type { Decided, TokenSlot } from './rollout-tokens';
-export type RolloutDetails = { rollout: Rollout; stages: Stage[]; approvals: Approval[] };
+export type RolloutDetails = {
+  rollout: Rollout;
+  stages: Stage[];
+  approvals: Approval[];
+  rollback?: Rollback;
+};
 
 /**
  * The rollout's DynamoDB state (`table`) and its task tokens (`tokensTable`, which only the rollout
@@ -26,6 +33,7 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
   return {
     ...approvalRecords(client, table),
     ...taskTokens(client, tokensTable),
+    ...rollbackRecords(client, table),
     /** Creates the rollout once; a repeat returns the stored one (`created: false`). */
     async createRollout(rollout: Rollout): Promise<{ created: boolean; rollout: Rollout }> {
       const created = await conditional(() =>
@@ -77,10 +85,12 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       const head = items.find((i) => i.sk === 'ROLLOUT');
       if (!head) return undefined;
       const sk = (i: Record<string, unknown>) => String(i.sk);
+      const rollback = items.find((i) => i.sk === 'ROLLBACK');
       return {
         rollout: toRollout(head),
         stages: items.filter((i) => sk(i).startsWith('STAGE#')).map(toStage),
         approvals: items.filter((i) => sk(i).startsWith('APPROVAL#')).map(toApproval),
+        ...(rollback ? { rollback: toRollback(rollback) } : {}),
       };
     },
 

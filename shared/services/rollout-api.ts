@@ -101,7 +101,7 @@ export async function listRollouts(deps: RolloutDeps, limit = 50) {
 export async function getRollout(deps: RolloutDeps, id: string, at: number) {
   const details = await deps.store.details(id);
   if (!details) throw new RolloutNotFoundError(`rollout ${id} not found`);
-  return rolloutStatusView(details.rollout, details.stages, details.approvals, at);
+  return rolloutStatusView(details.rollout, details.stages, details.approvals, at, details.rollback);
 }
 
 /**
@@ -184,15 +184,24 @@ export async function decideApproval(
 
 const STATUS = { '#st': 'status' };
 
-/** Pause, resume, abort: flags on the rollout; a waiting execution is told through its stored token. */
+/**
+ * Pause, resume, abort: flags on the rollout; a waiting execution is told through its stored token.
+ * An abort with `rollback` also rolls back (after the Abort step), which the plan must name.
+ */
 export async function controlRollout(
   deps: RolloutDeps,
   id: string,
   command: 'pause' | 'resume' | 'abort',
   comment: string,
   caller: Caller,
+  options: { rollback?: boolean } = {},
 ) {
   const rollout = await mustGetRollout(deps.store, id);
+  const rollback = command === 'abort' && options.rollback === true;
+  if (rollback && !rollout.plan.rollback)
+    throw new RolloutConflictError(
+      `rollout ${id}'s plan names no rollback (its \`rollback\` field), so an abort cannot roll back: abort without rollback, or give the next plan one`,
+    );
   if (FINAL_STATUSES.includes(rollout.status))
     throw new RolloutConflictError(
       `rollout ${id} is ${rollout.status}, which is final: to roll the update out again, start a plan with a new name`,
@@ -216,7 +225,7 @@ export async function controlRollout(
           )
         : await deps.store.updateRollout(
             id,
-            { abortRequested: true, updatedAt: caller.at },
+            { abortRequested: true, ...(rollback ? { rollbackRequested: true } : {}), updatedAt: caller.at },
             'abortRequested = :no',
             { ':no': false },
           );
@@ -256,7 +265,7 @@ export async function controlRollout(
         : command === 'resume'
           ? 'RolloutResumed'
           : 'RolloutAbortRequested',
-    details: { stageIndex: i, comment },
+    details: { stageIndex: i, comment, ...(command === 'abort' ? { rollback } : {}) },
   });
-  return { rolloutId: id, command, accepted: true };
+  return { rolloutId: id, command, accepted: true, ...(command === 'abort' ? { rollback } : {}) };
 }

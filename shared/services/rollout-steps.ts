@@ -12,10 +12,17 @@ import * as z from '../zod';
 import { checkAlarms } from './health-alarm-check';
 import { assessHealth } from './health-assess';
 import { awaitWatch, completeContinuous, reconcileWatch, startWatch } from './rollout-continuous';
-import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, noteOutcome, record } from './rollout-effects';
 import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
 import { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
 import { prepareQueryTarget, releaseQueryGroups } from './rollout-query-targets';
+import {
+  failRollback,
+  type RollbackDeps,
+  reconcileRollback,
+  rollbackAfter,
+  startRollback,
+} from './rollout-rollback';
 import { stoppedOutside } from './rollout-stopped';
 
 export const STEP_ACTIONS = [
@@ -35,6 +42,9 @@ export const STEP_ACTIONS = [
   'awaitWatch',
   'reconcileWatch',
   'completeContinuous',
+  'startRollback',
+  'reconcileRollback',
+  'failRollback',
 ] as const;
 
 /** The Payload every Task of statemachines/staged-rollout.asl.yaml sends. */
@@ -54,10 +64,18 @@ export const stepInputSchema = z.object({
   token: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   kind: z.optional(z.enum(['promote', 'inconclusive'])),
   state: z.optional(z.record(z.string(), z.unknown())),
+  /** startRollback: where the group fill is (the step's own last answer, checked against the stored one). */
+  cursor: z.optional(
+    z.strictObject({
+      stage: z.int().check(z.gte(0), z.lte(50)),
+      page: z.int().check(z.gte(0)),
+      token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+    }),
+  ),
 });
 export type StepInput = z.infer<typeof stepInputSchema>;
 
-export type StepDeps = RolloutDeps & { arnPrefix: string };
+export type StepDeps = RollbackDeps;
 
 /** One state machine step. Each is idempotent for a retried invocation of the same state visit. */
 export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown> {
@@ -85,9 +103,11 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
     case 'promote':
       return promoteStage(deps, id, i, now, input.state ?? {});
     case 'halt':
-      return ended(deps, id, now, await haltStage(deps, id, i, input.state ?? {}, now));
+      await ended(deps, id, now, await haltStage(deps, id, i, input.state ?? {}, now));
+      return rollbackAfter(deps, id, 'halt');
     case 'abort':
-      return ended(deps, id, now, await abortRollout(deps, id, i, now));
+      await ended(deps, id, now, await abortRollout(deps, id, i, now));
+      return rollbackAfter(deps, id, 'abort');
     case 'complete':
       return ended(deps, id, now, await completeRollout(deps, id, now));
     case 'fail':
@@ -100,6 +120,12 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
       return reconcileWatch(deps, id, i, now);
     case 'completeContinuous':
       return completeContinuous(deps, id, i, now);
+    case 'startRollback':
+      return startRollback(deps, id, i, now, input.cursor);
+    case 'reconcileRollback':
+      return reconcileRollback(deps, id, now);
+    case 'failRollback':
+      return failRollback(deps, id, i, input.state ?? {}, now);
   }
 }
 

@@ -9,7 +9,8 @@ beforeAll(() => {
 });
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-const IOT = (type: string) => `iot:${type}/*`;
+const IOT = (type: string, prefix = '') => `iot:${type}/${prefix}*`;
+const ROLLBACK_GROUPS = IOT('thinggroup', 'fleet-autopilot-rollback-');
 const ALARMS = 'cloudwatch:alarm:*';
 const AUDIT = 'AuditTable';
 const STATE = 'StateTable';
@@ -62,6 +63,9 @@ const EXPECTED: Record<string, string[]> = {
     `iot:DescribeJobExecution@${IOT('job')}`,
     `iot:DescribeJobExecution@${IOT('thing')}`,
     `cloudwatch:DescribeAlarms@${ALARMS}`,
+    // A rollback's static group (tag conditions: test/template/rollback-iam.test.ts).
+    ...['CreateThingGroup', 'TagResource', 'AddThingToThingGroup'].map((a) => `iot:${a}@${ROLLBACK_GROUPS}`),
+    `iot:AddThingToThingGroup@${IOT('thing')}`,
     `dynamodb:PutItem@${AUDIT}`,
     ...[...ITEM_RW, 'dynamodb:Query', 'dynamodb:BatchGetItem'].map((a) => `${a}@${STATE}`),
     `dynamodb:PutItem@${TOKENS}`,
@@ -121,8 +125,8 @@ function resourceKey(resource: unknown): string {
   if (r['Fn::GetAtt']) return (r['Fn::GetAtt'] as string[])[0] as string;
   if (r.Ref) return r.Ref as string;
   const sub = String(r['Fn::Sub']);
-  const iot = /:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([a-z]+)\/\*$/.exec(sub);
-  if (iot) return IOT(iot[1] as string);
+  const iot = /:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([a-z]+)\/([a-z-]*)\*$/.exec(sub);
+  if (iot) return IOT(iot[1] as string, iot[2]);
   if (/:cloudwatch:\$\{AWS::Region\}:\$\{AWS::AccountId\}:alarm:\*$/.test(sub)) return ALARMS;
   if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
     return 'StagedRolloutStateMachine';

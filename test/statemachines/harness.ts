@@ -29,7 +29,15 @@ export function loadDefinition(): object {
 }
 
 export type Decision = { outcome: string; action?: string; waitSeconds?: number; next?: string };
-type Payload = { action: string; stageIndex: number; token?: string; kind?: string; state?: unknown };
+type Cursor = { stage: number; page: number; token?: string };
+type Payload = {
+  action: string;
+  stageIndex: number;
+  token?: string;
+  kind?: string;
+  state?: unknown;
+  cursor?: Cursor;
+};
 
 const named = (name: string, extra: object = {}) => Object.assign(new Error(name), { name }, extra);
 export const lambdaServiceError = () =>
@@ -55,6 +63,15 @@ export class World {
   watchWait = 7 * 86_400;
   /** What a watched stage does next on each ReconcileWatch (and on StartWatch). */
   watch: () => 'watch' | 'halt' | 'complete' = () => 'watch';
+  /** What Halt and Abort answer: whether the plan (or the abort request) wants a rollback. */
+  rollbackAfterHalt = false;
+  rollbackAfterAbort = false;
+  /** StartRollback calls the group fill takes (0: no device applied the update, done at once). */
+  rollbackPages = 1;
+  /** What each ReconcileRollback answers, in order; 'done' once the list is used up. */
+  rollbackWatch: ('watch' | 'done')[] = [];
+  /** waitSeconds the rollback steps return. */
+  rollbackWait = 600;
   readonly tokens: { gate?: string; resume?: string; approval?: string } = {};
   readonly calls: Payload[] = [];
   /** Errors to throw, per action, in order. */
@@ -109,6 +126,24 @@ export class World {
       case 'awaitWatch':
         this.tokens.gate = payload.token;
         return {};
+      case 'halt':
+        return { rollback: this.rollbackAfterHalt };
+      case 'abort':
+        return { rollback: this.rollbackAfterAbort };
+      case 'startRollback': {
+        const page = (payload.cursor?.page ?? 0) + 1;
+        if (this.rollbackPages === 0) return { next: 'done', cursor: { stage: 1, page }, waitSeconds: 0 };
+        const filling = page < this.rollbackPages;
+        return filling
+          ? { next: 'fill', cursor: { stage: 0, page, token: `page-${page}` }, waitSeconds: 0 }
+          : { next: 'watch', cursor: { stage: 1, page }, waitSeconds: this.rollbackWait };
+      }
+      case 'reconcileRollback':
+        return {
+          next: this.rollbackWatch.shift() ?? 'done',
+          cursor: payload.cursor ?? { stage: 1, page: 1 },
+          waitSeconds: this.rollbackWait,
+        };
       default:
         return {};
     }

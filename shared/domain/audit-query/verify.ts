@@ -72,7 +72,10 @@ export function effectsOfAuditRecords(records: readonly AuditRecordLike[]): Side
           ...strings(d.removed).map((g): SideEffect => ({ kind: 'group.remove', key: `${thing}/${g}` })),
         ];
       case 'rollout.stage.started':
+      case 'rollout.rollback.started':
         return [{ kind: 'job.create', key: str(d.jobId) }];
+      case 'thing.rollback.added':
+        return [{ kind: 'group.add', key: `${thing}/${str(d.groupName)}` }];
       case 'rollout.job.cancelled':
         return [{ kind: 'job.cancel', key: str(d.jobId) }];
       case 'tunnel.opened':

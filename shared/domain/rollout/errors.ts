@@ -83,3 +83,11 @@ export const TASK_FAILURES = {
   PAUSED: 'RolloutPaused',
   REJECTED: 'ApprovalRejected',
 } as const;
+
+/**
+ * A thing group with the rollback's name exists and the automation did not create it (no managedBy
+ * attribute, or under a parent): the rollback does not touch it, and IAM would refuse it anyway.
+ */
+export class RollbackGroupConflictError extends AppError {
+  override readonly name = 'RollbackGroupConflictError';
+}

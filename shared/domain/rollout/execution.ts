@@ -26,6 +26,9 @@ export const MOVING_STEPS = new Set([
   'promote',
 ]);
 
+/** Steps that roll a stopped rollout back: only on a HALTED or ABORTED one. */
+export const ROLLBACK_STEPS = new Set(['startRollback', 'reconcileRollback', 'failRollback']);
+
 /** May this execution run `action` for stage `stageIndex` of the rollout? */
 export function executionVerdict(
   rollout: Rollout | undefined,
@@ -41,6 +44,12 @@ export function executionVerdict(
       explanation: rollout.executionArn
         ? 'the rollout API did not start this execution'
         : 'the rollout has no recorded execution (created before executions were recorded)',
+    };
+  if (ROLLBACK_STEPS.has(action) && rollout.status !== 'HALTED' && rollout.status !== 'ABORTED')
+    return {
+      ok: false,
+      reason: 'rollout-not-stopped',
+      explanation: `rollout ${rollout.rolloutId} is ${rollout.status}: only a halted or aborted rollout rolls back`,
     };
   if (!MOVING_STEPS.has(action)) return { ok: true };
   if (FINAL_STATUSES.includes(rollout.status))

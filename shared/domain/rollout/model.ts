@@ -26,6 +26,8 @@ export type Rollout = {
   currentStage: number;
   paused: boolean;
   abortRequested: boolean;
+  /** The abort asked for the plan's rollback (`POST /rollouts/{id}/abort` with `{"rollback": true}`). */
+  rollbackRequested?: boolean;
   /** An operator completed the rollout's last, continuous stage (POST /rollouts/{id}/complete). */
   completeRequested?: boolean;
   completeRequestedBy?: string;

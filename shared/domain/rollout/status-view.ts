@@ -3,6 +3,7 @@ import { continuousEndsAt, isContinuousFinal } from './continuous';
 import { jobIdFor } from './ids';
 import type { Approval, Rollout, Stage } from './model';
 import { queryGroupName } from './query-target';
+import { type Rollback, rollbackCounts } from './rollback';
 import { estimateStageGate } from './stage-gate';
 
 /** What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one). */
@@ -12,7 +13,14 @@ export type RolloutStatusView = ReturnType<typeof rolloutStatusView>;
  * `now`: the request's time. A running stage shows the gate evaluated now, on the last read of its job
  * and the events since (`latest`), beside the last decision the rollout acted on or audited.
  */
-export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: Approval[], now: number) {
+export function rolloutStatusView(
+  rollout: Rollout,
+  stages: Stage[],
+  approvals: Approval[],
+  now: number,
+  rollback?: Rollback,
+) {
+  const rolledBack = rollbackView(rollout, rollback);
   return {
     rolloutId: rollout.rolloutId,
     name: rollout.name,
@@ -24,6 +32,7 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
     creator: rollout.creator,
     createdAt: new Date(rollout.createdAt).toISOString(),
     currentStage: rollout.currentStage,
+    ...(rolledBack ? { rollback: rolledBack } : {}),
     stages: rollout.plan.stages.map((planned) => {
       const stage = stages.find((s) => s.index === planned.index);
       const latest = stage ? latestEvaluation(rollout, stage, now) : undefined;
@@ -105,6 +114,39 @@ export function rolloutStatusView(rollout: Rollout, stages: Stage[], approvals: 
           })),
       };
     }),
+  };
+}
+
+const iso = (at: number | undefined) => (at === undefined ? undefined : new Date(at).toISOString());
+
+/**
+ * The plan's rollback: NOT_STARTED until the rollout halts (or aborts asking for it); then its group,
+ * job, devices and the job's counts as last read. ATTENTION: running, and failing on many devices.
+ */
+function rollbackView(rollout: Rollout, rollback: Rollback | undefined) {
+  const planned = rollout.plan.rollback;
+  if (!planned) return undefined;
+  const plan = { scope: planned.scope, onAbort: planned.onAbort, failureThreshold: planned.failureThreshold };
+  if (!rollback)
+    return { state: 'NOT_STARTED', ...plan, requestedOnAbort: rollout.rollbackRequested === true };
+  return {
+    state: rollback.state === 'RUNNING' && rollback.attentionAt !== undefined ? 'ATTENTION' : rollback.state,
+    ...plan,
+    trigger: rollback.trigger,
+    stageIndexes: rollback.stageIndexes,
+    groupName: rollback.groupName,
+    jobId: rollback.jobCreatedAt === undefined ? undefined : rollback.jobId,
+    devices: rollback.added,
+    excluded: rollback.excluded,
+    notAdded: rollback.notAdded,
+    notAddedSample: rollback.notAddedSample,
+    counts: rollbackCounts(rollback.job),
+    jobStatus: rollback.job?.status,
+    jobReadAt: iso(rollback.job?.at),
+    startedAt: iso(rollback.startedAt),
+    attentionAt: iso(rollback.attentionAt),
+    completedAt: iso(rollback.completedAt),
+    error: rollback.error,
   };
 }
 

@@ -66,6 +66,28 @@ describe('verifyAuditTrail', () => {
     });
   });
 
+  it("counts a rollback's job and its group memberships as audited", () => {
+    const rollback = [
+      { operation: 'CreateJob', input: { jobId: 'r-rb0' } },
+      {
+        operation: 'AddThingToThingGroup',
+        input: { thingName: 'p1', thingGroupName: 'fleet-autopilot-rollback-r' },
+      },
+    ];
+    const audited = [
+      { pk: 'ROLLOUT#r', action: 'rollout.rollback.started', details: { jobId: 'r-rb0' } },
+      {
+        pk: 'THING#p1',
+        action: 'thing.rollback.added',
+        details: { groupName: 'fleet-autopilot-rollback-r' },
+      },
+    ];
+    expect(verifyAuditTrail(effectsOfIotCalls(rollback), audited)).toMatchObject({ ok: true });
+    expect(verifyAuditTrail(effectsOfIotCalls(rollback), audited.slice(0, 1)).unaudited).toEqual([
+      { kind: 'group.add', key: 'p1/fleet-autopilot-rollback-r' },
+    ]);
+  });
+
   it('finds a call without a record and a record without a call', () => {
     const extra = [...calls, { operation: 'CancelJob', input: { jobId: 'r-s0' } }];
     const claimed = [...records, { pk: 'THING#p2', action: 'tunnel.opened', details: { tunnelId: 't1' } }];
