@@ -93,8 +93,8 @@ async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: numbe
  * on from where the last one got instead of counting twice; the group, the job and the audit record
  * are each made once.
  *
- * `exclude`: things to leave out of the rollback (for a filter of devices known to be unhealthy and
- * offline, not written yet); they are counted as excluded.
+ * `exclude`: things to leave out of the rollback, counted as excluded; by default the devices a health
+ * check judged gone (they never came back after the update: no job can reach them, they need hands).
  */
 export async function startRollback(
   deps: RollbackDeps,
@@ -112,7 +112,7 @@ export async function startRollback(
       `rollback of ${id}: cursor page ${cursor.page} is ahead of the stored ${rollback.fill.page}`,
     );
   if (rollback.state === 'FILLING') {
-    rollback = await fill(deps, rollback, exclude);
+    rollback = await fill(deps, rollback, exclude ?? (await unreachable(deps, rollback)));
     if (rollback.fill.stage < rollback.stageIndexes.length)
       return { next: 'fill', cursor: rollback.fill, waitSeconds: 0 };
     if (rollback.added === 0) return finish(deps, rollout, rollback, undefined, now);
@@ -142,6 +142,16 @@ export async function startRollback(
     },
   });
   return { next: 'watch', cursor: rollback.fill, waitSeconds: rollbackWaitSeconds(at, now) };
+}
+
+/** Devices judged unhealthy because they never reconnected after their success (health-assess.ts). */
+async function unreachable(deps: RollbackDeps, rollback: Rollback): Promise<Set<string>> {
+  const gone = new Set<string>();
+  for (const s of rollback.stageIndexes) {
+    for (const suspect of await deps.health.suspects(rollback.rolloutId, s))
+      if (suspect.reason === 'reconnect' && suspect.verdict === 'unhealthy') gone.add(suspect.thingName);
+  }
+  return gone;
 }
 
 /** Up to PAGES_PER_CALL pages of the stages' SUCCEEDED executions into the group. */
