@@ -152,6 +152,11 @@ export const rollbackSchema = z.strictObject({
       ),
     }),
   ),
+  /**
+   * How long the rollback is watched (default 24 h): then, with nothing in progress, it ends and names
+   * the devices not reached (offline). Its job stays open, so a device that comes back still gets it.
+   */
+  watchHours: z.optional(int(1, 8760)),
   /** A rollback failing on more than this share of its devices asks a human at once (default 0.05). */
   failureThreshold: z.optional(num(z.gt(0), z.lte(0.5))),
 });

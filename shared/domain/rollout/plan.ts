@@ -62,6 +62,7 @@ export type ResolvedRollback = {
     retries: { failed: number; timedOut: number };
   };
   failureThreshold: number;
+  watchHours: number;
 };
 
 export const ROLLBACK_DEFAULTS: Omit<ResolvedRollback, 'document' | 'documentSource'> = {
@@ -69,6 +70,7 @@ export const ROLLBACK_DEFAULTS: Omit<ResolvedRollback, 'document' | 'documentSou
   onAbort: false,
   job: { maximumPerMinute: 100, inProgressTimeoutMinutes: 30, retries: { failed: 1, timedOut: 1 } },
   failureThreshold: 0.05,
+  watchHours: 24,
 };
 
 export type ResolvedPlan = {
@@ -167,6 +169,7 @@ function resolveRollback(input: RollbackInput): ResolvedRollback {
       retries: { ...ROLLBACK_DEFAULTS.job.retries, ...strip(job.retries) },
     },
     failureThreshold: input.failureThreshold ?? ROLLBACK_DEFAULTS.failureThreshold,
+    watchHours: input.watchHours ?? ROLLBACK_DEFAULTS.watchHours,
   };
 }
 

@@ -216,9 +216,12 @@ export function rollbackVerdict(
   const stoppedOutside = jobStoppedOutside(job);
   // Right after CreateJob AWS may show a job with no executions yet: that is not a finished one.
   const executions = job.queued + job.inProgress + counts.succeeded + counts.failed + counts.excluded;
+  // Devices still QUEUED after the watch are offline: the job stays open for them, the watch ends.
+  const watched = now - startedAt >= (rollback.watchHours ?? 24) * 3_600_000;
   const finished =
     job.status === 'COMPLETED' ||
-    (!job.targetsOpen && executions > 0 && job.queued === 0 && job.inProgress === 0);
+    (!job.targetsOpen && executions > 0 && job.queued === 0 && job.inProgress === 0) ||
+    (watched && !job.targetsOpen && job.inProgress === 0);
   const verdict = finished || stoppedOutside ? 'done' : attention ? 'attention' : 'running';
   return { verdict, attention, stoppedOutside, gate, counts: rollbackCounts(job) };
 }
