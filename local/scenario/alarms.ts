@@ -47,6 +47,32 @@ export class DeviceAlarms {
     return alarm ?? `${this.prefix}${thing}`;
   }
 
+  /** A metric alarm over the whole fleet; no data means nothing is crashing (notBreaching). */
+  async createFleetAlarm(a: {
+    name: string;
+    namespace: string;
+    metric: string;
+    statistic: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'SampleCount';
+    periodSeconds: number;
+    evaluationPeriods: number;
+    threshold: number;
+  }): Promise<void> {
+    await this.#client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: a.name,
+        AlarmDescription: `Fleet ${a.metric}`,
+        Namespace: a.namespace,
+        MetricName: a.metric,
+        Statistic: a.statistic,
+        Period: a.periodSeconds,
+        EvaluationPeriods: a.evaluationPeriods,
+        Threshold: a.threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+  }
+
   async fire(thing: string, alarm?: string): Promise<string> {
     const name = this.nameFor(thing, alarm);
     await this.#client.send(

@@ -154,6 +154,12 @@ export class ScenarioRun {
           if (this.alarms.redeliverLast(name))
             this.progress.log(`alarm ${name}: the same ALARM event delivered again`);
         });
+    } else if ('fleetAlarm' in step) {
+      const a = step.fleetAlarm;
+      await this.alarms.createFleetAlarm(a);
+      this.progress.log(
+        `fleet alarm ${a.name}: ${a.statistic} of ${a.namespace}/${a.metric} ≥ ${a.threshold} per ${a.periodSeconds} s`,
+      );
     } else if ('recoverAlarm' in step) {
       const name = await this.alarms.recover(step.recoverAlarm.thing, step.recoverAlarm.alarm);
       this.progress.log(`alarm ${name} → OK`);

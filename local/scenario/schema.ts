@@ -157,6 +157,19 @@ const step = z.union([
   /** Completes a rollout whose last, continuous stage is being watched (POST /rollouts/{id}/complete). */
   z.strictObject({ at: duration, complete: control }),
   z.strictObject({ at: duration, fireAlarm: alarmTarget }),
+  /** A fleet-level CloudWatch metric alarm (a plan's `health.alarms` names it), on a metric devices emit. */
+  z.strictObject({
+    at: duration,
+    fleetAlarm: z.strictObject({
+      name: z.string().min(1).max(255),
+      namespace: z.string().min(1).default('FleetAutopilot/Devices'),
+      metric: z.string().min(1).default('CrashCount'),
+      statistic: z.enum(['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount']).default('Sum'),
+      periodSeconds: z.number().int().min(60).multipleOf(60).default(60),
+      evaluationPeriods: z.number().int().min(1).max(100).default(1),
+      threshold: z.number(),
+    }),
+  }),
   z.strictObject({ at: duration, recoverAlarm: alarmTarget.omit({ duplicateAfter: true }) }),
   z.strictObject({ at: duration, wait: z.strictObject({ label: z.string().optional() }).default({}) }),
 ]);
