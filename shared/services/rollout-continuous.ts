@@ -1,8 +1,11 @@
 import { continuousEndsAt, watchNext, watchSeconds } from '../domain/rollout/continuous';
 import { TASK_FAILURES } from '../domain/rollout/errors';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
-import { storedDecision } from '../domain/rollout/model';
+import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
 import { estimateStageGate, judgeStageOnJob, startsWith } from '../domain/rollout/stage-gate';
+import { healthLookSeconds, nextHealthChange } from '../domain/rollout/stage-health';
+import { checkAlarms } from './health-alarm-check';
+import { assessHealth } from './health-assess';
 import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
 import { stoppedOutside } from './rollout-stopped';
 
@@ -108,19 +111,38 @@ export async function reconcileWatch(
     const halt = await stoppedOutside(deps, stage, job, now);
     return { outcome: halt.outcome, action: 'none', reason: halt.reason, waitSeconds: 1, next: 'halt' };
   }
+  // Devices joining a watched stage get the same health checks as the ones before its gate.
+  const alarm = await checkAlarms(deps, rollout, stage, now);
+  if (alarm.kind === 'halt')
+    return { outcome: 'HALT', action: 'none', reason: 'FLEET_ALARM', waitSeconds: 1, next: 'halt' };
   await deps.store.putJobSnapshot(id, i, job, startsWith(rollout, stage, job));
-  const decision = judgeStageOnJob(rollout, stage, job, now);
+  const health = await assessHealth(deps, rollout, stage, now);
+  const read = health ? { ...stage, health } : stage;
+  const decision = judgeStageOnJob(rollout, read, job, now);
   const halt = decision.outcome === 'HALT';
   // Only a halt changes a watched stage: other outcomes are not audited again on every look.
   if (halt) await noteOutcome(deps, stage, decision, now, cause(id, `s${i}:watch:${now}`));
-  const next = watchNext(rollout, i, halt, now);
+  // Paused on an alarm: the Watch state sees the pause and waits for a human.
+  const next = alarm.kind === 'paused' && !halt ? 'watch' : watchNext(rollout, i, halt, now);
   return {
     outcome: halt ? 'HALT' : 'PROMOTE',
     action: 'none',
-    reason: halt ? decision.reason : 'WATCHING',
-    waitSeconds: watchSeconds(rollout, i, now),
+    reason: halt ? decision.reason : alarm.kind === 'paused' ? 'FLEET_ALARM' : 'WATCHING',
+    waitSeconds: alarm.kind === 'paused' ? 1 : watchWait(rollout, read, now),
     next,
   };
+}
+
+/** The watch's recheck, or sooner when a reconnect window ends (nothing else wakes a missing device). */
+function watchWait(rollout: Rollout, stage: Stage, now: number): number {
+  const planned = rollout.plan.stages[stage.index];
+  const next = planned ? nextHealthChange(planned, stage, now) : undefined;
+  const waits = [
+    watchSeconds(rollout, stage.index, now),
+    planned ? healthLookSeconds(planned) : undefined,
+    next === undefined ? undefined : Math.ceil((next - now) / 1000),
+  ].filter((w): w is number => w !== undefined);
+  return Math.max(1, Math.min(...waits));
 }
 
 /**

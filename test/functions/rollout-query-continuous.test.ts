@@ -1,3 +1,4 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CancelJobCommand,
@@ -36,6 +37,7 @@ const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const bus = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
+const cloudWatch = mockClient(CloudWatchClient);
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let docs: DynamoDBDocumentClient;
@@ -61,7 +63,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db.close());
 beforeEach(() => {
-  for (const m of [iot, sfn, bus, sns]) m.reset();
+  for (const m of [iot, sfn, bus, sns, cloudWatch]) m.reset();
   iot.on(ListThingsInThingGroupCommand).resolves({ things: ['a', 'b'] });
   iot.on(CreateJobCommand).resolves({});
   iot.on(GetIndexingConfigurationCommand).resolves(FULL_INDEX);
@@ -223,4 +225,30 @@ describe('a continuous last stage', () => {
     iot.on(DescribeJobCommand).resolves(job({ numberOfSucceededThings: 150, numberOfFailedThings: 40 }));
     expect(await step('reconcileWatch', rolloutId)).toMatchObject({ next: 'halt', outcome: 'HALT' });
   });
+
+  it.each([
+    ['halt', { next: 'halt', outcome: 'HALT', reason: 'FLEET_ALARM' }],
+    ['pause', { next: 'watch', reason: 'FLEET_ALARM', waitSeconds: 1 }],
+  ] as const)(
+    "keeps watching the plan's fleet alarm: in ALARM it %ss the watched stage",
+    async (action, expected) => {
+      const body = plan(`watched-alarm-${action}`);
+      const { rolloutId } = (
+        await post({ ...body, defaults: { health: { alarms: { names: ['fleet-crash-rate'], action } } } })
+      ).body;
+      await step('startStage', rolloutId);
+      iot.on(DescribeJobCommand).resolves(job({ numberOfSucceededThings: 150 }));
+      cloudWatch.on(DescribeAlarmsCommand).resolves({
+        MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'OK' }],
+      });
+      await step('startWatch', rolloutId);
+      cloudWatch.on(DescribeAlarmsCommand).resolves({
+        MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'ALARM', StateReason: 'crashes' }],
+      });
+      expect(await step('reconcileWatch', rolloutId, { now: at(90) })).toMatchObject(expected);
+      expect(await actions(rolloutId)).toContain(
+        action === 'halt' ? 'rollout.alarm.halting' : 'rollout.alarm.paused',
+      );
+    },
+  );
 });
