@@ -13,6 +13,7 @@ export function iotExecutionReader(client: IoTClient): ExecutionReader {
         return {
           status: execution.status,
           statusDetails: execution.statusDetails?.detailsMap ?? {},
+          ...(execution.startedAt ? { startedAt: execution.startedAt.getTime() } : {}),
           ...(execution.lastUpdatedAt ? { lastUpdatedAt: execution.lastUpdatedAt.getTime() } : {}),
         };
       } catch (error) {

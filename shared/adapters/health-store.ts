@@ -49,6 +49,7 @@ const toSuspect = (i: Record<string, unknown>): Suspect => ({
   ...(typeof i.verdict === 'string' ? { verdict: i.verdict as SuspectVerdict } : {}),
   ...(typeof i.judgedAt === 'number' ? { judgedAt: i.judgedAt } : {}),
   ...(typeof i.evidence === 'string' ? { evidence: i.evidence } : {}),
+  ...(typeof i.startedAt === 'number' ? { startedAt: i.startedAt } : {}),
 });
 
 export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string): HealthStore {
@@ -219,16 +220,21 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
       );
     },
 
-    async judgeSuspect(s, verdict, at, evidence) {
+    async judgeSuspect(s, verdict, at, evidence, startedAt) {
       await conditionalWrite(() =>
         send(
           new UpdateCommand({
             TableName: table,
             Key: healthKeys.suspect(s),
-            UpdateExpression: 'SET verdict = :v, judgedAt = :at, evidence = :e',
+            UpdateExpression: `SET verdict = :v, judgedAt = :at, evidence = :e${startedAt === undefined ? '' : ', startedAt = :s'}`,
             // A final verdict is never changed (a retried Reconcile writes the same one).
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(verdict)',
-            ExpressionAttributeValues: { ':v': verdict, ':at': at, ':e': evidence.slice(0, 300) },
+            ExpressionAttributeValues: {
+              ':v': verdict,
+              ':at': at,
+              ':e': evidence.slice(0, 300),
+              ...(startedAt === undefined ? {} : { ':s': startedAt }),
+            },
           }),
         ),
       );

@@ -12,7 +12,7 @@ export const MAX_CONFIRMATIONS = 100;
 export const UNJUDGED_RECHECK_MS = 1_000;
 const EXAMPLES = 5;
 
-type Judged = { verdict: SuspectVerdict; evidence: string; nextCheckAt?: number };
+type Judged = { verdict: SuspectVerdict; evidence: string; nextCheckAt?: number; startedAt?: number };
 
 /**
  * Judges the stage's open suspects on the sources of truth: the execution as AWS IoT reports it now
@@ -60,13 +60,21 @@ export async function assessHealth(
   }
   if (unjudged > 0)
     nextCheckAt = Math.min(nextCheckAt ?? Number.POSITIVE_INFINITY, now + UNJUDGED_RECHECK_MS);
-  for (const [s, j] of judged) await deps.health.judgeSuspect(s, j.verdict, now, j.evidence);
+  for (const [s, j] of judged) await deps.health.judgeSuspect(s, j.verdict, now, j.evidence, j.startedAt);
   const all = suspects.map((s) => {
     const j = judged.get(s);
-    return j ? { ...s, verdict: j.verdict, evidence: j.evidence } : s;
+    return j
+      ? {
+          ...s,
+          verdict: j.verdict,
+          evidence: j.evidence,
+          ...(j.startedAt === undefined ? {} : { startedAt: j.startedAt }),
+        }
+      : s;
   });
   const unhealthy = all.filter((s) => s.verdict === 'unhealthy');
   const things = new Set(unhealthy.map((s) => s.thingName));
+  const starts = unhealthyStarts(unhealthy);
   const dismissedSelfChecks = all.filter((s) => s.reason === 'selfCheck' && s.verdict === 'healthy').length;
   const health: StageHealth = {
     unhealthy: things.size,
@@ -74,6 +82,7 @@ export async function assessHealth(
     checkedAt: now,
     ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
     ...(dismissedSelfChecks > 0 ? { dismissedSelfChecks } : {}),
+    ...(starts.length > 0 ? { unhealthyStarts: starts } : {}),
     examples: unhealthy
       .slice(0, EXAMPLES)
       .map((s) => ({ thingName: s.thingName, reason: s.reason, evidence: s.evidence ?? '' })),
@@ -82,9 +91,21 @@ export async function assessHealth(
   return health;
 }
 
+/** Each unhealthy device's execution start, once per device, oldest first, at most MAX_STARTS. */
+export const MAX_STARTS = 1000;
+function unhealthyStarts(unhealthy: readonly Suspect[]): number[] {
+  const byThing = new Map<string, number>();
+  for (const s of unhealthy)
+    if (s.startedAt !== undefined)
+      byThing.set(s.thingName, Math.min(byThing.get(s.thingName) ?? s.startedAt, s.startedAt));
+  return [...byThing.values()].sort((a, b) => a - b).slice(0, MAX_STARTS);
+}
+
 const iso = (t: number) => new Date(t).toISOString();
 const reconnectEvidence = (at: number | undefined) =>
   at === undefined ? 'online through its window' : `reconnected at ${iso(at)}`;
+
+const startOf = (e: { startedAt?: number }) => (e.startedAt === undefined ? {} : { startedAt: e.startedAt });
 
 /** A success the job no longer shows (retried, then failed) is counted by the job: not a health failure. */
 async function confirm(
@@ -100,11 +121,12 @@ async function confirm(
   if (s.reason === 'selfCheck') {
     const failure = selfCheck ? selfCheckFailure(selfCheck, execution.statusDetails) : undefined;
     return failure
-      ? { verdict: 'unhealthy', evidence: `self-check: ${failure}` }
+      ? { verdict: 'unhealthy', evidence: `self-check: ${failure}`, ...startOf(execution) }
       : { verdict: 'healthy', evidence: 'self-check passes on the execution AWS IoT reports' };
   }
   const minutes = s.windowMs / 60_000;
   return {
+    ...startOf(execution),
     verdict: 'unhealthy',
     evidence: `disconnected at ${iso(disconnectedAt ?? s.succeededAt)} and not back within ${minutes} min of its success at ${iso(s.succeededAt)}`,
   };

@@ -32,6 +32,8 @@ export type Suspect = {
   verdict?: SuspectVerdict;
   judgedAt?: number;
   evidence?: string;
+  /** An unhealthy device's execution start (DescribeJobExecution), for the gate's prefix rule. */
+  startedAt?: number;
 };
 
 /** The state table's health records (shared/adapters/health-store.ts). */
@@ -44,7 +46,13 @@ export interface HealthStore {
   /** Creates the suspect once (a repeat is a no-op); false when it existed already. */
   putSuspect(suspect: Suspect): Promise<boolean>;
   suspects(rolloutId: string, stageIndex: number): Promise<Suspect[]>;
-  judgeSuspect(s: Suspect, verdict: SuspectVerdict, at: number, evidence: string): Promise<void>;
+  judgeSuspect(
+    s: Suspect,
+    verdict: SuspectVerdict,
+    at: number,
+    evidence: string,
+    startedAt?: number,
+  ): Promise<void>;
   /** Reconcile's finding on the stage item, newest check wins. */
   setStageHealth(rolloutId: string, stageIndex: number, health: StageHealth): Promise<void>;
 }
@@ -55,7 +63,13 @@ export interface AlarmReader {
 }
 
 /** One job execution as AWS IoT reports it (DescribeJobExecution): what a suspect is confirmed on. */
-export type ExecutionRead = { status: string; statusDetails: Record<string, string>; lastUpdatedAt?: number };
+export type ExecutionRead = {
+  status: string;
+  statusDetails: Record<string, string>;
+  /** When the device started it (IN_PROGRESS): where an unhealthy device sits in the start order. */
+  startedAt?: number;
+  lastUpdatedAt?: number;
+};
 export interface ExecutionReader {
   describeExecution(jobId: string, thingName: string): Promise<ExecutionRead | undefined>;
 }

@@ -299,16 +299,16 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
   const read = { ...stage, job, starts, ...(health ? { health } : {}) };
   let decision = judgeStageOnJob(rollout, read, job, now);
   if (decision.outcome !== 'HALT') {
-    // The halt rule on the earlier moments needs when each failed execution started.
+    // The halt rule on the earlier moments needs when each failed execution started; a device that
+    // failed a health signal after its success sits where its execution started.
     const statuses = prefixStatuses(rollout, read, decision.evidence.failed, decision.evidence.exposed);
-    if (statuses.length > 0)
-      decision = judgeStageOnJob(
-        rollout,
-        read,
-        job,
-        now,
-        await deps.jobs.failureStarts(stage.jobId, statuses),
-      );
+    if (statuses.length > 0) {
+      const starts = [
+        ...(await deps.jobs.failureStarts(stage.jobId, statuses)),
+        ...(read.health?.unhealthyStarts ?? []),
+      ];
+      decision = judgeStageOnJob(rollout, read, job, now, starts);
+    }
   }
   await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   // Paused on an alarm: only a halt may go on; AwaitGate then sees the pause and waits for a human.

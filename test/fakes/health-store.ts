@@ -92,13 +92,25 @@ export class FakeHealthStore implements HealthStore {
       .map(([, s]) => structuredClone(s));
   }
 
-  async judgeSuspect(s: Suspect, verdict: SuspectVerdict, at: number, evidence: string): Promise<void> {
+  async judgeSuspect(
+    s: Suspect,
+    verdict: SuspectVerdict,
+    at: number,
+    evidence: string,
+    startedAt?: number,
+  ): Promise<void> {
     const key = suspectKey(s);
     const current = this.suspectItems.get(key);
     // A final verdict is never changed.
     if (!current || current.verdict !== undefined) return;
     this.writes.push(`judgeSuspect:${s.thingName}#${s.reason}`);
-    this.suspectItems.set(key, { ...current, verdict, judgedAt: at, evidence: evidence.slice(0, 300) });
+    this.suspectItems.set(key, {
+      ...current,
+      verdict,
+      judgedAt: at,
+      evidence: evidence.slice(0, 300),
+      ...(startedAt === undefined ? {} : { startedAt }),
+    });
   }
 
   async setStageHealth(rolloutId: string, stageIndex: number, health: StageHealth): Promise<void> {

@@ -14,6 +14,8 @@ export type StageHealth = {
   nextCheckAt?: number;
   /** Self-check suspects found healthy (the execution AWS IoT reports passes): the estimate drops them. */
   dismissedSelfChecks?: number;
+  /** When each unhealthy device started its execution: the gate's prefix rule places them by it. */
+  unhealthyStarts?: number[];
   /** A few of the unhealthy devices, for the audit record and `fleet rollout status`. */
   examples: { thingName: string; reason: string; evidence: string }[];
 };

@@ -263,3 +263,34 @@ describe('assessHealth: what the estimate needs', () => {
     expect(health).toMatchObject({ unhealthy: 1, dismissedSelfChecks: 2 });
   });
 });
+
+describe('assessHealth: where the unhealthy sit in the start order', () => {
+  it('keeps each unhealthy device execution start once, oldest first, for the gate prefix rule', async () => {
+    // Prepare: t-1 fails both signals; t-2 only its reconnect; both started before their success.
+    const w = await world([
+      suspect('t-1', 'reconnect'),
+      suspect('t-1', 'selfCheck'),
+      suspect('t-2', 'reconnect'),
+    ]);
+    w.executions.set(JOB_ID, 't-1', { ...FAILED_CHECK, startedAt: T0 + 2 * MINUTE });
+    w.executions.set(JOB_ID, 't-2', { ...PASSED, startedAt: T0 + MINUTE });
+
+    // Act
+    const health = await assessHealth(w.deps, rollout, stage, FINAL);
+
+    // Assess
+    expect(health).toMatchObject({ unhealthy: 2, unhealthyStarts: [T0 + MINUTE, T0 + 2 * MINUTE] });
+  });
+
+  it('gives no starts for a suspect dismissed on the execution AWS IoT reports', async () => {
+    // Prepare
+    const w = await world([suspect('t-1', 'selfCheck')], { ...PASSED, startedAt: T0 });
+
+    // Act
+    const health = await assessHealth(w.deps, rollout, stage, FINAL);
+
+    // Assess
+    expect(health?.unhealthy).toBe(0);
+    expect(health).not.toHaveProperty('unhealthyStarts');
+  });
+});
