@@ -25,7 +25,13 @@ const scenario = parseScenario(
     devices: fleet(150),
     cohorts: [
       // Only the update fails; the rollback (no rollout's job) runs everywhere.
-      { name: 'bad', rollouts: ['fw-bad-rb'], outcomes: { succeed: 0.5, fail: 0.5 } },
+      // Failures report late, so some devices have applied the update before the gate halts it.
+      {
+        name: 'bad',
+        rollouts: ['fw-bad-rb'],
+        outcomes: { succeed: 0.5, fail: 0.5 },
+        runtime: { fail: { min: 600, max: 900 } },
+      },
       { name: 'rest', outcomes: { succeed: 1 }, latency: { min: 10, max: 300 } },
     ],
     timeline: [
