@@ -26,9 +26,10 @@ export const SEGMENTS = {
 } as const;
 export type SegmentKind = keyof typeof SEGMENTS;
 
-const W = 720;
-const LABEL_W = 92;
-const COUNT_W = 60;
+/** Narrower than the gate charts' 560: on a phone it is scaled down the least. */
+const W = 520;
+const LABEL_W = 70;
+const COUNT_W = 44;
 const BAR_W = W - LABEL_W - COUNT_W;
 const ROW = 22;
 const BAR_H = 15;
@@ -86,7 +87,7 @@ const bar = (
     )}</title></rect>`;
     const text =
       w >= 30
-        ? `<text class="seg-label" x="${r1(x + w / 2)}" y="${r1(y + ROW / 2)}" text-anchor="middle" dy="0.32em">${num(seg.n)}</text>`
+        ? `<text class="seg-label ${seg.kind}" x="${r1(x + w / 2)}" y="${r1(y + ROW / 2)}" text-anchor="middle" dy="0.32em">${num(seg.n)}</text>`
         : '';
     x += w;
     return rect + text;

@@ -297,7 +297,21 @@ const counts = (series: Series): { succeeded: number; failed: number } => {
  * rollback puts the old firmware back on 199 of the 200 reachable devices (1 never reached).
  */
 export const healthRollout = (): RolloutReport => {
-  const series = gateSeries(160, 0.025, 0.005, T0 + 100 * MIN, 5);
+  // The gate's view: a success counts once its window is over, so failures (devices that never came
+  // back) arrive late; the fourth lifts the lower bound just over the 0.5 % threshold.
+  const series: Series = Array.from({ length: 158 }, (_, k) => {
+    const finished = k + 1;
+    const failed = [40, 80, 120, 158].filter((n) => n <= finished).length;
+    return {
+      at: T0 + 100 * MIN + finished * 7_000,
+      started: 204,
+      finished,
+      failureRate: failed / finished,
+      lower: finished === 158 ? 0.0054 : 0,
+      upper: Math.min(1, (failed + 46) / 204 + 2 / Math.sqrt(finished)),
+      threshold: 0.005,
+    };
+  });
   const at = T0 + 125 * MIN;
   const signals = { reconnectMinutes: 10, selfCheck: ['selfTest'] };
   const iso = (ms: number) => new Date(ms).toISOString();

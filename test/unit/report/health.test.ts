@@ -255,6 +255,15 @@ describe('the health and rollback chart', () => {
       'aria-label="Health after success and rollback of fw-3.1: stage 1 early: update 154 healthy after success, 46 succeeded, not judged, 4 unhealthy after success; rollback 199 rolled back, 1 rollback not reached"',
     );
     expect(svg).toContain('<title>stage 1 early, update: 4 unhealthy after success</title>');
+    // Counts written on the segments wide enough to hold them, centred on them.
+    const labels = [...svg.matchAll(/<text class="seg-label ([a-z]+)" x="([\d.]+)"[^>]*>(\d+)<\/text>/g)];
+    expect(labels.map((m) => [m[1], m[3]])).toEqual([
+      ['healthy', '154'],
+      ['unjudged', '46'],
+      ['rolledback', '199'],
+    ]);
+    const healthy = update?.segments[0];
+    expect(Number(labels[0]?.[2])).toBeCloseTo((healthy?.x ?? 0) + (healthy?.width ?? 0) / 2, 0);
     expect(svg).not.toMatch(/NaN|Infinity|undefined/);
   });
 
