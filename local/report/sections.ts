@@ -2,9 +2,10 @@
 import { gateChart } from './charts';
 import { type Evidence, evidenceParts, isDecided, otherFields, ruleText, stageEvidence } from './evidence';
 import { duration, esc, num, pct, time, tone } from './format';
+import { healthFigure } from './health-chart';
 import type { RolloutReport, RunReport } from './model';
 import { badge, badgeHtml, type Cell, table } from './table';
-import { whyText } from './why';
+import { healthWhyText, whyText } from './why';
 
 type Stage = RolloutReport['stages'][number];
 
@@ -155,7 +156,7 @@ const stageFigure = (r: RolloutReport, s: Stage, i: number): string => {
       (a) =>
         `Asked a person${a.kind ? ` (${a.kind})` : ''}: ${a.reason}; ${a.decision.toLowerCase()}${a.by ? ` by ${a.by}` : ''}.`,
     );
-  const lines = [...why, ...asked];
+  const lines = [...why, ...healthWhyText(s), ...asked];
   const title = `Gate of ${r.name}, stage ${i + 1} ${s.name}`;
   const svg = gateChart(s.series, decided ? ev : undefined, title);
   return `<figure class="stage-chart"><figcaption><b>Stage ${i + 1}: ${esc(s.name)}</b> ${badgeHtml(
@@ -205,7 +206,7 @@ const rollout = (r: RolloutReport): string => {
   );
   return `<article class="rollout"><h3>${esc(r.name)} ${badgeHtml(r.status)} <code class="dim">${esc(
     r.id,
-  )}</code></h3>${stages}<div class="stage-grid">${r.stages.map((s, i) => stageFigure(r, s, i)).join('')}</div></article>`;
+  )}</code></h3>${stages}<div class="stage-grid">${r.stages.map((s, i) => stageFigure(r, s, i)).join('')}</div>${healthFigure(r)}</article>`;
 };
 
 export const rollouts = (r: RunReport): string =>

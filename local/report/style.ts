@@ -2,11 +2,12 @@
 export const CSS = `
 :root{color-scheme:light dark;--bg:#f7f8fa;--panel:#fff;--fg:#1c2330;--dim:#5f6b7a;--line:#dde2e8;
 --accent:#2563eb;--good:#15803d;--bad:#c62828;--warn:#b45309;--band:rgba(37,99,235,.16);--thr:#c62828;
---good-bg:#e6f4ea;--bad-bg:#fdecea;--warn-bg:#fff4e0;--neutral-bg:#eef1f5;--lower:#7c3aed;--after:rgba(95,107,122,.07)}
+--good-bg:#e6f4ea;--bad-bg:#fdecea;--warn-bg:#fff4e0;--neutral-bg:#eef1f5;--lower:#7c3aed;--after:rgba(95,107,122,.07);
+--unhealthy:#ea580c;--unjudged:#94a3b8;--open:#cbd5e1}
 @media (prefers-color-scheme:dark){:root{--bg:#0f141b;--panel:#171d26;--fg:#e3e8ef;--dim:#93a0b1;
 --line:#2a3340;--accent:#6ea8fe;--good:#4ade80;--bad:#f87171;--warn:#fbbf24;--band:rgba(110,168,254,.2);
 --thr:#f87171;--good-bg:#13301f;--bad-bg:#3a1717;--warn-bg:#3a2a0e;--neutral-bg:#222a35;--lower:#c4b5fd;
---after:rgba(147,160,177,.08)}}
+--after:rgba(147,160,177,.08);--unhealthy:#fb923c;--unjudged:#64748b;--open:#334155}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
@@ -69,6 +70,17 @@ figure{margin:14px 0 6px}figcaption{margin-bottom:4px;display:flex;gap:8px;align
 .key.crossing{width:10px;height:10px;border:2px solid var(--lower);border-radius:50%}
 .key.decision{width:0;height:12px;border-top:none;border-left:2px solid var(--fg)}
 .more{color:var(--dim);margin:4px 0 0}
+.health-figure{margin:16px 0 6px;padding-top:8px;border-top:1px solid var(--line)}
+.health-figure .chart{max-width:640px}
+.chart .stage-label{fill:var(--fg);font-size:12px;font-weight:600}.chart .dim-text{fill:var(--dim);font-weight:400}
+.chart text.seg-label{fill:var(--panel);font-size:11px;font-weight:600;pointer-events:none}
+.chart text.seg-label.unjudged,.chart text.seg-label.open,.chart text.seg-label.rbopen{fill:var(--fg)}
+.seg.healthy{fill:var(--good);background:var(--good)}.seg.unjudged{fill:var(--unjudged);background:var(--unjudged)}
+.seg.unhealthy{fill:var(--unhealthy);background:var(--unhealthy)}.seg.failed,.seg.rbfailed{fill:var(--bad);background:var(--bad)}
+.seg.open,.seg.rbopen{fill:var(--open);background:var(--open)}.seg.rolledback{fill:var(--accent);background:var(--accent)}
+.seg.unreached{fill:var(--lower);background:var(--lower)}
+.key.seg{width:14px;height:10px;border:none;border-radius:2px}
+.examples{margin:4px 0;padding-left:18px}.examples li{margin:1px 0;overflow-wrap:anywhere}
 .two{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(380px,100%),1fr));gap:0 24px}
 .two>*{min-width:0}
 pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;max-height:480px;font-size:12px}

@@ -5,6 +5,8 @@
 import { failuresToHalt, finishedToPromote, type GatePolicy } from '../../shared/domain/gate';
 import { boundsText, type Evidence, isDecided } from './evidence';
 import { num, pct, pctApart } from './format';
+import { unhealthyWords } from './health-text';
+import type { RolloutReport } from './model';
 
 const policyOf = (ev: Evidence): GatePolicy | undefined => {
   if (ev.threshold === undefined || ev.confidence === undefined) return undefined;
@@ -102,3 +104,31 @@ export const whyText = (ev: Evidence | undefined): string[] => {
   if (ev.explanation) out.push(`Gate: ${ev.explanation}.`);
   return out;
 };
+
+/** The devices the gate counted as failures though AWS IoT's job shows them SUCCEEDED. */
+export const healthCountedText = (s: RolloutReport['stages'][number]): string[] => {
+  const h = s.health;
+  if (!h || h.unhealthy === 0) return [];
+  const one = h.unhealthy === 1;
+  return [
+    `The gate counts as failures ${one ? 'the device' : `the ${num(h.unhealthy)} devices`} that reported SUCCEEDED but ${unhealthyWords(h)}: AWS IoT's job shows ${one ? 'it as a success' : 'them as successes'}.`,
+  ];
+};
+
+/** A halt the job's own executions cannot explain: the health check halted the stage. */
+export const healthHaltText = (s: RolloutReport['stages'][number]): string[] => {
+  const job = s.jobOutcome;
+  if (!s.health || s.health.unhealthy === 0 || !/^HALT/.test(s.decision) || !job) return [];
+  // Job failures are final statuses: none at the end means none at the decision either.
+  if (job.failed > 0) return [];
+  const executions = job.succeeded + job.failed + job.notFinished;
+  return [
+    `The job alone shows 0 failed of ${num(executions)} executions: the health check halted this stage.`,
+  ];
+};
+
+/** Why health mattered to a stage, in the HTML report's words. */
+export const healthWhyText = (s: RolloutReport['stages'][number]): string[] => [
+  ...healthCountedText(s),
+  ...healthHaltText(s),
+];

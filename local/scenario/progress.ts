@@ -1,6 +1,8 @@
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
 import { evidenceLine, readDecision } from '../report/evidence';
-import { duration } from '../report/format';
+import { duration, num } from '../report/format';
+import { rollbackCountsOf } from '../report/health-model';
+import { hoursMinutes, rollbackCountsText } from '../report/health-text';
 import type { DecisionRecord, PhaseTime, StepLine } from '../report/model';
 import { formatVirtual } from './duration';
 
@@ -19,6 +21,8 @@ export class Progress {
   readonly #names = new Map<string, string>();
   readonly #stages = new Map<string, string>();
   readonly #jobs = new Map<string, string>();
+  /** When each rollout's rollback started (virtual ms), for the duration its completion prints. */
+  readonly #rollbacks = new Map<string, number>();
   #phase: { name: string; since: number } | undefined;
   #lastPrint = performance.now();
 
@@ -85,7 +89,8 @@ export class Progress {
   /** The project's domain events, as they land on the bus, in words. */
   onEvent(event: EventEnvelope): void {
     const d = (event.detail ?? {}) as Detail;
-    const line = this.#describe(event['detail-type'], d);
+    const time = Date.parse(event.time);
+    const line = this.#describe(event['detail-type'], d, Number.isFinite(time) ? time : this.now());
     if (line) this.log(line);
   }
 
@@ -99,7 +104,8 @@ export class Progress {
     return `stage ${name ?? d.stageIndex ?? '?'}`;
   }
 
-  #describe(type: string, d: Detail): string | undefined {
+  /** `time`: when the event says it happened (a rollback's start and end, for how long it ran). */
+  #describe(type: string, d: Detail, time: number): string | undefined {
     switch (type) {
       case 'RolloutCreated':
         this.#names.set(String(d.rolloutId), String(d.name));
@@ -128,6 +134,14 @@ export class Progress {
         return `${this.#rollout(d)} completed: every stage promoted`;
       case 'RolloutFailed':
         return `${this.#rollout(d)} FAILED: ${String(d.error)} ${String(d.cause ?? '').slice(0, 300)}`;
+      case 'RolloutRollbackStarted':
+      case 'RolloutRollbackAttention':
+      case 'RolloutRollbackCompleted':
+      case 'RolloutRollbackFailed':
+        return this.#rollback(type, d, time);
+      case 'RolloutAlarmPaused':
+      case 'RolloutAlarmHalting':
+        return `${this.#rollout(d)} ${this.#stage(d)}: ${type === 'RolloutAlarmPaused' ? 'paused' : 'halting'} on a fleet alarm (${alarmText(d)})`;
       case 'TunnelOpened':
         return `tunnel ${d.tunnelId} opened to ${d.thingName} for alarm ${d.alarmName} (${d.lifetimeMinutes} min)`;
       case 'TunnelOpenRefused':
@@ -138,6 +152,50 @@ export class Progress {
         return undefined;
     }
   }
+
+  /** The rollback's start, a call for attention, its end (counts and how long it ran) or its failure. */
+  #rollback(type: string, d: Detail, time: number): string {
+    const id = String(d.rolloutId);
+    const who = `${this.#rollout(d)} rollback`;
+    if (type === 'RolloutRollbackStarted') {
+      this.#rollbacks.set(id, time);
+      this.#jobs.set(String(d.jobId), who);
+      const stages = ((d.stageIndexes ?? []) as unknown[])
+        .map((i) => this.#stages.get(`${id}#${String(i)}`) ?? String(i))
+        .join(', ');
+      return `${who} started (${String(d.trigger ?? 'halt')}): job ${d.jobId} on ${num(Number(d.devices))} devices of stage${stages.includes(',') ? 's' : ''} ${stages}${leftOut(d)}`;
+    }
+    if (type === 'RolloutRollbackAttention')
+      return `${who} needs attention: ${rollbackCountsText(rollbackCountsOf(d.counts))}${d.explanation ? ` (${String(d.explanation)})` : ''}`;
+    if (type === 'RolloutRollbackFailed')
+      return `${who} FAILED: ${String(d.error ?? '?')} ${String(d.cause ?? '').slice(0, 300)}`.trimEnd();
+    const started = this.#rollbacks.get(id);
+    const took = started === undefined ? '' : ` after ${hoursMinutes(time - started)}`;
+    if (Number(d.devices) === 0)
+      return `${who} completed${took}: nothing to roll back (${String(d.why ?? 'no device')})${leftOut(d)}`;
+    return `${who} completed${took}: ${rollbackCountsText(rollbackCountsOf(d.counts))} of ${num(Number(d.devices))} devices${d.attention ? ' (needed attention)' : ''}`;
+  }
+}
+
+/** `; 4 left out as gone (never came back), 1 not added` when there are any. */
+function leftOut(d: Detail): string {
+  const parts = [
+    Number(d.excluded) > 0 ? `${num(Number(d.excluded))} left out as gone (never came back)` : '',
+    Number(d.notAdded) > 0 ? `${num(Number(d.notAdded))} not added (refused by AWS IoT)` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+}
+
+/** `in ALARM: cpu-high; not found: old-alarm`. */
+function alarmText(d: Detail): string {
+  const firing = ((d.firing ?? []) as { name?: unknown }[]).map((a) => String(a.name));
+  const missing = ((d.missing ?? []) as unknown[]).map(String);
+  return [
+    firing.length > 0 ? `in ALARM: ${firing.join(', ')}` : '',
+    missing.length > 0 ? `not found: ${missing.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** Awaits `work`, printing `… label (N s)` every `everyMs` of real time until it settles: a slow step is never silent. */

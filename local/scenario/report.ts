@@ -1,7 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { confidenceBounds, haltAlpha, mixingPrior } from '../../shared/domain/gate';
-import type { DecisionRecord, RolloutReport, RunReport, TunnelReport } from '../report/model';
+import { rollbackReport, stageHealthReport } from '../report/health-model';
+import type {
+  DecisionRecord,
+  RollbackReport,
+  RolloutReport,
+  RunReport,
+  StageRollbackReport,
+  TunnelReport,
+} from '../report/model';
 import type { LocalStack } from '../stack';
 import { principalName } from './progress';
 import type { ScenarioRun } from './runner';
@@ -83,6 +91,7 @@ type StageView = {
   counts?: { targets: number; succeeded: number; failed: number };
   gate: { failureThreshold: number; confidence: number; decision?: string; reason?: string };
   approvals: { status: string; kind?: string; reason?: string; decidedBy?: string; comment?: string }[];
+  health?: unknown;
 };
 
 type Audit = Record<string, unknown>;
@@ -130,6 +139,50 @@ function stageDecision(s: StageView, record: DecisionRecord | undefined): string
   return s.gate.decision && s.gate.decision !== 'CONTINUE' ? s.gate.decision : s.status;
 }
 
+/** A job's executions as AWS IoT reports them now: succeeded, failed (FAILED, REJECTED, TIMED_OUT), the rest. */
+function jobOutcome(
+  stack: LocalStack,
+  jobId: string,
+): { succeeded: number; failed: number; notFinished: number } {
+  const job = stack.services.iot.state.jobs.get(jobId);
+  const out = { succeeded: 0, failed: 0, notFinished: job?.pending.length ?? 0 };
+  for (const e of job?.executions.values() ?? []) {
+    if (e.status === 'SUCCEEDED') out.succeeded += 1;
+    else if (FAILED.has(e.status)) out.failed += 1;
+    else out.notFinished += 1;
+  }
+  return out;
+}
+
+/**
+ * Each stage's devices in the rollback, from the `thing.rollback.added` records (they name the stage),
+ * and how the rollback job went for them as AWS IoT reports its executions now.
+ */
+function stageRollbacks(
+  stack: LocalStack,
+  audit: readonly Audit[],
+  rolloutId: string,
+  rollback: RollbackReport | undefined,
+): Map<number, StageRollbackReport> {
+  const out = new Map<number, StageRollbackReport>();
+  if (!rollback || rollback.state === 'NOT_STARTED') return out;
+  const job = rollback.jobId ? stack.services.iot.state.jobs.get(rollback.jobId) : undefined;
+  for (const a of audit) {
+    const d = detailsOf(a);
+    if (a.action !== 'thing.rollback.added' || d.rolloutId !== rolloutId) continue;
+    const stage = Number(d.stageIndex);
+    const s = out.get(stage) ?? { devices: 0, succeeded: 0, failed: 0, inProgress: 0, notReached: 0 };
+    const status = job?.executions.get(String((a.subject as { id?: unknown } | undefined)?.id))?.status;
+    s.devices += 1;
+    if (status === 'SUCCEEDED') s.succeeded += 1;
+    else if (status && FAILED.has(status)) s.failed += 1;
+    else if (status === 'IN_PROGRESS') s.inProgress += 1;
+    else s.notReached += 1;
+    out.set(stage, s);
+  }
+  return out;
+}
+
 async function rolloutReports(
   stack: LocalStack,
   run: ScenarioRun,
@@ -140,28 +193,39 @@ async function rolloutReports(
     const { body } = await run.api.rollout(r.creator, r.rolloutId);
     const stages = (body.stages ?? []) as StageView[];
     const records = decisionRecords(audit, r.rolloutId);
+    const rollback = rollbackReport(body.rollback);
+    const rolledBack = stageRollbacks(stack, audit, r.rolloutId, rollback);
     reports.push({
       id: r.rolloutId,
       name: String(body.name ?? r.ref),
       status: String(body.status ?? 'UNKNOWN'),
-      stages: stages.map((s, i) => ({
-        name: s.name,
-        jobId: s.jobId ?? '',
-        decision: stageDecision(s, records.get(i)),
-        ...(s.gate.reason ? { reason: s.gate.reason } : {}),
-        targets: s.counts?.targets ?? 0,
-        succeeded: s.counts?.succeeded ?? 0,
-        failed: s.counts?.failed ?? 0,
-        approvals: s.approvals.map((a) => ({
-          decision: a.status,
-          by: a.decidedBy ? principalName(a.decidedBy) : '',
-          ...(a.comment ? { comment: a.comment } : {}),
-          ...(a.kind ? { kind: a.kind } : {}),
-          ...(a.reason ? { reason: a.reason } : {}),
-        })),
-        ...(records.has(i) ? { decisionRecord: records.get(i) } : {}),
-        series: s.jobId ? gateSeries(stack, s.jobId, s.gate.failureThreshold, s.gate.confidence) : [],
-      })),
+      stages: stages.map((s, i) => {
+        const health = stageHealthReport(s.health);
+        const outcome = s.jobId && (health || rolledBack.size > 0) ? jobOutcome(stack, s.jobId) : undefined;
+        const mine = rolledBack.get(i);
+        return {
+          name: s.name,
+          jobId: s.jobId ?? '',
+          decision: stageDecision(s, records.get(i)),
+          ...(s.gate.reason ? { reason: s.gate.reason } : {}),
+          targets: s.counts?.targets ?? 0,
+          succeeded: s.counts?.succeeded ?? 0,
+          failed: s.counts?.failed ?? 0,
+          approvals: s.approvals.map((a) => ({
+            decision: a.status,
+            by: a.decidedBy ? principalName(a.decidedBy) : '',
+            ...(a.comment ? { comment: a.comment } : {}),
+            ...(a.kind ? { kind: a.kind } : {}),
+            ...(a.reason ? { reason: a.reason } : {}),
+          })),
+          ...(records.has(i) ? { decisionRecord: records.get(i) } : {}),
+          ...(health ? { health } : {}),
+          ...(outcome ? { jobOutcome: outcome } : {}),
+          ...(mine ? { rollback: mine } : {}),
+          series: s.jobId ? gateSeries(stack, s.jobId, s.gate.failureThreshold, s.gate.confidence) : [],
+        };
+      }),
+      ...(rollback ? { rollback } : {}),
     });
   }
   return reports;

@@ -1,7 +1,9 @@
 import { evidenceLine, isDecided, stageEvidence } from '../report/evidence';
 import { duration } from '../report/format';
+import { healthSentence, rollbackLines } from '../report/health-text';
 import type { RunReport } from '../report/model';
-import { whyText } from '../report/why';
+import { healthHaltText, whyText } from '../report/why';
+import { formatVirtual } from './duration';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -13,6 +15,7 @@ function table(rows: string[][]): string {
 /** The end-of-run summary, as plain text tables. */
 export function summaryText(report: RunReport): string {
   const out: string[] = [];
+  const at = (ms: number) => formatVirtual(ms, report.startedAt);
   const g = report.grouping;
   const memberships = g.membership.reduce((n, m) => n + m.members, 0);
   out.push(`\nGroups: ${g.groupsCreated} created, ${memberships} direct memberships over ${g.things} things`);
@@ -39,16 +42,23 @@ export function summaryText(report: RunReport): string {
         s.approvals.map((a) => `${a.decision}${a.by ? ` by ${a.by}` : ''}`).join(', ') || '-',
       ]);
       const { ev, recorded } = stageEvidence(s);
+      const health = healthSentence(s, at);
+      if (health) notes.push([`${s.name}: ${health}`]);
       if (!ev) continue;
       const label = !isDecided(ev) ? 'latest evaluation' : recorded ? 'at the decision' : 'last evaluation';
       // The gate's own explanation is already in the line's numbers; keep what a person acts on.
       const why = recorded ? whyText(ev).filter((w) => !w.startsWith('Gate: ')) : [];
-      notes.push([`${s.name}, ${label}: ${evidenceLine(ev)}`, ...why]);
+      notes.push([`${s.name}, ${label}: ${evidenceLine(ev)}`, ...why, ...healthHaltText(s)]);
     }
     out.push(table(rows));
     for (const [line, ...why] of notes) {
       out.push(`  ${line}`);
       for (const w of why) out.push(`      ${w}`);
+    }
+    if (r.rollback) {
+      const [head, ...rest] = rollbackLines(r.rollback, r.stages, at);
+      out.push(`  ${head}`);
+      for (const line of rest) out.push(`      ${line}`);
     }
   }
   out.push(`\nTunnels: ${report.tunnels.length}`);

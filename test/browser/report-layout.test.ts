@@ -15,8 +15,15 @@ import { readDecision } from '../../local/report/evidence';
 import { pct } from '../../local/report/format';
 import { renderHtml } from '../../local/report/html';
 import type { RunReport } from '../../local/report/model';
-import { fixtureReport } from '../unit/report/fixture';
-import { clippedCells, type GateChartFacts, gateChartFacts, pageOverflow } from './report-probes';
+import { fixtureReport, healthRollout } from '../unit/report/fixture';
+import {
+  clippedCells,
+  type GateChartFacts,
+  gateChartFacts,
+  type HealthChartFacts,
+  healthChartFacts,
+  pageOverflow,
+} from './report-probes';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -50,7 +57,10 @@ describe.runIf(present)('the HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'report-browser-'));
-    writeFileSync(path.join(dir, 'run.json'), `${JSON.stringify(fixtureReport(), null, 2)}\n`);
+    // With a rollout like the default scenario's firmware 3.1: halted on health, then rolled back.
+    const fixture = fixtureReport();
+    fixture.rollouts.push(healthRollout());
+    writeFileSync(path.join(dir, 'run.json'), `${JSON.stringify(fixture, null, 2)}\n`);
     report = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunReport;
     writeFileSync(path.join(dir, 'run.html'), renderHtml(report));
     url = pathToFileURL(path.join(dir, 'run.html')).href;
@@ -75,11 +85,13 @@ describe.runIf(present)('the HTML report in headless Chromium', () => {
     describe(`at ${width} px`, () => {
       let page: Page;
       let charts: GateChartFacts[];
+      let health: HealthChartFacts[];
 
       beforeAll(async () => {
         page = await browser.newPage({ viewport: { width, height: 900 } });
         await page.goto(url);
         charts = await page.evaluate(gateChartFacts);
+        health = await page.evaluate(healthChartFacts);
       }, 120_000);
 
       afterAll(async () => {
@@ -119,6 +131,65 @@ describe.runIf(present)('the HTML report in headless Chromium', () => {
         }
         // Fitted, not fixed: the charts' axes differ with their data.
         expect(new Set(charts.map((c) => c.yMax)).size).toBeGreaterThan(1);
+      });
+
+      it('draws the health and rollback chart on screen: bars on one scale per stage, keyed by its legend', () => {
+        // One chart, for the one rollout with health signals and a rollback.
+        expect(health.map((h) => h.label)).toEqual([
+          expect.stringMatching(
+            /^Health after success and rollback of fw-3\.1: stage 1 early: update 154 healthy/,
+          ),
+        ]);
+        const [chart] = health as [HealthChartFacts];
+        expect(chart.inViewport).toBe(true);
+        expect(chart.bars.map((b) => `${b.stage} ${b.kind}`)).toEqual([
+          'stage 1 early update',
+          'stage 1 early rollback',
+        ]);
+        const stage = report.rollouts.find((r) => r.name === 'fw-3.1')?.stages[0];
+        const want = {
+          update: [
+            ['healthy', stage?.succeeded],
+            ['unjudged', 46],
+            ['unhealthy', stage?.health?.unhealthy],
+          ],
+          rollback: [
+            ['rolledback', stage?.rollback?.succeeded],
+            ['unreached', stage?.rollback?.notReached],
+          ],
+        };
+        const perDevice: number[] = [];
+        for (const bar of chart.bars) {
+          expect(bar.segments.map((s) => [s.kind, s.count])).toEqual(want[bar.kind as keyof typeof want]);
+          expect(bar.totalText).toBe(String(bar.segments.reduce((n, s) => n + s.count, 0)));
+          expect(bar.total).toBe(bar.segments.reduce((n, s) => n + s.count, 0));
+          for (const [i, seg] of bar.segments.entries()) {
+            // Laid end to end, left to right, each as wide as its count on the stage's scale.
+            if (i > 0) expect(seg.left).toBeCloseTo(bar.segments[i - 1]?.right ?? 0, 0);
+            if (seg.count >= 40) perDevice.push((seg.right - seg.left) / seg.count);
+            expect(seg.right - seg.left).toBeGreaterThan(0.5);
+          }
+        }
+        // The counts of the wide segments are written on them, inside them.
+        expect(chart.bars.flatMap((b) => b.labels)).toEqual([
+          { text: '154', inside: true },
+          { text: '46', inside: true },
+          { text: '199', inside: true },
+        ]);
+        const scale = perDevice[0] ?? 0;
+        for (const p of perDevice) expect(Math.abs(p / scale - 1)).toBeLessThan(0.02);
+        // Each kind has its own colour, and the legend's key for it has the same one.
+        const fills = new Map(chart.bars.flatMap((b) => b.segments.map((s) => [s.kind, s.fill] as const)));
+        expect(new Set(fills.values()).size).toBe(fills.size);
+        expect(chart.legend.map((k) => k.kind).sort()).toEqual([...fills.keys()].sort());
+        for (const key of chart.legend) {
+          expect(key.visible, key.kind).toBe(true);
+          expect(key.colour, key.kind).toBe(fills.get(key.kind));
+        }
+        // The rollback, in words beside it.
+        expect(chart.why).toContain(
+          '200 devices to roll back: 199 rolled back, 0 failed, 1 not reached; 4 left out as gone (never came back)',
+        );
       });
 
       it('marks each decision where its record says, with the evidence of that record', () => {

@@ -114,3 +114,70 @@ export function gateChartFacts(): GateChartFacts[] {
     };
   });
 }
+
+export type HealthChartFacts = {
+  label: string;
+  inViewport: boolean;
+  bars: {
+    stage: string;
+    kind: string;
+    total: number;
+    totalText: string;
+    segments: { kind: string; count: number; left: number; right: number; fill: string }[];
+    /** The counts written on segments: the text, and whether it lies inside the segment before it. */
+    labels: { text: string; inside: boolean }[];
+  }[];
+  legend: { kind: string; colour: string; visible: boolean }[];
+  why: string[];
+};
+
+/** What each health and rollback chart draws, from the layout and computed styles of the page. */
+export function healthChartFacts(): HealthChartFacts[] {
+  const width = document.documentElement.clientWidth;
+  const shown = (el: Element | null): boolean => {
+    if (!el) return false;
+    const b = el.getBoundingClientRect();
+    return b.width > 0 && b.height > 0 && b.left >= -0.5 && b.right <= width + 0.5;
+  };
+  return [...document.querySelectorAll('svg.chart.health')].map((svg) => {
+    const figure = svg.closest('figure');
+    return {
+      label: svg.getAttribute('aria-label') ?? '',
+      inViewport: shown(svg),
+      bars: [...svg.querySelectorAll('g.health-bar')].map((g) => ({
+        stage: g.getAttribute('data-stage') ?? '',
+        kind: g.getAttribute('data-kind') ?? '',
+        total: Number(g.getAttribute('data-total')),
+        totalText: g.querySelector('text.tick')?.textContent ?? '',
+        segments: [...g.querySelectorAll('rect.seg')].map((rect) => {
+          const box = rect.getBoundingClientRect();
+          return {
+            kind: [...rect.classList].find((c) => c !== 'seg') ?? '',
+            count: Number(rect.getAttribute('data-count')),
+            left: box.left,
+            right: box.right,
+            fill: getComputedStyle(rect).fill,
+          };
+        }),
+        labels: [...g.querySelectorAll('text.seg-label')].map((text) => {
+          const t = text.getBoundingClientRect();
+          const r = text.previousElementSibling?.getBoundingClientRect();
+          const inside =
+            r !== undefined &&
+            t.width > 0 &&
+            t.left >= r.left - 0.5 &&
+            t.right <= r.right + 0.5 &&
+            t.top >= r.top - 2 &&
+            t.bottom <= r.bottom + 2;
+          return { text: text.textContent ?? '', inside };
+        }),
+      })),
+      legend: [...(figure?.querySelectorAll('.legend .key.seg') ?? [])].map((key) => ({
+        kind: [...key.classList].find((c) => c !== 'key' && c !== 'seg') ?? '',
+        colour: getComputedStyle(key).backgroundColor,
+        visible: shown(key),
+      })),
+      why: [...(figure?.querySelectorAll('ul.why li') ?? [])].map((li) => li.textContent ?? ''),
+    };
+  });
+}

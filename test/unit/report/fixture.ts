@@ -291,6 +291,91 @@ const counts = (series: Series): { succeeded: number; failed: number } => {
   return { succeeded: last.finished - failed, failed };
 };
 
+/**
+ * A rollout like the default scenario's firmware 3.1: every device of its first stage reports SUCCEEDED,
+ * 4 never come back within the 10-minute reconnect window, the gate halts the stage on them, and the
+ * rollback puts the old firmware back on 199 of the 200 reachable devices (1 never reached).
+ */
+export const healthRollout = (): RolloutReport => {
+  // The gate's view: a success counts once its window is over, so failures (devices that never came
+  // back) arrive late; the fourth lifts the lower bound just over the 0.5 % threshold.
+  const series: Series = Array.from({ length: 158 }, (_, k) => {
+    const finished = k + 1;
+    const failed = [40, 80, 120, 158].filter((n) => n <= finished).length;
+    return {
+      at: T0 + 100 * MIN + finished * 7_000,
+      started: 204,
+      finished,
+      failureRate: failed / finished,
+      lower: finished === 158 ? 0.0054 : 0,
+      upper: Math.min(1, (failed + 46) / 204 + 2 / Math.sqrt(finished)),
+      threshold: 0.005,
+    };
+  });
+  const at = T0 + 125 * MIN;
+  const signals = { reconnectMinutes: 10, selfCheck: ['selfTest'] };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    id: 'fw-3-1-37f96658',
+    name: 'fw-3.1',
+    status: 'HALTED',
+    stages: [
+      {
+        name: 'early',
+        jobId: 'fw-3-1-37f96658-s0',
+        decision: 'HALT',
+        reason: 'RATE_ABOVE_THRESHOLD',
+        targets: 204,
+        succeeded: 154,
+        failed: 4,
+        approvals: [],
+        decisionRecord: decisionAt(series, -1, 'HALT', 'RATE_ABOVE_THRESHOLD', 204),
+        health: {
+          signals,
+          unhealthy: 4,
+          unjudged: 0,
+          suspects: 204,
+          checkedAt: at,
+          examples: [1, 2, 3, 4].map((n) => ({
+            thingName: `sensor-0041${n}`,
+            reason: 'reconnect',
+            evidence: `disconnected at ${iso(T0 + (100 + n) * MIN)} and not back within 10 min of its success at ${iso(T0 + (100 + n) * MIN - 20_000)}`,
+          })),
+        },
+        jobOutcome: { succeeded: 204, failed: 0, notFinished: 0 },
+        rollback: { devices: 200, succeeded: 199, failed: 0, inProgress: 0, notReached: 1 },
+        series,
+      },
+      {
+        name: 'fleet',
+        jobId: '',
+        decision: 'NOT_STARTED',
+        targets: 0,
+        succeeded: 0,
+        failed: 0,
+        approvals: [],
+        health: { signals, unhealthy: 0, unjudged: 0, suspects: 0, examples: [] },
+        series: [],
+      },
+    ],
+    rollback: {
+      state: 'COMPLETED',
+      scope: 'rollout',
+      trigger: 'halt',
+      stageIndexes: [0],
+      groupName: 'fleet-autopilot-rollback-fw-3-1-37f96658',
+      jobId: 'fw-3-1-37f96658-rb0',
+      devices: 200,
+      excluded: 4,
+      notAdded: 0,
+      counts: { succeeded: 199, failed: 0, rejected: 0, timedOut: 0, inProgress: 0, notReached: 1 },
+      jobStatus: 'IN_PROGRESS',
+      startedAt: at,
+      completedAt: at + 24 * 60 * MIN + 14 * MIN,
+    },
+  };
+};
+
 /** A report of a run that did nothing. */
 export const emptyReport = (): RunReport => ({
   scenario: { name: 'empty', seed: 0, devices: 0 },
