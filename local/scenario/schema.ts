@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { healthExpectationFields } from './expectations';
 
 /** A scenario file that does not validate: every issue, each naming its field. */
 export class InvalidScenarioError extends Error {
@@ -184,6 +185,7 @@ const expectation = z.strictObject({
   stageStatus: z.enum(['NOT_STARTED', 'RUNNING', 'PROMOTED', 'HALTED', 'ABORTED']).optional(),
   /** At least this many devices started the stage's update, by its last decision's evidence. */
   minExposed: z.number().int().min(0).optional(),
+  ...healthExpectationFields,
 });
 
 export const scenarioSchema = z.strictObject({
