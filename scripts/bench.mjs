@@ -20,6 +20,7 @@ const ALL = [
   'local-stack',
   'bulk-registration',
   'scenario-profile',
+  'rollback',
 ];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
@@ -34,7 +35,14 @@ for (const name of names) {
   }
 }
 const needsPackage = names.some((n) =>
-  ['cold-start', 'provisioning-burst', 'local-stack', 'bulk-registration', 'scenario-profile'].includes(n),
+  [
+    'cold-start',
+    'provisioning-burst',
+    'local-stack',
+    'bulk-registration',
+    'scenario-profile',
+    'rollback',
+  ].includes(n),
 );
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
   // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
