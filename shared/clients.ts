@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,6 +20,14 @@ let documents: DynamoDBDocumentClient | undefined;
 export function iotClient(): IoTClient {
   iot ??= tracer.captureAWSv3Client(new IoTClient({}));
   return iot;
+}
+
+let iotData: IoTDataPlaneClient | undefined;
+
+/** The IoT data plane (device shadows); AWS_ENDPOINT_URL_IOT_DATA_PLANE, or the account's data endpoint. */
+export function iotDataClient(): IoTDataPlaneClient {
+  iotData ??= tracer.captureAWSv3Client(new IoTDataPlaneClient({}));
+  return iotData;
 }
 
 export function dynamoDbClient(): DynamoDBDocumentClient {

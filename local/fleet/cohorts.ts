@@ -10,6 +10,7 @@ export const DEVICE_OUTCOMES = [
   'BRICK_AFTER_SUCCESS',
   'FAIL_SELF_TEST',
   'CRASH_AFTER_SUCCESS',
+  'WRONG_VERSION',
 ] as const;
 export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
 export type ReportedStatus = 'SUCCEEDED' | 'FAILED' | 'REJECTED';
@@ -23,6 +24,7 @@ export const REPORTS: Record<DeviceOutcome, ReportedStatus | undefined> = {
   BRICK_AFTER_SUCCESS: 'SUCCEEDED',
   FAIL_SELF_TEST: 'SUCCEEDED',
   CRASH_AFTER_SUCCESS: 'SUCCEEDED',
+  WRONG_VERSION: 'SUCCEEDED',
 };
 
 const ONLY_SUCCESS: Outcomes = {
@@ -33,6 +35,7 @@ const ONLY_SUCCESS: Outcomes = {
   brickAfterSuccess: 0,
   failSelfTest: 0,
   crashAfterSuccess: 0,
+  wrongVersion: 0,
 };
 
 /** Every device answers like this unless a cohort says otherwise. */
@@ -107,6 +110,7 @@ export function drawOutcome(outcomes: Outcomes, r: number): DeviceOutcome {
     ['BRICK_AFTER_SUCCESS', outcomes.brickAfterSuccess],
     ['FAIL_SELF_TEST', outcomes.failSelfTest],
     ['CRASH_AFTER_SUCCESS', outcomes.crashAfterSuccess],
+    ['WRONG_VERSION', outcomes.wrongVersion],
     ['SUCCEEDED', outcomes.succeed],
   ];
   const total = order.reduce((sum, [, weight]) => sum + weight, 0) || 1;

@@ -18,6 +18,7 @@ import {
   rollbackCohort,
 } from './cohorts';
 import { DeviceHealth } from './health';
+import { packagesBefore, reportOldVersions, WRONG_VERSION_REPORT_MS } from './package-report';
 import type { Device } from './population';
 
 export type FleetStats = {
@@ -80,6 +81,8 @@ export class VirtualFleet {
   readonly #rolloutNames = new Map<string, string>();
   readonly #jobRollouts = new Map<string, string>();
   readonly #rollbackJobs = new Set<string>();
+  /** What a `wrongVersion` device's `$package` shadow reported before its job, by `<jobId>/<thing>`. */
+  readonly #versionsBefore = new Map<string, Record<string, string | null>>();
   readonly #client: IoTJobsDataPlaneClient;
   readonly #calls = new PQueue({ concurrency: DEVICE_CALLS_IN_FLIGHT });
   readonly #unsubscribe: () => void;
@@ -195,6 +198,11 @@ export class VirtualFleet {
       { jobId, executionNumber: exec.executionNumber, ...(rollout ? { rollout } : {}) },
       this.seed,
     );
+    if (draw.outcome === 'WRONG_VERSION')
+      this.#versionsBefore.set(
+        `${jobId}/${exec.thingName}`,
+        packagesBefore(this.stack, exec.thingName, jobId),
+      );
     if (rollback) this.stats.rollbackExecutions += 1;
     else {
       this.stats.executions += 1;
@@ -259,9 +267,19 @@ export class VirtualFleet {
     return true;
   }
 
-  /** The firmware is in: the shadow says so, a rollback is counted, the device reboots (or worse). */
+  /**
+   * The firmware is in: the shadow says so, a rollback is counted, the device reboots (or worse). A
+   * `wrongVersion` device only says so: it reports the versions it ran before a little later.
+   */
   #succeeded(jobId: string, thingName: string, draw: Draw): void {
-    this.#reportInstalled(jobId, thingName);
+    const before = this.#versionsBefore.get(`${jobId}/${thingName}`);
+    if (draw.outcome === 'WRONG_VERSION' && before)
+      this.stack.timeline.at(
+        this.stack.clock.now() + WRONG_VERSION_REPORT_MS,
+        `${thingName} reports its old versions`,
+        () => reportOldVersions(this.stack, thingName, before),
+      );
+    else this.#reportInstalled(jobId, thingName);
     if (this.#rollbackJobs.has(jobId)) {
       this.stats.rolledBack += 1;
       this.#health.rolledBack(thingName);

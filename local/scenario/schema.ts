@@ -29,7 +29,8 @@ const name = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be [a-zA-Z0-9:_-]
  * Outcome weights. The health outcomes all report SUCCEEDED to the jobs data plane: `brickAfterSuccess`
  * then drops off the network for good (never reconnects, never answers a later job), `failSelfTest`
  * reports the cohort's statusDetails with `selfTest: fail`, `crashAfterSuccess` reboots, comes back
- * and publishes CrashCount metrics for 30 minutes.
+ * and publishes CrashCount metrics for 30 minutes, `wrongVersion` did not really switch: it writes its
+ * `$package` shadow back to the versions it ran before (over what AWS IoT Jobs wrote after the success).
  */
 const outcomes = z
   .strictObject({
@@ -40,6 +41,7 @@ const outcomes = z
     brickAfterSuccess: share.optional(),
     failSelfTest: share.optional(),
     crashAfterSuccess: share.optional(),
+    wrongVersion: share.optional(),
   })
   .refine(
     (o) =>
@@ -48,9 +50,10 @@ const outcomes = z
         (o.neverAnswer ?? 0) +
         (o.brickAfterSuccess ?? 0) +
         (o.failSelfTest ?? 0) +
-        (o.crashAfterSuccess ?? 0) <=
+        (o.crashAfterSuccess ?? 0) +
+        (o.wrongVersion ?? 0) <=
       1 + 1e-9,
-    'fail + reject + neverAnswer + brickAfterSuccess + failSelfTest + crashAfterSuccess exceeds 1',
+    'fail + reject + neverAnswer + brickAfterSuccess + failSelfTest + crashAfterSuccess + wrongVersion exceeds 1',
   )
   .transform((o) => {
     const others = {
@@ -60,6 +63,7 @@ const outcomes = z
       brickAfterSuccess: o.brickAfterSuccess ?? 0,
       failSelfTest: o.failSelfTest ?? 0,
       crashAfterSuccess: o.crashAfterSuccess ?? 0,
+      wrongVersion: o.wrongVersion ?? 0,
     };
     const rest = Object.values(others).reduce((a, b) => a + b, 0);
     return { ...others, succeed: o.succeed ?? Math.max(0, 1 - rest) };
@@ -111,7 +115,7 @@ const cohort = z.strictObject({
 const rollback = z.strictObject({
   outcomes: outcomes
     .refine(
-      (o) => o.brickAfterSuccess + o.failSelfTest + o.crashAfterSuccess === 0,
+      (o) => o.brickAfterSuccess + o.failSelfTest + o.crashAfterSuccess + o.wrongVersion === 0,
       'a rollback takes succeed, fail, reject and neverAnswer only',
     )
     .prefault({}),

@@ -1,7 +1,13 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeJobExecutionCommand, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  DescribeJobExecutionCommand,
+  GetPackageConfigurationCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
+import { GetThingShadowCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { AlarmState } from '../domain/rollout/health-alarms';
-import type { AlarmReader, ExecutionReader } from '../services/health-ports';
+import { PACKAGE_SHADOW } from '../domain/rollout/health-package';
+import type { AlarmReader, ExecutionReader, PackageReader } from '../services/health-ports';
 
 /** DescribeJobExecution: what a suspect is confirmed on (the event that made it one could be forged). */
 export function iotExecutionReader(client: IoTClient): ExecutionReader {
@@ -54,6 +60,32 @@ export function cloudWatchAlarmReader(client: CloudWatchClient): AlarmReader {
         } while (token);
       }
       return found;
+    },
+  };
+}
+
+/**
+ * Software Package Catalog reads: a device's `$package` shadow on the IoT data plane (GetThingShadow,
+ * the reserved named shadow), and the account's package configuration on the control plane.
+ */
+export function iotPackageReader(data: IoTDataPlaneClient, control: IoTClient): PackageReader {
+  return {
+    async packageShadow(thingName) {
+      try {
+        const { payload } = await data.send(
+          new GetThingShadowCommand({ thingName, shadowName: PACKAGE_SHADOW }),
+        );
+        const document: unknown = JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()) || '{}');
+        const state = (document as { state?: { reported?: unknown } } | null)?.state;
+        return state?.reported === undefined ? {} : { reported: state.reported };
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+    },
+    async versionUpdateByJobs() {
+      const out = await control.send(new GetPackageConfigurationCommand({}));
+      return out.versionUpdateByJobsConfig?.enabled === true;
     },
   };
 }

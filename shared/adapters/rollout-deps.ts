@@ -1,11 +1,18 @@
-import { cloudWatchClient, dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import {
+  cloudWatchClient,
+  dynamoDbClient,
+  eventBridgeClient,
+  iotClient,
+  iotDataClient,
+  snsClient,
+} from '../clients';
 import { auditConfigSchema, tableName } from '../config';
 import type { RolloutDeps } from '../services/rollout-effects';
 import * as z from '../zod';
 import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
 import { iotFleetIndex } from './fleet-index';
-import { cloudWatchAlarmReader, iotExecutionReader } from './health-aws';
+import { cloudWatchAlarmReader, iotExecutionReader, iotPackageReader } from './health-aws';
 import { dynamoHealthStore } from './health-store';
 import { iotRolloutJobs } from './rollout-jobs';
 import { dynamoRolloutStore } from './rollout-store';
@@ -36,6 +43,7 @@ export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
     health: dynamoHealthStore(documents, config.STATE_TABLE_NAME),
     executions: iotExecutionReader(iotClient()),
     alarms: cloudWatchAlarmReader(cloudWatchClient()),
+    packages: iotPackageReader(iotDataClient(), iotClient()),
     actor,
   };
 }

@@ -67,20 +67,17 @@ export const toStage = (i: Item): Stage => ({
 /** `ok_<minute>` success buckets, `suspects_<reason>` counters and Reconcile's last health finding. */
 function healthFields(i: Item): Pick<Stage, 'okBuckets' | 'suspects' | 'health'> {
   const buckets = Object.entries(i).filter(([k, v]) => k.startsWith('ok_') && typeof v === 'number');
-  const selfCheck = i.suspects_selfCheck;
-  const reconnect = i.suspects_reconnect;
+  const counts = Object.fromEntries(
+    (['selfCheck', 'reconnect', 'package'] as const).flatMap((reason) => {
+      const n = i[`suspects_${reason}`];
+      return typeof n === 'number' ? [[reason, n]] : [];
+    }),
+  ) as NonNullable<Stage['suspects']>;
   return {
     ...(buckets.length > 0
       ? { okBuckets: Object.fromEntries(buckets.map(([k, v]) => [k.slice(3), v as number])) }
       : {}),
-    ...(typeof selfCheck === 'number' || typeof reconnect === 'number'
-      ? {
-          suspects: {
-            ...(typeof selfCheck === 'number' ? { selfCheck } : {}),
-            ...(typeof reconnect === 'number' ? { reconnect } : {}),
-          },
-        }
-      : {}),
+    ...(Object.keys(counts).length > 0 ? { suspects: counts } : {}),
     ...(i.health && typeof i.health === 'object' ? { health: i.health as Stage['health'] } : {}),
   };
 }

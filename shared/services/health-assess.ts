@@ -1,10 +1,16 @@
+import {
+  type PackageTarget,
+  packageTargets,
+  packageVersionEvidence,
+  packageVersionFailure,
+} from '../domain/rollout/health-package';
 import { PRESENCE_GRACE_MS, presenceVerdict } from '../domain/rollout/health-presence';
 import { selfCheckFailure } from '../domain/rollout/health-self-check';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import type { StageHealth } from '../domain/rollout/stage-health';
-import type { ExecutionReader, HealthStore, Suspect, SuspectVerdict } from './health-ports';
+import type { ExecutionReader, HealthStore, PackageReader, Suspect, SuspectVerdict } from './health-ports';
 
-export type AssessDeps = { health: HealthStore; executions: ExecutionReader };
+export type AssessDeps = { health: HealthStore; executions: ExecutionReader; packages: PackageReader };
 
 /** Suspects confirmed per Reconcile: the rest stay unjudged (not counted as successes) until the next. */
 export const MAX_CONFIRMATIONS = 100;
@@ -16,9 +22,10 @@ type Judged = { verdict: SuspectVerdict; evidence: string; nextCheckAt?: number;
 
 /**
  * Judges the stage's open suspects on the sources of truth: the execution as AWS IoT reports it now
- * (DescribeJobExecution: still SUCCEEDED, and its statusDetails for a self-check) and the device's
- * presence history at the end of its window. Verdicts are final and stored; the count is stored on the
- * stage, where the gate reads it.
+ * (DescribeJobExecution: still SUCCEEDED, and its statusDetails for a self-check), the device's
+ * presence history at the end of its window, and its `$package` shadow once the success has settled
+ * (GetThingShadow). Verdicts are final and stored; the count is stored on the stage, where the gate
+ * reads it.
  */
 export async function assessHealth(
   deps: AssessDeps,
@@ -33,6 +40,7 @@ export async function assessHealth(
   const presence = await deps.health.presenceOf(
     open.filter((s) => s.reason === 'reconnect').map((s) => s.thingName),
   );
+  const targets = packageTargets(planned.job.destinationPackageVersions);
   const judged = new Map<Suspect, Judged>();
   let confirmations = 0;
   let unjudged = 0;
@@ -47,6 +55,12 @@ export async function assessHealth(
       nextCheckAt = Math.min(nextCheckAt ?? end, end);
       continue;
     }
+    // AWS IoT writes the shadow after the success, and the device may too: judge it once both landed.
+    if (s.reason === 'package' && now < s.succeededAt + s.windowMs) {
+      const settled = s.succeededAt + s.windowMs;
+      nextCheckAt = Math.min(nextCheckAt ?? settled, settled);
+      continue;
+    }
     if (onPresence?.verdict === 'healthy') {
       judged.set(s, { verdict: 'healthy', evidence: reconnectEvidence(onPresence.reconnectedAt) });
       continue;
@@ -56,7 +70,12 @@ export async function assessHealth(
       continue;
     }
     confirmations++;
-    judged.set(s, await confirm(deps, planned.health.selfCheck, s, onPresence?.disconnectedAt));
+    judged.set(
+      s,
+      s.reason === 'package'
+        ? await confirmPackage(deps, targets, s)
+        : await confirm(deps, planned.health.selfCheck, s, onPresence?.disconnectedAt),
+    );
   }
   if (unjudged > 0)
     nextCheckAt = Math.min(nextCheckAt ?? Number.POSITIVE_INFINITY, now + UNJUDGED_RECHECK_MS);
@@ -106,6 +125,19 @@ const reconnectEvidence = (at: number | undefined) =>
   at === undefined ? 'online through its window' : `reconnected at ${iso(at)}`;
 
 const startOf = (e: { startedAt?: number }) => (e.startedAt === undefined ? {} : { startedAt: e.startedAt });
+
+/**
+ * The `$package` shadow first: a device that reports the target versions needs nothing more. One that
+ * does not is confirmed on its execution, which the job counts itself if it is no longer SUCCEEDED.
+ */
+async function confirmPackage(deps: AssessDeps, targets: PackageTarget[], s: Suspect): Promise<Judged> {
+  const failure = packageVersionFailure(targets, await deps.packages.packageShadow(s.thingName));
+  if (failure === undefined) return { verdict: 'healthy', evidence: packageVersionEvidence(targets) };
+  const execution = await deps.executions.describeExecution(s.jobId, s.thingName);
+  if (execution?.status !== 'SUCCEEDED')
+    return { verdict: 'healthy', evidence: `execution is ${execution?.status ?? 'gone'}: the job counts it` };
+  return { verdict: 'unhealthy', evidence: failure, ...startOf(execution) };
+}
 
 /** A success the job no longer shows (retried, then failed) is counted by the job: not a health failure. */
 async function confirm(

@@ -1,9 +1,13 @@
 import type { AlarmState } from '../domain/rollout/health-alarms';
+import type { PackageShadow } from '../domain/rollout/health-package';
 import type { PresenceEvent } from '../domain/rollout/health-presence';
 import type { StageHealth } from '../domain/rollout/stage-health';
 
-/** Why a success is suspected of being unhealthy. */
-export type SuspectReason = 'reconnect' | 'selfCheck';
+/**
+ * Why a success is suspected of being unhealthy. `package`: every success of a stage that checks
+ * package versions, judged on its `$package` shadow once the success has settled.
+ */
+export type SuspectReason = 'reconnect' | 'selfCheck' | 'package';
 export type SuspectVerdict = 'unhealthy' | 'healthy' | 'pending';
 
 /** A device whose success is being watched for its reconnect (one per thing and rollout). */
@@ -24,7 +28,7 @@ export type Suspect = {
   jobId: string;
   reason: SuspectReason;
   succeededAt: number;
-  /** reconnect: the window; selfCheck: 0. */
+  /** reconnect: the window; package: the settle time; selfCheck: 0. */
   windowMs: number;
   /** What the event showed (selfCheck), in words for the audit. */
   explanation?: string;
@@ -72,4 +76,12 @@ export type ExecutionRead = {
 };
 export interface ExecutionReader {
   describeExecution(jobId: string, thingName: string): Promise<ExecutionRead | undefined>;
+}
+
+/** Software Package Catalog: a device's `$package` shadow and the account's package configuration. */
+export interface PackageReader {
+  /** GetThingShadow of the reserved named shadow `$package`; undefined when the thing has none. */
+  packageShadow(thingName: string): Promise<PackageShadow | undefined>;
+  /** GetPackageConfiguration: does AWS IoT Jobs write `$package` after a success (VersionUpdateByJobsConfig)? */
+  versionUpdateByJobs(): Promise<boolean>;
 }

@@ -1,3 +1,4 @@
+import { PACKAGE_SETTLE_MS } from '../domain/rollout/health-package';
 import { disconnectedInWindow } from '../domain/rollout/health-presence';
 import { selfCheckFailure } from '../domain/rollout/health-self-check';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
@@ -8,8 +9,10 @@ export type HealthDeps = { health: HealthStore };
 
 /**
  * A success in a stage with health signals: a failed self-check makes the device a suspect at once; a
- * reconnect window puts a watch on it (which the presence consumer finds) and, when its disconnect
- * arrived first (lifecycle events are unordered), makes it a suspect here. Every write is idempotent.
+ * package version check makes every success one, judged on its `$package` shadow once it has settled
+ * (AWS IoT writes the shadow after the success, asynchronously); a reconnect window puts a watch on it
+ * (which the presence consumer finds) and, when its disconnect arrived first (lifecycle events are
+ * unordered), makes it a suspect here. Every write is idempotent.
  */
 export async function watchSuccess(
   deps: HealthDeps,
@@ -30,6 +33,8 @@ export async function watchSuccess(
     if (failure)
       await deps.health.putSuspect({ ...base, reason: 'selfCheck', windowMs: 0, explanation: failure });
   }
+  if (health.packageVersion)
+    await deps.health.putSuspect({ ...base, reason: 'package', windowMs: PACKAGE_SETTLE_MS });
   if (health.reconnectMinutes === undefined) return;
   const windowMs = health.reconnectMinutes * 60_000;
   // The watch is written before presence is read, and the presence consumer writes presence before

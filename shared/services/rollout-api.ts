@@ -2,6 +2,7 @@ import { documentUrlIssues } from '../domain/rollout/document-urls';
 import {
   ForbiddenActionError,
   InvalidPlanError,
+  PackageVersionReportingError,
   RolloutConflictError,
   RolloutNotFoundError,
   TASK_FAILURES,
@@ -29,6 +30,19 @@ const asksApprovals = (plan: ResolvedPlan) =>
   );
 
 /**
+ * A stage that checks package versions needs AWS IoT Jobs to write the `$package` shadow after each
+ * success (GetPackageConfiguration): with VersionUpdateByJobsConfig off nothing would, and every success
+ * would be judged unhealthy hours later. One call, only for such plans.
+ */
+async function assertPackageVersionsReported(deps: ApiDeps, plan: ResolvedPlan): Promise<void> {
+  const stages = plan.stages.filter((s) => s.health?.packageVersion).map((s) => s.name);
+  if (stages.length === 0 || (await deps.packages.versionUpdateByJobs())) return;
+  throw new PackageVersionReportingError(
+    `stage(s) ${stages.join(', ')} check package versions (health.packageVersion), but the account's Software Package Catalog configuration has versionUpdateByJobsConfig off: AWS IoT Jobs would not write a device's $package shadow after its success. Turn it on (aws iot update-package-configuration --version-update-by-jobs-config enabled=true,roleArn=<role>) or set health.packageVersion: false`,
+  );
+}
+
+/**
  * POST /rollouts: validate (the plan, its document URLs), store with the creator's identity and the
  * execution's ARN, start the execution named after the rollout. Idempotent per plan.
  */
@@ -44,6 +58,7 @@ export async function createRollout(deps: ApiDeps, body: unknown, caller: Caller
   }
   // A missing group would otherwise fail the rollout only when its stage starts, hours later.
   assertTargetsExist(await preflightPlan(deps.jobs, plan, { countThings: false }, deps.fleetIndex));
+  await assertPackageVersionsReported(deps, plan);
   const digest = planDigest(plan);
   const rolloutId = rolloutIdFor(plan.name, digest);
   const executionArn = executionArnFor(deps.stateMachineArn, rolloutId);

@@ -8,7 +8,7 @@ import type { AuditCause, AuditOutcome } from '../audit/audit-record';
 import type { GateDecision } from '../domain/gate';
 import { RolloutNotFoundError } from '../domain/rollout/errors';
 import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
-import type { AlarmReader, ExecutionReader, HealthStore } from './health-ports';
+import type { AlarmReader, ExecutionReader, HealthStore, PackageReader } from './health-ports';
 
 export type RolloutDeps = {
   store: RolloutStore;
@@ -19,10 +19,11 @@ export type RolloutDeps = {
   audit: AuditWriter;
   publish: DomainEventPublisher;
   notify: OperatorNotifier;
-  /** Health-gated stages: suspects, presence, the executions and alarms they are confirmed on. */
+  /** Health-gated stages: suspects, presence, the executions, alarms and `$package` shadows they are confirmed on. */
   health: HealthStore;
   executions: ExecutionReader;
   alarms: AlarmReader;
+  packages: PackageReader;
   /** `function:rollout-steps`, or the human principal for API actions. */
   actor: string;
 };

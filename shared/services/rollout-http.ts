@@ -6,6 +6,7 @@ import {
   ForbiddenActionError,
   InvalidPlanError,
   InvalidRequestError,
+  PackageVersionReportingError,
   RolloutConflictError,
   RolloutNotFoundError,
   TargetGroupNotFoundError,
@@ -28,6 +29,7 @@ const STATUS: [new (...args: never[]) => Error, number][] = [
   [InvalidFleetQueryError, 400],
   // The plan is valid; the account (its fleet index, its dynamic groups) cannot run it as it is.
   [FleetIndexFieldError, 409],
+  [PackageVersionReportingError, 409],
   [DynamicGroupLimitError, 409],
   [QueryGroupConflictError, 409],
 ];

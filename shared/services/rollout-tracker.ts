@@ -4,6 +4,7 @@ import { parseJobId } from '../domain/rollout/ids';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import { estimateStageGate, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
+import { countsSuccessEvents } from '../domain/rollout/stage-health';
 import { type HealthDeps, watchSuccess } from './health-success';
 import type { RolloutDeps } from './rollout-effects';
 
@@ -52,8 +53,7 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   const planned = (await deps.store.getRollout(owner.rolloutId))?.plan.stages[owner.stageIndex];
   const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
     // The gate counts a success of a health-gated stage only once its event was seen (stage-health.ts).
-    successBuckets:
-      planned?.health?.reconnectMinutes !== undefined || planned?.health?.selfCheck !== undefined,
+    successBuckets: countsSuccessEvents(planned?.health),
   });
   if (counted === 'unknown-stage') return counted;
   // Every success is watched, even one that counts nothing: a redelivery's health records may not

@@ -1,4 +1,5 @@
 import type { AlarmState } from '../../shared/domain/rollout/health-alarms';
+import type { PackageShadow } from '../../shared/domain/rollout/health-package';
 import { mergePresence, type PresenceEvent } from '../../shared/domain/rollout/health-presence';
 import type { StageHealth, StageHealthItem } from '../../shared/domain/rollout/stage-health';
 import type {
@@ -7,6 +8,7 @@ import type {
   ExecutionReader,
   HealthStore,
   HealthWatch,
+  PackageReader,
   Suspect,
   SuspectReason,
   SuspectVerdict,
@@ -154,5 +156,29 @@ export class FakeExecutions implements ExecutionReader {
     this.calls.push(`${jobId}/${thingName}`);
     const read = this.executions.get(`${jobId}/${thingName}`);
     return read ? structuredClone(read) : undefined;
+  }
+}
+
+/** GetThingShadow of `$package` and GetPackageConfiguration: each shadow read is kept. */
+export class FakePackages implements PackageReader {
+  readonly shadows = new Map<string, PackageShadow>();
+  readonly reads: string[] = [];
+
+  constructor(public versionUpdateByJobsEnabled = true) {}
+
+  /** The thing's `$package` reported state (AWS's shape: `{ <package>: { version } }`). */
+  report(thingName: string, versions: Record<string, string>): void {
+    const reported = Object.fromEntries(Object.entries(versions).map(([p, version]) => [p, { version }]));
+    this.shadows.set(thingName, { reported });
+  }
+
+  async packageShadow(thingName: string): Promise<PackageShadow | undefined> {
+    this.reads.push(thingName);
+    const shadow = this.shadows.get(thingName);
+    return shadow ? structuredClone(shadow) : undefined;
+  }
+
+  async versionUpdateByJobs(): Promise<boolean> {
+    return this.versionUpdateByJobsEnabled;
   }
 }

@@ -7,8 +7,15 @@ import { ScenarioRun } from '../../local/scenario/runner';
 import type { Scenario } from '../../local/scenario/schema';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
-/** Starts the stack for a scenario, writes its plans to a temp dir and plays it to the end. */
-export async function playScenario(scenario: Scenario, plans: Record<string, string>) {
+/**
+ * Starts the stack for a scenario, writes its plans to a temp dir and plays it to the end. `setup` runs
+ * once the stack is deployed, before the scenario: what an operator does to the account beforehand.
+ */
+export async function playScenario(
+  scenario: Scenario,
+  plans: Record<string, string>,
+  setup?: (stack: LocalStack) => Promise<void>,
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'scenario-'));
   for (const [file, text] of Object.entries(plans)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -24,6 +31,7 @@ export async function playScenario(scenario: Scenario, plans: Record<string, str
     functionEnv: { AWS_RETRY_MODE: 'standard' },
   });
   await stack.deployCustomResources();
+  await setup?.(stack);
   const progress = new Progress(
     stack.clock.now(),
     () => stack.clock.now(),

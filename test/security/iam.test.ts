@@ -11,6 +11,9 @@ beforeAll(() => {
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 const IOT = (type: string, prefix = '') => `iot:${type}/${prefix}*`;
 const ROLLBACK_GROUPS = IOT('thinggroup', 'fleet-autopilot-rollback-');
+/** The reserved named shadow of every thing, and every package version (Software Package Catalog). */
+const PACKAGE_SHADOWS = 'iot:thing/*/$package';
+const PACKAGE_VERSIONS = 'iot:package/*/version/*';
 const ALARMS = 'cloudwatch:alarm:*';
 const AUDIT = 'AuditTable';
 const STATE = 'StateTable';
@@ -46,10 +49,13 @@ const EXPECTED: Record<string, string[]> = {
     'events:PutEvents@EventBus',
     `iot:DescribeThingGroup@${IOT('thinggroup')}`,
     'iot:GetIndexingConfiguration@*',
+    // A plan that checks package versions: is VersionUpdateByJobsConfig on?
+    'iot:GetPackageConfiguration@*',
   ],
   RolloutSteps: [
     `iot:CreateJob@${IOT('job')}`,
     `iot:CreateJob@${IOT('thinggroup')}`,
+    `iot:CreateJob@${PACKAGE_VERSIONS}`,
     `iot:CancelJob@${IOT('job')}`,
     `iot:DescribeJob@${IOT('job')}`,
     `iot:ListJobExecutionsForJob@${IOT('job')}`,
@@ -63,6 +69,8 @@ const EXPECTED: Record<string, string[]> = {
     `iot:DescribeJobExecution@${IOT('job')}`,
     `iot:DescribeJobExecution@${IOT('thing')}`,
     `cloudwatch:DescribeAlarms@${ALARMS}`,
+    // ... and a success's $package shadow, that shadow only (test/template/package-version-iam.test.ts).
+    `iot:GetThingShadow@${PACKAGE_SHADOWS}`,
     // A rollback's static group (tag conditions: test/template/rollback-iam.test.ts).
     ...['CreateThingGroup', 'TagResource', 'AddThingToThingGroup'].map((a) => `iot:${a}@${ROLLBACK_GROUPS}`),
     `iot:AddThingToThingGroup@${IOT('thing')}`,
@@ -127,6 +135,9 @@ function resourceKey(resource: unknown): string {
   const sub = String(r['Fn::Sub']);
   const iot = /:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([a-z]+)\/([a-z-]*)\*$/.exec(sub);
   if (iot) return IOT(iot[1] as string, iot[2]);
+  if (/:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:thing\/\*\/\$package$/.test(sub)) return PACKAGE_SHADOWS;
+  if (/:iot:\$\{AWS::Region\}:\$\{AWS::AccountId\}:package\/\*\/version\/\*$/.test(sub))
+    return PACKAGE_VERSIONS;
   if (/:cloudwatch:\$\{AWS::Region\}:\$\{AWS::AccountId\}:alarm:\*$/.test(sub)) return ALARMS;
   if (/:stateMachine:fleet-autopilot-[a-z0-9-]+-staged-rollout$/.test(sub))
     return 'StagedRolloutStateMachine';

@@ -40,6 +40,7 @@ const UNSCOPABLE_ACTIONS: Record<string, string> = {
   'iot:UpdateEventConfigurations': 'account-wide IoT setting, no resource type',
   'iot:GetIndexingConfiguration': 'account-wide fleet indexing setting, no resource type',
   'iot:UpdateIndexingConfiguration': 'account-wide fleet indexing setting, no resource type',
+  'iot:GetPackageConfiguration': 'account-wide Software Package Catalog setting, no resource type',
 };
 
 describe('packaged template: wiring', () => {

@@ -8,6 +8,7 @@ import {
   type Json,
   TERMINAL,
 } from './model';
+import { reportPackageVersions } from './packages';
 
 /** Thing names a job's targets resolve to now: thing ARNs, and group ARNs expanded with child groups. */
 export function resolveTargets(ctx: IotContext, targets: string[]): string[] {
@@ -75,7 +76,10 @@ export function finishExecution(
   delete exec.inProgressDeadline;
   delete exec.stepDeadline;
   publishExecution(ctx, exec);
-  if (status === 'SUCCEEDED') job.rollout.succeeded += 1;
+  if (status === 'SUCCEEDED') {
+    job.rollout.succeeded += 1;
+    reportPackageVersions(ctx, job, exec.thingName);
+  }
   maybeRetry(ctx, job, exec);
   evaluateAbort(ctx, job);
   checkCompletion(ctx, job);

@@ -9,6 +9,7 @@ import {
   validateTimeout,
 } from './job-config';
 import { type IotContext, type JobRecord, type Json, toSeconds } from './model';
+import { validatePackageVersions } from './packages';
 import { parseScheduleTime, releaseRollout } from './rollout';
 
 const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -74,6 +75,7 @@ export function createJob(ctx: IotContext, req: Request): Json {
   validateTimeout(timeoutConfig);
   validateRetry(retryConfig);
   validateScheduling(schedulingConfig, scheduledStart, now);
+  const destinationPackageVersions = validatePackageVersions(ctx, b.destinationPackageVersions);
   const description = optString(b, 'description');
   const presignedUrlConfig = optObject(b, 'presignedUrlConfig');
   const job: JobRecord = {
@@ -98,6 +100,7 @@ export function createJob(ctx: IotContext, req: Request): Json {
     ...(retryConfig === undefined ? {} : { retryConfig }),
     ...(schedulingConfig === undefined ? {} : { schedulingConfig }),
     ...(presignedUrlConfig === undefined ? {} : { presignedUrlConfig }),
+    ...(destinationPackageVersions === undefined ? {} : { destinationPackageVersions }),
     ...(scheduledStart === undefined ? {} : { scheduledStart }),
     ...(Array.isArray(b.tags) ? { tags: b.tags } : {}),
   };
@@ -131,6 +134,7 @@ function jobView(job: JobRecord): Json {
     jobExecutionsRetryConfig: job.retryConfig,
     isConcurrent: rollingOut,
     schedulingConfig: job.schedulingConfig,
+    destinationPackageVersions: job.destinationPackageVersions,
   };
 }
 

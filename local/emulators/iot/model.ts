@@ -123,6 +123,8 @@ export interface JobRecord {
   retryConfig?: Json;
   schedulingConfig?: Json;
   presignedUrlConfig?: Json;
+  /** Software Package Catalog versions the job installs (written to `$package` after a success). */
+  destinationPackageVersions?: string[];
   tags?: unknown[];
   createdAt: number;
   lastUpdatedAt: number;
@@ -146,6 +148,9 @@ export interface JobRecord {
   history: ExecutionRecord[];
 }
 
+/** The account's Software Package Catalog configuration (packages.ts). */
+export type PackageConfig = { versionUpdateByJobs: { enabled: boolean; roleArn?: string } };
+
 export interface IotState {
   things: Map<string, ThingRecord>;
   thingTypes: Map<string, ThingTypeRecord>;
@@ -164,6 +169,8 @@ export interface IotState {
   /** thing name → shadow name ('' for the classic shadow) → shadow. */
   shadows: Map<string, Map<string, ShadowRecord>>;
   registrationTasks: Map<string, RegistrationTask>;
+  /** Software Package Catalog: UpdatePackageConfiguration (VersionUpdateByJobsConfig, off by default). */
+  packageConfig: PackageConfig;
 }
 
 /** What every operation gets: state, time, identity and the event publisher. */
@@ -211,6 +218,7 @@ export function createState(now: number): IotState {
     connectivity: new Map(),
     shadows: new Map(),
     registrationTasks: new Map(),
+    packageConfig: { versionUpdateByJobs: { enabled: false } },
   };
 }
 

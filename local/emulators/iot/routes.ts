@@ -22,6 +22,7 @@ import {
   updateJobExecution,
 } from './jobs-data';
 import type { IotContext, Json } from './model';
+import { getPackageConfiguration, updatePackageConfiguration } from './packages';
 import {
   describeThingRegistrationTask,
   listThingRegistrationTaskReports,
@@ -71,10 +72,12 @@ const CREATE_JOB = [
   'timeoutConfig',
   'jobExecutionsRetryConfig',
   'schedulingConfig',
+  'destinationPackageVersions',
 ];
 
 // Method + path per operation, from the @aws-sdk/client-iot schemas (smithy http traits). Not emulated:
-// billing groups, tags, job templates and document parameters, namespaces, presigned URL configs.
+// billing groups, tags, job templates and document parameters, namespaces, presigned URL configs, software
+// packages and their versions.
 export const CONTROL_ROUTES: Route[] = [
   route('POST', '/things/{thingName}', 'CreateThing', createThing, ['thingTypeName', 'attributePayload']),
   route('GET', '/things/{thingName}', 'DescribeThing', describeThing),
@@ -152,6 +155,9 @@ export const CONTROL_ROUTES: Route[] = [
     'GetThingConnectivityData',
     getThingConnectivityData,
   ),
+  // Software Package Catalog: the account's VersionUpdateByJobsConfig (packages.ts).
+  route('GET', '/package-configuration', 'GetPackageConfiguration', getPackageConfiguration),
+  route('PATCH', '/package-configuration', 'UpdatePackageConfiguration', updatePackageConfiguration),
   // Bulk registration (StartThingRegistrationTask and its reports), reading the S3 emulator.
   route('POST', '/thing-registration-tasks', 'StartThingRegistrationTask', startThingRegistrationTask),
   route('GET', '/thing-registration-tasks', 'ListThingRegistrationTasks', listThingRegistrationTasks),

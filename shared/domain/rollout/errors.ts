@@ -77,6 +77,15 @@ export class PromotionRefusedError extends AppError {
   override readonly name = 'PromotionRefusedError';
 }
 
+/**
+ * A stage checks package versions (`health.packageVersion`) but the account's Software Package Catalog
+ * configuration has VersionUpdateByJobsConfig off: AWS IoT Jobs would never write a device's `$package`
+ * shadow, so every success would be judged unhealthy (409: the plan is valid, the account cannot run it).
+ */
+export class PackageVersionReportingError extends AppError {
+  override readonly name = 'PackageVersionReportingError';
+}
+
 /** Errors sent with SendTaskFailure; the ASL catches exactly these names. */
 export const TASK_FAILURES = {
   ABORTED: 'RolloutAborted',

@@ -54,6 +54,8 @@ export function createJobRequest(
     abortConfig: { criteriaList: abort.map((c) => ({ ...c, action: 'CANCEL' as const })) },
     timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutMinutes },
     ...(retries.length > 0 ? { jobExecutionsRetryConfig: { criteriaList: retries } } : {}),
+    // Software Package Catalog: AWS IoT writes these to the device's `$package` shadow after its success.
+    ...(job.destinationPackageVersions ? { destinationPackageVersions: job.destinationPackageVersions } : {}),
     ...(scheduling
       ? {
           schedulingConfig: {

@@ -1,5 +1,11 @@
 import * as z from '../../zod';
 import { INCONCLUSIVE_ACTIONS, MIN_FAILURE_THRESHOLD } from '../gate';
+import {
+  MAX_PACKAGE_VERSION_ARN,
+  MAX_PACKAGE_VERSIONS,
+  PACKAGE_VERSION_ARN,
+  parsePackageVersionArn,
+} from './health-package';
 import { MAX_STAGES } from './ids';
 import { FAILURE_STATUSES } from './job-snapshot';
 import { MAX_QUERY_LENGTH } from './query-target';
@@ -69,6 +75,20 @@ const scheduleTime = z
   .string()
   .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be YYYY-MM-DDTHH:MM (UTC, as AWS IoT expects)'));
 
+/** A Software Package Catalog version (CreateJob `destinationPackageVersions`: 1-25 ARNs, each ≤ 1600). */
+const packageVersionArn = z
+  .string()
+  .check(
+    z.maxLength(MAX_PACKAGE_VERSION_ARN),
+    z.regex(
+      PACKAGE_VERSION_ARN,
+      'must be a package version ARN: arn:aws:iot:<region>:<account>:package/<packageName>/version/<versionName>',
+    ),
+  );
+
+const packageNames = (arns: readonly string[]) =>
+  arns.map((a) => parsePackageVersionArn(a)?.packageName).filter((n) => n !== undefined);
+
 export const jobSchema = z.strictObject({
   targetSelection: z.optional(z.enum(['SNAPSHOT', 'CONTINUOUS'])),
   rollout: z.optional(
@@ -88,6 +108,20 @@ export const jobSchema = z.strictObject({
       endBehavior: z.optional(z.enum(['STOP_ROLLOUT', 'CANCEL', 'FORCE_CANCEL'])),
       maintenanceWindows: z.optional(z.array(maintenanceWindow).check(z.minLength(1), z.maxLength(10))),
     }),
+  ),
+  /**
+   * The Software Package Catalog versions the job installs: AWS IoT writes them to the device's `$package`
+   * shadow after its success, and `health.packageVersion` checks the device reports them.
+   */
+  destinationPackageVersions: z.optional(
+    z.array(packageVersionArn).check(
+      z.minLength(1),
+      z.maxLength(MAX_PACKAGE_VERSIONS, `CreateJob takes at most ${MAX_PACKAGE_VERSIONS} package versions`),
+      z.refine(
+        (a) => new Set(packageNames(a)).size === packageNames(a).length,
+        'must name one version per package (a device reports one version of each)',
+      ),
+    ),
   ),
 });
 
@@ -122,6 +156,11 @@ export const healthSchema = z.strictObject({
         ),
       ),
   ),
+  /**
+   * After a success the device's `$package` shadow must report every `job.destinationPackageVersions`
+   * version (default: on when the job has them; `false` turns it off).
+   */
+  packageVersion: z.optional(z.boolean()),
   /** CloudWatch alarms watched while the stage runs: any in ALARM pauses (or halts) the rollout. */
   alarms: z.optional(
     z.strictObject({

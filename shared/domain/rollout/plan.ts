@@ -3,6 +3,7 @@ import type * as z from '../../zod';
 import { DEFAULT_GATE_POLICY, type GatePolicy, InvalidGatePolicyError, validateGatePolicy } from '../gate';
 import { InvalidPlanError } from './errors';
 import { BUCKET_MS } from './health-counts';
+import { PACKAGE_SETTLE_MS } from './health-package';
 import { PRESENCE_GRACE_MS } from './health-presence';
 import type { FailureStatus } from './job-snapshot';
 import { documentIssues, reservedKeyIssues } from './plan-document';
@@ -49,6 +50,8 @@ export type ResolvedHealth = {
   reconnectMinutes?: number;
   selfCheck?: NonNullable<HealthInput['selfCheck']>;
   alarms?: { names: string[]; action: 'pause' | 'halt' };
+  /** The `$package` shadow must report the job's destinationPackageVersions: present (true) only when on. */
+  packageVersion?: true;
 };
 
 export type ResolvedRollback = {
@@ -173,20 +176,26 @@ function resolveRollback(input: RollbackInput): ResolvedRollback {
   };
 }
 
-/** The stage's health settings: the stage's own keys over the defaults' (a whole key replaces). */
+/**
+ * The stage's health settings: the stage's own keys over the defaults' (a whole key replaces). The
+ * package version check is on by default when the stage's job installs package versions.
+ */
 function resolveHealth(
   stage: HealthInput | undefined,
   defaults: HealthInput | undefined,
+  installsPackages: boolean,
 ): ResolvedHealth | undefined {
   const merged = { ...strip(defaults), ...strip(stage) } as HealthInput;
-  if (Object.keys(merged).length === 0) return undefined;
-  return {
+  const packageVersion = merged.packageVersion ?? installsPackages;
+  const health: ResolvedHealth = {
     ...(merged.reconnectMinutes === undefined ? {} : { reconnectMinutes: merged.reconnectMinutes }),
     ...(merged.selfCheck === undefined ? {} : { selfCheck: merged.selfCheck }),
     ...(merged.alarms === undefined
       ? {}
       : { alarms: { names: merged.alarms.names, action: merged.alarms.action ?? 'pause' } }),
+    ...(packageVersion ? { packageVersion: true as const } : {}),
   };
+  return Object.keys(health).length === 0 ? undefined : health;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -259,16 +268,17 @@ function resolveStage(
   index: number,
   defaults: Partial<Settings> & { health?: HealthInput },
 ): ResolvedStage {
-  const health = resolveHealth(stage.health, defaults.health);
   const merge = <K extends keyof Settings>(key: K) =>
     ({ ...PLAN_DEFAULTS[key], ...strip(defaults[key]), ...strip(stage[key]) }) as Settings[K];
+  const job = merge('job') as ResolvedStage['job'];
+  const health = resolveHealth(stage.health, defaults.health, job.destinationPackageVersions !== undefined);
   return {
     index,
     name: stage.name,
     targets: stage.targets ?? [],
     gate: merge('gate') as ResolvedStage['gate'],
     approval: merge('approval') as ResolvedStage['approval'],
-    job: merge('job') as ResolvedStage['job'],
+    job,
     cancel: merge('cancel') as ResolvedStage['cancel'],
     ...(stage.allowMissingTargets ? { allowMissingTargets: true as const } : {}),
     ...(stage.query === undefined ? {} : { query: stage.query }),
@@ -305,9 +315,25 @@ function stageIssues(stage: ResolvedStage, at: string, options: ResolveOptions):
       `${at}.gate.deadlineMinutes: ${deadlineMinutes} must be at least health.reconnectMinutes + ${HEALTH_SLACK_MINUTES} (${reconnect + HEALTH_SLACK_MINUTES}): a success counts once the window of its minute and ${PRESENCE_GRACE_MS / 60_000} minute's grace for late lifecycle events are over, and that must happen while its stage runs`,
     );
   }
+  if (stage.health?.packageVersion) issues.push(...packageVersionIssues(stage, at));
   issues.push(...scheduleIssues(stage, at, options));
   issues.push(...targetIssues(stage, at));
   return issues;
+}
+
+/** A package version check needs versions to compare, and a stage that outlives its settle time. */
+function packageVersionIssues(stage: ResolvedStage, at: string): string[] {
+  if (stage.job.destinationPackageVersions === undefined)
+    return [
+      `${at}.health.packageVersion: true needs ${at}.job.destinationPackageVersions: it compares the package versions the job installs with those the device reports in its $package shadow`,
+    ];
+  const least = PACKAGE_SETTLE_MS / 60_000 + HEALTH_SLACK_MINUTES;
+  const { deadlineMinutes } = stage.gate;
+  return deadlineMinutes < least
+    ? [
+        `${at}.gate.deadlineMinutes: ${deadlineMinutes} must be at least ${least}: a success counts once its $package shadow has settled (${PACKAGE_SETTLE_MS / 60_000} minutes after the minute it falls in, and ${PRESENCE_GRACE_MS / 60_000} minute's grace), and that must happen while its stage runs`,
+      ]
+    : [];
 }
 
 /** The gate policy of a stage, in the gate's units (seconds). */

@@ -1,7 +1,8 @@
 import type { StageCounts } from '../gate';
 import { pendingSuccesses, withHealth } from './health-counts';
+import { PACKAGE_SETTLE_MS } from './health-package';
 import { PRESENCE_GRACE_MS } from './health-presence';
-import type { ResolvedStage } from './plan';
+import type { ResolvedHealth, ResolvedStage } from './plan';
 
 /** What Reconcile last found about a stage's suspects (stored on the stage item). */
 export type StageHealth = {
@@ -23,25 +24,40 @@ export type StageHealth = {
 /** The stage item's view of health: the per-minute success buckets and the suspects the tracker counted. */
 export type StageHealthItem = {
   okBuckets?: Readonly<Record<string, number>>;
-  suspects?: { selfCheck?: number; reconnect?: number };
+  suspects?: { selfCheck?: number; reconnect?: number; package?: number };
   health?: StageHealth;
 };
 
 const MINUTE = 60_000;
 
 /**
- * Successes the gate may not count yet: those still inside their reconnect window (per-minute buckets
- * from the execution events) and, as a floor, every success the events have not shown yet (the job
- * can be ahead of its events, and only an event makes a failed self-check a suspect), plus suspects
- * whose verdict is still open.
+ * How long after a success time alone may still make it unhealthy: its reconnect window, or the settle
+ * time before its `$package` shadow is judged, whichever is longer; undefined when neither applies.
+ */
+export function healthWindowMs(health: ResolvedHealth | undefined): number | undefined {
+  const reconnect = health?.reconnectMinutes === undefined ? undefined : health.reconnectMinutes * MINUTE;
+  const settle = health?.packageVersion ? PACKAGE_SETTLE_MS : undefined;
+  if (reconnect === undefined) return settle;
+  return settle === undefined ? reconnect : Math.max(reconnect, settle);
+}
+
+/** Whether the gate counts a stage's successes only once their event was seen (per-minute buckets). */
+export const countsSuccessEvents = (health: ResolvedHealth | undefined): boolean =>
+  healthWindowMs(health) !== undefined || health?.selfCheck !== undefined;
+
+/**
+ * Successes the gate may not count yet: those still inside their reconnect window or package settle
+ * time (per-minute buckets from the execution events) and, as a floor, every success the events have
+ * not shown yet (the job can be ahead of its events, and only an event makes a success a suspect),
+ * plus suspects whose verdict is still open.
  */
 function pendingOf(planned: ResolvedStage, item: StageHealthItem, succeeded: number, now: number): number {
-  const reconnect = planned.health?.reconnectMinutes;
+  const window = healthWindowMs(planned.health);
   const unjudged = item.health?.unjudged ?? 0;
-  if (reconnect === undefined && planned.health?.selfCheck === undefined) return unjudged;
+  if (!countsSuccessEvents(planned.health)) return unjudged;
   const buckets = item.okBuckets ?? {};
   const seen = Object.values(buckets).reduce((sum, n) => sum + (Number.isFinite(n) && n > 0 ? n : 0), 0);
-  const inWindow = reconnect === undefined ? 0 : pendingSuccesses(buckets, reconnect * MINUTE, now);
+  const inWindow = window === undefined ? 0 : pendingSuccesses(buckets, window, now);
   const matured = Math.max(0, seen - inWindow);
   return Math.max(0, succeeded - matured) + unjudged;
 }
@@ -70,13 +86,13 @@ export function nextHealthChange(
   item: StageHealthItem,
   now: number,
 ): number | undefined {
-  const reconnect = planned.health?.reconnectMinutes;
+  const window = healthWindowMs(planned.health);
   const times: number[] = [];
   if (item.health?.nextCheckAt !== undefined && item.health.nextCheckAt > now)
     times.push(item.health.nextCheckAt);
-  if (reconnect !== undefined) {
+  if (window !== undefined) {
     for (const [bucket, n] of Object.entries(item.okBuckets ?? {})) {
-      const end = Number(bucket) * MINUTE + MINUTE + reconnect * MINUTE + PRESENCE_GRACE_MS;
+      const end = Number(bucket) * MINUTE + MINUTE + window + PRESENCE_GRACE_MS;
       if (n > 0 && end > now) times.push(end);
     }
   }
@@ -84,11 +100,12 @@ export function nextHealthChange(
 }
 
 /**
- * The longest a stage with a reconnect window may wait between looks: one window and its grace, so a
- * device that never came back is judged within about a window of its deadline even when no event wakes
- * the gate (lifecycle events never do: a missing reconnect is only visible on the clock).
+ * The longest a stage with a reconnect window (or a package settle time) may wait between looks: one
+ * window and its grace, so a device that never came back, or does not report its package versions, is
+ * judged within about a window of its deadline even when no event wakes the gate (none does: both are
+ * only visible on the clock).
  */
 export function healthLookSeconds(planned: ResolvedStage): number | undefined {
-  const reconnect = planned.health?.reconnectMinutes;
-  return reconnect === undefined ? undefined : reconnect * 60 + PRESENCE_GRACE_MS / 1000 + 60;
+  const window = healthWindowMs(planned.health);
+  return window === undefined ? undefined : window / 1000 + PRESENCE_GRACE_MS / 1000 + 60;
 }

@@ -167,9 +167,11 @@ function healthView(
       reconnectMinutes: health.reconnectMinutes ?? null,
       selfCheck: health.selfCheck ? Object.keys(health.selfCheck) : null,
       alarms: health.alarms ?? null,
+      packageVersion: health.packageVersion === true,
     },
     unhealthy: found?.unhealthy ?? 0,
     unjudged: found?.unjudged ?? 0,
+    // Suspects some event made; every success of a package version stage is judged, so not counted here.
     suspects: (stage?.suspects?.selfCheck ?? 0) + (stage?.suspects?.reconnect ?? 0),
     checkedAt: found ? new Date(found.checkedAt).toISOString() : undefined,
     examples: found?.examples ?? [],

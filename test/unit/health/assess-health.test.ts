@@ -3,7 +3,7 @@ import { PRESENCE_GRACE_MS } from '../../../shared/domain/rollout/health-presenc
 import { nextHealthChange } from '../../../shared/domain/rollout/stage-health';
 import { assessHealth, MAX_CONFIRMATIONS } from '../../../shared/services/health-assess';
 import type { ExecutionRead, Suspect } from '../../../shared/services/health-ports';
-import { FakeExecutions, FakeHealthStore } from '../../fakes/health-store';
+import { FakeExecutions, FakeHealthStore, FakePackages } from '../../fakes/health-store';
 import { healthRollout, JOB_ID, MINUTE, ROLLOUT_ID, stageOf, T0 } from './fixture';
 
 const WINDOW = 10 * MINUTE;
@@ -35,7 +35,7 @@ async function world(suspects: Suspect[], execution: ExecutionRead = PASSED) {
     if (s.reason === 'reconnect')
       await health.recordPresence(s.thingName, { at: AT + MINUTE, connected: false }, AT + MINUTE);
   }
-  return { health, executions, deps: { health, executions } };
+  return { health, executions, deps: { health, executions, packages: new FakePackages() } };
 }
 
 const verdicts = async (health: FakeHealthStore) =>

@@ -25,7 +25,7 @@ type Gate = {
 export function healthRollout(
   health: HealthInput,
   gate: Gate = {},
-  job?: { inProgressTimeoutMinutes: number },
+  job?: { inProgressTimeoutMinutes?: number; destinationPackageVersions?: string[] },
 ): Rollout {
   const plan = resolvePlan({
     name: 'fw',
@@ -54,6 +54,10 @@ export function healthRollout(
     updatedAt: T0,
   };
 }
+
+/** A Software Package Catalog version ARN of the test account. */
+export const packageVersionArn = (pkg: string, version: string) =>
+  `arn:aws:iot:us-east-1:123456789012:package/${pkg}/version/${version}`;
 
 /** The stage's resolved health (the rollout's plan always has one for these tests). */
 export function healthOf(rollout: Rollout): ResolvedHealth {

@@ -7,7 +7,7 @@ import { nextHealthChange } from '../../../shared/domain/rollout/stage-health';
 import { assessHealth } from '../../../shared/services/health-assess';
 import { trackPresence } from '../../../shared/services/health-presence';
 import { watchSuccess } from '../../../shared/services/health-success';
-import { FakeExecutions, FakeHealthStore } from '../../fakes/health-store';
+import { FakeExecutions, FakeHealthStore, FakePackages } from '../../fakes/health-store';
 import {
   fakeClock,
   finishedJob,
@@ -62,7 +62,12 @@ async function stageWith(bricked: (i: number) => boolean) {
 async function reconcileUntilDecided(world: Awaited<ReturnType<typeof stageWith>>, from: number) {
   const decisions: { at: number; outcome: string; failed: number }[] = [];
   for (let now: number | undefined = from; now !== undefined; ) {
-    await assessHealth({ health: world.health, executions: world.executions }, rollout, stageOf(N), now);
+    await assessHealth(
+      { health: world.health, executions: world.executions, packages: new FakePackages() },
+      rollout,
+      stageOf(N),
+      now,
+    );
     const stage: Stage = {
       ...stageOf(N),
       okBuckets: world.okBuckets,
@@ -168,7 +173,12 @@ describe('the shortest gate deadline a plan may have with a reconnect window', (
       await trackPresence(lifecycle(thing(i), 'connected', T0 + MINUTE), { health, clock });
     }
     const now = T0 + deadline * MINUTE;
-    await assessHealth({ health, executions: new FakeExecutions() }, rollout, stageOf(20), now);
+    await assessHealth(
+      { health, executions: new FakeExecutions(), packages: new FakePackages() },
+      rollout,
+      stageOf(20),
+      now,
+    );
     const stage: Stage = { ...stageOf(20), okBuckets, ...health.stageItem(ROLLOUT_ID, 0) };
 
     // Act

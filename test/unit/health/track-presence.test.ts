@@ -5,7 +5,7 @@ import { assessHealth } from '../../../shared/services/health-assess';
 import type { HealthWatch } from '../../../shared/services/health-ports';
 import { PRESENCE_MAX_SKEW_MS, trackPresence } from '../../../shared/services/health-presence';
 import { watchSuccess } from '../../../shared/services/health-success';
-import { FakeExecutions, FakeHealthStore } from '../../fakes/health-store';
+import { FakeExecutions, FakeHealthStore, FakePackages } from '../../fakes/health-store';
 import {
   fakeClock,
   healthOf,
@@ -202,7 +202,7 @@ describe('health after success: every arrival order gives the same verdict', () 
       else await trackPresence(events[arrival], { health, clock });
     }
     const judged = await assessHealth(
-      { health, executions },
+      { health, executions, packages: new FakePackages() },
       rollout,
       stage,
       AT + WINDOW + PRESENCE_GRACE_MS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BRICK_AFTER_SECONDS, DEFAULT_REBOOT } from '../../../local/fleet/after-success';
-import { DEFAULT_ROLLBACK, drawExecution, rollbackCohort } from '../../../local/fleet/cohorts';
+import { DEFAULT_ROLLBACK, drawExecution, REPORTS, rollbackCohort } from '../../../local/fleet/cohorts';
 import { generateDevices } from '../../../local/fleet/population';
 import { parseScenario } from '../../../local/scenario/load';
 import { InvalidScenarioError, type Scenario } from '../../../local/scenario/schema';
@@ -32,6 +32,7 @@ describe('health fields of a cohort', () => {
       brickAfterSuccess: 0,
       failSelfTest: 0,
       crashAfterSuccess: 0,
+      wrongVersion: 0,
       succeed: 0.9,
     });
     expect(s.cohorts[0]).not.toHaveProperty('statusDetails');
@@ -69,6 +70,26 @@ describe('health fields of a cohort', () => {
     expect(
       issuesOf(() => scenario(`  - { name: c, outcomes: {}, statusDetails: ${JSON.stringify(nine)} }\n`))[0],
     ).toMatch(/^cohorts\[0\]\.statusDetails: holds at most 8 pairs besides selfTest/);
+  });
+});
+
+describe('the wrongVersion outcome', () => {
+  const s = scenario('  - { name: c, outcomes: { wrongVersion: 0.3 } }\n');
+  const draws = generateDevices(s).map((d) => drawExecution(s.cohorts, d, job(), s.seed));
+
+  it('draws at its weight and reports SUCCEEDED like the other health outcomes, with nothing after it', () => {
+    const wrong = draws.filter((d) => d.outcome === 'WRONG_VERSION');
+    expect(wrong.length / draws.length).toBeGreaterThan(0.27);
+    expect(wrong.length / draws.length).toBeLessThan(0.33);
+    expect(REPORTS.WRONG_VERSION).toBe('SUCCEEDED');
+    expect(wrong.every((d) => d.after === undefined)).toBe(true);
+  });
+
+  it('is refused for a rollback job, whose devices answer succeed, fail, reject or neverAnswer', () => {
+    const issues = issuesOf(() =>
+      scenario('  - { name: c, outcomes: {} }\n', 'rollback: { outcomes: { wrongVersion: 0.1 } }\n'),
+    );
+    expect(issues).toEqual([expect.stringMatching(/^rollback\.outcomes: a rollback takes succeed, fail/)]);
   });
 });
 
