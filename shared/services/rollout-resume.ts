@@ -237,6 +237,7 @@ async function started(
     execution: name,
     stageIndex: resume.stageIndex,
     stage: planned?.name,
+    stageAttempt: nextAttempt,
     jobId,
     previousDigest: resume.previousDigest,
     digest: resume.digest,
