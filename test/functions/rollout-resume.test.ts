@@ -1,11 +1,14 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
+  AddThingToThingGroupCommand,
   CancelJobCommand,
   CreateJobCommand,
+  CreateThingGroupCommand,
   DescribeJobCommand,
   DescribeThingGroupCommand,
   IoTClient,
+  ListJobExecutionsForJobCommand,
   ListThingsInThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import {
@@ -444,5 +447,101 @@ describe('resume a halted rollout with a fixed document', () => {
       state: 'NOT_STARTED',
       earlier: [expect.objectContaining({ attempt: 0, state: 'COMPLETED', devices: 2 })],
     });
+  });
+
+  it('rolls a resumed attempt that halts again back with its own group and job, from the resumed stage', async () => {
+    const { rolloutId } = await halted('resume-rollback-again', {
+      rollback: { document: { operation: 'install', version: '2.3.7' } },
+    });
+    // The halted attempt's rollback ran to its end (the halted execution's steps, not replayed here).
+    await docs.send(
+      new PutCommand({
+        TableName: 'StateTable',
+        Item: {
+          pk: `ROLLOUT#${rolloutId}`,
+          sk: 'ROLLBACK',
+          rolloutId,
+          trigger: 'halt',
+          stageIndex: 0,
+          stageIndexes: [0],
+          groupName: `fleet-autopilot-rollback-${rolloutId}`,
+          jobId: `${rolloutId}-rb0`,
+          state: 'COMPLETED',
+          startedAt: T0,
+          fill: { stage: 1, page: 1 },
+          added: 2,
+        },
+      }),
+    );
+    expect((await resume(rolloutId, BOB, { document: FIXED })).statusCode).toBe(200);
+    const execution = `${rolloutId}--r1`;
+    const step = stepsOf(rolloutId, execution);
+    const at = T0 + 60 * MIN;
+    await step('checkpoint', 0, at);
+    await step('startStage', 0, at);
+    const newJob = `${rolloutId}-s0-a1`;
+    jobs.set(newJob, progress({ failed: 9, succeeded: 1, queued: 90 }));
+    const decided = await step('reconcile', 0, at + 5 * MIN);
+    expect(decided).toMatchObject({ outcome: 'HALT' });
+    expect(await step('halt', 0, at + 5 * MIN, { state: { gate: decided } })).toEqual({ rollback: true });
+
+    // AWS IoT: the new job's one success; rollback groups exist once made.
+    const made = new Map<string, Set<string>>();
+    iot.on(DescribeThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
+      if (input.thingGroupName.startsWith('fleet-autopilot-rollback-') && !made.has(input.thingGroupName))
+        throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException', $fault: 'client' });
+      return {
+        thingGroupName: input.thingGroupName,
+        thingGroupProperties: { attributePayload: { attributes: { managedBy: 'fleet-autopilot' } } },
+      };
+    });
+    iot.on(CreateThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
+      made.set(input.thingGroupName, made.get(input.thingGroupName) ?? new Set());
+      return { thingGroupName: input.thingGroupName };
+    });
+    iot.on(AddThingToThingGroupCommand).callsFake((input: { thingGroupName: string; thingName: string }) => {
+      made.get(input.thingGroupName)?.add(input.thingName);
+      return {};
+    });
+    iot.on(ListJobExecutionsForJobCommand).callsFake((input: { jobId: string }) => ({
+      executionSummaries:
+        input.jobId === newJob
+          ? [
+              {
+                thingArn: 'arn:aws:iot:us-east-1:123456789012:thing/thing-42',
+                jobExecutionSummary: { status: 'SUCCEEDED' },
+              },
+            ]
+          : [],
+    }));
+    let answer = await step('startRollback', 0, at + 6 * MIN, { cursor: { stage: 0, page: 0 } });
+    while (answer.next === 'fill')
+      answer = await step('startRollback', 0, at + 6 * MIN, { cursor: answer.cursor });
+    expect(answer).toMatchObject({ next: 'watch' });
+    expect(iot.commandCalls(ListJobExecutionsForJobCommand).map((c) => c.args[0].input.jobId)).toEqual([
+      newJob,
+    ]);
+    expect([...made.entries()].map(([g, things]) => [g, [...things]])).toEqual([
+      [`fleet-autopilot-rollback-${rolloutId}-r1`, ['thing-42']],
+    ]);
+    expect(iot.commandCalls(CreateJobCommand).at(-1)?.args[0].input).toMatchObject({
+      jobId: `${rolloutId}-rb1`,
+      targets: [`arn:aws:iot:us-east-1:123456789012:thinggroup/fleet-autopilot-rollback-${rolloutId}-r1`],
+    });
+    expect(await item(rolloutId, 'ROLLBACK')).toMatchObject({
+      attempt: 1,
+      state: 'RUNNING',
+      stageIndexes: [0],
+    });
+    expect(await item(rolloutId, 'ROLLBACK#000')).toMatchObject({
+      jobId: `${rolloutId}-rb0`,
+      state: 'COMPLETED',
+    });
+    expect(await audited(rolloutId, 'rollout.rollback.started')).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ jobId: `${rolloutId}-rb1`, devices: 1 }),
+      }),
+    ]);
+    expect(await audited(rolloutId, 'rollout.halted')).toHaveLength(2);
   });
 });
