@@ -20,7 +20,7 @@ const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
   return {
     /**
-     * StartExecution named after the rollout (a resume's `<rolloutId>--r<n>`, from its halted stage):
+     * StartExecution named after the rollout (a resume's `<rolloutId>--r<n>-<nonce>`, from its halted stage):
      * a repeat with the same name and input is a no-op in AWS while the execution runs, and
      * ExecutionAlreadyExists once it closed: never a second execution.
      */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RolloutDetails } from '../adapters/rollout-store';
 import { documentUrlIssues } from '../domain/rollout/document-urls';
 import {
@@ -15,6 +16,7 @@ import { planDigest, type ResolvedPlan } from '../domain/rollout/plan';
 import {
   documentHash,
   documentOf,
+  executionNameOf,
   resumeDocument,
   resumeExecutionName,
   resumeRefusal,
@@ -86,7 +88,7 @@ const STATUS = { '#st': 'status' };
  * POST /rollouts/{id}/resume with a document: a HALTED rollout goes on with a fixed document from the
  * halted stage (docs/rollouts.md "Resume with a fixed document"). One conditional update on the
  * halted rollout item swaps the plan's document, digest, attempt and execution, then the execution
- * `<rolloutId>--r<n>` starts at the halted stage, whose StartStage keeps the halted attempt apart and
+ * `<rolloutId>--r<n>-<nonce>` starts at the halted stage, whose StartStage keeps the halted attempt apart and
  * runs a new one from zero. The same request again (the same principal, the same document) finds it
  * done and starts the same execution (a no-op), so a retry never makes two; any other is refused.
  */
@@ -114,7 +116,8 @@ export async function resumeWithDocument(deps: ApiDeps, id: string, request: Res
       `${resumer.describe} cannot resume a rollout that may wait on an approval with a document: nobody could be shown to be another person (${PERSON_HELP})`,
     );
   const attempt = (rollout.attempt ?? 0) + 1;
-  const executionArn = executionArnFor(deps.stateMachineArn, resumeExecutionName(id, attempt));
+  const name = resumeExecutionName(id, attempt, randomBytes(4).toString('hex'));
+  const executionArn = executionArnFor(deps.stateMachineArn, name);
   const resume: ResumeRecord = {
     attempt,
     stageIndex: stage.index,
@@ -161,7 +164,8 @@ export async function resumeWithDocument(deps: ApiDeps, id: string, request: Res
       `rollout ${id} changed while it was being resumed (another resume or command came first): see \`fleet rollout status ${id}\``,
     );
   }
-  return started(deps, { ...rollout, attempt, digest, plan, executionArn }, resume, details.rollback, stage);
+  const resumed: Rollout = { ...rollout, status: 'RUNNING', attempt, digest, plan, executionArn };
+  return started(deps, resumed, resume, details.rollback, stage);
 }
 
 /** The halted attempt a resume left: still the stage item, or kept apart once the new attempt began. */
@@ -186,7 +190,8 @@ async function started(
   halted: Stage | undefined,
 ) {
   const id = rollout.rolloutId;
-  const name = resumeExecutionName(id, resume.attempt);
+  // The name recorded with the resume: a retried request starts the very same execution.
+  const name = executionNameOf(resume.executionArn);
   const out = await deps.tasks.start(id, { name, stageIndex: resume.stageIndex });
   if ('executionArn' in out && out.executionArn !== resume.executionArn)
     throw new Error(`StartExecution answered ${out.executionArn}, expected ${resume.executionArn}`);
@@ -232,7 +237,8 @@ async function started(
     rolloutId: id,
     command: 'resume',
     accepted: true,
-    status: 'RUNNING',
+    // A retried request may find the rollout moved on since (paused, halted again, completed).
+    status: rollout.status,
     attempt: resume.attempt,
     execution: name,
     stageIndex: resume.stageIndex,

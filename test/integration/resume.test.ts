@@ -90,7 +90,9 @@ describe('resume with a fixed document on the local stack', () => {
     const view = (await played.run.api.rollout('dave', rolloutId)).body as View;
     expect(view.status).toBe('COMPLETED');
     expect(view.attempt).toBe(1);
-    expect(view.resumes).toEqual([expect.objectContaining({ attempt: 1, execution: `${rolloutId}--r1` })]);
+    const execution = view.resumes[0]?.execution ?? '';
+    expect(execution).toMatch(new RegExp(`^${rolloutId}--r1-[0-9a-f]{8}$`));
+    expect(view.resumes).toEqual([expect.objectContaining({ attempt: 1, execution })]);
     expect(view.stages.map((s) => [s.status, s.attempt, s.jobId])).toEqual([
       ['PROMOTED', 1, `${rolloutId}-s0-a1`],
       ['PROMOTED', 0, `${rolloutId}-s1`],
@@ -104,7 +106,7 @@ describe('resume with a fixed document on the local stack', () => {
     const executions = [...played.stack.services.sfn.executions.values()].map((e) => e.executionArn);
     expect(executions.filter((arn) => arn.includes(rolloutId)).map((arn) => arn.split(':').at(-1))).toEqual([
       rolloutId,
-      `${rolloutId}--r1`,
+      execution,
     ]);
     const iot = played.stack.services.iot.state;
     expect(iot.jobs.get(`${rolloutId}-s0`)?.document).toContain('fw-resume-1');

@@ -37,7 +37,7 @@ export type Rollout = {
    * with a fixed document starts a new execution and swaps this in one conditional update.
    */
   executionArn?: string;
-  /** Resumes with a document so far: the execution is `<rolloutId>--r<attempt>` (absent: 0, `<rolloutId>`). */
+  /** Resumes with a document so far: the execution is `<rolloutId>--r<attempt>-<nonce>` (absent: 0, `<rolloutId>`). */
   attempt?: number;
   /** Each resume with a document, oldest first (shared/domain/rollout/resume.ts). */
   resumes?: ResumeRecord[];
@@ -46,7 +46,7 @@ export type Rollout = {
 
 /** A halted rollout resumed with a fixed document (POST /rollouts/{id}/resume with `document`). */
 export type ResumeRecord = {
-  /** The rollout's attempt this resume began: its execution is `<rolloutId>--r<attempt>`. */
+  /** The rollout's attempt this resume began: its execution is `<rolloutId>--r<attempt>-<nonce>`. */
   attempt: number;
   /** The halted stage, where the new execution starts. */
   stageIndex: number;

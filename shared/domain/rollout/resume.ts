@@ -64,10 +64,20 @@ export function withDocument(plan: ResolvedPlan, doc: PlanDocument): ResolvedPla
   return { ...rest, ...doc };
 }
 
-/** The execution of the rollout's attempt n: `<rolloutId>--r<n>` (the first is named `<rolloutId>`). */
-export function resumeExecutionName(rolloutId: string, attempt: number): string {
-  return attempt === 0 ? rolloutId : `${rolloutId}--r${attempt}`;
+/**
+ * The execution of the rollout's attempt n: `<rolloutId>--r<n>-<nonce>` (the first is `<rolloutId>`).
+ * The nonce (8 hex the API draws at the resume, recorded before the execution starts) keeps the name
+ * from being taken first: StartExecution is open to more principals than the API, and a closed
+ * execution of that name would leave the resumed rollout without one. At most 64 of 80 characters.
+ */
+export function resumeExecutionName(rolloutId: string, attempt: number, nonce: string): string {
+  if (attempt === 0) return rolloutId;
+  if (!/^[0-9a-f]{8}$/.test(nonce)) throw new Error(`invalid execution nonce ${JSON.stringify(nonce)}`);
+  return `${rolloutId}--r${attempt}-${nonce}`;
 }
+
+/** The execution's name, from its ARN (`...:execution:<machine>:<name>`). */
+export const executionNameOf = (executionArn: string): string => executionArn.split(':').at(-1) ?? '';
 
 /**
  * Halts that say something about the update, which a fixed document answers: the gate, an inconclusive

@@ -4,7 +4,7 @@ import { jobIdFor } from './ids';
 import type { Approval, Rollout, Stage, StageAttempt } from './model';
 import { approvalsOf } from './promotion';
 import { queryGroupName } from './query-target';
-import { resumeExecutionName } from './resume';
+import { executionNameOf } from './resume';
 import { type Rollback, rollbackCounts } from './rollback';
 import { estimateStageGate } from './stage-gate';
 
@@ -45,7 +45,7 @@ export function rolloutStatusView(
     attempt: rollout.attempt ?? 0,
     resumes: (rollout.resumes ?? []).map((r) => ({
       attempt: r.attempt,
-      execution: resumeExecutionName(rollout.rolloutId, r.attempt),
+      execution: executionNameOf(r.executionArn),
       stageIndex: r.stageIndex,
       stage: rollout.plan.stages[r.stageIndex]?.name,
       haltReason: r.haltReason,

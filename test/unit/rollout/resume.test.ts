@@ -15,6 +15,7 @@ import {
   authorsOf,
   documentHash,
   documentOf,
+  executionNameOf,
   type PlanDocument,
   resumeDocument,
   resumeExecutionName,
@@ -197,8 +198,12 @@ describe('Function: resumeDocument()', () => {
       documentHash({ document: { version: '2.4.0', operation: 'update' } }),
     );
     expect(documentHash(fixed)).toMatch(/^[0-9a-f]{64}$/);
-    expect(resumeExecutionName(ID, 0)).toBe(ID);
-    expect(resumeExecutionName(ID, 3)).toBe('fw-12345678--r3');
+    expect(resumeExecutionName(ID, 0, '')).toBe(ID);
+    expect(resumeExecutionName(ID, 3, '0a1b2c3d')).toBe('fw-12345678--r3-0a1b2c3d');
+    expect(() => resumeExecutionName(ID, 3, 'guess')).toThrow();
+    // Within Step Functions' 80 characters and the steps' execution id pattern.
+    expect(resumeExecutionName('a'.repeat(50), 99, 'ffffffff')).toMatch(/^[\w-]{1,80}$/);
+    expect(executionNameOf(executionArnFor(MACHINE, `${ID}--r3-0a1b2c3d`))).toBe(`${ID}--r3-0a1b2c3d`);
   });
 });
 
@@ -274,7 +279,7 @@ const resumeBy = (byIdentity: string): ResumeRecord => ({
   digest: 'b',
   previousDocumentHash: 'c',
   documentHash: 'd',
-  executionArn: executionArnFor(MACHINE, `${ID}--r1`),
+  executionArn: executionArnFor(MACHINE, `${ID}--r1-0a1b2c3d`),
 });
 const approved = (by: string, attempt?: number): Approval => ({
   rolloutId: ID,
@@ -349,7 +354,7 @@ describe('status of a resumed rollout', () => {
     expect(view.resumes).toEqual([
       expect.objectContaining({
         attempt: 1,
-        execution: 'fw-12345678--r1',
+        execution: 'fw-12345678--r1-0a1b2c3d',
         stage: 'early',
         haltReason: 'gate-halt',
       }),
