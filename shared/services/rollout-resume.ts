@@ -88,9 +88,10 @@ const STATUS = { '#st': 'status' };
  * POST /rollouts/{id}/resume with a document: a HALTED rollout goes on with a fixed document from the
  * halted stage (docs/rollouts.md "Resume with a fixed document"). One conditional update on the
  * halted rollout item swaps the plan's document, digest, attempt and execution, then the execution
- * `<rolloutId>--r<n>-<nonce>` starts at the halted stage, whose StartStage keeps the halted attempt apart and
- * runs a new one from zero. The same request again (the same principal, the same document) finds it
- * done and starts the same execution (a no-op), so a retry never makes two; any other is refused.
+ * `<rolloutId>--r<n>-<nonce>` starts at the halted stage, whose StartStage keeps the halted attempt
+ * apart and runs a new one from zero. The same request again (the same principal, the same document)
+ * finds it done and starts the same execution (a no-op), so a retry never makes two; any other is
+ * refused.
  */
 export async function resumeWithDocument(deps: ApiDeps, id: string, request: ResumeRequest, caller: Caller) {
   const document = resumeDocument(request);
