@@ -4,6 +4,7 @@ import { auditVerify } from './commands/audit-verify';
 import { groupsPreview } from './commands/groups';
 import { BULK_THRESHOLD, onboard } from './commands/onboard';
 import { ROLLOUT_ACTIONS, rolloutAction, rolloutList, rolloutStatus } from './commands/rollout';
+import { rolloutResume } from './commands/rollout-resume';
 import { rolloutStart } from './commands/rollout-start';
 import { thingsSearch } from './commands/things';
 import { tunnelClose, tunnelList, tunnelToken } from './commands/tunnel';
@@ -126,6 +127,33 @@ function program(io: Io, result: { code: number }) {
         '--rollback',
         "then roll back the devices that applied the update (the plan's rollback; refused if it names none)",
       );
+    if (action === 'resume') {
+      command
+        .description(
+          'resume a paused rollout; or a HALTED one with a fixed document, from its halted stage (a new attempt from zero)',
+        )
+        .option(
+          '--document <file>',
+          'HALTED: the fixed job document, a JSON or YAML file holding the document itself',
+        )
+        .option(
+          '--document-source <s3-url>',
+          'HALTED: the fixed job document in S3 (s3://bucket/key, a new key)',
+        )
+        .addHelpText(
+          'after',
+          '\nExamples: fleet rollout resume fw-2-4-1a2b3c4d --comment "alarm cleared"\n' +
+            '          fleet rollout resume fw-2-4-1a2b3c4d --document fw-2.4.1.json --comment "bootloader fixed"\n' +
+            'With a document: the halted stage runs again as a new job, its counts from zero and its own bake and\n' +
+            'deadline; the halted attempt is kept apart (fleet rollout status). Earlier stages are not run again.\n' +
+            'Refused (exit 4) unless the rollout is HALTED by its gate, an alarm, a job stopped outside or a rejected\n' +
+            'approval, and any rollback of it has ended; a paused rollout resumes without a document (exit 2).',
+        );
+      command.action(
+        run((id: string, _o: unknown, cmd: Command) => rolloutResume(id, opts(cmd) as never, io)),
+      );
+      continue;
+    }
     command.action(run((id: string, _o: unknown, cmd: Command) => rolloutAction(action, id, opts(cmd), io)));
   }
 

@@ -19,6 +19,7 @@ import {
 } from '../shared/services/rollout-api';
 import { completeRolloutRequest } from '../shared/services/rollout-complete';
 import { errorResponse, json } from '../shared/services/rollout-http';
+import { resumeWithDocument } from '../shared/services/rollout-resume';
 import * as z from '../shared/zod';
 
 /** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
@@ -30,6 +31,15 @@ const comment = z.optional(z.string().check(z.maxLength(1000)));
 const commentSchema = z.strictObject({ comment });
 /** `POST /rollouts/{id}/abort` may also ask for the plan's rollback. */
 const abortSchema = z.strictObject({ comment, rollback: z.optional(z.boolean()) });
+/**
+ * `POST /rollouts/{id}/resume` may carry a fixed document for a HALTED rollout; the document itself is
+ * checked as a plan's is (shared/domain/rollout/resume.ts), on the parsed JSON as sent.
+ */
+const resumeSchema = z.strictObject({
+  comment,
+  document: z.optional(z.unknown()),
+  documentSource: z.optional(z.unknown()),
+});
 const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 
 function body(event: APIGatewayProxyEventV2WithIAMAuthorizer): string {
@@ -57,22 +67,35 @@ function planOf(text: string): unknown {
   return plan;
 }
 
-function commandOf(text: string, abort: boolean): { comment: string; rollback: boolean } {
+type Command = { comment: string; rollback: boolean; document?: unknown; documentSource?: unknown };
+
+function commandOf(text: string, action: (typeof ACTIONS)[number]): Command {
   if (!text.trim()) return { comment: '', rollback: false };
+  const shape =
+    action === 'abort'
+      ? ', "rollback": true|false'
+      : action === 'resume'
+        ? ', and for a halted rollout "document": {...} or "documentSource": "s3://..."'
+        : '';
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new InvalidRequestError(
-      `body must be JSON: {"comment": "..."${abort ? ', "rollback": true|false' : ''}}`,
-    );
+    throw new InvalidRequestError(`body must be JSON: {"comment": "..."${shape}}`);
   }
-  const parsed = (abort ? abortSchema : commentSchema).safeParse(raw);
+  const schema = action === 'abort' ? abortSchema : action === 'resume' ? resumeSchema : commentSchema;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new InvalidRequestError(`body: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  // The document as parsed from the body, not a copy: its keys are checked as they were sent.
+  const sent = raw as { document?: unknown; documentSource?: unknown };
   return {
     comment: parsed.data.comment ?? '',
     rollback: 'rollback' in parsed.data && parsed.data.rollback === true,
+    ...(action === 'resume' && sent.document !== undefined ? { document: sent.document } : {}),
+    ...(action === 'resume' && sent.documentSource !== undefined
+      ? { documentSource: sent.documentSource }
+      : {}),
   };
 }
 
@@ -109,13 +132,17 @@ export const handler = wrapHandler(
         default: {
           const action = ACTIONS.find((a) => event.routeKey === `POST /rollouts/{id}/${a}`);
           if (!action) return json(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
-          const { comment, rollback } = commandOf(body(event), action === 'abort');
+          const command = commandOf(body(event), action);
+          const { comment, rollback } = command;
+          const withDocument = command.document !== undefined || command.documentSource !== undefined;
           const result =
             action === 'approve' || action === 'reject'
               ? await decideApproval(deps, id, action, comment, caller)
               : action === 'complete'
                 ? await completeRolloutRequest(deps, id, comment, caller)
-                : await controlRollout(deps, id, action, comment, caller, { rollback });
+                : action === 'resume' && withDocument
+                  ? await resumeWithDocument(deps, id, command, caller)
+                  : await controlRollout(deps, id, action, comment, caller, { rollback });
           return json(200, result);
         }
       }

@@ -32,12 +32,45 @@ type StageView = {
     upperBound: number | null;
   };
   approvals: Approval[];
+  /** Which attempt of the stage this is; earlier ones (halted, then resumed with a document) below. */
+  attempt?: number;
+  attempts?: AttemptView[];
   health?: {
     unhealthy: number;
     unjudged: number;
     suspects: number;
     examples: { thingName: string; reason: string; evidence: string }[];
   };
+};
+type AttemptView = {
+  attempt: number;
+  jobId: string;
+  status: string;
+  startedAt: string;
+  keptAt: string;
+  job?: {
+    readAt: string;
+    status: string;
+    succeeded: number;
+    failed: number;
+    rejected: number;
+    timedOut: number;
+    inProgress: number;
+    queued: number;
+  };
+  events: { succeeded: number; failed: number; rejected: number; timedOut: number };
+  decision?: { outcome: string; reason: string; explanation: string };
+};
+type ResumeView = {
+  attempt: number;
+  execution: string;
+  stage?: string;
+  haltReason: string;
+  by: string;
+  at: string;
+  comment: string;
+  previousDigest: string;
+  digest: string;
 };
 type RollbackView = {
   state: string;
@@ -73,10 +106,11 @@ type RolloutView = {
   paused: boolean;
   stages: StageView[];
   rollback?: RollbackView;
+  resumes?: ResumeView[];
 };
 
 const ID = /^[A-Za-z0-9_.:-]{1,200}$/;
-const idPath = (id: string) => {
+export const idPath = (id: string) => {
   if (!ID.test(id))
     throw new CliError(
       EXIT.USAGE,
@@ -161,6 +195,7 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
     );
   }
   if (fromIndex) printStagesFromIndex(io.stdout, fromIndex);
+  printAttempts(io, view);
   if (view.rollback) printRollback(io, view.rollback, view.stages);
   const approvals = view.stages.flatMap((s) => s.approvals.map((a) => ({ stage: s.name, ...a })));
   if (approvals.length > 0) {
@@ -178,6 +213,35 @@ export async function rolloutStatus(id: string, opts: GlobalOptions, io: Io): Pr
     ]);
   }
   return EXIT.OK;
+}
+
+/** Resumes with a document, and each resumed stage's attempts: the current one and those kept apart. */
+function printAttempts(io: Io, view: RolloutView) {
+  const resumes = view.resumes ?? [];
+  if (resumes.length === 0) return;
+  line(io.stdout);
+  for (const r of resumes)
+    line(
+      io.stdout,
+      `resumed with a document: attempt ${r.attempt} at ${r.at} by ${r.by}, from stage ${orDash(r.stage)} after ${r.haltReason}; digest ${r.previousDigest.slice(0, 12)} -> ${r.digest.slice(0, 12)}; execution ${r.execution}${r.comment ? `; ${JSON.stringify(r.comment)}` : ''}`,
+    );
+  for (const s of view.stages) {
+    if (!s.attempts?.length) continue;
+    line(
+      io.stdout,
+      `stage ${s.name}: attempt ${s.attempt ?? 0} (job ${orDash(s.jobId)}, ${s.status}); earlier attempts, kept apart:`,
+    );
+    for (const a of s.attempts) {
+      const j = a.job;
+      const counts = j
+        ? `job ${j.status} at ${j.readAt}: ok ${j.succeeded}, failed ${j.failed}, rejected ${j.rejected}, timed out ${j.timedOut}, running ${j.inProgress}, queued ${j.queued}`
+        : `events: ok ${a.events.succeeded}, failed ${a.events.failed}`;
+      line(
+        io.stdout,
+        `  attempt ${a.attempt} (job ${a.jobId}) ${a.status}, started ${a.startedAt}: ${counts}${a.decision ? `; decision ${a.decision.outcome} (${a.decision.reason})` : ''}`,
+      );
+    }
+  }
 }
 
 /** The plan's rollback: planned, or its group, job, devices and the job's counts. */

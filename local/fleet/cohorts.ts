@@ -76,16 +76,19 @@ const RUNTIME_OF = { SUCCEEDED: 'succeed', FAILED: 'fail', REJECTED: 'reject' } 
 
 /**
  * Which cohort a device belongs to for a rollout: the first one (in file order) whose attribute
- * match, stable share and rollout list all hold. Shares hash the device name, so they are stable.
+ * match, stable share, rollout list and document versions all hold. Shares hash the device name, so
+ * they are stable.
  */
 export function cohortOf(
   cohorts: readonly Cohort[],
   device: Device,
   rollout: string | undefined,
   seed: number,
+  version?: string,
 ) {
   for (const cohort of cohorts) {
     if (cohort.rollouts && (rollout === undefined || !cohort.rollouts.includes(rollout))) continue;
+    if (cohort.documents && (version === undefined || !cohort.documents.includes(version))) continue;
     const matches = Object.entries(cohort.match).every(([key, values]) => {
       const value = key === 'thingType' ? device.thingTypeName : device.attributes[key];
       return value !== undefined && values.includes(value);
@@ -126,10 +129,10 @@ export function drawOutcome(outcomes: Outcomes, r: number): DeviceOutcome {
 export function drawExecution(
   cohorts: readonly Cohort[],
   device: Device,
-  job: { jobId: string; rollout?: string; executionNumber: number },
+  job: { jobId: string; rollout?: string; executionNumber: number; version?: string },
   seed: number,
 ): Draw {
-  const cohort = cohortOf(cohorts, device, job.rollout, seed);
+  const cohort = cohortOf(cohorts, device, job.rollout, seed, job.version);
   const random = randomFor(seed, `exec:${device.thingName}:${job.jobId}:${job.executionNumber}`);
   const outcome = drawOutcome(cohort.outcomes, random());
   const { min, max } = cohort.latency;

@@ -192,10 +192,16 @@ export class VirtualFleet {
     const rollback = this.#rollbackJobs.has(jobId);
     const rolloutId = this.#jobRollouts.get(jobId);
     const rollout = rolloutId && !rollback ? this.#rolloutNames.get(rolloutId) : undefined;
+    const version = documentVersion(this.stack.services.iot.state.jobs.get(jobId)?.document);
     const draw = drawExecution(
       rollback ? [rollbackCohort(this.rollback)] : this.cohorts,
       this.#device(exec.thingName),
-      { jobId, executionNumber: exec.executionNumber, ...(rollout ? { rollout } : {}) },
+      {
+        jobId,
+        executionNumber: exec.executionNumber,
+        ...(rollout ? { rollout } : {}),
+        ...(version ? { version } : {}),
+      },
       this.seed,
     );
     if (draw.outcome === 'WRONG_VERSION')
@@ -336,5 +342,16 @@ export class VirtualFleet {
       this.stats.callFailures += 1;
       return 'failed';
     }
+  }
+}
+
+/** The `version` an inline job document names, which a cohort may match (`documents`). */
+function documentVersion(document: string | undefined): string | undefined {
+  if (!document) return undefined;
+  try {
+    const version = (JSON.parse(document) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
   }
 }

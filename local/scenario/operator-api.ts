@@ -79,17 +79,19 @@ export class OperatorApi {
     return this.request(principal, 'GET', `/rollouts/${encodeURIComponent(id)}`);
   }
 
+  /** `extra`: more of the body, e.g. a resume's fixed `document`. */
   act(
     principal: string,
     id: string,
     action: 'approve' | 'reject' | 'pause' | 'resume' | 'abort' | 'complete',
     comment: string,
+    extra: Record<string, unknown> = {},
   ) {
     return this.request(
       principal,
       'POST',
       `/rollouts/${encodeURIComponent(id)}/${action}`,
-      JSON.stringify({ comment }),
+      JSON.stringify({ comment, ...extra }),
     );
   }
 }

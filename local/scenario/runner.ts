@@ -143,8 +143,18 @@ export class ScenarioRun {
             : 'abort' in step
               ? step.abort
               : step.complete;
-      const response = await this.api.act(c.principal, this.#id(c.rollout), action, c.comment);
-      this.progress.log(`${action} rollout ${c.rollout} by ${c.principal}: HTTP ${response.status}`);
+      // A resume may carry a fixed document (a halted rollout goes on from its halted stage).
+      const extra =
+        'resume' in step
+          ? {
+              ...(step.resume.document ? { document: step.resume.document } : {}),
+              ...(step.resume.documentSource ? { documentSource: step.resume.documentSource } : {}),
+            }
+          : {};
+      const response = await this.api.act(c.principal, this.#id(c.rollout), action, c.comment, extra);
+      this.progress.log(
+        `${action} rollout ${c.rollout} by ${c.principal}${'document' in extra || 'documentSource' in extra ? ' with a new document' : ''}: HTTP ${response.status}${response.status >= 300 ? ` ${String(response.body.message ?? '')}` : ''}`,
+      );
     } else if ('fireAlarm' in step) {
       const { thing, alarm, duplicateAfter } = step.fireAlarm;
       const name = await this.alarms.fire(thing, alarm);

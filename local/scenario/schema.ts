@@ -92,6 +92,11 @@ const cohort = z.strictObject({
   share: share.optional(),
   /** Only for jobs of these rollouts (plan names); all rollouts when absent. */
   rollouts: z.array(z.string().min(1)).optional(),
+  /**
+   * Only for jobs whose document's `version` is one of these; all documents when absent. A rollout
+   * resumed with a fixed document runs another version, which devices may answer otherwise.
+   */
+  documents: z.array(z.string().min(1)).optional(),
   outcomes,
   /** Virtual seconds from the job reaching the device to its start (IN_PROGRESS), uniform in [min, max]. */
   latency: range.default({ min: 20, max: 300 }),
@@ -157,7 +162,14 @@ const step = z.union([
   z.strictObject({ at: duration, approve: decision }),
   z.strictObject({ at: duration, reject: decision }),
   z.strictObject({ at: duration, pause: control }),
-  z.strictObject({ at: duration, resume: control }),
+  /** A paused rollout resumes; a halted one only with a fixed `document` (or `documentSource`). */
+  z.strictObject({
+    at: duration,
+    resume: control.extend({
+      document: z.record(z.string(), z.unknown()).optional(),
+      documentSource: z.string().optional(),
+    }),
+  }),
   z.strictObject({ at: duration, abort: control }),
   /** Completes a rollout whose last, continuous stage is being watched (POST /rollouts/{id}/complete). */
   z.strictObject({ at: duration, complete: control }),

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RolloutStoreBusyError } from '../domain/rollout/errors';
 import { mergePresence, type PresenceEvent } from '../domain/rollout/health-presence';
+import { attemptOfJob } from '../domain/rollout/ids';
 import type { HealthStore, HealthWatch, Suspect, SuspectVerdict } from '../services/health-ports';
 import { conditionalWrite } from './dynamo-conditions';
 import { keys } from './rollout-keys';
@@ -16,15 +17,19 @@ import { keys } from './rollout-keys';
 /**
  * Health records in the state table: a thing's presence history and the watches on its successes
  * share the thing's partition (the presence consumer finds every watch with one Query); a stage's
- * suspects have their own partition, so the rollout's own Query never pages through them.
+ * suspects have their own partition, so the rollout's own Query never pages through them. Suspects
+ * are kept per attempt of the stage (its job: ids.ts), so a resumed stage never counts the halted
+ * attempt's; the first attempt keeps the key suspects had before attempts existed.
  */
+const pad = (n: number) => String(n).padStart(3, '0');
 const healthKeys = {
   presence: (thing: string) => ({ pk: `THING#${thing}`, sk: 'PRESENCE' }),
   watch: (thing: string, rolloutId: string) => ({ pk: `THING#${thing}`, sk: `WATCH#${rolloutId}` }),
-  suspects: (rolloutId: string, stage: number) => `SUSPECTS#${rolloutId}#${String(stage).padStart(3, '0')}`,
+  suspects: (rolloutId: string, stage: number, attempt = 0) =>
+    `SUSPECTS#${rolloutId}#${pad(stage)}${attempt === 0 ? '' : `#${pad(attempt)}`}`,
   /** One suspect per thing and reason: a device can fail its self-check and never come back too. */
-  suspect: (s: Pick<Suspect, 'rolloutId' | 'stageIndex' | 'thingName' | 'reason'>) => ({
-    pk: healthKeys.suspects(s.rolloutId, s.stageIndex),
+  suspect: (s: Pick<Suspect, 'rolloutId' | 'stageIndex' | 'thingName' | 'reason' | 'jobId'>) => ({
+    pk: healthKeys.suspects(s.rolloutId, s.stageIndex, attemptOfJob(s.jobId)),
     sk: `THING#${s.thingName}#${s.reason}`,
   }),
 };
@@ -151,8 +156,10 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
 
     /**
      * The suspect and the stage's count of them (`suspects_<reason>`, what the tracker's estimate reads)
-     * move together. A transaction cancelled by a conflict (the tracker's counters ADD to the same stage
-     * item in theirs) is tried again: only a failed condition means the suspect or the stage settled it.
+     * move together, and only while the stage runs the suspect's job (a watch on a halted attempt's
+     * success counts nowhere). A transaction cancelled by a conflict (the tracker's counters ADD to the
+     * same stage item in theirs) is tried again: only a failed condition means the suspect or the stage
+     * settled it.
      */
     async putSuspect(s) {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -176,9 +183,9 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
                     TableName: table,
                     Key: keys.stage(s.rolloutId, s.stageIndex),
                     UpdateExpression: 'ADD #n :one',
-                    ConditionExpression: 'attribute_exists(pk)',
+                    ConditionExpression: 'attribute_exists(pk) AND jobId = :job',
                     ExpressionAttributeNames: { '#n': `suspects_${s.reason}` },
-                    ExpressionAttributeValues: { ':one': 1 },
+                    ExpressionAttributeValues: { ':one': 1, ':job': s.jobId },
                   },
                 },
               ],
@@ -195,11 +202,11 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
       throw new RolloutStoreBusyError(`suspect ${s.thingName} of ${s.rolloutId} kept conflicting`);
     },
 
-    async suspects(rolloutId, stageIndex) {
+    async suspects(rolloutId, stageIndex, attempt = 0) {
       const items = await queryAll({
         TableName: table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': healthKeys.suspects(rolloutId, stageIndex) },
+        ExpressionAttributeValues: { ':pk': healthKeys.suspects(rolloutId, stageIndex, attempt) },
         ConsistentRead: true,
       });
       return items.map(toSuspect);

@@ -9,6 +9,7 @@ type Item = Record<string, unknown>;
 // Explicit field list: only known fields reach the domain.
 export const toRollback = (i: Item): Rollback => ({
   rolloutId: i.rolloutId as string,
+  ...(typeof i.attempt === 'number' && i.attempt > 0 ? { attempt: i.attempt } : {}),
   trigger: i.trigger as Rollback['trigger'],
   stageIndex: i.stageIndex as number,
   stageIndexes: (i.stageIndexes as number[] | undefined) ?? [],
@@ -75,20 +76,48 @@ export function rollbackRecords(client: DynamoDBDocumentClient, table: string) {
   return {
     getRollback,
 
-    /** Writes the rollback once; a repeat returns the stored one. */
+    /**
+     * Writes the rollback once; a repeat returns the stored one. The rollback of a later attempt of the
+     * rollout (it was resumed with a document, then halted again) first keeps the earlier attempt's
+     * under `ROLLBACK#<attempt>`, then takes its place: one rollback item per rollout, the newest.
+     */
     async createRollback(rollback: Rollback): Promise<Rollback> {
+      const id = rollback.rolloutId;
+      const attempt = rollback.attempt ?? 0;
+      if (attempt > 0) {
+        const { Item } = await send(
+          new GetCommand({ TableName: table, Key: keys.rollback(id), ConsistentRead: true }),
+        );
+        const earlier = typeof Item?.attempt === 'number' ? Item.attempt : 0;
+        if (Item && earlier < attempt)
+          await conditional(() =>
+            send(
+              new PutCommand({
+                TableName: table,
+                Item: { ...Item, ...keys.rollbackArchive(id, earlier) },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            ),
+          );
+      }
       const put = await conditional(() =>
         send(
           new PutCommand({
             TableName: table,
-            Item: { ...keys.rollback(rollback.rolloutId), ...rollback },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: { ...keys.rollback(id), ...rollback },
+            ...(attempt === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression:
+                    'attribute_not_exists(pk) OR attribute_not_exists(attempt) OR attempt < :a',
+                  ExpressionAttributeValues: { ':a': attempt },
+                }),
           }),
         ),
       );
       if (put) return rollback;
-      const stored = await getRollback(rollback.rolloutId);
-      if (!stored) throw new Error(`rollback of ${rollback.rolloutId} vanished`);
+      const stored = await getRollback(id);
+      if (!stored) throw new Error(`rollback of ${id} vanished`);
       return stored;
     },
 

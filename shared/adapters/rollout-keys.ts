@@ -1,4 +1,11 @@
-import type { Approval, ApprovalKind, Rollout, Stage } from '../domain/rollout/model';
+import type {
+  Approval,
+  ApprovalKind,
+  ResumeRecord,
+  Rollout,
+  Stage,
+  StageAttempt,
+} from '../domain/rollout/model';
 
 /** State table keys of rollout items. One Query on `ROLLOUT#<id>` returns the rollout, stages and approvals. */
 const pad = (i: number) => String(i).padStart(3, '0');
@@ -10,12 +17,20 @@ export const keys = {
     sk: `${new Date(createdAt).toISOString()}#${id}`,
   }),
   stage: (id: string, index: number) => ({ pk: `ROLLOUT#${id}`, sk: `STAGE#${pad(index)}` }),
-  approval: (id: string, index: number, kind: ApprovalKind) => ({
+  /** An earlier attempt of a stage, as it was when a resume replaced it (never written again). */
+  attempt: (id: string, index: number, attempt: number) => ({
     pk: `ROLLOUT#${id}`,
-    sk: `APPROVAL#${pad(index)}#${kind}`,
+    sk: `ATTEMPT#${pad(index)}#${pad(attempt)}`,
+  }),
+  /** Attempt 0 keeps the key approvals had before attempts existed. */
+  approval: (id: string, index: number, kind: ApprovalKind, attempt = 0) => ({
+    pk: `ROLLOUT#${id}`,
+    sk: `APPROVAL#${pad(index)}#${kind}${attempt === 0 ? '' : `#${pad(attempt)}`}`,
   }),
   /** The rollback of a halted or aborted rollout (shared/adapters/rollback-store.ts). */
   rollback: (id: string) => ({ pk: `ROLLOUT#${id}`, sk: 'ROLLBACK' }),
+  /** A rollback of an earlier attempt, as it was when a later attempt's rollback replaced it. */
+  rollbackArchive: (id: string, attempt: number) => ({ pk: `ROLLOUT#${id}`, sk: `ROLLBACK#${pad(attempt)}` }),
   /** Per-thing execution status, one partition per job. */
   execution: (jobId: string, thingName: string) => ({ pk: `JOB#${jobId}`, sk: `THING#${thingName}` }),
 };
@@ -40,6 +55,8 @@ export const toRollout = (i: Item): Rollout => ({
   ...(typeof i.completeRequestedBy === 'string' ? { completeRequestedBy: i.completeRequestedBy } : {}),
   ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
   ...(typeof i.executionArn === 'string' ? { executionArn: i.executionArn } : {}),
+  ...(typeof i.attempt === 'number' && i.attempt > 0 ? { attempt: i.attempt } : {}),
+  ...(Array.isArray(i.resumes) ? { resumes: i.resumes as ResumeRecord[] } : {}),
   updatedAt: i.updatedAt as number,
 });
 
@@ -61,7 +78,13 @@ export const toStage = (i: Item): Stage => ({
   ...(i.lastOutcome ? { lastOutcome: i.lastOutcome as Stage['lastOutcome'] } : {}),
   ...(i.lastDecision ? { lastDecision: i.lastDecision as Stage['lastDecision'] } : {}),
   ...(typeof i.watchingSince === 'number' ? { watchingSince: i.watchingSince } : {}),
+  ...(typeof i.attempt === 'number' && i.attempt > 0 ? { attempt: i.attempt } : {}),
   ...healthFields(i),
+});
+
+export const toStageAttempt = (i: Item): StageAttempt => ({
+  ...toStage(i),
+  archivedAt: i.archivedAt as number,
 });
 
 /** `ok_<minute>` success buckets, `suspects_<reason>` counters and Reconcile's last health finding. */
@@ -94,6 +117,7 @@ export const toApproval = (i: Item): Approval => ({
   ...(typeof i.decidedByIdentity === 'string' ? { decidedByIdentity: i.decidedByIdentity } : {}),
   ...(typeof i.decidedAt === 'number' ? { decidedAt: i.decidedAt } : {}),
   ...(typeof i.comment === 'string' ? { comment: i.comment } : {}),
+  ...(typeof i.attempt === 'number' && i.attempt > 0 ? { attempt: i.attempt } : {}),
 });
 
 export { isConditionFailure } from './dynamo-conditions';

@@ -4,15 +4,17 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { StartPoint } from '../domain/gate';
+import { RolloutStoreBusyError } from '../domain/rollout/errors';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
-import type { Approval, Rollout, Stage, StoredDecision } from '../domain/rollout/model';
+import type { Approval, Rollout, Stage, StageAttempt, StoredDecision } from '../domain/rollout/model';
 import type { Rollback } from '../domain/rollout/rollback';
 import { conditionalWrite as conditional } from './dynamo-conditions';
 import { rollbackRecords, toRollback } from './rollback-store';
-import { keys, toApproval, toRollout, toStage } from './rollout-keys';
+import { keys, toApproval, toRollout, toStage, toStageAttempt } from './rollout-keys';
 import { approvalRecords, taskTokens } from './rollout-tokens';
 
 export type { Decided, TokenSlot } from './rollout-tokens';
@@ -21,7 +23,26 @@ export type RolloutDetails = {
   stages: Stage[];
   approvals: Approval[];
   rollback?: Rollback;
+  /** Earlier attempts of stages (a resume with a document replaced them), oldest first per stage. */
+  attempts: StageAttempt[];
+  /** Rollbacks of earlier attempts of the rollout, as later ones replaced them. */
+  earlierRollbacks: Rollback[];
 };
+
+/**
+ * What the tracker and the health store ADD to a stage item (or a read of the job sets): a stage
+ * whose item still holds these values has not changed since it was read.
+ */
+const MOVING_FIELDS = [
+  'succeeded',
+  'failed',
+  'rejected',
+  'timedOut',
+  'excluded',
+  'suspects_selfCheck',
+  'suspects_reconnect',
+];
+const RESTART_TRIES = 5;
 
 /**
  * The rollout's DynamoDB state (`table`) and its task tokens (`tokensTable`, which only the rollout
@@ -91,6 +112,8 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
         stages: items.filter((i) => sk(i).startsWith('STAGE#')).map(toStage),
         approvals: items.filter((i) => sk(i).startsWith('APPROVAL#')).map(toApproval),
         ...(rollback ? { rollback: toRollback(rollback) } : {}),
+        attempts: items.filter((i) => sk(i).startsWith('ATTEMPT#')).map(toStageAttempt),
+        earlierRollbacks: items.filter((i) => sk(i).startsWith('ROLLBACK#')).map(toRollback),
       };
     },
 
@@ -159,6 +182,70 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       return (await this.getStage(stage.rolloutId, stage.index)) ?? stage;
     },
 
+    /**
+     * The halted stage's next attempt (after a resume with a document): in one transaction, the
+     * halted attempt's item is kept as it is under `ATTEMPT#<stage>#<attempt>` and the stage item is
+     * replaced by `fresh` (its new job, zero counts). The transaction holds only if the stage item is
+     * unchanged since it was read (a late event of the old job counted meanwhile makes it read again),
+     * so the kept attempt has every count the old job got before the switch; after it, the stage
+     * item's jobId refuses them. Returns the stage as it is then (a retry finds `fresh` in place).
+     */
+    async restartStage(fresh: Stage, at: number): Promise<Stage> {
+      const key = keys.stage(fresh.rolloutId, fresh.index);
+      for (let attempt = 0; attempt < RESTART_TRIES; attempt++) {
+        const { Item } = await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+        if (!Item) throw new Error(`stage ${fresh.index} of ${fresh.rolloutId} was not recorded`);
+        if (Item.jobId === fresh.jobId) return toStage(Item);
+        if (Item.status !== 'HALTED')
+          throw new Error(`stage ${fresh.index} of ${fresh.rolloutId} is ${String(Item.status)}, not HALTED`);
+        const previous = typeof Item.attempt === 'number' ? Item.attempt : 0;
+        const names: Record<string, string> = { '#j': 'jobId', '#s': 'status' };
+        const values: Record<string, unknown> = { ':j': Item.jobId, ':s': 'HALTED' };
+        const unchanged = ['#j = :j', '#s = :s'];
+        MOVING_FIELDS.forEach((field, n) => {
+          names[`#m${n}`] = field;
+          if (Item[field] === undefined) unchanged.push(`attribute_not_exists(#m${n})`);
+          else {
+            values[`:m${n}`] = Item[field];
+            unchanged.push(`#m${n} = :m${n}`);
+          }
+        });
+        try {
+          await send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: table,
+                    Item: {
+                      ...Item,
+                      ...keys.attempt(fresh.rolloutId, fresh.index, previous),
+                      archivedAt: at,
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                {
+                  Put: {
+                    TableName: table,
+                    Item: { ...key, ...fresh },
+                    ConditionExpression: unchanged.join(' AND '),
+                    ExpressionAttributeNames: names,
+                    ExpressionAttributeValues: values,
+                  },
+                },
+              ],
+            }),
+          );
+          return fresh;
+        } catch (error) {
+          if ((error as Error).name !== 'TransactionCanceledException') throw error;
+          // The stage changed under us (a late event of the old job): read it again.
+        }
+      }
+      throw new RolloutStoreBusyError(`stage ${fresh.index} of ${fresh.rolloutId} kept changing`);
+    },
+
     async getStage(id: string, index: number): Promise<Stage | undefined> {
       const { Item } = await send(
         new GetCommand({ TableName: table, Key: keys.stage(id, index), ConsistentRead: true }),
@@ -199,17 +286,29 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
     /**
      * Keeps the newest read of the stage's job and the stage's start history (two readers may race;
      * the later `at` wins, and a point the other added may be lost: one look fewer, never a wrong one).
+     * With `jobId`, only while the stage still runs that job (a reader that raced a resume's new attempt).
      */
-    putJobSnapshot(id: string, index: number, job: JobSnapshot, starts: readonly StartPoint[]) {
+    putJobSnapshot(
+      id: string,
+      index: number,
+      job: JobSnapshot,
+      starts: readonly StartPoint[],
+      jobId?: string,
+    ) {
       return conditional(() =>
         send(
           new UpdateCommand({
             TableName: table,
             Key: keys.stage(id, index),
             UpdateExpression: 'SET #j = :j, starts = :s',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#j) OR #j.#at < :at)',
+            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#j) OR #j.#at < :at)${jobId === undefined ? '' : ' AND jobId = :jid'}`,
             ExpressionAttributeNames: { '#j': 'job', '#at': 'at' },
-            ExpressionAttributeValues: { ':j': job, ':s': starts, ':at': job.at },
+            ExpressionAttributeValues: {
+              ':j': job,
+              ':s': starts,
+              ':at': job.at,
+              ...(jobId === undefined ? {} : { ':jid': jobId }),
+            },
           }),
         ),
       );

@@ -19,14 +19,21 @@ const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 /** Step Functions calls. A token is only ever passed through, never logged or returned. */
 export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
   return {
-    /** StartExecution named after the rollout: a repeat with the same input is a no-op in AWS. */
-    async start(rolloutId: string): Promise<{ executionArn: string } | { alreadyExists: true }> {
+    /**
+     * StartExecution named after the rollout (a resume's `<rolloutId>--r<n>-<nonce>`, from its halted stage):
+     * a repeat with the same name and input is a no-op in AWS while the execution runs, and
+     * ExecutionAlreadyExists once it closed: never a second execution.
+     */
+    async start(
+      rolloutId: string,
+      from: { name: string; stageIndex: number } = { name: rolloutId, stageIndex: 0 },
+    ): Promise<{ executionArn: string } | { alreadyExists: true }> {
       try {
         const out = await client.send(
           new StartExecutionCommand({
             stateMachineArn,
-            name: rolloutId,
-            input: JSON.stringify({ rolloutId, stageIndex: 0 }),
+            name: from.name,
+            input: JSON.stringify({ rolloutId, stageIndex: from.stageIndex }),
           }),
         );
         return { executionArn: out.executionArn ?? '' };

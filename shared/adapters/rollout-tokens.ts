@@ -93,7 +93,7 @@ export function approvalRecords(client: DynamoDBDocumentClient, table: string) {
         new PutCommand({
           TableName: table,
           Item: {
-            ...keys.approval(approval.rolloutId, approval.stageIndex, approval.kind),
+            ...keys.approval(approval.rolloutId, approval.stageIndex, approval.kind, approval.attempt),
             ...rest,
             approvalExpiresAt: expiresAt,
           },
@@ -104,20 +104,35 @@ export function approvalRecords(client: DynamoDBDocumentClient, table: string) {
       );
     },
 
-    async getApproval(id: string, index: number, kind: ApprovalKind): Promise<Approval | undefined> {
+    async getApproval(
+      id: string,
+      index: number,
+      kind: ApprovalKind,
+      attempt = 0,
+    ): Promise<Approval | undefined> {
       const { Item } = await send(
-        new GetCommand({ TableName: table, Key: keys.approval(id, index, kind), ConsistentRead: true }),
+        new GetCommand({
+          TableName: table,
+          Key: keys.approval(id, index, kind, attempt),
+          ConsistentRead: true,
+        }),
       );
       return Item ? toApproval(Item) : undefined;
     },
 
-    /** Decides a pending approval once; false when it was decided already (or never asked). */
-    async decideApproval(id: string, index: number, kind: ApprovalKind, d: Decided): Promise<boolean> {
+    /** Decides a pending approval (of the stage's `attempt`) once; false when it was decided already (or never asked). */
+    async decideApproval(
+      id: string,
+      index: number,
+      kind: ApprovalKind,
+      d: Decided,
+      attempt = 0,
+    ): Promise<boolean> {
       try {
         await send(
           new UpdateCommand({
             TableName: table,
-            Key: keys.approval(id, index, kind),
+            Key: keys.approval(id, index, kind, attempt),
             UpdateExpression:
               'SET #s = :s, decidedAt = :at, decidedBy = :by, decidedByIdentity = :who, #c = :c',
             ConditionExpression: '#s = :pending',

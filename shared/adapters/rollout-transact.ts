@@ -24,7 +24,11 @@ export function dynamoTransactWriter(client: DynamoDBDocumentClient): TransactWr
   };
 }
 
-/** `duplicate`: this very event was applied before (a redelivery); its side effects may still be due. */
+/**
+ * `duplicate`: this very event was applied before (a redelivery); its side effects may still be due.
+ * `unknown-stage`: no stage item runs this job: not recorded yet, or the job is an earlier attempt of
+ * its stage (a resume with a fixed document replaced it), whose late events count nowhere.
+ */
 export type ApplyResult = 'applied' | 'stale' | 'duplicate' | 'unknown-stage';
 /** Counter options: `successBuckets` keeps successes per minute on the stage (`ok_<minute>`) for health windows. */
 export type CounterOptions = { successBuckets?: boolean };
@@ -35,7 +39,8 @@ const EXECUTION_TTL_SECONDS = 400 * 86_400;
 /**
  * Applies one terminal execution event: the thing's newest status wins, and the stage counters move
  * in the same transaction (condition on the execution item + ADD on the stage), so a duplicate or an
- * older event changes nothing and two concurrent events never double-count.
+ * older event changes nothing and two concurrent events never double-count. The ADD holds only while
+ * the stage runs the event's job: a halted attempt's late events never count towards the next one.
  */
 export function executionCounters(client: DynamoDBDocumentClient, table: string, transact: TransactWriter) {
   return async (
@@ -81,8 +86,9 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
               TableName: table,
               Key: keys.stage(rolloutId, stageIndex),
               UpdateExpression: `ADD succeeded :s, failed :f, rejected :r, timedOut :t, excluded :x${buckets?.expression ?? ''}`,
-              ConditionExpression: 'attribute_exists(pk)',
+              ConditionExpression: 'attribute_exists(pk) AND jobId = :job',
               ExpressionAttributeValues: {
+                ':job': e.jobId,
                 ':s': delta.succeeded,
                 ':f': delta.failed,
                 ':r': delta.rejected,

@@ -35,7 +35,7 @@ export async function assessHealth(
 ): Promise<StageHealth | undefined> {
   const planned = rollout.plan.stages[stage.index];
   if (!planned?.health) return undefined;
-  const suspects = await deps.health.suspects(stage.rolloutId, stage.index);
+  const suspects = await deps.health.suspects(stage.rolloutId, stage.index, stage.attempt ?? 0);
   const open = suspects.filter((s) => s.verdict === undefined);
   const presence = await deps.health.presenceOf(
     open.filter((s) => s.reason === 'reconnect').map((s) => s.thingName),

@@ -49,7 +49,8 @@ export interface HealthStore {
   watchesOf(thingName: string): Promise<HealthWatch[]>;
   /** Creates the suspect once (a repeat is a no-op); false when it existed already. */
   putSuspect(suspect: Suspect): Promise<boolean>;
-  suspects(rolloutId: string, stageIndex: number): Promise<Suspect[]>;
+  /** The suspects of one attempt of the stage (0, its first, when absent; a resume starts another). */
+  suspects(rolloutId: string, stageIndex: number, attempt?: number): Promise<Suspect[]>;
   judgeSuspect(
     s: Suspect,
     verdict: SuspectVerdict,

@@ -9,10 +9,11 @@ import {
 } from '../domain/rollout/errors';
 import { executionArnFor } from '../domain/rollout/execution';
 import { callerIdentity, fourEyesProblem, PERSON_HELP } from '../domain/rollout/identity';
-import { rolloutIdFor } from '../domain/rollout/ids';
+import { rolloutIdFor, stageRef } from '../domain/rollout/ids';
 import { APPROVAL_KINDS, FINAL_STATUSES, type Rollout } from '../domain/rollout/model';
 import { planDigest, type ResolvedPlan, resolvePlan } from '../domain/rollout/plan';
 import type { RolloutPolicy } from '../domain/rollout/policy';
+import { resumerProblem } from '../domain/rollout/resume';
 import { rolloutStatusView } from '../domain/rollout/status-view';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 import { assertTargetsExist, preflightPlan } from './rollout-preflight';
@@ -116,7 +117,10 @@ export async function listRollouts(deps: RolloutDeps, limit = 50) {
 export async function getRollout(deps: RolloutDeps, id: string, at: number) {
   const details = await deps.store.details(id);
   if (!details) throw new RolloutNotFoundError(`rollout ${id} not found`);
-  return rolloutStatusView(details.rollout, details.stages, details.approvals, at, details.rollback);
+  return rolloutStatusView(details.rollout, details.stages, details.approvals, at, details.rollback, {
+    attempts: details.attempts,
+    earlierRollbacks: details.earlierRollbacks,
+  });
 }
 
 /**
@@ -136,28 +140,32 @@ export async function decideApproval(
   const approver = callerIdentity(caller.principal, deps.policy.approvers, caller.account);
   const creatorKey =
     rollout.creatorIdentity ?? callerIdentity(rollout.creator, deps.policy.approvers, caller.account).key;
-  const problem = fourEyesProblem(creatorKey, approver);
+  const problem = fourEyesProblem(creatorKey, approver) ?? resumerProblem(rollout, approver);
   if (problem) throw new ForbiddenActionError(problem);
   if (FINAL_STATUSES.includes(rollout.status))
     throw new RolloutConflictError(`rollout ${id} is ${rollout.status}`);
   const status = verdict === 'approve' ? 'APPROVED' : 'REJECTED';
+  // Only the approvals of each stage's current attempt: a resumed stage's earlier ones are history.
+  const attemptOf = (i: number) => details.stages.find((s) => s.index === i)?.attempt ?? 0;
+  const live = details.approvals.filter((a) => (a.attempt ?? 0) === attemptOf(a.stageIndex));
   // A retry of a decision whose delivery failed (AWS busy): the same person, the same verdict, and
   // the token still parked (a delivered decision's token is gone).
-  const retried = details.approvals.find(
+  const retried = live.find(
     (a) =>
       a.status === status && a.decidedByIdentity === approver.key && a.stageIndex === rollout.currentStage,
   );
-  const pending = details.approvals.find((a) => a.status === 'PENDING') ?? retried;
+  const pending = live.find((a) => a.status === 'PENDING') ?? retried;
   if (!pending)
     throw new RolloutConflictError(`rollout ${id} has no pending approval (already decided or none asked)`);
+  const attempt = pending.attempt ?? 0;
   if (pending.status === 'PENDING') {
-    const decided = await deps.store.decideApproval(id, pending.stageIndex, pending.kind, {
-      status,
-      by: caller.principal,
-      byIdentity: approver.key,
-      comment,
-      at: caller.at,
-    });
+    const decided = await deps.store.decideApproval(
+      id,
+      pending.stageIndex,
+      pending.kind,
+      { status, by: caller.principal, byIdentity: approver.key, comment, at: caller.at },
+      attempt,
+    );
     if (!decided) throw new RolloutConflictError('this approval was already decided');
   }
   const slot = { kind: 'approval', stageIndex: pending.stageIndex, approval: pending.kind } as const;
@@ -181,7 +189,7 @@ export async function decideApproval(
     action: 'rollout.approval.decided',
     outcome: sent === 'sent' ? 'decided' : 'failed',
     actor: caller.principal,
-    cause: { type: 'api-request', id: `${id}:s${pending.stageIndex}:${pending.kind}` },
+    cause: { type: 'api-request', id: `${id}:${stageRef(pending.stageIndex, attempt)}:${pending.kind}` },
     at: caller.at,
     detailType: 'RolloutApprovalDecided',
     details: {
@@ -219,7 +227,9 @@ export async function controlRollout(
     );
   if (FINAL_STATUSES.includes(rollout.status))
     throw new RolloutConflictError(
-      `rollout ${id} is ${rollout.status}, which is final: to roll the update out again, start a plan with a new name`,
+      rollout.status === 'HALTED' && command === 'resume'
+        ? `rollout ${id} is HALTED: a halted rollout goes on only with a fixed document (a body with "document" or "documentSource"; fleet rollout resume ${id} --document <file>), or start a plan with a new name`
+        : `rollout ${id} is ${rollout.status}, which is final: to roll the update out again, start a plan with a new name`,
     );
   const ok =
     command === 'pause'

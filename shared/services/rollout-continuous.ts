@@ -1,5 +1,6 @@
 import { continuousEndsAt, watchNext, watchSeconds } from '../domain/rollout/continuous';
 import { TASK_FAILURES } from '../domain/rollout/errors';
+import { stageRef } from '../domain/rollout/ids';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
 import { estimateStageGate, judgeStageOnJob, startsWith } from '../domain/rollout/stage-gate';
@@ -42,7 +43,7 @@ export async function startWatch(
     action: 'rollout.stage.watching',
     outcome: 'applied',
     actor: deps.actor,
-    cause: cause(id, `s${i}:watch`),
+    cause: cause(id, `${stageRef(i, stage.attempt)}:watch`),
     at: now,
     detailType: 'RolloutStageWatching',
     details: {

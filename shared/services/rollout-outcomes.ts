@@ -1,4 +1,5 @@
 import { TASK_FAILURES } from '../domain/rollout/errors';
+import { stageRef } from '../domain/rollout/ids';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
@@ -43,7 +44,7 @@ async function cancelStageJob(deps: RolloutDeps, rollout: Rollout, i: number, wh
       action: 'rollout.job.cancelled',
       outcome: 'applied',
       actor: deps.actor,
-      cause: cause(rollout.rolloutId, `s${i}:cancel`),
+      cause: cause(rollout.rolloutId, `${stageRef(i, stage.attempt)}:cancel`),
       at: now,
       detailType: 'RolloutJobCancelled',
       details: { stageIndex: i, jobId: stage.jobId, force, why },
@@ -71,11 +72,12 @@ export async function haltStage(
     action: 'rollout.halted',
     outcome: 'applied',
     actor: deps.actor,
-    cause: cause(id, `s${i}:halt`),
+    cause: cause(id, `${stageRef(i, cancelled?.stage.attempt)}:halt`),
     at: now,
     detailType: 'RolloutHalted',
     details: {
       stageIndex: i,
+      ...(cancelled?.stage.attempt ? { attempt: cancelled.stage.attempt } : {}),
       reason,
       comment: errorOf(state).Cause ?? null,
       jobId: cancelled?.stage.jobId ?? null,

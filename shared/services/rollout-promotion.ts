@@ -1,7 +1,9 @@
 import { PromotionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
 import { callerIdentity } from '../domain/rollout/identity';
+import { stageRef } from '../domain/rollout/ids';
 import { APPROVAL_KINDS, type ApprovalKind, type Rollout, type Stage } from '../domain/rollout/model';
 import { approvalRequestVerdict, promotionVerdict, type Verdict } from '../domain/rollout/promotion';
+import { authorsOf } from '../domain/rollout/resume';
 import { judgeStageOnJob } from '../domain/rollout/stage-gate';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
@@ -43,6 +45,7 @@ async function refusePromotion(
   verdict: Extract<Verdict, { ok: false }>,
   state: Record<string, unknown>,
   now: number,
+  attempt = 0,
 ): Promise<never> {
   const id = rollout.rolloutId;
   await record(deps, {
@@ -50,7 +53,7 @@ async function refusePromotion(
     action: 'rollout.promotion.refused',
     outcome: 'rejected',
     actor: deps.actor,
-    cause: cause(id, `s${i}:${step}:refused`),
+    cause: cause(id, `${stageRef(i, attempt)}:${step}:refused`),
     at: now,
     detailType: 'RolloutPromotionRefused',
     details: {
@@ -84,8 +87,10 @@ export async function requestApproval(
   const rollout = await mustGetRollout(deps.store, id);
   const stage = rollout.plan.stages[i];
   const stageItem = await deps.store.getStage(id, i);
+  const attempt = stageItem?.attempt ?? 0;
   const verdict = approvalRequestVerdict(rollout, stageItem, i, kind, gateAt(rollout, stageItem, now));
-  if (!verdict.ok) return refusePromotion(deps, rollout, i, `request a ${kind} approval`, verdict, {}, now);
+  if (!verdict.ok)
+    return refusePromotion(deps, rollout, i, `request a ${kind} approval`, verdict, {}, now, attempt);
   const reason =
     kind === 'promote'
       ? `stage ${stage?.name} passed its gate; approve to start stage ${rollout.plan.stages[i + 1]?.name}`
@@ -100,16 +105,23 @@ export async function requestApproval(
     requestedAt: now,
     expiresAt,
     reason,
+    ...(attempt > 0 ? { attempt } : {}),
   });
   await record(deps, {
     rolloutId: id,
     action: 'rollout.approval.requested',
     outcome: 'requested',
     actor: deps.actor,
-    cause: cause(id, `s${i}:approval:${kind}`),
+    cause: cause(id, `${stageRef(i, attempt)}:approval:${kind}`),
     at: now,
     detailType: 'RolloutApprovalRequested',
-    details: { stageIndex: i, kind, reason, expiresAt: new Date(expiresAt).toISOString() },
+    details: {
+      stageIndex: i,
+      ...(attempt > 0 ? { attempt } : {}),
+      kind,
+      reason,
+      expiresAt: new Date(expiresAt).toISOString(),
+    },
     notify: {
       subject: `Approval needed: rollout ${rollout.name}`,
       message: `Rollout ${id}: ${reason}. Approve or reject before ${new Date(expiresAt).toISOString()} (POST /rollouts/${id}/approve or /reject); the creator cannot approve.`,
@@ -125,17 +137,18 @@ export async function requestApproval(
 }
 
 export async function expireApproval(deps: RolloutDeps, id: string, i: number, now: number) {
+  const attempt = (await deps.store.getStage(id, i))?.attempt ?? 0;
   for (const kind of APPROVAL_KINDS) {
     // The wait timed out: its token can never be used again.
     await deps.store.claimToken(id, { kind: 'approval', stageIndex: i, approval: kind });
-    const decided = await deps.store.decideApproval(id, i, kind, { status: 'EXPIRED', at: now });
+    const decided = await deps.store.decideApproval(id, i, kind, { status: 'EXPIRED', at: now }, attempt);
     if (!decided) continue;
     await record(deps, {
       rolloutId: id,
       action: 'rollout.approval.expired',
       outcome: 'decided',
       actor: deps.actor,
-      cause: cause(id, `s${i}:approval:${kind}:expired`),
+      cause: cause(id, `${stageRef(i, attempt)}:approval:${kind}:expired`),
       at: now,
       detailType: 'RolloutApprovalExpired',
       details: { stageIndex: i, kind },
@@ -165,8 +178,10 @@ export async function promoteStage(
     const creatorKey =
       rollout.creatorIdentity ?? callerIdentity(rollout.creator, { sessionNameRoles: [] }).key;
     const gateNow = gateAt(rollout, stage, now);
-    const verdict = promotionVerdict(rollout, stage, i, details.approvals, creatorKey, gateNow);
-    if (!verdict.ok) return refusePromotion(deps, rollout, i, 'promote', verdict, state, now);
+    const authors = authorsOf(rollout, creatorKey);
+    const verdict = promotionVerdict(rollout, stage, i, details.approvals, authors, gateNow);
+    if (!verdict.ok)
+      return refusePromotion(deps, rollout, i, 'promote', verdict, state, now, stage?.attempt ?? 0);
     await deps.store.setStageStatus(id, i, 'PROMOTED');
   }
   await deps.store.updateRollout(id, { currentStage: i + 1, updatedAt: now });

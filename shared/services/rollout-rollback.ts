@@ -37,8 +37,20 @@ export type RollbackStep = {
  */
 export const PAGES_PER_CALL = 2;
 
-const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:rollback:${what}` });
+/** `<id>:rollback:<what>`; a later attempt's rollback (after a resume) `<id>:rollback-r<n>:<what>`. */
+const causeId = (id: string, attempt: number | undefined, what: string) =>
+  `${id}:rollback${attempt ? `-r${attempt}` : ''}:${what}`;
+const cause = (r: Pick<Rollback, 'rolloutId' | 'attempt'>, what: string) => ({
+  type: 'execution' as const,
+  id: causeId(r.rolloutId, r.attempt, what),
+});
 const START: RollbackCursor = { stage: 0, page: 0 };
+
+/** The rollback of the rollout's current attempt: an earlier attempt's (before a resume) is not it. */
+async function currentRollback(deps: Pick<RolloutDeps, 'store'>, rollout: Rollout) {
+  const stored = await deps.store.getRollback(rollout.rolloutId);
+  return stored && (stored.attempt ?? 0) === (rollout.attempt ?? 0) ? stored : undefined;
+}
 
 /** After Halt or Abort: does the plan (or the abort request) want this rollout rolled back? */
 export async function rollbackAfter(deps: Pick<RolloutDeps, 'store'>, id: string, trigger: RollbackTrigger) {
@@ -55,26 +67,31 @@ async function startedStages(deps: RolloutDeps, id: string, i: number): Promise<
 
 async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: number): Promise<Rollback> {
   const id = rollout.rolloutId;
+  const attempt = rollout.attempt ?? 0;
   const started = await startedStages(deps, id, Math.min(i, rollout.plan.stages.length - 1));
   const stopped = started.at(-1);
+  // After a resume, only the stages this attempt ran (the resumed one and later) took its document;
+  // the earlier ones had the earlier attempt's rollback, or were left as they were on purpose.
+  const from = rollout.resumes?.at(-1)?.stageIndex ?? 0;
   const stageIndexes =
     stopped === undefined
       ? []
-      : rollbackStageIndexes(rollout.plan, stopped).filter((s) => started.includes(s));
+      : rollbackStageIndexes(rollout.plan, stopped).filter((s) => started.includes(s) && s >= from);
   // The rollback job reaches every member of its group: a group that predates the rollback may hold
   // devices that never took the update (left over, or made by someone else), so it is never used.
-  const groupName = rollbackGroupName(id);
+  const groupName = rollbackGroupName(id, attempt);
   if (stageIndexes.length > 0 && (await deps.rollback.groupExists(groupName)))
     throw new RollbackGroupConflictError(
       `thing group ${groupName} exists before the rollback began: its members may not have taken the update, so the rollback does not use it`,
     );
   return deps.store.createRollback({
     rolloutId: id,
+    ...(attempt > 0 ? { attempt } : {}),
     trigger: rollout.status === 'ABORTED' ? 'abort' : 'halt',
     stageIndex: stopped ?? i,
     stageIndexes,
     groupName,
-    jobId: rollbackJobId(id),
+    jobId: rollbackJobId(id, attempt),
     state: 'FILLING',
     startedAt: now,
     fill: START,
@@ -106,7 +123,7 @@ export async function startRollback(
 ): Promise<RollbackStep> {
   const rollout = await mustGetRollout(deps.store, id);
   plannedRollback(rollout.plan);
-  let rollback = (await deps.store.getRollback(id)) ?? (await begin(deps, rollout, i, now));
+  let rollback = (await currentRollback(deps, rollout)) ?? (await begin(deps, rollout, i, now));
   if (cursor.page > rollback.fill.page)
     throw new Error(
       `rollback of ${id}: cursor page ${cursor.page} is ahead of the stored ${rollback.fill.page}`,
@@ -127,7 +144,7 @@ export async function startRollback(
     action: 'rollout.rollback.started',
     outcome: 'applied',
     actor: deps.actor,
-    cause: cause(id, 'start'),
+    cause: cause(rollback, 'start'),
     at,
     detailType: 'RolloutRollbackStarted',
     details: {
@@ -148,7 +165,8 @@ export async function startRollback(
 async function unreachable(deps: RollbackDeps, rollback: Rollback): Promise<Set<string>> {
   const gone = new Set<string>();
   for (const s of rollback.stageIndexes) {
-    for (const suspect of await deps.health.suspects(rollback.rolloutId, s))
+    const attempt = (await deps.store.getStage(rollback.rolloutId, s))?.attempt ?? 0;
+    for (const suspect of await deps.health.suspects(rollback.rolloutId, s, attempt))
       if (suspect.reason === 'reconnect' && suspect.verdict === 'unhealthy') gone.add(suspect.thingName);
   }
   return gone;
@@ -166,7 +184,11 @@ async function fill(deps: RollbackDeps, start: Rollback, exclude?: ReadonlySet<s
   for (let n = 0; n < PAGES_PER_CALL && rollback.fill.stage < rollback.stageIndexes.length; n++) {
     const from = rollback.fill;
     const stageIndex = rollback.stageIndexes[from.stage] ?? 0;
-    const page = await deps.rollback.succeededThings(jobIdFor(rollback.rolloutId, stageIndex), from.token);
+    // The stage's current attempt: a halted attempt's devices had the rollback of its own halt.
+    const jobId =
+      (await deps.store.getStage(rollback.rolloutId, stageIndex))?.jobId ??
+      jobIdFor(rollback.rolloutId, stageIndex);
+    const page = await deps.rollback.succeededThings(jobId, from.token);
     const counts = { added: 0, excluded: 0, notAdded: 0 };
     const sample = [...rollback.notAddedSample];
     const added: string[] = [];
@@ -225,7 +247,7 @@ async function auditAdded(deps: RollbackDeps, rollback: Rollback, stageIndex: nu
           action: 'thing.rollback.added',
           outcome: 'applied',
           actor: deps.actor,
-          cause: { type: 'execution', id: `${rollback.rolloutId}:rollback:add:${thing}` },
+          cause: { type: 'execution', id: causeId(rollback.rolloutId, rollback.attempt, `add:${thing}`) },
           at: rollback.startedAt,
           details: {
             rolloutId: rollback.rolloutId,
@@ -246,6 +268,7 @@ async function createJob(deps: RollbackDeps, rollout: Rollout, rollback: Rollbac
     rollback.jobId,
     deps.arnPrefix,
     rollback.stageIndexes,
+    rollback.groupName,
   );
   await deps.rollback.createJob(request);
   await deps.store.markRollbackJobCreated(rollout.rolloutId, now);
@@ -262,7 +285,7 @@ async function createJob(deps: RollbackDeps, rollout: Rollout, rollback: Rollbac
 export async function reconcileRollback(deps: RollbackDeps, id: string, now: number): Promise<RollbackStep> {
   const rollout = await mustGetRollout(deps.store, id);
   const planned = plannedRollback(rollout.plan);
-  const rollback = await deps.store.getRollback(id);
+  const rollback = await currentRollback(deps, rollout);
   if (!rollback || rollback.state === 'FILLING') throw new Error(`rollback of ${id} has no job yet`);
   if (rollback.state === 'COMPLETED') return finish(deps, rollout, rollback, undefined, now);
   if (rollback.state !== 'RUNNING') return { next: 'done', cursor: rollback.fill, waitSeconds: 0 };
@@ -302,7 +325,7 @@ async function attention(
     action: 'rollout.rollback.attention',
     outcome: 'decided',
     actor: deps.actor,
-    cause: cause(id, 'attention'),
+    cause: cause(rollback, 'attention'),
     at,
     detailType: 'RolloutRollbackAttention',
     details: {
@@ -341,7 +364,7 @@ async function finish(
     action: 'rollout.rollback.completed',
     outcome: 'applied',
     actor: deps.actor,
-    cause: cause(id, 'complete'),
+    cause: cause(rollback, 'complete'),
     at,
     detailType: 'RolloutRollbackCompleted',
     details: {
@@ -382,17 +405,19 @@ export async function failRollback(
   const error = (state.error ?? {}) as ErrorInfo;
   const reason = `error ${error.Error ?? 'unknown'}`;
   const message = `${reason}: ${causeMessage(error.Cause)}`;
-  const existing = await deps.store.getRollback(id);
+  const attempt = rollout.attempt ?? 0;
+  const existing = await currentRollback(deps, rollout);
   if (existing) await deps.store.endRollback(id, 'FAILED', now, message);
   // Failed before it began (its group was not usable): the status still shows why.
   else
     await deps.store.createRollback({
       rolloutId: id,
+      ...(attempt > 0 ? { attempt } : {}),
       trigger: rollout.status === 'ABORTED' ? 'abort' : 'halt',
       stageIndex: i,
       stageIndexes: [],
-      groupName: rollbackGroupName(id),
-      jobId: rollbackJobId(id),
+      groupName: rollbackGroupName(id, attempt),
+      jobId: rollbackJobId(id, attempt),
       state: 'FAILED',
       startedAt: now,
       completedAt: now,
@@ -409,7 +434,7 @@ export async function failRollback(
     action: 'rollout.rollback.failed',
     outcome: 'failed',
     actor: deps.actor,
-    cause: cause(id, 'fail'),
+    cause: cause({ rolloutId: id, ...(attempt > 0 ? { attempt } : {}) }, 'fail'),
     at: rollback?.completedAt ?? now,
     detailType: 'RolloutRollbackFailed',
     details: {

@@ -1,7 +1,7 @@
 import { isContinuousFinal } from '../domain/rollout/continuous';
 import { ExecutionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
 import { executionVerdict } from '../domain/rollout/execution';
-import { jobIdFor } from '../domain/rollout/ids';
+import { jobIdFor, stageRef } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Rollout, type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
@@ -203,39 +203,52 @@ async function startStage(deps: StepDeps, id: string, i: number, now: number): P
   const rollout = await mustGetRollout(deps.store, id);
   const planned = rollout.plan.stages[i];
   if (!planned) throw new Error(`rollout ${id} has no stage ${i}`);
-  const jobId = jobIdFor(id, i);
-  const queryGroup = await prepareQueryTarget(deps, rollout, planned, now);
-  // The stage record exists before the job does, so no execution event can miss it.
-  const stage =
-    (await deps.store.getStage(id, i)) ??
-    (await deps.store.putStage({
-      rolloutId: id,
-      index: i,
-      name: planned.name,
-      jobId,
-      startedAt: now,
-      targets: await deps.jobs.countTargets(stageGroups(planned, jobId)),
-      succeeded: 0,
-      failed: 0,
-      rejected: 0,
-      timedOut: 0,
-      excluded: 0,
-      status: 'RUNNING',
-    }));
-  const request = createJobRequest(rollout.plan, planned, jobId, deps.arnPrefix, stage.targets);
+  const existing = await deps.store.getStage(id, i);
+  // A HALTED stage at the current stage of an open rollout: it was resumed with a fixed document.
+  const restart = existing?.status === 'HALTED';
+  if (restart && rollout.resumes?.at(-1)?.stageIndex !== i)
+    throw new Error(`stage ${i} of ${id} is HALTED, and the rollout was not resumed there`);
+  const attempt = restart ? (existing.attempt ?? 0) + 1 : (existing?.attempt ?? 0);
+  const jobId = existing && !restart ? existing.jobId : jobIdFor(id, i, attempt);
+  const queryGroup = await prepareQueryTarget(deps, rollout, planned, jobId, now);
+  const fresh = async (): Promise<Stage> => ({
+    rolloutId: id,
+    index: i,
+    name: planned.name,
+    jobId,
+    ...(attempt > 0 ? { attempt } : {}),
+    startedAt: now,
+    targets: await deps.jobs.countTargets(stageGroups(planned, jobId)),
+    succeeded: 0,
+    failed: 0,
+    rejected: 0,
+    timedOut: 0,
+    excluded: 0,
+    status: 'RUNNING',
+  });
+  // The stage record exists before the job does, so no execution event can miss it. A new attempt
+  // keeps the halted one apart (counts, job, decision, health) and starts from zero, its own bake
+  // and deadline from now.
+  const stage = !existing
+    ? await deps.store.putStage(await fresh())
+    : restart
+      ? await deps.store.restartStage(await fresh(), now)
+      : existing;
+  const request = createJobRequest(rollout.plan, planned, stage.jobId, deps.arnPrefix, stage.targets);
   const created = await deps.jobs.createJob(request);
   await record(deps, {
     rolloutId: id,
     action: 'rollout.stage.started',
     outcome: 'applied',
     actor: deps.actor,
-    cause: { type: 'execution', id: `${id}:s${i}:start` },
+    cause: { type: 'execution', id: `${id}:${stageRef(i, stage.attempt)}:start` },
     at: stage.startedAt,
     detailType: 'RolloutStageStarted',
     details: {
       stageIndex: i,
       stage: planned.name,
-      jobId,
+      jobId: stage.jobId,
+      ...(stage.attempt ? { attempt: stage.attempt, digest: rollout.digest } : {}),
       targets: planned.targets,
       ...(queryGroup ? { query: planned.query, queryGroup } : {}),
       things: stage.targets,

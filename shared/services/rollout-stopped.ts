@@ -1,3 +1,4 @@
+import { stageRef } from '../domain/rollout/ids';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Stage, StepDecision } from '../domain/rollout/model';
 import { type RolloutDeps, record } from './rollout-effects';
@@ -17,7 +18,10 @@ export async function stoppedOutside(
     action: 'rollout.job.stopped-outside',
     outcome: 'decided',
     actor: deps.actor,
-    cause: { type: 'execution', id: `${stage.rolloutId}:s${stage.index}:stopped-outside` },
+    cause: {
+      type: 'execution',
+      id: `${stage.rolloutId}:${stageRef(stage.index, stage.attempt)}:stopped-outside`,
+    },
     at: now,
     detailType: 'RolloutJobStoppedOutside',
     details: { stageIndex: stage.index, jobId: stage.jobId, job: job ?? null },

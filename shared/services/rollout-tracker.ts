@@ -101,6 +101,7 @@ async function refreshedStage(
   const job = await deps.jobs.describeJob(stage.jobId, now);
   if (!job) return stage;
   const starts = startsWith(rollout, stage, job);
-  await deps.store.putJobSnapshot(stage.rolloutId, stage.index, job, starts);
+  // Only while the stage still runs this job: a resume may have started its next attempt meanwhile.
+  await deps.store.putJobSnapshot(stage.rolloutId, stage.index, job, starts, stage.jobId);
   return { ...stage, job, starts };
 }

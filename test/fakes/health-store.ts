@@ -1,6 +1,7 @@
 import type { AlarmState } from '../../shared/domain/rollout/health-alarms';
 import type { PackageShadow } from '../../shared/domain/rollout/health-package';
 import { mergePresence, type PresenceEvent } from '../../shared/domain/rollout/health-presence';
+import { attemptOfJob } from '../../shared/domain/rollout/ids';
 import type { StageHealth, StageHealthItem } from '../../shared/domain/rollout/stage-health';
 import type {
   AlarmReader,
@@ -15,8 +16,8 @@ import type {
 } from '../../shared/services/health-ports';
 
 const stageKey = (rolloutId: string, stageIndex: number) => `${rolloutId}#${stageIndex}`;
-const suspectKey = (s: Pick<Suspect, 'rolloutId' | 'stageIndex' | 'thingName' | 'reason'>) =>
-  `${stageKey(s.rolloutId, s.stageIndex)}#${s.thingName}#${s.reason}`;
+const suspectKey = (s: Pick<Suspect, 'rolloutId' | 'stageIndex' | 'thingName' | 'reason' | 'jobId'>) =>
+  `${stageKey(s.rolloutId, s.stageIndex)}#${attemptOfJob(s.jobId)}#${s.thingName}#${s.reason}`;
 
 /**
  * The state table's health records in memory, with the rules of shared/adapters/health-store.ts: a
@@ -85,11 +86,11 @@ export class FakeHealthStore implements HealthStore {
     return true;
   }
 
-  async suspects(rolloutId: string, stageIndex: number): Promise<Suspect[]> {
+  async suspects(rolloutId: string, stageIndex: number, attempt = 0): Promise<Suspect[]> {
     const prefix = `${stageKey(rolloutId, stageIndex)}#`;
-    // The Query's order: by sort key, `THING#<name>#<reason>`.
+    // The Query's order: by sort key, `THING#<name>#<reason>`; one attempt's partition.
     return [...this.suspectItems.entries()]
-      .filter(([key]) => key.startsWith(prefix))
+      .filter(([key, s]) => key.startsWith(prefix) && attemptOfJob(s.jobId) === attempt)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, s]) => structuredClone(s));
   }

@@ -25,7 +25,9 @@ export function sequentialTransactWriter(client: DynamoDBDocumentClient): Transa
           ? !Item
           : cond === 'attribute_exists(pk)'
             ? Boolean(Item)
-            : Boolean(Item) && Item?.at === values[':at'] && Item?.eventId === values[':id'];
+            : cond === 'attribute_exists(pk) AND jobId = :job'
+              ? Item?.jobId === values[':job']
+              : Boolean(Item) && Item?.at === values[':at'] && Item?.eventId === values[':id'];
       reasons.push({ Code: ok ? 'None' : 'ConditionalCheckFailed' });
     }
     if (reasons.some((r) => r.Code !== 'None')) {
@@ -38,7 +40,13 @@ export function sequentialTransactWriter(client: DynamoDBDocumentClient): Transa
       if (item.Put) await client.send(new PutCommand({ TableName: item.Put.TableName, Item: item.Put.Item }));
       if (item.Update) {
         const { ConditionExpression: _c, ...update } = item.Update;
-        await client.send(new UpdateCommand(update as ConstructorParameters<typeof UpdateCommand>[0]));
+        // The condition's own value goes with it (DynamoDB refuses a value no expression uses).
+        const { ':job': _job, ...values } = update.ExpressionAttributeValues ?? {};
+        await client.send(
+          new UpdateCommand({ ...update, ExpressionAttributeValues: values } as ConstructorParameters<
+            typeof UpdateCommand
+          >[0]),
+        );
       }
     }
   };

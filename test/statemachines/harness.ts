@@ -181,9 +181,10 @@ export async function startHarness(world: World) {
     clock,
     sfn,
     close: server.close,
-    async start(rolloutId = 'fw-24-abcdef12') {
-      const input = JSON.stringify({ rolloutId, stageIndex: 0 });
-      const out = await client.send(new StartExecutionCommand({ stateMachineArn, name: rolloutId, input }));
+    /** As the rollout API starts it: named after the rollout at stage 0, or a resume's `<id>--r<n>` at its stage. */
+    async start(rolloutId = 'fw-24-abcdef12', from = { name: rolloutId, stageIndex: 0 }) {
+      const input = JSON.stringify({ rolloutId, stageIndex: from.stageIndex });
+      const out = await client.send(new StartExecutionCommand({ stateMachineArn, name: from.name, input }));
       executionArn = out.executionArn ?? '';
       await settle();
     },

@@ -34,10 +34,36 @@ export type Rollout = {
   reason?: string;
   /**
    * The execution the rollout API started (`$$.Execution.Id`); every step refuses any other. A resume
-   * after a halt (issue 17) would start a new execution and swap this in one conditional update.
+   * with a fixed document starts a new execution and swaps this in one conditional update.
    */
   executionArn?: string;
+  /** Resumes with a document so far: the execution is `<rolloutId>--r<attempt>-<nonce>` (absent: 0, `<rolloutId>`). */
+  attempt?: number;
+  /** Each resume with a document, oldest first (shared/domain/rollout/resume.ts). */
+  resumes?: ResumeRecord[];
   updatedAt: number;
+};
+
+/** A halted rollout resumed with a fixed document (POST /rollouts/{id}/resume with `document`). */
+export type ResumeRecord = {
+  /** The rollout's attempt this resume began: its execution is `<rolloutId>--r<attempt>-<nonce>`. */
+  attempt: number;
+  /** The halted stage, where the new execution starts. */
+  stageIndex: number;
+  /** The attempt of that stage that halted: the execution runs attempt `stageAttempt + 1`. */
+  stageAttempt: number;
+  /** Why the rollout had halted. */
+  haltReason: string;
+  by: string;
+  /** Four-eyes identity of whoever resumed: an approval of this document needs another person. */
+  byIdentity: string;
+  at: number;
+  comment: string;
+  previousDigest: string;
+  digest: string;
+  previousDocumentHash: string;
+  documentHash: string;
+  executionArn: string;
 };
 
 export type StageStatus = 'RUNNING' | 'PROMOTED' | 'HALTED' | 'ABORTED';
@@ -65,7 +91,12 @@ export type Stage = {
   lastDecision?: StoredDecision;
   /** A last, continuous stage that passed its gate: watched (halt only) until it is completed. */
   watchingSince?: number;
+  /** Which attempt of the stage this is: absent (0) the first; n after n resumes of it with a fixed document. */
+  attempt?: number;
 } & StageHealthItem;
+
+/** An earlier attempt of a stage, kept as it was when the stage was resumed (`ATTEMPT#<stage>#<attempt>`). */
+export type StageAttempt = Stage & { archivedAt: number };
 
 export type StoredDecision = {
   outcome: GateOutcome;
@@ -96,6 +127,8 @@ export type Approval = {
   decidedByIdentity?: string;
   decidedAt?: number;
   comment?: string;
+  /** The stage attempt it was asked in (absent: 0): an earlier attempt's approval never counts. */
+  attempt?: number;
 };
 
 export function storedDecision(decision: GateDecision, at: number): StoredDecision {

@@ -11,6 +11,11 @@ export type Verdict = { ok: true } | { ok: false; reason: string; explanation: s
 
 const refuse = (reason: string, explanation: string): Verdict => ({ ok: false, reason, explanation });
 
+/** The approvals of the stage's current attempt: an earlier attempt's (before a resume) never counts. */
+export function approvalsOf(stage: Pick<Stage, 'index' | 'attempt'>, approvals: readonly Approval[]) {
+  return approvals.filter((a) => a.stageIndex === stage.index && (a.attempt ?? 0) === (stage.attempt ?? 0));
+}
+
 /**
  * The approval a stage needs before it promotes, or undefined when it needs none. An inconclusive
  * approval, once asked (only on a verified INCONCLUSIVE-ask gate), stays the one that counts.
@@ -21,7 +26,7 @@ export function approvalNeeded(
   approvals: readonly Approval[] = [],
 ): ApprovalKind | undefined {
   const planned = rollout.plan.stages[stage.index];
-  const asked = approvals.some((a) => a.stageIndex === stage.index && a.kind === 'inconclusive');
+  const asked = approvalsOf(stage, approvals).some((a) => a.kind === 'inconclusive');
   // The gate asks when the plan says so, and instead of 'promote' while executions are still running.
   const asks =
     stage.lastOutcome === 'INCONCLUSIVE_AT_DEADLINE' &&
@@ -77,9 +82,11 @@ export function approvalRequestVerdict(
 }
 
 /**
- * Before promoting: the gate passed, and when the stage needs an approval, its record says APPROVED,
- * by a person other than the creator. A gate that turned to HALT while the approvers thought it over
- * is not promoted either.
+ * Before promoting: the gate passed, and when the stage needs an approval, its record (of the stage's
+ * current attempt) says APPROVED, by a person other than the creator and other than anyone who resumed
+ * the rollout with a document. A gate that turned to HALT while the approvers thought it over is not
+ * promoted either.
+ * @param authors the creator's identity, or every author's (resume.ts authorsOf)
  * @param gateNow the gate's outcome now, on the stage's counters (the caller evaluates it)
  */
 export function promotionVerdict(
@@ -87,7 +94,7 @@ export function promotionVerdict(
   stage: Stage | undefined,
   index: number,
   approvals: readonly Approval[],
-  creatorIdentity: string,
+  authors: string | readonly string[],
   gateNow?: GateOutcome,
 ): Verdict {
   const closed = closedVerdict(rollout, stage, index);
@@ -96,16 +103,17 @@ export function promotionVerdict(
   if (!needed) return gateVerdict(rollout, stage, gateNow);
   if (stage.lastOutcome === 'HALT' || gateNow === 'HALT')
     return refuse('gate-halt', `stage ${index}'s gate decided HALT while its approval was pending`);
-  const approval = approvals.find((a) => a.stageIndex === index && a.kind === needed);
+  const approval = approvalsOf(stage, approvals).find((a) => a.kind === needed);
   if (approval?.status !== 'APPROVED')
     return refuse(
       'not-approved',
       `stage ${index} needs a ${needed} approval and its record is ${approval?.status ?? 'missing'}`,
     );
-  if (!approval.decidedByIdentity?.startsWith('person:') || approval.decidedByIdentity === creatorIdentity)
+  const excluded: readonly string[] = typeof authors === 'string' ? [authors] : authors;
+  if (!approval.decidedByIdentity?.startsWith('person:') || excluded.includes(approval.decidedByIdentity))
     return refuse(
       'approver-not-another-person',
-      `the ${needed} approval of stage ${index} was not decided by a person other than the creator`,
+      `the ${needed} approval of stage ${index} was not decided by a person other than the creator${excluded.length > 1 ? ' and those who resumed it with a document' : ''}`,
     );
   return { ok: true };
 }

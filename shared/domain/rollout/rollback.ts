@@ -6,7 +6,7 @@ import {
   type StageCounts,
 } from '../gate';
 import { MANAGED_BY_TAG } from '../tunnels/tunnel-record';
-import { ROLLOUT_ID } from './ids';
+import { MAX_ATTEMPT, ROLLOUT_ID } from './ids';
 import { documentSourceUrl } from './job-request';
 import { countsFromJob, FAILURE_STATUSES, type JobSnapshot, jobStoppedOutside } from './job-snapshot';
 import type { ResolvedPlan, ResolvedRollback } from './plan';
@@ -28,6 +28,11 @@ export type RollbackCursor = { stage: number; page: number; token?: string };
 /** The rollback as the state table holds it (one item under the rollout's partition). */
 export type Rollback = {
   rolloutId: string;
+  /**
+   * The rollout attempt it rolls back (absent: 0): a rollout resumed with a fixed document that halts
+   * again has a rollback of its own, with its own group and job (rollbackGroupName, rollbackJobId).
+   */
+  attempt?: number;
   trigger: RollbackTrigger;
   /** The stage the rollout stopped in (or, between stages, the last one it started). */
   stageIndex: number;
@@ -55,7 +60,6 @@ export type Rollback = {
 
 /** How many names of things AWS refused to add the rollback keeps for the operator. */
 export const NOT_ADDED_SAMPLE = 20;
-const MAX_ATTEMPT = 99;
 
 /** `<rolloutId>-rb<attempt>`: never a stage job id (parseJobId), so the tracker ignores its events. */
 export function rollbackJobId(rolloutId: string, attempt = 0): string {
@@ -75,10 +79,16 @@ export function parseRollbackJobId(jobId: string): { rolloutId: string; attempt:
 
 const GROUP_PREFIX = 'fleet-autopilot-rollback-';
 
-/** A static thing group: at most 75 of AWS's 128 characters, `[a-z0-9-]`. */
-export function rollbackGroupName(rolloutId: string): string {
+/**
+ * A static thing group: at most 79 of AWS's 128 characters, `[a-z0-9-]`. A later attempt's rollback
+ * (after a resume) has a group of its own (`-r<attempt>`): the earlier one exists, and a group that
+ * exists before a rollback begins is never used.
+ */
+export function rollbackGroupName(rolloutId: string, attempt = 0): string {
   if (!ROLLOUT_ID.test(rolloutId)) throw new Error(`invalid rollout id ${JSON.stringify(rolloutId)}`);
-  return `${GROUP_PREFIX}${rolloutId}`;
+  if (!Number.isInteger(attempt) || attempt < 0 || attempt > MAX_ATTEMPT)
+    throw new Error(`invalid rollback attempt ${attempt}`);
+  return `${GROUP_PREFIX}${rolloutId}${attempt === 0 ? '' : `-r${attempt}`}`;
 }
 
 /** What the group is created with; IAM lets the rollout add things only to groups carrying the tag. */
@@ -127,6 +137,7 @@ export function createRollbackJobRequest(
   jobId: string,
   arnPrefix: string,
   stageIndexes: readonly number[],
+  groupName = rollbackGroupName(rolloutId),
 ) {
   const rollback = plannedRollback(plan);
   const { retries } = rollback.job;
@@ -136,7 +147,7 @@ export function createRollbackJobRequest(
   ];
   return {
     jobId,
-    targets: [`${arnPrefix}:thinggroup/${rollbackGroupName(rolloutId)}`],
+    targets: [`${arnPrefix}:thinggroup/${groupName}`],
     ...(rollback.document ? { document: JSON.stringify(rollback.document) } : {}),
     ...(rollback.documentSource ? { documentSource: documentSourceUrl(rollback.documentSource) } : {}),
     description: `${plan.name}: rollback of ${stagesText(plan, stageIndexes)}`.slice(0, 2028),

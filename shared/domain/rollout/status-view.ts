@@ -1,10 +1,15 @@
 import type { GateDecision } from '../gate';
 import { continuousEndsAt, isContinuousFinal } from './continuous';
 import { jobIdFor } from './ids';
-import type { Approval, Rollout, Stage } from './model';
+import type { Approval, Rollout, Stage, StageAttempt } from './model';
+import { approvalsOf } from './promotion';
 import { queryGroupName } from './query-target';
+import { executionNameOf } from './resume';
 import { type Rollback, rollbackCounts } from './rollback';
 import { estimateStageGate } from './stage-gate';
+
+/** What a resume left behind: the stages' earlier attempts and the earlier attempts' rollbacks. */
+export type StatusHistory = { attempts?: readonly StageAttempt[]; earlierRollbacks?: readonly Rollback[] };
 
 /** What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one). */
 export type RolloutStatusView = ReturnType<typeof rolloutStatusView>;
@@ -19,8 +24,12 @@ export function rolloutStatusView(
   approvals: Approval[],
   now: number,
   rollback?: Rollback,
+  history: StatusHistory = {},
 ) {
-  const rolledBack = rollbackView(rollout, rollback);
+  // The rollback item is the newest attempt's; one of an earlier attempt is history until this one's begins.
+  const current = rollback && (rollback.attempt ?? 0) === (rollout.attempt ?? 0) ? rollback : undefined;
+  const earlier = [...(history.earlierRollbacks ?? []), ...(rollback && !current ? [rollback] : [])];
+  const rolledBack = rollbackView(rollout, current);
   return {
     rolloutId: rollout.rolloutId,
     name: rollout.name,
@@ -32,19 +41,44 @@ export function rolloutStatusView(
     creator: rollout.creator,
     createdAt: new Date(rollout.createdAt).toISOString(),
     currentStage: rollout.currentStage,
-    ...(rolledBack ? { rollback: rolledBack } : {}),
+    /** Resumes with a document so far; 0 for a rollout never resumed that way. */
+    attempt: rollout.attempt ?? 0,
+    resumes: (rollout.resumes ?? []).map((r) => ({
+      attempt: r.attempt,
+      execution: executionNameOf(r.executionArn),
+      stageIndex: r.stageIndex,
+      stage: rollout.plan.stages[r.stageIndex]?.name,
+      haltReason: r.haltReason,
+      by: r.by,
+      at: new Date(r.at).toISOString(),
+      comment: r.comment,
+      previousDigest: r.previousDigest,
+      digest: r.digest,
+      previousDocumentHash: r.previousDocumentHash,
+      documentHash: r.documentHash,
+    })),
+    ...(rolledBack
+      ? {
+          rollback: {
+            ...rolledBack,
+            ...(earlier.length > 0 ? { earlier: earlier.map(earlierRollbackView) } : {}),
+          },
+        }
+      : {}),
     stages: rollout.plan.stages.map((planned) => {
       const stage = stages.find((s) => s.index === planned.index);
       const latest = stage ? latestEvaluation(rollout, stage, now) : undefined;
       const evidence = latest?.evidence ?? stage?.lastDecision?.evidence;
       const decided = stage?.lastDecision;
+      const jobId = stage?.jobId ?? jobIdFor(rollout.rolloutId, planned.index);
+      const earlierAttempts = (history.attempts ?? [])
+        .filter((a) => a.index === planned.index)
+        .sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
       return {
         index: planned.index,
         name: planned.name,
         targets: planned.targets,
-        ...(planned.query === undefined
-          ? {}
-          : { query: planned.query, queryGroup: queryGroupName(jobIdFor(rollout.rolloutId, planned.index)) }),
+        ...(planned.query === undefined ? {} : { query: planned.query, queryGroup: queryGroupName(jobId) }),
         ...(isContinuousFinal(rollout, planned.index)
           ? {
               continuous: {
@@ -58,6 +92,8 @@ export function rolloutStatusView(
             }
           : {}),
         status: stage?.status ?? 'NOT_STARTED',
+        /** Which attempt of the stage this is (0: the first; each resume of it with a document adds one). */
+        attempt: stage?.attempt ?? 0,
         jobId: stage?.jobId,
         startedAt: stage ? new Date(stage.startedAt).toISOString() : undefined,
         counts: evidence
@@ -100,20 +136,95 @@ export function rolloutStatusView(
             : undefined,
         },
         ...(planned.health ? { health: healthView(planned.health, stage) } : {}),
-        approvals: approvals
-          .filter((a) => a.stageIndex === planned.index)
-          .map((a) => ({
-            kind: a.kind,
-            status: a.status,
-            reason: a.reason,
-            requestedAt: new Date(a.requestedAt).toISOString(),
-            expiresAt: new Date(a.expiresAt).toISOString(),
-            decidedBy: a.decidedBy,
-            decidedAt: a.decidedAt === undefined ? undefined : new Date(a.decidedAt).toISOString(),
-            comment: a.comment,
-          })),
+        approvals: approvalsOf({ index: planned.index, attempt: stage?.attempt }, approvals).map(
+          approvalView,
+        ),
+        /** The stage's earlier attempts (each halted, then resumed with a fixed document), kept as they were. */
+        attempts: earlierAttempts.map((a) => attemptView(a, approvalsOf(a, approvals))),
       };
     }),
+  };
+}
+
+function approvalView(a: Approval) {
+  return {
+    kind: a.kind,
+    status: a.status,
+    reason: a.reason,
+    requestedAt: new Date(a.requestedAt).toISOString(),
+    expiresAt: new Date(a.expiresAt).toISOString(),
+    decidedBy: a.decidedBy,
+    decidedAt: a.decidedAt === undefined ? undefined : new Date(a.decidedAt).toISOString(),
+    comment: a.comment,
+  };
+}
+
+/** An earlier attempt of a stage: its job, what it counted and the decision it ended on. */
+function attemptView(a: StageAttempt, approvals: Approval[]) {
+  const decided = a.lastDecision;
+  const evidence = decided?.evidence;
+  const job = a.job;
+  return {
+    attempt: a.attempt ?? 0,
+    jobId: a.jobId,
+    status: a.status,
+    startedAt: new Date(a.startedAt).toISOString(),
+    keptAt: new Date(a.archivedAt).toISOString(),
+    counts: evidence
+      ? {
+          targets: evidence.targets,
+          started: evidence.started,
+          succeeded: evidence.succeeded,
+          failed: evidence.failed,
+          excluded: evidence.excluded,
+          finished: evidence.finished,
+        }
+      : undefined,
+    failureRate: evidence?.observedFailureRate ?? null,
+    job: job
+      ? {
+          readAt: new Date(job.at).toISOString(),
+          status: job.status,
+          succeeded: job.succeeded,
+          failed: job.failed,
+          rejected: job.rejected,
+          timedOut: job.timedOut,
+          inProgress: job.inProgress,
+          queued: job.queued,
+        }
+      : undefined,
+    events: {
+      succeeded: a.succeeded,
+      failed: a.failed,
+      rejected: a.rejected ?? 0,
+      timedOut: a.timedOut ?? 0,
+    },
+    decision: decided
+      ? {
+          outcome: decided.outcome,
+          reason: decided.reason,
+          explanation: decided.explanation,
+          at: new Date(decided.at).toISOString(),
+        }
+      : undefined,
+    unhealthy: a.health?.unhealthy ?? 0,
+    approvals: approvals.map(approvalView),
+  };
+}
+
+/** A rollback of an earlier attempt, in short. */
+function earlierRollbackView(r: Rollback) {
+  return {
+    attempt: r.attempt ?? 0,
+    state: r.state,
+    trigger: r.trigger,
+    stageIndexes: r.stageIndexes,
+    groupName: r.groupName,
+    jobId: r.jobCreatedAt === undefined ? undefined : r.jobId,
+    devices: r.added,
+    counts: rollbackCounts(r.job),
+    completedAt: iso(r.completedAt),
+    error: r.error,
   };
 }
 
