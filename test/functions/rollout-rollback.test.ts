@@ -575,3 +575,54 @@ describe('abort with rollback', () => {
     expect(await stepOf(onAbort)('abort', 0, T0 + HOUR)).toEqual({ rollback: true });
   });
 });
+
+// Review h10 (hostile review of issue 17): a device judged unhealthy by the reconnect window is not
+// necessarily unreachable. One that was offline longer than the window (a slow boot, a site's network
+// outage, a power cycle by hand) and then came back runs the bad update, yet the rollback excludes
+// it, so no job ever reaches it. A job execution for an offline device simply waits QUEUED (the
+// rollback already counts such devices as "not reached" after watchHours), so leaving them in costs
+// nothing. EXPECTED TO FAIL until the default exclusion is dropped (or limited to devices still offline).
+describe('review h10: rollback of devices judged gone', () => {
+  it('still rolls back a device judged "never back" that came back online after its window', async () => {
+    const rolloutId = await create('rb-review-gone', { ...ROLLBACK, scope: 'stage' });
+    await haltAt(rolloutId, 0, [statuses('c', 4, 'SUCCEEDED')]);
+    const { dynamoHealthStore, healthKeys } = await import('../../shared/adapters/health-store');
+    const health = dynamoHealthStore(docs, 'StateTable');
+    const succeededAt = T0 + 10 * 60_000;
+    // The suspect as Reconcile left it (dynalite here has no transactions: written directly).
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const suspect = {
+      rolloutId,
+      stageIndex: 0,
+      thingName: 'c1',
+      jobId: `${rolloutId}-s0`,
+      reason: 'reconnect' as const,
+      succeededAt,
+      windowMs: 10 * 60_000,
+    };
+    await docs.send(
+      new PutCommand({
+        TableName: 'StateTable',
+        Item: {
+          ...healthKeys.suspect(suspect),
+          ...suspect,
+          verdict: 'unhealthy',
+          judgedAt: succeededAt + 12 * 60_000,
+          evidence: 'disconnected and not back within 10 min',
+        },
+      }),
+    );
+    // c1 rebooted right after its success and came back 25 minutes later, running the update.
+    await health.recordPresence('c1', { at: succeededAt + 1_000, connected: false }, succeededAt + 1_000);
+    await health.recordPresence(
+      'c1',
+      { at: succeededAt + 25 * 60_000, connected: true },
+      succeededAt + 25 * 60_000,
+    );
+
+    await fillAll(rolloutId, 0, T0 + 2 * HOUR);
+
+    const members = [...(groups.get(`fleet-autopilot-rollback-${rolloutId}`)?.things ?? [])].sort();
+    expect(members).toEqual(['c0', 'c1', 'c2', 'c3']);
+  });
+});

@@ -129,12 +129,20 @@ export const cancelSchema = z.strictObject({ force: z.optional(z.boolean()) });
 
 /** One condition on a SUCCEEDED execution's statusDetails (values are strings, AWS's 128-character limit). */
 const detailValue = z.string().check(z.minLength(1), z.maxLength(128));
-export const selfCheckConditionSchema = z.union([
-  z.strictObject({ equals: detailValue }),
-  z.strictObject({ oneOf: z.array(detailValue).check(z.minLength(1), z.maxLength(20)) }),
-  z.strictObject({ atMost: z.number() }),
-  z.strictObject({ atLeast: z.number() }),
-]);
+export const selfCheckConditionSchema = z.union(
+  [
+    z.strictObject({ equals: detailValue }),
+    z.strictObject({ oneOf: z.array(detailValue).check(z.minLength(1), z.maxLength(20)) }),
+    z.strictObject({ atMost: z.number() }),
+    z.strictObject({ atLeast: z.number() }),
+  ],
+  {
+    // The union's own message would be a bare "Invalid input": say what each form takes, and that
+    // statusDetails values are strings (YAML `equals: 1` or `equals: true` is not one).
+    error:
+      'must be exactly one of {equals: "<text>"}, {oneOf: ["<text>", ...]}, {atMost: <number>} or {atLeast: <number>}; statusDetails values are strings, so quote a number or boolean in equals/oneOf',
+  },
+);
 const detailKey = z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be a statusDetails key'));
 
 const alarmName = z

@@ -165,3 +165,17 @@ describe('a plan without health or rollback', () => {
     expect(Object.keys(plan.stages[0] ?? {})).not.toContain('health');
   });
 });
+
+// Review h10: a YAML `equals: 1` (a number) was refused with a bare "Invalid input".
+describe('plan health self-check errors (review h10)', () => {
+  it('says what a condition takes and that statusDetails values are strings', () => {
+    // Act
+    const issues = issuesOf(oneStage({ health: { selfCheck: { bootCount: { equals: 1 } } } }));
+
+    // Assess
+    expect(issues).toEqual([
+      expect.stringContaining('stages[0].health.selfCheck.bootCount: must be exactly one of'),
+    ]);
+    expect(issues[0]).toContain('quote a number or boolean');
+  });
+});
