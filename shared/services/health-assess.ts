@@ -1,5 +1,4 @@
 import {
-  type PackageTarget,
   packageTargets,
   packageVersionEvidence,
   packageVersionFailure,
@@ -41,6 +40,10 @@ export async function assessHealth(
     open.filter((s) => s.reason === 'reconnect').map((s) => s.thingName),
   );
   const targets = packageTargets(planned.job.destinationPackageVersions);
+  const shadows = await readShadows(
+    deps,
+    open.filter((s) => s.reason === 'package' && now >= s.succeededAt + s.windowMs),
+  );
   const judged = new Map<Suspect, Judged>();
   let confirmations = 0;
   let unjudged = 0;
@@ -65,6 +68,19 @@ export async function assessHealth(
       judged.set(s, { verdict: 'healthy', evidence: reconnectEvidence(onPresence.reconnectedAt) });
       continue;
     }
+    // A shadow that reports the target versions is the usual case: one read, no confirmation needed.
+    const failure =
+      s.reason === 'package' && shadows.has(s.thingName)
+        ? packageVersionFailure(targets, shadows.get(s.thingName))
+        : undefined;
+    if (s.reason === 'package' && shadows.has(s.thingName) && failure === undefined) {
+      judged.set(s, { verdict: 'healthy', evidence: packageVersionEvidence(targets) });
+      continue;
+    }
+    if (s.reason === 'package' && !shadows.has(s.thingName)) {
+      unjudged++;
+      continue;
+    }
     if (confirmations >= MAX_CONFIRMATIONS) {
       unjudged++;
       continue;
@@ -73,7 +89,7 @@ export async function assessHealth(
     judged.set(
       s,
       s.reason === 'package'
-        ? await confirmPackage(deps, targets, s)
+        ? await confirmPackage(deps, failure ?? '', s)
         : await confirm(deps, planned.health.selfCheck, s, onPresence?.disconnectedAt),
     );
   }
@@ -124,15 +140,29 @@ const iso = (t: number) => new Date(t).toISOString();
 const reconnectEvidence = (at: number | undefined) =>
   at === undefined ? 'online through its window' : `reconnected at ${iso(at)}`;
 
+/** Shadow reads per look, and how many run at once (GetThingShadow is a data-plane call). */
+export const MAX_SHADOW_READS = 2000;
+const SHADOW_READS_AT_ONCE = 25;
+
+/** The `$package` shadows of settled package suspects, up to MAX_SHADOW_READS; the rest wait. */
+async function readShadows(deps: AssessDeps, ready: readonly Suspect[]) {
+  const things = [...new Set(ready.map((s) => s.thingName))].slice(0, MAX_SHADOW_READS);
+  const shadows = new Map<string, Awaited<ReturnType<AssessDeps['packages']['packageShadow']>>>();
+  for (let i = 0; i < things.length; i += SHADOW_READS_AT_ONCE) {
+    const chunk = things.slice(i, i + SHADOW_READS_AT_ONCE);
+    const read = await Promise.all(chunk.map((t) => deps.packages.packageShadow(t)));
+    for (const [j, t] of chunk.entries()) shadows.set(t, read[j]);
+  }
+  return shadows;
+}
+
 const startOf = (e: { startedAt?: number }) => (e.startedAt === undefined ? {} : { startedAt: e.startedAt });
 
 /**
  * The `$package` shadow first: a device that reports the target versions needs nothing more. One that
  * does not is confirmed on its execution, which the job counts itself if it is no longer SUCCEEDED.
  */
-async function confirmPackage(deps: AssessDeps, targets: PackageTarget[], s: Suspect): Promise<Judged> {
-  const failure = packageVersionFailure(targets, await deps.packages.packageShadow(s.thingName));
-  if (failure === undefined) return { verdict: 'healthy', evidence: packageVersionEvidence(targets) };
+async function confirmPackage(deps: AssessDeps, failure: string, s: Suspect): Promise<Judged> {
   const execution = await deps.executions.describeExecution(s.jobId, s.thingName);
   if (execution?.status !== 'SUCCEEDED')
     return { verdict: 'healthy', evidence: `execution is ${execution?.status ?? 'gone'}: the job counts it` };

@@ -4,8 +4,9 @@
  * <clientId>`), which are delivered at least once and in no particular order, so the history is a
  * set kept sorted and every answer depends only on the set, never on the order events arrived in.
  *
- * The rule, for a device that reported SUCCEEDED at `succeededAt` (over MQTT, so it was online then),
- * counting only events with succeededAt ≤ at ≤ succeededAt + windowMs:
+ * The rule, for a device that reported SUCCEEDED at `succeededAt`, counting its state then (its newest
+ * event up to PRESENCE_LOOKBEHIND_MS before: the two services' clocks differ) and the events with
+ * succeededAt ≤ at ≤ succeededAt + windowMs:
  * - a disconnect followed later by a connect: 'healthy' at once (it rebooted into the update and came
  *   back; reconnectedAt is the first such connect);
  * - otherwise, until PRESENCE_GRACE_MS past the window's end: 'pending' (a late event may still come);
@@ -65,8 +66,21 @@ export function mergePresence(
   return unique.slice(-limit);
 }
 
-const inWindow = (history: readonly PresenceEvent[], succeededAt: number, windowMs: number) =>
-  history.filter((e) => valid(e) && e.at >= succeededAt && e.at <= succeededAt + windowMs).sort(compare);
+/**
+ * The success event and the lifecycle events are stamped by different services (the jobs event in whole
+ * seconds): the device's state at its success is its newest event up to this long before it.
+ */
+export const PRESENCE_LOOKBEHIND_MS = 10_000;
+
+/** The device's state at the success (its newest event in the look-behind), then the window's events. */
+function inWindow(history: readonly PresenceEvent[], succeededAt: number, windowMs: number) {
+  const sorted = history.filter(valid).sort(compare);
+  const before = sorted
+    .filter((e) => e.at < succeededAt && e.at >= succeededAt - PRESENCE_LOOKBEHIND_MS)
+    .at(-1);
+  const during = sorted.filter((e) => e.at >= succeededAt && e.at <= succeededAt + windowMs);
+  return before ? [before, ...during] : during;
+}
 
 /** The verdict on a device as of `now` (see the rule above). */
 export function presenceVerdict(

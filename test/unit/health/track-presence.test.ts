@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRESENCE_GRACE_MS } from '../../../shared/domain/rollout/health-presence';
+import { PRESENCE_GRACE_MS, PRESENCE_LOOKBEHIND_MS } from '../../../shared/domain/rollout/health-presence';
 import type { PresenceLifecycle } from '../../../shared/domain/rollout/presence-event';
 import { assessHealth } from '../../../shared/services/health-assess';
 import type { HealthWatch } from '../../../shared/services/health-ports';
@@ -108,7 +108,7 @@ describe('trackPresence', () => {
   });
 
   it.each([
-    ['before the success', AT - 1],
+    ['before the success, beyond the look-behind', AT - PRESENCE_LOOKBEHIND_MS - 1],
     ['after the window', AT + WINDOW + 1],
   ])('does not suspect a device on a disconnect %s', async (_when, at) => {
     // Prepare

@@ -111,10 +111,11 @@ describe('watchSuccess', () => {
     ]);
   });
 
-  it('does not suspect a device whose only disconnect was before its success (it reconnected to report it)', async () => {
+  it('does not suspect a device that disconnected and reconnected before reporting its success', async () => {
     // Prepare
     const health = new FakeHealthStore();
-    await health.recordPresence('t-1', { at: AT - 1, connected: false }, AT);
+    await health.recordPresence('t-1', { at: AT - 2000, connected: false }, AT);
+    await health.recordPresence('t-1', { at: AT - 1000, connected: true }, AT);
     const rollout = healthRollout({ reconnectMinutes: 10 });
 
     // Act

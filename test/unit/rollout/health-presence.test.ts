@@ -4,6 +4,7 @@ import {
   mergePresence,
   PRESENCE_GRACE_MS,
   PRESENCE_KEEP,
+  PRESENCE_LOOKBEHIND_MS,
   type PresenceEvent,
   presenceVerdict,
 } from '../../../shared/domain/rollout/health-presence';
@@ -146,8 +147,22 @@ describe('presenceVerdict', () => {
     expect(presenceVerdict(history, SUCCEEDED, WINDOW, END + 1).verdict).toBe('healthy');
   });
 
-  it('ignores a disconnect from before the success (the install rebooted the device)', () => {
-    const history = mergeAll([off(SUCCEEDED - 1)]);
+  it('ignores a disconnect from before the success and its look-behind (the install rebooted the device)', () => {
+    const history = mergeAll([off(SUCCEEDED - PRESENCE_LOOKBEHIND_MS - 1)]);
+    expect(presenceVerdict(history, SUCCEEDED, WINDOW, FINAL)).toEqual({ verdict: 'healthy' });
+  });
+});
+
+describe('the state at the success (look-behind)', () => {
+  it('counts a disconnect stamped just before the success, with no connect after, as the device gone', () => {
+    const history = mergeAll([on(SUCCEEDED - 60_000), off(SUCCEEDED - 200)]);
+    expect(disconnectedInWindow(history, SUCCEEDED, WINDOW)).toBe(true);
+    expect(presenceVerdict(history, SUCCEEDED, WINDOW, FINAL)).toMatchObject({ verdict: 'unhealthy' });
+  });
+
+  it('counts a device that disconnected and reconnected just before its success as online', () => {
+    const history = mergeAll([off(SUCCEEDED - 5000), on(SUCCEEDED - 2000)]);
+    expect(disconnectedInWindow(history, SUCCEEDED, WINDOW)).toBe(false);
     expect(presenceVerdict(history, SUCCEEDED, WINDOW, FINAL)).toEqual({ verdict: 'healthy' });
   });
 });
@@ -159,7 +174,11 @@ describe('disconnectedInWindow', () => {
 
   it('is false for disconnects outside the window only', () => {
     expect(
-      disconnectedInWindow(mergeAll([off(SUCCEEDED - 1), off(END + 1), on(END)]), SUCCEEDED, WINDOW),
+      disconnectedInWindow(
+        mergeAll([off(SUCCEEDED - PRESENCE_LOOKBEHIND_MS - 1), off(END + 1), on(END)]),
+        SUCCEEDED,
+        WINDOW,
+      ),
     ).toBe(false);
   });
 });
