@@ -110,8 +110,8 @@ async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: numbe
  * on from where the last one got instead of counting twice; the group, the job and the audit record
  * are each made once.
  *
- * `exclude`: things to leave out of the rollback, counted as excluded; by default the devices a health
- * check judged gone (they never came back after the update: no job can reach them, they need hands).
+ * `exclude`: things to leave out of the rollback, counted as excluded (none by default: a device a
+ * health check judged gone may come back later, still on the bad update; its execution waits QUEUED).
  */
 export async function startRollback(
   deps: RollbackDeps,
@@ -129,7 +129,7 @@ export async function startRollback(
       `rollback of ${id}: cursor page ${cursor.page} is ahead of the stored ${rollback.fill.page}`,
     );
   if (rollback.state === 'FILLING') {
-    rollback = await fill(deps, rollback, exclude ?? (await unreachable(deps, rollback)));
+    rollback = await fill(deps, rollback, exclude);
     if (rollback.fill.stage < rollback.stageIndexes.length)
       return { next: 'fill', cursor: rollback.fill, waitSeconds: 0 };
     if (rollback.added === 0) return finish(deps, rollout, rollback, undefined, now);
@@ -159,17 +159,6 @@ export async function startRollback(
     },
   });
   return { next: 'watch', cursor: rollback.fill, waitSeconds: rollbackWaitSeconds(at, now) };
-}
-
-/** Devices judged unhealthy because they never reconnected after their success (health-assess.ts). */
-async function unreachable(deps: RollbackDeps, rollback: Rollback): Promise<Set<string>> {
-  const gone = new Set<string>();
-  for (const s of rollback.stageIndexes) {
-    const attempt = (await deps.store.getStage(rollback.rolloutId, s))?.attempt ?? 0;
-    for (const suspect of await deps.health.suspects(rollback.rolloutId, s, attempt))
-      if (suspect.reason === 'reconnect' && suspect.verdict === 'unhealthy') gone.add(suspect.thingName);
-  }
-  return gone;
 }
 
 /** Up to PAGES_PER_CALL pages of the stages' SUCCEEDED executions into the group. */

@@ -576,13 +576,10 @@ describe('abort with rollback', () => {
   });
 });
 
-// Review h10 (hostile review of issue 17): a device judged unhealthy by the reconnect window is not
-// necessarily unreachable. One that was offline longer than the window (a slow boot, a site's network
-// outage, a power cycle by hand) and then came back runs the bad update, yet the rollback excludes
-// it, so no job ever reaches it. A job execution for an offline device simply waits QUEUED (the
-// rollback already counts such devices as "not reached" after watchHours), so leaving them in costs
-// nothing. EXPECTED TO FAIL until the default exclusion is dropped (or limited to devices still offline).
-describe('review h10: rollback of devices judged gone', () => {
+// A device judged unhealthy by the reconnect window is not necessarily unreachable: one offline longer
+// than the window (a slow boot, a site outage, a power cycle) comes back on the bad update. Its rollback
+// execution waits QUEUED meanwhile (counted as not reached), so it is never left out.
+describe('rollback of devices a health check judged gone', () => {
   it('still rolls back a device judged "never back" that came back online after its window', async () => {
     const rolloutId = await create('rb-review-gone', { ...ROLLBACK, scope: 'stage' });
     await haltAt(rolloutId, 0, [statuses('c', 4, 'SUCCEEDED')]);
