@@ -58,7 +58,6 @@ for (const started of run.rollouts.values()) {
     'devices in the rollback': rollback.devices,
     restored: done.length,
     'not reached': rollback.counts?.notReached ?? 0,
-    'left out as gone': rollback.excluded,
     'job created (min after halt)': minutes(job.createdAt - haltAt),
     'half restored (min)': done.length ? minutes(quantile(done, 0.5) ?? 0) : '–',
     '95 % restored (min)': done.length ? minutes(quantile(done, 0.95) ?? 0) : '–',

@@ -26,6 +26,7 @@ export function haltReason(state: Record<string, unknown>): string {
   const error = errorOf(state).Error;
   if (error === TASK_FAILURES.REJECTED) return 'approval-rejected';
   if (error === 'PromotionRefusedError') return 'promotion-refused';
+  if (error === 'FleetAlarmHaltError') return 'fleet-alarm';
   if (error === 'States.Timeout') return 'approval-expired';
   const gate = (state.gate ?? {}) as { outcome?: string; reason?: string };
   if (gate.reason === 'JOB_STOPPED_OUTSIDE') return 'job-stopped-outside';

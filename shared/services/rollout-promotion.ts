@@ -1,10 +1,16 @@
-import { PromotionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
+import {
+  FleetAlarmHaltError,
+  FleetAlarmPausedError,
+  PromotionRefusedError,
+  TASK_FAILURES,
+} from '../domain/rollout/errors';
 import { callerIdentity } from '../domain/rollout/identity';
 import { stageRef } from '../domain/rollout/ids';
 import { APPROVAL_KINDS, type ApprovalKind, type Rollout, type Stage } from '../domain/rollout/model';
 import { approvalRequestVerdict, promotionVerdict, type Verdict } from '../domain/rollout/promotion';
 import { authorsOf } from '../domain/rollout/resume';
 import { judgeStageOnJob } from '../domain/rollout/stage-gate';
+import { checkAlarms } from './health-alarm-check';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
 
 /**
@@ -182,6 +188,10 @@ export async function promoteStage(
     const verdict = promotionVerdict(rollout, stage, i, details.approvals, authors, gateNow);
     if (!verdict.ok)
       return refusePromotion(deps, rollout, i, 'promote', verdict, state, now, stage?.attempt ?? 0);
+    // The plan's alarms can fire while an approval is pending: they are read again before promoting.
+    const alarm = stage ? await checkAlarms(deps, rollout, stage, now) : { kind: 'clear' as const };
+    if (alarm.kind === 'halt') throw new FleetAlarmHaltError(`not promoted: ${alarm.explanation}`);
+    if (alarm.kind === 'paused') throw new FleetAlarmPausedError(`not promoted: ${alarm.explanation}`);
     await deps.store.setStageStatus(id, i, 'PROMOTED');
   }
   await deps.store.updateRollout(id, { currentStage: i + 1, updatedAt: now });

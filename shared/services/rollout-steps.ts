@@ -323,8 +323,8 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
       decision = judgeStageOnJob(rollout, read, job, now, starts);
     }
   }
-  await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
-  // Paused on an alarm: only a halt may go on; AwaitGate then sees the pause and waits for a human.
+  // Paused on an alarm: only a halt may go on (a PROMOTE is not even recorded, so no promotion can
+  // lean on it); AwaitGate then sees the pause and waits for a human.
   if (alarm.kind === 'paused' && decision.outcome !== 'HALT') {
     return {
       outcome: 'CONTINUE',
@@ -335,6 +335,7 @@ async function reconcile(deps: StepDeps, id: string, i: number, now: number): Pr
       waitSeconds: 1,
     };
   }
+  await noteOutcome(deps, stage, decision, now, { type: 'execution', id: `${id}:s${i}:reconcile:${now}` });
   return withHealthWait(stepDecision(decision, now), rollout, read, now);
 }
 

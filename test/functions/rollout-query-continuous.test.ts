@@ -252,3 +252,49 @@ describe('a continuous last stage', () => {
     },
   );
 });
+
+describe('promotion and the fleet alarms of the plan', () => {
+  it('does not promote while a plan alarm is in ALARM: the rollout pauses, and promotes once it is clear', async () => {
+    const body = {
+      name: 'alarm-at-promotion',
+      document: { op: 'update' },
+      defaults: { health: { alarms: { names: ['fleet-crash-rate'] } } },
+      stages: [
+        { name: 'first', query: QUERY, job: { targetSelection: 'SNAPSHOT' } },
+        { name: 'second', query: QUERY, job: { targetSelection: 'SNAPSHOT' } },
+      ],
+    };
+    const { rolloutId } = (await post(body)).body;
+    await step('startStage', rolloutId);
+    iot.on(DescribeJobCommand).resolves({
+      job: {
+        status: 'COMPLETED',
+        targetSelection: 'SNAPSHOT',
+        jobProcessDetails: { numberOfSucceededThings: 150 },
+      },
+    });
+    const clear = { MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'OK' }] };
+    cloudWatch.on(DescribeAlarmsCommand).resolves(clear);
+    expect(await step('reconcile', rolloutId, { now: at(40) })).toMatchObject({ outcome: 'PROMOTE' });
+    // The alarm fires between the gate's decision and the promotion (an approval wait, say).
+    cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'ALARM', StateReason: 'crashes' }],
+    });
+    await expect(step('promote', rolloutId, { now: at(41) })).rejects.toMatchObject({
+      name: 'FleetAlarmPausedError',
+    });
+    const paused = JSON.parse(
+      String((await api(apiRequest('GET /rollouts/{id}', BOB, { id: rolloutId }), context)).body),
+    );
+    expect(paused).toMatchObject({ status: 'PAUSED', reason: 'fleet-alarm' });
+    expect(paused.stages[0].status).toBe('RUNNING');
+    expect(await actions(rolloutId)).toContain('rollout.alarm.paused');
+    cloudWatch.on(DescribeAlarmsCommand).resolves(clear);
+    const resumed = await api(
+      apiRequest('POST /rollouts/{id}/resume', BOB, { id: rolloutId, body: {} }),
+      context,
+    );
+    expect(resumed.statusCode, String(resumed.body)).toBe(200);
+    expect(await step('promote', rolloutId, { now: at(50) })).toEqual({ nextStageIndex: 1 });
+  });
+});

@@ -94,6 +94,26 @@ describe('staged rollout state machine: guards', () => {
     expect((await h.status()).status).toBe('SUCCEEDED');
   });
 
+  it('waits for a resume when a fleet alarm fired before the promotion, then promotes', async () => {
+    const world = new World();
+    world.failures.set('promote', [named('FleetAlarmPausedError')]);
+    const h = await run(world);
+    await h.succeed(world.tokens.gate, PROMOTE);
+    expect(world.actions().slice(-2)).toEqual(['promote', 'awaitResume']);
+    await h.succeed(world.tokens.resume, {});
+    expect(world.actions().join(' ')).toContain('promote awaitResume promote checkpoint startStage');
+    expect(world.actions()).not.toContain('halt');
+  });
+
+  it('halts when the plan halts on its fleet alarms and one fired before the promotion', async () => {
+    const world = new World();
+    world.failures.set('promote', [named('FleetAlarmHaltError')]);
+    const h = await run(world);
+    await h.succeed(world.tokens.gate, PROMOTE);
+    expect(world.actions().slice(-2)).toEqual(['promote', 'halt']);
+    expect(world.calls.at(-1)?.state).toMatchObject({ error: { Error: 'FleetAlarmHaltError' } });
+  });
+
   it('hands the promote step the task output it was woken with, so a refusal can be audited', async () => {
     const world = new World();
     world.approvalRequired = [true];

@@ -78,6 +78,19 @@ export class PromotionRefusedError extends AppError {
 }
 
 /**
+ * A plan's fleet alarm is in ALARM (or missing) when the stage is about to be promoted (it can fire
+ * while an approval is pending): the rollout is paused and waits for a resume before promoting.
+ */
+export class FleetAlarmPausedError extends AppError {
+  override readonly name = 'FleetAlarmPausedError';
+}
+
+/** The same, for a plan whose alarms halt: the state machine halts with reason `fleet-alarm`. */
+export class FleetAlarmHaltError extends AppError {
+  override readonly name = 'FleetAlarmHaltError';
+}
+
+/**
  * A stage checks package versions (`health.packageVersion`) but the account's Software Package Catalog
  * configuration has VersionUpdateByJobsConfig off: AWS IoT Jobs would never write a device's `$package`
  * shadow, so every success would be judged unhealthy (409: the plan is valid, the account cannot run it).
