@@ -273,7 +273,7 @@ describe('promotion and the fleet alarms of the plan', () => {
         jobProcessDetails: { numberOfSucceededThings: 150 },
       },
     });
-    const clear = { MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'OK' }] };
+    const clear = { MetricAlarms: [{ AlarmName: 'fleet-crash-rate', StateValue: 'OK' as const }] };
     cloudWatch.on(DescribeAlarmsCommand).resolves(clear);
     expect(await step('reconcile', rolloutId, { now: at(40) })).toMatchObject({ outcome: 'PROMOTE' });
     // The alarm fires between the gate's decision and the promotion (an approval wait, say).

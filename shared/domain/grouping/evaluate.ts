@@ -1,5 +1,5 @@
 import type { CompiledRule, CompiledRules } from './compile-rules';
-import { GROUP_NAME_MAX } from './group-name';
+import { GROUP_NAME_MAX, isReservedGroupName, RESERVED_GROUP_PREFIX } from './group-name';
 import { ringBucket, ringFor } from './ring';
 import type { RuleCondition } from './rules-schema';
 import { attributeOf, renderTemplate } from './template';
@@ -45,6 +45,13 @@ function evaluateRule(rule: CompiledRule, thing: ThingFacts, lowerCase: boolean)
         rule: rule.name,
         outcome: 'not-applied',
         reason: `group name longer than ${GROUP_NAME_MAX} characters`,
+      };
+    }
+    if (isReservedGroupName(rendered.name)) {
+      return {
+        rule: rule.name,
+        outcome: 'not-applied',
+        reason: `group name starts with ${RESERVED_GROUP_PREFIX}, which the rollouts' own groups use`,
       };
     }
     chain.push(rendered.name);

@@ -27,6 +27,14 @@ function trimEdges(value: string): string {
   return value.slice(start, end);
 }
 
+/**
+ * Names the rollouts make their own groups under (query stages, rollbacks; IoT compares group names
+ * case-insensitively): a device's attributes must never render one, or it would join a rollback of an
+ * update it never took.
+ */
+export const RESERVED_GROUP_PREFIX = 'fleet-autopilot-';
+export const isReservedGroupName = (name: string) => name.toLowerCase().startsWith(RESERVED_GROUP_PREFIX);
+
 export function isValidGroupName(name: string): boolean {
   return GROUP_NAME_PATTERN.test(name);
 }

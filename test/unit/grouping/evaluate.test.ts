@@ -90,3 +90,18 @@ describe('planMembership()', () => {
     expect(planMembership(['g'], [{ rule: 'r', group: 'g', parents: [] }])).toEqual({ add: [], remove: [] });
   });
 });
+
+describe('reserved group names', () => {
+  it.each(['fleet-autopilot-rollback-fw-1-a1b2c3d4', 'Fleet-Autopilot-x'])(
+    'never renders %s, a name the rollouts keep for their own groups',
+    (value) => {
+      const open = compileRules({ version: 1, lowerCase: false, rules: [{ name: 'raw', group: '{team}' }] });
+      const [outcome] = evaluateRules(open, { thingName: 't-1', attributes: { team: value } });
+      expect(outcome).toMatchObject({
+        rule: 'raw',
+        outcome: 'not-applied',
+        reason: expect.stringContaining('fleet-autopilot-'),
+      });
+    },
+  );
+});
