@@ -212,6 +212,26 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
       return items.map(toSuspect);
     },
 
+    foldSuccessBuckets(rolloutId, stageIndex, buckets) {
+      const entries = Object.entries(buckets);
+      if (entries.length === 0) return Promise.resolve(false);
+      const names = Object.fromEntries(entries.map(([b], n) => [`#b${n}`, `ok_${b}`]));
+      const values = Object.fromEntries(entries.map(([, v], n) => [`:b${n}`, v]));
+      const sum = entries.reduce((total, [, v]) => total + v, 0);
+      return conditionalWrite(() =>
+        send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.stage(rolloutId, stageIndex),
+            UpdateExpression: `REMOVE ${Object.keys(names).join(', ')} ADD okMatured :sum`,
+            ConditionExpression: entries.map((_, n) => `#b${n} = :b${n}`).join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':sum': sum },
+          }),
+        ),
+      );
+    },
+
     async setStageHealth(rolloutId, stageIndex, health) {
       await conditionalWrite(() =>
         send(

@@ -88,7 +88,7 @@ export const toStageAttempt = (i: Item): StageAttempt => ({
 });
 
 /** `ok_<minute>` success buckets, `suspects_<reason>` counters and Reconcile's last health finding. */
-function healthFields(i: Item): Pick<Stage, 'okBuckets' | 'suspects' | 'health'> {
+function healthFields(i: Item): Pick<Stage, 'okBuckets' | 'okMatured' | 'suspects' | 'health'> {
   const buckets = Object.entries(i).filter(([k, v]) => k.startsWith('ok_') && typeof v === 'number');
   const counts = Object.fromEntries(
     (['selfCheck', 'reconnect', 'package'] as const).flatMap((reason) => {
@@ -100,6 +100,7 @@ function healthFields(i: Item): Pick<Stage, 'okBuckets' | 'suspects' | 'health'>
     ...(buckets.length > 0
       ? { okBuckets: Object.fromEntries(buckets.map(([k, v]) => [k.slice(3), v as number])) }
       : {}),
+    ...(typeof i.okMatured === 'number' ? { okMatured: i.okMatured } : {}),
     ...(Object.keys(counts).length > 0 ? { suspects: counts } : {}),
     ...(i.health && typeof i.health === 'object' ? { health: i.health as Stage['health'] } : {}),
   };

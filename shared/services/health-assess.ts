@@ -6,7 +6,7 @@ import {
 import { PRESENCE_GRACE_MS, presenceVerdict } from '../domain/rollout/health-presence';
 import { selfCheckFailure } from '../domain/rollout/health-self-check';
 import type { Rollout, Stage } from '../domain/rollout/model';
-import type { StageHealth } from '../domain/rollout/stage-health';
+import { foldableBuckets, type StageHealth } from '../domain/rollout/stage-health';
 import type { ExecutionReader, HealthStore, PackageReader, Suspect, SuspectVerdict } from './health-ports';
 
 export type AssessDeps = { health: HealthStore; executions: ExecutionReader; packages: PackageReader };
@@ -123,6 +123,7 @@ export async function assessHealth(
       .map((s) => ({ thingName: s.thingName, reason: s.reason, evidence: s.evidence ?? '' })),
   };
   await deps.health.setStageHealth(stage.rolloutId, stage.index, health);
+  await deps.health.foldSuccessBuckets(stage.rolloutId, stage.index, foldableBuckets(planned, stage, now));
   return health;
 }
 

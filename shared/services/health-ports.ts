@@ -58,6 +58,15 @@ export interface HealthStore {
     evidence: string,
     startedAt?: number,
   ): Promise<void>;
+  /**
+   * Folds ended success buckets into the stage's `okMatured` count, only if none moved since they were
+   * read (a late event's ADD wins; the fold is tried again later).
+   */
+  foldSuccessBuckets(
+    rolloutId: string,
+    stageIndex: number,
+    buckets: Readonly<Record<string, number>>,
+  ): Promise<boolean>;
   /** Reconcile's finding on the stage item, newest check wins. */
   setStageHealth(rolloutId: string, stageIndex: number, health: StageHealth): Promise<void>;
 }

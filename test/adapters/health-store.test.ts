@@ -405,3 +405,35 @@ describe("dynamoHealthStore: the stage's health", () => {
     expect(await stageItem(id)).toBeUndefined();
   });
 });
+
+describe('foldSuccessBuckets', () => {
+  it('moves ended buckets into okMatured in one write, and does nothing if one moved since it was read', async () => {
+    // Prepare
+    const rolloutId = await freshStage();
+    const store = dynamoHealthStore(doc, TABLE);
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...keys.stage(rolloutId, 0),
+          rolloutId,
+          index: 0,
+          name: 'fleet',
+          jobId: `${rolloutId}-s0`,
+          ok_100: 3,
+          ok_101: 2,
+          ok_102: 5,
+        },
+      }),
+    );
+
+    // Act
+    const stale = await store.foldSuccessBuckets(rolloutId, 0, { 100: 3, 101: 1 });
+    const folded = await store.foldSuccessBuckets(rolloutId, 0, { 100: 3, 101: 2 });
+
+    // Assess
+    const { Item } = await doc.send(new GetCommand({ TableName: TABLE, Key: keys.stage(rolloutId, 0) }));
+    expect([stale, folded]).toEqual([false, true]);
+    expect(toStage(Item ?? {})).toMatchObject({ okBuckets: { 102: 5 }, okMatured: 5 });
+  });
+});

@@ -116,6 +116,25 @@ export class FakeHealthStore implements HealthStore {
     });
   }
 
+  async foldSuccessBuckets(
+    rolloutId: string,
+    stageIndex: number,
+    buckets: Readonly<Record<string, number>>,
+  ): Promise<boolean> {
+    const key = stageKey(rolloutId, stageIndex);
+    const item = this.stages.get(key) ?? {};
+    const current = { ...(item.okBuckets ?? {}) };
+    if (Object.entries(buckets).some(([b, v]) => current[b] !== v)) return false;
+    let sum = 0;
+    for (const [b, v] of Object.entries(buckets)) {
+      delete current[b];
+      sum += v;
+    }
+    this.writes.push(`foldSuccessBuckets:${rolloutId}#${stageIndex}`);
+    this.stages.set(key, { ...item, okBuckets: current, okMatured: (item.okMatured ?? 0) + sum });
+    return true;
+  }
+
   async setStageHealth(rolloutId: string, stageIndex: number, health: StageHealth): Promise<void> {
     if (!this.stageExists(rolloutId, stageIndex)) return;
     const key = stageKey(rolloutId, stageIndex);

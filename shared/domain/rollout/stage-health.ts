@@ -24,6 +24,8 @@ export type StageHealth = {
 /** The stage item's view of health: the per-minute success buckets and the suspects the tracker counted. */
 export type StageHealthItem = {
   okBuckets?: Readonly<Record<string, number>>;
+  /** Successes of buckets folded away once their window was over (the item must stay under 400 KB). */
+  okMatured?: number;
   suspects?: { selfCheck?: number; reconnect?: number; package?: number };
   health?: StageHealth;
 };
@@ -56,7 +58,10 @@ function pendingOf(planned: ResolvedStage, item: StageHealthItem, succeeded: num
   const unjudged = item.health?.unjudged ?? 0;
   if (!countsSuccessEvents(planned.health)) return unjudged;
   const buckets = item.okBuckets ?? {};
-  const seen = Object.values(buckets).reduce((sum, n) => sum + (Number.isFinite(n) && n > 0 ? n : 0), 0);
+  const seen = Math.max(
+    0,
+    Object.values(buckets).reduce((sum, n) => sum + (Number.isFinite(n) ? n : 0), item.okMatured ?? 0),
+  );
   const inWindow = window === undefined ? 0 : pendingSuccesses(buckets, window, now);
   const matured = Math.max(0, seen - inWindow);
   return Math.max(0, succeeded - matured) + unjudged;
@@ -108,4 +113,22 @@ export function nextHealthChange(
 export function healthLookSeconds(planned: ResolvedStage): number | undefined {
   const window = healthWindowMs(planned.health);
   return window === undefined ? undefined : window / 1000 + PRESENCE_GRACE_MS / 1000 + 60;
+}
+
+/** Folding starts once this many buckets are over: a continuous stage can live for months. */
+export const FOLD_AT = 60;
+/** At most this many buckets a fold (one UpdateItem's expression). */
+export const FOLD_MAX = 100;
+
+/** The buckets whose window is over, to fold into `okMatured`; none until FOLD_AT of them are. */
+export function foldableBuckets(
+  planned: ResolvedStage,
+  item: StageHealthItem,
+  now: number,
+): Record<string, number> {
+  const window = healthWindowMs(planned.health) ?? 0;
+  const over = Object.entries(item.okBuckets ?? {}).filter(
+    ([bucket]) => Number(bucket) * MINUTE + MINUTE + window + PRESENCE_GRACE_MS <= now,
+  );
+  return over.length < FOLD_AT ? {} : Object.fromEntries(over.slice(0, FOLD_MAX));
 }

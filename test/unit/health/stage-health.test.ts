@@ -4,6 +4,9 @@ import { PRESENCE_GRACE_MS } from '../../../shared/domain/rollout/health-presenc
 import type { ResolvedStage } from '../../../shared/domain/rollout/plan';
 import {
   countsWithHealth,
+  FOLD_AT,
+  FOLD_MAX,
+  foldableBuckets,
   nextHealthChange,
   type StageHealth,
 } from '../../../shared/domain/rollout/stage-health';
@@ -209,5 +212,46 @@ describe('the estimate after Reconcile dismissed self-check suspects', () => {
 
     // Assess
     expect(estimated.failed).toBe(counts.failed + 10);
+  });
+});
+
+describe('folding ended success buckets (a stage item stays under DynamoDB 400 KB)', () => {
+  const minutes = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [String(Math.floor(T0 / MINUTE) + i), 2]));
+  const afterAll = T0 + 200 * MINUTE + WINDOW + PRESENCE_GRACE_MS;
+
+  it('folds nothing until FOLD_AT buckets have ended', () => {
+    expect(foldableBuckets(reconnect, { okBuckets: minutes(FOLD_AT - 1) }, afterAll)).toEqual({});
+  });
+
+  it('folds at most FOLD_MAX ended buckets, never one whose window is still open', () => {
+    const okBuckets = minutes(150);
+    const now = T0 + 120 * MINUTE + MINUTE + WINDOW + PRESENCE_GRACE_MS;
+    const folded = foldableBuckets(reconnect, { okBuckets }, now);
+    expect(Object.keys(folded)).toHaveLength(FOLD_MAX);
+    expect(
+      Object.keys(folded).every((b) => Number(b) * MINUTE + MINUTE + WINDOW + PRESENCE_GRACE_MS <= now),
+    ).toBe(true);
+  });
+
+  it('counts folded successes as seen and ended: the gate treats them as before the fold', () => {
+    const okBuckets = minutes(100);
+    const before = countsWithHealth(
+      reconnect,
+      { okBuckets },
+      { ...counts, succeeded: 200, started: 200 },
+      afterAll,
+    );
+    const folded = foldableBuckets(reconnect, { okBuckets }, afterAll);
+    const rest = Object.fromEntries(Object.entries(okBuckets).filter(([b]) => !(b in folded)));
+    const okMatured = Object.values(folded).reduce((a, b) => a + b, 0);
+    const after = countsWithHealth(
+      reconnect,
+      { okBuckets: rest, okMatured },
+      { ...counts, succeeded: 200, started: 200 },
+      afterAll,
+    );
+    expect(after).toEqual(before);
+    expect(after.succeeded).toBe(200);
   });
 });
