@@ -1,3 +1,4 @@
+import type { RollbackCounts } from '../../shared/domain/rollout/rollback';
 import { callApi } from '../api';
 import { CliError, EXIT, type Io, line } from '../io';
 import { orDash, pct, printJson, printTable } from '../output';
@@ -84,14 +85,7 @@ type RollbackView = {
   devices?: number;
   excluded?: number;
   notAdded?: number;
-  counts?: {
-    succeeded: number;
-    failed: number;
-    rejected: number;
-    timedOut: number;
-    inProgress: number;
-    notReached: number;
-  };
+  counts?: RollbackCounts;
   jobReadAt?: string;
   error?: string;
 };

@@ -9,7 +9,7 @@ type ErrorInfo = { Error?: string; Cause?: string };
 const errorOf = (state: Record<string, unknown>) => (state.error ?? {}) as ErrorInfo;
 
 /** A Lambda task's Cause is JSON with `errorMessage`: its first line names what failed (e.g. the group). */
-function causeMessage(cause: string | undefined): string {
+export function causeMessage(cause: string | undefined, max = 200): string {
   if (!cause) return '';
   let text = cause;
   try {
@@ -18,7 +18,7 @@ function causeMessage(cause: string | undefined): string {
   } catch {
     // Not JSON: the cause is the message.
   }
-  return (text.split('\n')[0] ?? '').slice(0, 200);
+  return (text.split('\n')[0] ?? '').slice(0, max);
 }
 
 /** Why the state machine halts: the gate, the plan's inconclusive action, a rejection or an expiry. */

@@ -18,6 +18,7 @@ import {
   rollbackWanted,
 } from '../domain/rollout/rollback';
 import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { causeMessage } from './rollout-outcomes';
 import type { RollbackIot } from './rollout-rollback-port';
 
 /** The rollback's steps (docs/rollouts.md "Rollback"): the rollout adapters plus AWS IoT's groups. */
@@ -393,7 +394,7 @@ export async function failRollback(
   const rollout = await mustGetRollout(deps.store, id);
   const error = (state.error ?? {}) as ErrorInfo;
   const reason = `error ${error.Error ?? 'unknown'}`;
-  const message = `${reason}: ${causeMessage(error.Cause)}`;
+  const message = `${reason}: ${causeMessage(error.Cause, 500)}`;
   const attempt = rollout.attempt ?? 0;
   const existing = await currentRollback(deps, rollout);
   if (existing) await deps.store.endRollback(id, 'FAILED', now, message);
@@ -439,17 +440,4 @@ export async function failRollback(
     },
   });
   return {};
-}
-
-/** A Lambda task's Cause is JSON with `errorMessage`; its first line says what failed. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return '';
-  let text = cause;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') text = parsed.errorMessage;
-  } catch {
-    // Not JSON: the cause is the message.
-  }
-  return (text.split('\n')[0] ?? '').slice(0, 500);
 }
