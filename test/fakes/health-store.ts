@@ -121,6 +121,7 @@ export class FakeHealthStore implements HealthStore {
     stageIndex: number,
     buckets: Readonly<Record<string, number>>,
   ): Promise<boolean> {
+    if (Object.keys(buckets).length === 0) return false;
     const key = stageKey(rolloutId, stageIndex);
     const item = this.stages.get(key) ?? {};
     const current = { ...(item.okBuckets ?? {}) };
