@@ -3,7 +3,7 @@ import { resolvePlan } from '../shared/domain/rollout/plan';
 import { mulberry32, quantile } from './common';
 import { policyFor } from './gate-run';
 import { type DecisionKind, HALT, judge, OursTables, PROMOTE, type VerdictAt } from './gate-sim';
-import { replayHealthThroughGate } from './health-replay';
+import { benchRollout, replayHealthThroughGate } from './health-replay';
 import { healthLooks, healthLooksFor } from './health-view';
 import { type AwsAbortConfig, awsAbortVerdict, type HawkbitThreshold, hawkbitVerdict } from './peers';
 import { PrefixHalt } from './prefix-gate';
@@ -12,8 +12,10 @@ import { DEFAULT_STAGE, defaultRollout, emptyLog, emptyTrace, MINUTE, StageSimul
 /**
  * One cell of the health bench (`gate-quality --health`): stages of the 'silent-bricks' model at one
  * size, p0 and true rate, judged by every rule on the same stages. Ours with health sees the stage
- * through health-view.ts (a window of 10 and of 30 minutes); ours without health and the peers see the
- * job's statuses only, where a silent brick is a success.
+ * through health-view.ts (a window of 10 and of 30 minutes) as the product does since 126e09e: the
+ * whole-stage rule and the prefix rule, a judged brick placed at its execution's start. The same
+ * without the prefix rule for health failures is the product before 126e09e (`…WholeStage`). Ours
+ * without health and the peers see the job's statuses only, where a silent brick is a success.
  */
 
 export const HEALTH_MULTIPLES = [0.5, 1, 2, 4] as const;
@@ -22,8 +24,8 @@ export const WINDOWS_MIN = [10, 30] as const;
 export const RULES = [
   'ours10',
   'ours30',
-  'ours10Prefix',
-  'ours30Prefix',
+  'ours10WholeStage',
+  'ours30WholeStage',
   'oursNoHealth',
   'awsBackstop',
   'awsTuned',
@@ -78,7 +80,16 @@ export type HealthCell = {
   waitCost: Record<string, { pairs: number; median: number; p90: number; mean: number } | null>;
   /** The most health failures counted at any halt of ours (Reconcile confirms ≤ 100 at a time). */
   mostFailuresAtHalt: number;
-  checks: { stages: number; mismatches: string[]; mostConfirmedAtOnce: number };
+  /** The most health failures counted at any decision of ours (assessHealth passes ≤ 1,000 starts). */
+  mostFailuresAtDecision: number;
+  checks: {
+    stages: number;
+    mismatches: string[];
+    mostConfirmedAtOnce: number;
+    mostUnhealthyStarts: number;
+    /** Replayed stages the product halted on the prefix rule (not the whole stage's count). */
+    prefixHalts: number;
+  };
 };
 
 /** Summary of one rule's decisions over a cell's stages (pure; exported for its test). */
@@ -149,7 +160,7 @@ const seedOf = (job: HealthJob, trial: number) =>
     trial * 7919) >>>
   0;
 
-/** The plan stage the product would resolve for this gate and window (what countsWithHealth reads). */
+/** The plan the product would resolve for this gate and window, with its one stage. */
 export function plannedStage(p0: number, reconnectMinutes: number) {
   const plan = resolvePlan({
     name: 'bench',
@@ -160,10 +171,10 @@ export function plannedStage(p0: number, reconnectMinutes: number) {
   });
   const stage = plan.stages[0];
   if (!stage) throw new Error('the plan has no stage');
-  return stage;
+  return { plan, stage };
 }
 
-export function runHealthCell(job: HealthJob): HealthCell {
+export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
   const { size, p0, multiple, trials } = job;
   const policy = policyFor(p0);
   const { bakeMs, deadlineMs } = DEFAULT_STAGE;
@@ -184,14 +195,15 @@ export function runHealthCell(job: HealthJob): HealthCell {
     ['hawkbitTuned', job.hawkbitTuned ? hawkbitVerdict(job.hawkbitTuned) : null],
   ];
   const windows = WINDOWS_MIN.map((w) => ({
+    // The product: health failures by start order in the prefix rule too (health-view.ts, `ranked`).
     name: `ours${w}` as RuleName,
     windowMs: w * MINUTE,
-    looks: healthLooksFor(size),
-    planned: job.checkEvery > 0 ? plannedStage(p0, w) : undefined,
-    // What-if: the prefix rule also counting health failures by start order (health-view.ts, `ranked`).
-    prefixName: `ours${w}Prefix` as RuleName,
     ranked: healthLooksFor(size),
     prefix: new PrefixHalt(ours, size),
+    rollout: job.checkEvery > 0 ? benchRollout(plannedStage(p0, w).plan) : undefined,
+    // Before 126e09e: health failures in the whole-stage rule only.
+    beforeName: `ours${w}WholeStage` as RuleName,
+    looks: healthLooksFor(size),
   }));
   const out = Object.fromEntries(
     RULES.map((r) => [
@@ -200,9 +212,16 @@ export function runHealthCell(job: HealthJob): HealthCell {
     ]),
   ) as Record<RuleName, { kind: Uint8Array; started: Int32Array; minutes: Float64Array }>;
   const ever = new Int32Array(trials);
-  const checks: HealthCell['checks'] = { stages: 0, mismatches: [], mostConfirmedAtOnce: 0 };
+  const checks: HealthCell['checks'] = {
+    stages: 0,
+    mismatches: [],
+    mostConfirmedAtOnce: 0,
+    mostUnhealthyStarts: 0,
+    prefixHalts: 0,
+  };
   let jobFailuresSeen = 0;
   let mostFailuresAtHalt = 0;
+  let mostFailuresAtDecision = 0;
 
   for (let trial = 0; trial < trials; trial++) {
     const check = job.checkEvery > 0 && trial % job.checkEvery === 0;
@@ -220,25 +239,28 @@ export function runHealthCell(job: HealthJob): HealthCell {
     }
     const stage = { size, bakeMs, deadlineMs, jobSettled: looks.settledIndex >= 0 };
     for (const w of windows) {
-      const hl = healthLooks(trace, { ...stage, windowMs: w.windowMs }, w.looks);
-      // Health failures carry no start rank: the whole-stage rule only (health-view.ts).
-      const d = judge(hl, ours.verdict, policy.minFinished, bakeMs);
+      const rl = healthLooks(trace, { ...stage, windowMs: w.windowMs, ranked: true }, w.ranked);
+      const d = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
       const o = out[w.name];
       o.kind[trial] = d.kind;
-      o.started[trial] = hl.exposed[d.look] as number;
-      o.minutes[trial] = (hl.t[d.look] as number) / MINUTE;
-      if (d.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, hl.failed[d.look] as number);
-      const rl = healthLooks(trace, { ...stage, windowMs: w.windowMs, ranked: true }, w.ranked);
-      const p = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
-      const po = out[w.prefixName];
-      po.kind[trial] = p.kind;
-      po.started[trial] = rl.exposed[p.look] as number;
-      po.minutes[trial] = (rl.t[p.look] as number) / MINUTE;
-      if (!log || !w.planned) continue;
+      o.started[trial] = rl.exposed[d.look] as number;
+      o.minutes[trial] = (rl.t[d.look] as number) / MINUTE;
+      const failedAt = rl.failed[d.look] as number;
+      if (d.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, failedAt);
+      mostFailuresAtDecision = Math.max(mostFailuresAtDecision, failedAt);
+      const hl = healthLooks(trace, { ...stage, windowMs: w.windowMs }, w.looks);
+      const b = judge(hl, ours.verdict, policy.minFinished, bakeMs);
+      const bo = out[w.beforeName];
+      bo.kind[trial] = b.kind;
+      bo.started[trial] = hl.exposed[b.look] as number;
+      bo.minutes[trial] = (hl.t[b.look] as number) / MINUTE;
+      if (!log || !w.rollout) continue;
       checks.stages++;
-      const slow = replayHealthThroughGate(policy, w.planned, log, trace, deadlineMs);
+      const slow = await replayHealthThroughGate(w.rollout, log, trace, deadlineMs);
       checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, slow.mostConfirmedAtOnce);
-      const fast = { kind: d.kind, t: hl.t[d.look], exposed: hl.exposed[d.look] };
+      checks.mostUnhealthyStarts = Math.max(checks.mostUnhealthyStarts, slow.mostUnhealthyStarts);
+      if (slow.prefixHalt) checks.prefixHalts++;
+      const fast = { kind: d.kind, t: rl.t[d.look], exposed: rl.exposed[d.look] };
       if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
         checks.mismatches.push(
           `${size} ${p0} ×${multiple} #${trial} ${w.name}: ${JSON.stringify({ slow: { kind: slow.kind, t: slow.t, exposed: slow.exposed }, fast })}`,
@@ -271,6 +293,7 @@ export function runHealthCell(job: HealthJob): HealthCell {
     jobFailuresSeen,
     waitCost,
     mostFailuresAtHalt,
+    mostFailuresAtDecision,
     checks,
   };
 }
