@@ -51,6 +51,24 @@ function tunedPeers(): Tuned {
   return tuned;
 }
 
+/** The cadence comparison over every cell's sampled stages. */
+export function cadenceTotals(cells: readonly HealthCell[]) {
+  const sum = (f: (c: HealthCell['cadence']) => number) => cells.reduce((n, c) => n + f(c.cadence), 0);
+  const most = (f: (c: HealthCell['cadence']) => number) => Math.max(0, ...cells.map((c) => f(c.cadence)));
+  const haltedBoth = sum((c) => c.haltedBoth);
+  return {
+    stages: sum((c) => c.stages),
+    identical: sum((c) => c.identical),
+    haltedBoth,
+    haltsLost: sum((c) => c.haltsLost),
+    haltsGained: sum((c) => c.haltsGained),
+    extraStartedMean: haltedBoth > 0 ? sum((c) => c.extraStartedSum) / haltedBoth : 0,
+    extraStartedMost: most((c) => c.extraStartedMost),
+    extraMinutesMean: haltedBoth > 0 ? sum((c) => c.extraMinutesSum) / haltedBoth : 0,
+    extraMinutesMost: most((c) => c.extraMinutesMost),
+  };
+}
+
 const list = (name: string, all: readonly number[]) => option(name)?.split(',').map(Number) ?? [...all];
 
 export async function healthMain(moduleUrl: string): Promise<void> {
@@ -105,6 +123,14 @@ export async function healthMain(moduleUrl: string): Promise<void> {
       `health failures at a decision ${checks.mostFailuresAtDecision}; job failures seen by the peers ` +
       `${cells.reduce((n, c) => n + c.jobFailuresSeen, 0)}`,
   );
+  const cadence = cadenceTotals(cells);
+  console.log(
+    `at the product's cadence (its Reconcile runs and reads of the job, 128 kept), same sampled stages: ` +
+      `${cadence.identical} of ${cadence.stages} decided alike; ${cadence.haltedBoth} halted by both, ` +
+      `${cadence.haltsLost} halts lost, ${cadence.haltsGained} gained; where both halted, ` +
+      `${cadence.extraStartedMean.toFixed(1)} more devices started at the halt (most ${cadence.extraStartedMost}), ` +
+      `${cadence.extraMinutesMean.toFixed(2)} min later (most ${cadence.extraMinutesMost.toFixed(1)})`,
+  );
   for (const m of mismatches.slice(0, 10)) console.log(`  MISMATCH ${m}`);
   console.log(
     `${jobs.length} cells, ${trials} trials a cell, ${workers} workers: ${seconds.toFixed(0)} s; load average before ${loadBefore.join(' ')}, after ${machine().loadAverage.join(' ')}`,
@@ -124,6 +150,7 @@ export async function healthMain(moduleUrl: string): Promise<void> {
       seconds: Math.round(seconds),
       loadAverageBefore: loadBefore,
       checks,
+      cadence,
       cells,
     },
     { compact: true },

@@ -3,7 +3,8 @@ import { resolvePlan } from '../shared/domain/rollout/plan';
 import { mulberry32, quantile } from './common';
 import { policyFor } from './gate-run';
 import { type DecisionKind, HALT, judge, OursTables, PROMOTE, type VerdictAt } from './gate-sim';
-import { benchRollout, replayHealthThroughGate } from './health-replay';
+import { benchRollout } from './health-reconcile';
+import { replayAtProductCadence, replayHealthThroughGate } from './health-replay';
 import { healthLooks, healthLooksFor } from './health-view';
 import { type AwsAbortConfig, awsAbortVerdict, type HawkbitThreshold, hawkbitVerdict } from './peers';
 import { PrefixHalt } from './prefix-gate';
@@ -90,6 +91,23 @@ export type HealthCell = {
     /** Replayed stages the product halted on the prefix rule (not the whole stage's count). */
     prefixHalts: number;
   };
+  /**
+   * The same sampled stages at the product's cadence (its Reconcile runs and reads of the job, 128
+   * kept) against the fast path's every-prefix look: decisions identical (kind and time), halts of
+   * both, halts only the fast path has (lost) or only the product (gained), and on the stages both
+   * halted the extra devices started and minutes at the product's halt (sum and most).
+   */
+  cadence: {
+    stages: number;
+    identical: number;
+    haltedBoth: number;
+    haltsLost: number;
+    haltsGained: number;
+    extraStartedSum: number;
+    extraStartedMost: number;
+    extraMinutesSum: number;
+    extraMinutesMost: number;
+  };
 };
 
 /** Summary of one rule's decisions over a cell's stages (pure; exported for its test). */
@@ -152,6 +170,26 @@ export function pairedExtra(
     p90: quantile(extra, 0.9),
     mean: extra.reduce((a, b) => a + b, 0) / extra.length,
   };
+}
+
+/** Adds one sampled stage to the cadence comparison (pure; exported for its test). */
+export function noteCadence(
+  c: HealthCell['cadence'],
+  fast: { kind: number; t: number; exposed: number },
+  product: { kind: number; t: number; exposed: number },
+): void {
+  c.stages++;
+  if (product.kind === fast.kind && product.t === fast.t) c.identical++;
+  if (fast.kind === HALT && product.kind === HALT) {
+    c.haltedBoth++;
+    const started = product.exposed - fast.exposed;
+    const minutes = (product.t - fast.t) / MINUTE;
+    c.extraStartedSum += started;
+    c.extraStartedMost = Math.max(c.extraStartedMost, started);
+    c.extraMinutesSum += minutes;
+    c.extraMinutesMost = Math.max(c.extraMinutesMost, minutes);
+  } else if (fast.kind === HALT) c.haltsLost++;
+  else if (product.kind === HALT) c.haltsGained++;
 }
 
 const seedOf = (job: HealthJob, trial: number) =>
@@ -219,6 +257,17 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     mostUnhealthyStarts: 0,
     prefixHalts: 0,
   };
+  const cadence: HealthCell['cadence'] = {
+    stages: 0,
+    identical: 0,
+    haltedBoth: 0,
+    haltsLost: 0,
+    haltsGained: 0,
+    extraStartedSum: 0,
+    extraStartedMost: 0,
+    extraMinutesSum: 0,
+    extraMinutesMost: 0,
+  };
   let jobFailuresSeen = 0;
   let mostFailuresAtHalt = 0;
   let mostFailuresAtDecision = 0;
@@ -260,12 +309,13 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
       checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, slow.mostConfirmedAtOnce);
       checks.mostUnhealthyStarts = Math.max(checks.mostUnhealthyStarts, slow.mostUnhealthyStarts);
       if (slow.prefixHalt) checks.prefixHalts++;
-      const fast = { kind: d.kind, t: rl.t[d.look], exposed: rl.exposed[d.look] };
+      const fast = { kind: d.kind, t: rl.t[d.look] as number, exposed: rl.exposed[d.look] as number };
       if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
         checks.mismatches.push(
           `${size} ${p0} ×${multiple} #${trial} ${w.name}: ${JSON.stringify({ slow: { kind: slow.kind, t: slow.t, exposed: slow.exposed }, fast })}`,
         );
       }
+      noteCadence(cadence, fast, await replayAtProductCadence(w.rollout, log, trace, deadlineMs));
     }
   }
 
@@ -295,5 +345,6 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     mostFailuresAtHalt,
     mostFailuresAtDecision,
     checks,
+    cadence,
   };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/common';
 import { HALT, INCONCLUSIVE, judge, OursTables, PROMOTE } from '../../../bench/gate-sim';
-import { benchRollout, replayHealthThroughGate } from '../../../bench/health-replay';
-import { pairedExtra, plannedStage, ruleRow } from '../../../bench/health-run';
+import { benchRollout } from '../../../bench/health-reconcile';
+import { replayAtProductCadence, replayHealthThroughGate } from '../../../bench/health-replay';
+import { type HealthCell, noteCadence, pairedExtra, plannedStage, ruleRow } from '../../../bench/health-run';
 import { healthLooks, healthLooksFor, judgedAt, maturesAt, secondEndRank } from '../../../bench/health-view';
 import { PrefixHalt } from '../../../bench/prefix-gate';
 import {
@@ -218,6 +219,77 @@ describe("the 'silent-bricks' model and its check against the product", () => {
       expect(soonerThanWholeStage).toBeGreaterThan(0);
     },
   );
+});
+
+describe("the product's cadence (bench/health-replay.ts, replayAtProductCadence)", () => {
+  const policy = resolveGatePolicy({ failureThreshold: 0.05 });
+
+  it('never decides sooner than the every-prefix look, runs Reconcile far less often, and still halts on prefixes', async () => {
+    const size = 400;
+    const sim = new StageSimulator(size);
+    const trace = emptyTrace(size);
+    const tables = new OursTables(policy, size);
+    const prefix = new PrefixHalt(tables, size);
+    const rollout = benchRollout(plannedStage(0.05, 10).plan);
+    let prefixHalts = 0;
+    for (const [seed, rate] of [
+      [1, 0.1],
+      [2, 0.2],
+      [3, 0.025],
+      [4, 0.1],
+    ] as const) {
+      const log = emptyLog();
+      const looks = sim.run(
+        { model: 'silent-bricks', size, rate, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
+        mulberry32(seed),
+        log,
+        trace,
+      );
+      const stage = { size, windowMs: W10, bakeMs, deadlineMs, jobSettled: looks.settledIndex >= 0 };
+      const rl = healthLooks(trace, { ...stage, ranked: true }, healthLooksFor(size));
+      const fast = judge(rl, prefix.verdict, policy.minFinished, bakeMs);
+      const every = await replayHealthThroughGate(rollout, log, trace, deadlineMs);
+      const product = await replayAtProductCadence(rollout, log, trace, deadlineMs);
+      expect(product.t).toBeGreaterThanOrEqual(rl.t[fast.look] as number);
+      if (fast.kind !== HALT) expect(product.kind).toBe(fast.kind);
+      expect(product.runs).toBeLessThan(every.runs / 4);
+      if (product.prefixHalt) prefixHalts++;
+    }
+    expect(prefixHalts).toBeGreaterThan(0);
+  });
+
+  it('noteCadence: identical decisions, halts lost and gained, extra devices and minutes where both halted', () => {
+    const c: HealthCell['cadence'] = {
+      stages: 0,
+      identical: 0,
+      haltedBoth: 0,
+      haltsLost: 0,
+      haltsGained: 0,
+      extraStartedSum: 0,
+      extraStartedMost: 0,
+      extraMinutesSum: 0,
+      extraMinutesMost: 0,
+    };
+    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: HALT, t: 10 * MIN, exposed: 100 });
+    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: HALT, t: 13 * MIN, exposed: 130 });
+    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: PROMOTE, t: 90 * MIN, exposed: 400 });
+    noteCadence(
+      c,
+      { kind: PROMOTE, t: 90 * MIN, exposed: 400 },
+      { kind: PROMOTE, t: 90 * MIN, exposed: 400 },
+    );
+    expect(c).toEqual({
+      stages: 4,
+      identical: 2,
+      haltedBoth: 2,
+      haltsLost: 1,
+      haltsGained: 0,
+      extraStartedSum: 30,
+      extraStartedMost: 30,
+      extraMinutesSum: 3,
+      extraMinutesMost: 3,
+    });
+  });
 });
 
 describe('summaries of the health bench (bench/health-run.ts)', () => {
