@@ -7,16 +7,17 @@ import { judgedAt, maturesAt } from './health-view';
 import type { DeviceTrace, EventLog } from './stage-sim';
 
 /**
- * Replays of one stage through the product's Reconcile (health-reconcile.ts).
+ * Replays of one stage through the product's Reconcile (health-reconcile.ts), the checks of the fast
+ * paths on sampled stages; each must decide as its fast path, to the second.
  *
- * - replayHealthThroughGate, the check of health-view.ts: a run at every event of the job, every health
- *   change and every recheck the gate or the health counts ask for (withHealthWait), on the fast path's
- *   start history ('brick-seconds'). It must decide as the fast path, to the second.
- * - replayAtProductCadence: Reconcile when the product runs it (each run sets the next, as
- *   withHealthWait does: the gate's recheck, the next health change, at most healthLookSeconds) on the
- *   reads the product makes ('product'). It measures what the fast path's every-prefix look leaves out.
- *   The tracker's wake-ups are left out: in this model its estimate never concludes before Reconcile
- *   does (it sees no job failure, and counts successes as Reconcile does).
+ * - replayAtProductCadence, the check of health-cadence.ts (`ours`): Reconcile when the product runs
+ *   it (each run sets the next, as withHealthWait does: the gate's recheck, the next health change, at
+ *   most healthLookSeconds, in whole seconds) on the reads the product makes ('product'). The tracker's
+ *   wake-ups are left out: in this model its estimate never concludes before Reconcile does (it sees
+ *   no job failure, and counts successes as Reconcile does).
+ * - replayHealthThroughGate, the check of health-view.ts (`…EveryPrefix`): a run at every event of
+ *   the job, every health change and every recheck the gate or the health counts ask for, on the
+ *   every-prefix start history ('brick-seconds').
  */
 
 const kindOf = (d: GateDecision) =>

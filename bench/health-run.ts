@@ -1,8 +1,10 @@
 import { abortBackstop } from '../shared/domain/rollout/abort-backstop';
 import { resolvePlan } from '../shared/domain/rollout/plan';
+import { healthLookSeconds } from '../shared/domain/rollout/stage-health';
 import { mulberry32, quantile } from './common';
 import { policyFor } from './gate-run';
 import { type DecisionKind, HALT, judge, OursTables, PROMOTE, type VerdictAt } from './gate-sim';
+import { CadenceGate } from './health-cadence';
 import { benchRollout } from './health-reconcile';
 import { replayAtProductCadence, replayHealthThroughGate } from './health-replay';
 import { healthLooks, healthLooksFor } from './health-view';
@@ -12,11 +14,13 @@ import { DEFAULT_STAGE, defaultRollout, emptyLog, emptyTrace, MINUTE, StageSimul
 
 /**
  * One cell of the health bench (`gate-quality --health`): stages of the 'silent-bricks' model at one
- * size, p0 and true rate, judged by every rule on the same stages. Ours with health sees the stage
- * through health-view.ts (a window of 10 and of 30 minutes) as the product does since 126e09e: the
- * whole-stage rule and the prefix rule, a judged brick placed at its execution's start. The same
- * without the prefix rule for health failures is the product before 126e09e (`…WholeStage`). Ours
- * without health and the peers see the job's statuses only, where a silent brick is a success.
+ * size, p0 and true rate, judged by every rule on the same stages. Ours with health (a window of 10
+ * and of 30 minutes) as the product runs it since 126e09e (`ours10`, `ours30`: health-cadence.ts): the
+ * whole-stage rule and the prefix rule, a judged brick placed at its execution's start, on the reads of
+ * the job the product keeps, at its Reconcile runs. `…EveryPrefix`: the same rules looked at on every
+ * prefix after every change (health-view.ts, gate-quality's look at the prefix rule). `…WholeStage`:
+ * health failures in the whole-stage rule only, the product before 126e09e. Ours without health and
+ * the peers see the job's statuses only, where a silent brick is a success.
  */
 
 export const HEALTH_MULTIPLES = [0.5, 1, 2, 4] as const;
@@ -25,6 +29,8 @@ export const WINDOWS_MIN = [10, 30] as const;
 export const RULES = [
   'ours10',
   'ours30',
+  'ours10EveryPrefix',
+  'ours30EveryPrefix',
   'ours10WholeStage',
   'ours30WholeStage',
   'oursNoHealth',
@@ -90,23 +96,9 @@ export type HealthCell = {
     mostUnhealthyStarts: number;
     /** Replayed stages the product halted on the prefix rule (not the whole stage's count). */
     prefixHalts: number;
-  };
-  /**
-   * The same sampled stages at the product's cadence (its Reconcile runs and reads of the job, 128
-   * kept) against the fast path's every-prefix look: decisions identical (kind and time), halts of
-   * both, halts only the fast path has (lost) or only the product (gained), and on the stages both
-   * halted the extra devices started and minutes at the product's halt (sum and most).
-   */
-  cadence: {
-    stages: number;
-    identical: number;
-    haltedBoth: number;
-    haltsLost: number;
-    haltsGained: number;
-    extraStartedSum: number;
-    extraStartedMost: number;
-    extraMinutesSum: number;
-    extraMinutesMost: number;
+    /** Reconcile runs in the product-cadence replays, and looks in the every-event ones. */
+    productRuns: number;
+    everyEventRuns: number;
   };
 };
 
@@ -172,24 +164,12 @@ export function pairedExtra(
   };
 }
 
-/** Adds one sampled stage to the cadence comparison (pure; exported for its test). */
-export function noteCadence(
-  c: HealthCell['cadence'],
-  fast: { kind: number; t: number; exposed: number },
-  product: { kind: number; t: number; exposed: number },
-): void {
-  c.stages++;
-  if (product.kind === fast.kind && product.t === fast.t) c.identical++;
-  if (fast.kind === HALT && product.kind === HALT) {
-    c.haltedBoth++;
-    const started = product.exposed - fast.exposed;
-    const minutes = (product.t - fast.t) / MINUTE;
-    c.extraStartedSum += started;
-    c.extraStartedMost = Math.max(c.extraStartedMost, started);
-    c.extraMinutesSum += minutes;
-    c.extraMinutesMost = Math.max(c.extraMinutesMost, minutes);
-  } else if (fast.kind === HALT) c.haltsLost++;
-  else if (product.kind === HALT) c.haltsGained++;
+type Outcome = { kind: number; t: number; exposed: number };
+
+function compare(checks: HealthCell['checks'], label: string, slow: Outcome, fast: Outcome): void {
+  if (slow.kind === fast.kind && slow.t === fast.t && slow.exposed === fast.exposed) return;
+  const pick = (x: Outcome) => ({ kind: x.kind, t: x.t, exposed: x.exposed });
+  checks.mismatches.push(`${label}: ${JSON.stringify({ slow: pick(slow), fast: pick(fast) })}`);
 }
 
 const seedOf = (job: HealthJob, trial: number) =>
@@ -232,17 +212,31 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     ['awsTuned', job.awsTuned ? awsAbortVerdict(job.awsTuned) : null],
     ['hawkbitTuned', job.hawkbitTuned ? hawkbitVerdict(job.hawkbitTuned) : null],
   ];
-  const windows = WINDOWS_MIN.map((w) => ({
-    // The product: health failures by start order in the prefix rule too (health-view.ts, `ranked`).
-    name: `ours${w}` as RuleName,
-    windowMs: w * MINUTE,
-    ranked: healthLooksFor(size),
-    prefix: new PrefixHalt(ours, size),
-    rollout: job.checkEvery > 0 ? benchRollout(plannedStage(p0, w).plan) : undefined,
-    // Before 126e09e: health failures in the whole-stage rule only.
-    beforeName: `ours${w}WholeStage` as RuleName,
-    looks: healthLooksFor(size),
-  }));
+  const windows = WINDOWS_MIN.map((w) => {
+    const planned = plannedStage(p0, w);
+    const windowMs = w * MINUTE;
+    return {
+      windowMs,
+      // The product at its cadence (health-cadence.ts).
+      name: `ours${w}` as RuleName,
+      gate: new CadenceGate(ours, {
+        size,
+        windowMs,
+        bakeMs,
+        deadlineMs,
+        longestWaitMs: (healthLookSeconds(planned.stage) ?? 0) * 1000,
+        minFinished: policy.minFinished,
+      }),
+      rollout: job.checkEvery > 0 ? benchRollout(planned.plan) : undefined,
+      // Every prefix after every change (health-view.ts, `ranked`).
+      everyName: `ours${w}EveryPrefix` as RuleName,
+      ranked: healthLooksFor(size),
+      prefix: new PrefixHalt(ours, size),
+      // Before 126e09e: health failures in the whole-stage rule only.
+      beforeName: `ours${w}WholeStage` as RuleName,
+      looks: healthLooksFor(size),
+    };
+  });
   const out = Object.fromEntries(
     RULES.map((r) => [
       r,
@@ -256,17 +250,8 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     mostConfirmedAtOnce: 0,
     mostUnhealthyStarts: 0,
     prefixHalts: 0,
-  };
-  const cadence: HealthCell['cadence'] = {
-    stages: 0,
-    identical: 0,
-    haltedBoth: 0,
-    haltsLost: 0,
-    haltsGained: 0,
-    extraStartedSum: 0,
-    extraStartedMost: 0,
-    extraMinutesSum: 0,
-    extraMinutesMost: 0,
+    productRuns: 0,
+    everyEventRuns: 0,
   };
   let jobFailuresSeen = 0;
   let mostFailuresAtHalt = 0;
@@ -288,15 +273,19 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     }
     const stage = { size, bakeMs, deadlineMs, jobSettled: looks.settledIndex >= 0 };
     for (const w of windows) {
-      const rl = healthLooks(trace, { ...stage, windowMs: w.windowMs, ranked: true }, w.ranked);
-      const d = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
+      const c = w.gate.decide(trace);
       const o = out[w.name];
-      o.kind[trial] = d.kind;
-      o.started[trial] = rl.exposed[d.look] as number;
-      o.minutes[trial] = (rl.t[d.look] as number) / MINUTE;
-      const failedAt = rl.failed[d.look] as number;
-      if (d.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, failedAt);
-      mostFailuresAtDecision = Math.max(mostFailuresAtDecision, failedAt);
+      o.kind[trial] = c.kind;
+      o.started[trial] = c.exposed;
+      o.minutes[trial] = c.t / MINUTE;
+      if (c.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, c.failed);
+      mostFailuresAtDecision = Math.max(mostFailuresAtDecision, c.failed);
+      const rl = healthLooks(trace, { ...stage, windowMs: w.windowMs, ranked: true }, w.ranked);
+      const e = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
+      const eo = out[w.everyName];
+      eo.kind[trial] = e.kind;
+      eo.started[trial] = rl.exposed[e.look] as number;
+      eo.minutes[trial] = (rl.t[e.look] as number) / MINUTE;
       const hl = healthLooks(trace, { ...stage, windowMs: w.windowMs }, w.looks);
       const b = judge(hl, ours.verdict, policy.minFinished, bakeMs);
       const bo = out[w.beforeName];
@@ -304,18 +293,24 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
       bo.started[trial] = hl.exposed[b.look] as number;
       bo.minutes[trial] = (hl.t[b.look] as number) / MINUTE;
       if (!log || !w.rollout) continue;
+      // Each fast path against the product's own functions on the same schedule and reads.
       checks.stages++;
-      const slow = await replayHealthThroughGate(w.rollout, log, trace, deadlineMs);
-      checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, slow.mostConfirmedAtOnce);
-      checks.mostUnhealthyStarts = Math.max(checks.mostUnhealthyStarts, slow.mostUnhealthyStarts);
-      if (slow.prefixHalt) checks.prefixHalts++;
-      const fast = { kind: d.kind, t: rl.t[d.look] as number, exposed: rl.exposed[d.look] as number };
-      if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
-        checks.mismatches.push(
-          `${size} ${p0} ×${multiple} #${trial} ${w.name}: ${JSON.stringify({ slow: { kind: slow.kind, t: slow.t, exposed: slow.exposed }, fast })}`,
-        );
+      const label = `${size} ${p0} ×${multiple} #${trial}`;
+      const product = await replayAtProductCadence(w.rollout, log, trace, deadlineMs);
+      compare(checks, `${label} ${w.name}`, product, c);
+      const every = await replayHealthThroughGate(w.rollout, log, trace, deadlineMs);
+      compare(checks, `${label} ${w.everyName}`, every, {
+        kind: e.kind,
+        t: rl.t[e.look] as number,
+        exposed: rl.exposed[e.look] as number,
+      });
+      if (product.prefixHalt) checks.prefixHalts++;
+      checks.productRuns += product.runs;
+      checks.everyEventRuns += every.runs;
+      for (const r of [product, every]) {
+        checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, r.mostConfirmedAtOnce);
+        checks.mostUnhealthyStarts = Math.max(checks.mostUnhealthyStarts, r.mostUnhealthyStarts);
       }
-      noteCadence(cadence, fast, await replayAtProductCadence(w.rollout, log, trace, deadlineMs));
     }
   }
 
@@ -345,6 +340,5 @@ export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
     mostFailuresAtHalt,
     mostFailuresAtDecision,
     checks,
-    cadence,
   };
 }

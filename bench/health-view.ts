@@ -22,8 +22,9 @@ import { type DeviceTrace, emptyLooks, type Looks, MINUTE } from './stage-sim';
  * in health.unhealthyStarts) to the gate with the failed executions' starts; prefixesOf counts a start
  * only in the reads of the job after its second. So a brick's rank here is the number of executions
  * started by the end of its start second. As in gate-quality, every prefix is looked at (as if the job
- * were read after every second in which one started); the product has its own reads (every ≤ 30 s
- * while events arrive, and at each Reconcile), at most 128 of them kept (appendStartPoint).
+ * were read after every second in which one started): the product has its own reads (every ≤ 30 s
+ * while events arrive, and at each Reconcile), at most 128 of them kept (appendStartPoint), which
+ * health-cadence.ts models.
  */
 
 export type HealthStage = {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/common';
 import { HALT, INCONCLUSIVE, judge, OursTables, PROMOTE } from '../../../bench/gate-sim';
+import { CadenceGate, StartPoints } from '../../../bench/health-cadence';
 import { benchRollout } from '../../../bench/health-reconcile';
 import { replayAtProductCadence, replayHealthThroughGate } from '../../../bench/health-replay';
-import { type HealthCell, noteCadence, pairedExtra, plannedStage, ruleRow } from '../../../bench/health-run';
+import { pairedExtra, plannedStage, ruleRow } from '../../../bench/health-run';
 import { healthLooks, healthLooksFor, judgedAt, maturesAt, secondEndRank } from '../../../bench/health-view';
 import { PrefixHalt } from '../../../bench/prefix-gate';
 import {
@@ -14,9 +15,10 @@ import {
   emptyTrace,
   StageSimulator,
 } from '../../../bench/stage-sim';
-import { resolveGatePolicy } from '../../../shared/domain/gate';
+import { appendStartPoint, resolveGatePolicy, type StartPoint } from '../../../shared/domain/gate';
 import { withHealth } from '../../../shared/domain/rollout/health-counts';
 import { gatePolicyOf } from '../../../shared/domain/rollout/plan';
+import { healthLookSeconds } from '../../../shared/domain/rollout/stage-health';
 
 // The health bench (gate-quality --health): the gate's view of a stage under health.reconnectMinutes.
 const MIN = 60_000;
@@ -163,7 +165,7 @@ describe("the 'silent-bricks' model and its check against the product", () => {
   });
 
   it.each([10, 30])(
-    "window %i min: the fast path (prefix rule included) decides as the product's Reconcile, a look after every event",
+    "window %i min: every prefix (health-view.ts, ranked) decides as the product's Reconcile run after every event, the job read after every brick's second",
     async (minutes) => {
       const size = 150;
       const sim = new StageSimulator(size);
@@ -221,75 +223,93 @@ describe("the 'silent-bricks' model and its check against the product", () => {
   );
 });
 
-describe("the product's cadence (bench/health-replay.ts, replayAtProductCadence)", () => {
+describe("ours at the product's cadence (bench/health-cadence.ts)", () => {
   const policy = resolveGatePolicy({ failureThreshold: 0.05 });
 
-  it('never decides sooner than the every-prefix look, runs Reconcile far less often, and still halts on prefixes', async () => {
-    const size = 400;
-    const sim = new StageSimulator(size);
-    const trace = emptyTrace(size);
-    const tables = new OursTables(policy, size);
-    const prefix = new PrefixHalt(tables, size);
-    const rollout = benchRollout(plannedStage(0.05, 10).plan);
-    let prefixHalts = 0;
-    for (const [seed, rate] of [
-      [1, 0.1],
-      [2, 0.2],
-      [3, 0.025],
-      [4, 0.1],
-    ] as const) {
-      const log = emptyLog();
-      const looks = sim.run(
-        { model: 'silent-bricks', size, rate, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
-        mulberry32(seed),
-        log,
-        trace,
-      );
-      const stage = { size, windowMs: W10, bakeMs, deadlineMs, jobSettled: looks.settledIndex >= 0 };
-      const rl = healthLooks(trace, { ...stage, ranked: true }, healthLooksFor(size));
-      const fast = judge(rl, prefix.verdict, policy.minFinished, bakeMs);
-      const every = await replayHealthThroughGate(rollout, log, trace, deadlineMs);
-      const product = await replayAtProductCadence(rollout, log, trace, deadlineMs);
-      expect(product.t).toBeGreaterThanOrEqual(rl.t[fast.look] as number);
-      if (fast.kind !== HALT) expect(product.kind).toBe(fast.kind);
-      expect(product.runs).toBeLessThan(every.runs / 4);
-      if (product.prefixHalt) prefixHalts++;
+  it('StartPoints keeps what appendStartPoint keeps, thinning included', () => {
+    const random = mulberry32(9);
+    const points = new StartPoints();
+    let product: StartPoint[] = [];
+    let at = 0;
+    let exposed = 0;
+    for (let i = 0; i < 700; i++) {
+      // Mostly increasing, sometimes repeated: both are ignored by the product unless both grow.
+      at += random() < 0.1 ? 0 : Math.floor(random() * 40_000);
+      exposed += random() < 0.1 ? 0 : Math.floor(random() * 20);
+      points.append(at, exposed);
+      product = appendStartPoint(product, { at, exposed });
+      const mine = Array.from({ length: points.count }, (_, k) => ({
+        at: points.at[k],
+        exposed: points.exposed[k],
+      }));
+      expect(mine).toEqual(product);
     }
-    expect(prefixHalts).toBeGreaterThan(0);
+    expect(product.length).toBeLessThanOrEqual(128);
+    expect(product.length).toBeGreaterThan(60);
   });
 
-  it('noteCadence: identical decisions, halts lost and gained, extra devices and minutes where both halted', () => {
-    const c: HealthCell['cadence'] = {
-      stages: 0,
-      identical: 0,
-      haltedBoth: 0,
-      haltsLost: 0,
-      haltsGained: 0,
-      extraStartedSum: 0,
-      extraStartedMost: 0,
-      extraMinutesSum: 0,
-      extraMinutesMost: 0,
-    };
-    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: HALT, t: 10 * MIN, exposed: 100 });
-    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: HALT, t: 13 * MIN, exposed: 130 });
-    noteCadence(c, { kind: HALT, t: 10 * MIN, exposed: 100 }, { kind: PROMOTE, t: 90 * MIN, exposed: 400 });
-    noteCadence(
-      c,
-      { kind: PROMOTE, t: 90 * MIN, exposed: 400 },
-      { kind: PROMOTE, t: 90 * MIN, exposed: 400 },
-    );
-    expect(c).toEqual({
-      stages: 4,
-      identical: 2,
-      haltedBoth: 2,
-      haltsLost: 1,
-      haltsGained: 0,
-      extraStartedSum: 30,
-      extraStartedMost: 30,
-      extraMinutesSum: 3,
-      extraMinutesMost: 3,
-    });
-  });
+  it.each([10, 30])(
+    'window %i min: decides as replayAtProductCadence (the product functions on its schedule), no sooner than every prefix',
+    async (minutes) => {
+      const size = 400;
+      const sim = new StageSimulator(size);
+      const trace = emptyTrace(size);
+      const tables = new OursTables(policy, size);
+      const every = new PrefixHalt(tables, size);
+      const planned = plannedStage(0.05, minutes);
+      const rollout = benchRollout(planned.plan);
+      const gate = new CadenceGate(tables, {
+        size,
+        windowMs: minutes * MIN,
+        bakeMs,
+        deadlineMs,
+        longestWaitMs: (healthLookSeconds(planned.stage) ?? 0) * 1000,
+        minFinished: policy.minFinished,
+      });
+      const kinds = new Set<number>();
+      let prefixHalts = 0;
+      for (const [seed, rate] of [
+        [1, 0.1],
+        [2, 0.2],
+        [3, 0.025],
+        [4, 0.1],
+        [5, 0.05],
+        [6, 0.15],
+      ] as const) {
+        const log = emptyLog();
+        const looks = sim.run(
+          { model: 'silent-bricks', size, rate, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
+          mulberry32(seed),
+          log,
+          trace,
+        );
+        const fast = gate.decide(trace);
+        const product = await replayAtProductCadence(rollout, log, trace, deadlineMs);
+        expect({ kind: fast.kind, t: fast.t, exposed: fast.exposed, runs: fast.runs }).toEqual({
+          kind: product.kind,
+          t: product.t,
+          exposed: product.exposed,
+          runs: product.runs,
+        });
+        kinds.add(fast.kind);
+        if (product.prefixHalt) prefixHalts++;
+        const stage = {
+          size,
+          windowMs: minutes * MIN,
+          bakeMs,
+          deadlineMs,
+          jobSettled: looks.settledIndex >= 0,
+        };
+        const rl = healthLooks(trace, { ...stage, ranked: true }, healthLooksFor(size));
+        const e = judge(rl, every.verdict, policy.minFinished, bakeMs);
+        expect(fast.t).toBeGreaterThanOrEqual(rl.t[e.look] as number);
+        if (e.kind !== HALT) expect(fast.kind).toBe(e.kind);
+      }
+      expect(kinds.has(HALT)).toBe(true);
+      expect(kinds.has(PROMOTE) || kinds.has(INCONCLUSIVE)).toBe(true);
+      expect(prefixHalts).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('summaries of the health bench (bench/health-run.ts)', () => {
