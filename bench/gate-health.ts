@@ -11,8 +11,11 @@ import { DEFAULT_STAGE } from './stage-sim';
 
 // `npm run bench -- gate-quality --health`: health failures after success (issue 17). The
 // 'silent-bricks' model: every failing device reports SUCCEEDED, reboots and never comes back online.
-// Our gate with health.reconnectMinutes 10 and 30, ours without health, AWS abortConfig (the product's
-// backstop and the peer tuned once for every model by gate-quality) and hawkBit (tuned likewise).
+// Our gate with health.reconnectMinutes 10 and 30 (as the product runs it since 126e09e: unhealthy
+// devices in the prefix rule at their start; the same on every prefix; and as before 126e09e, the
+// whole-stage rule only), ours without health,
+// AWS abortConfig (the product's backstop and the peer tuned once for every model by gate-quality) and
+// hawkBit (tuned likewise).
 // `--quick`: 100 trials a cell. `--trials N`, `--workers N`, `--sizes 100,1000`, `--p0 0.05`, `--seed 7`.
 
 const TUNED_FROM = 'bench/results/gate-quality.json';
@@ -21,7 +24,8 @@ export const MODEL_TEXT =
   'every failing device reports SUCCEEDED like a healthy one (latency lognormal, median 10 min), ' +
   'disconnects 30 s later (a reboot) and never reconnects; healthy devices reboot and reconnect within ' +
   'the window. The job sees no failure; our gate counts a brick as failed at success + window + 60 s ' +
-  'grace and every success as running until its minute bucket + window + grace is over';
+  'grace, from then on also in the prefix rule at its execution start, and every success as running ' +
+  'until its minute bucket + window + grace is over';
 
 type Tuned = { aws: Map<string, AwsAbortConfig>; hawkbit: Map<string, HawkbitThreshold> };
 
@@ -85,11 +89,25 @@ export async function healthMain(moduleUrl: string): Promise<void> {
   printHealthTables(cells);
   const checked = cells.reduce((n, c) => n + c.checks.stages, 0);
   const mismatches = cells.flatMap((c) => c.checks.mismatches);
+  const most = (f: (c: HealthCell) => number) => Math.max(...cells.map(f));
+  const checks = {
+    stages: checked,
+    prefixHalts: cells.reduce((n, c) => n + c.checks.prefixHalts, 0),
+    productRuns: cells.reduce((n, c) => n + c.checks.productRuns, 0),
+    everyEventRuns: cells.reduce((n, c) => n + c.checks.everyEventRuns, 0),
+    mostConfirmedAtOnce: most((c) => c.checks.mostConfirmedAtOnce),
+    mostUnhealthyStarts: most((c) => c.checks.mostUnhealthyStarts),
+    mostFailuresAtDecision: most((c) => c.mostFailuresAtDecision),
+    mismatches,
+  };
   console.log(
-    `\nfast path vs the product's countsWithHealth + evaluateGate (a look after every event): ` +
-      `${checked - mismatches.length} of ${checked} sampled stages identical; most bricks confirmed ` +
-      `at one look ${Math.max(...cells.map((c) => c.checks.mostConfirmedAtOnce))}; job failures seen by ` +
-      `the peers ${cells.reduce((n, c) => n + c.jobFailuresSeen, 0)}`,
+    `\nfast paths vs the product's Reconcile (assessHealth, judgeStageOnJob, prefixStatuses), ${checked} ` +
+      `sampled stage windows: at the product's cadence and reads ${checks.productRuns} runs, every prefix ` +
+      `after every event ${checks.everyEventRuns} looks; ${mismatches.length} mismatches; ` +
+      `${checks.prefixHalts} halted by the prefix rule at the product's cadence; most bricks confirmed at ` +
+      `one run ${checks.mostConfirmedAtOnce}, most unhealthy starts passed ${checks.mostUnhealthyStarts}; ` +
+      `most health failures at a decision ${checks.mostFailuresAtDecision}; job failures seen by the peers ` +
+      `${cells.reduce((n, c) => n + c.jobFailuresSeen, 0)}`,
   );
   for (const m of mismatches.slice(0, 10)) console.log(`  MISMATCH ${m}`);
   console.log(
@@ -109,7 +127,7 @@ export async function healthMain(moduleUrl: string): Promise<void> {
       trials,
       seconds: Math.round(seconds),
       loadAverageBefore: loadBefore,
-      checks: { stages: checked, mismatches },
+      checks,
       cells,
     },
     { compact: true },

@@ -3,7 +3,7 @@ import { machine, option, writeResult } from './common';
 import { healthMain } from './gate-health';
 import { crossModel, printModelTables, robustPeers, targetRows } from './gate-report';
 import { type Group, type GroupResult, MULTIPLES, policyFor, type RunOptions, runGroup } from './gate-run';
-import { type HealthJob, runHealthCell } from './health-run';
+import { type HealthCell, type HealthJob, runHealthCell } from './health-run';
 import { isWorker, runPool, serve } from './pool';
 import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './stage-sim';
 
@@ -14,7 +14,9 @@ import { DEFAULT_STAGE, MODEL_TEXT, TIMING_MODELS, type TimingModel } from './st
 type Job = { group: Group; options: RunOptions };
 
 if (isWorker)
-  serve((job: Job | HealthJob) => ('health' in job ? runHealthCell(job) : runGroup(job.group, job.options)));
+  serve<Job | HealthJob, HealthCell | GroupResult>((job) =>
+    'health' in job ? runHealthCell(job) : runGroup(job.group, job.options),
+  );
 else if (process.argv.includes('--health')) await healthMain(import.meta.url);
 else await main();
 

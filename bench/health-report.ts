@@ -6,8 +6,10 @@ import type { HealthCell, RuleName, RuleRow } from './health-run';
 const SIDE: [RuleName, string][] = [
   ['ours10', 'ours 10 min'],
   ['ours30', 'ours 30 min'],
-  ['ours10Prefix', 'ours 10 min + prefix (what-if)'],
-  ['ours30Prefix', 'ours 30 min + prefix (what-if)'],
+  ['ours10EveryPrefix', 'ours 10 min every prefix'],
+  ['ours30EveryPrefix', 'ours 30 min every prefix'],
+  ['ours10WholeStage', 'ours 10 min before 126e09e (whole stage only)'],
+  ['ours30WholeStage', 'ours 30 min before 126e09e'],
   ['oursNoHealth', 'ours no health'],
   ['awsBackstop', 'AWS backstop'],
   ['awsTuned', 'AWS tuned'],

@@ -1,9 +1,12 @@
 import { abortBackstop } from '../shared/domain/rollout/abort-backstop';
 import { resolvePlan } from '../shared/domain/rollout/plan';
+import { healthLookSeconds } from '../shared/domain/rollout/stage-health';
 import { mulberry32, quantile } from './common';
 import { policyFor } from './gate-run';
 import { type DecisionKind, HALT, judge, OursTables, PROMOTE, type VerdictAt } from './gate-sim';
-import { replayHealthThroughGate } from './health-replay';
+import { CadenceGate } from './health-cadence';
+import { benchRollout } from './health-reconcile';
+import { replayAtProductCadence, replayHealthThroughGate } from './health-replay';
 import { healthLooks, healthLooksFor } from './health-view';
 import { type AwsAbortConfig, awsAbortVerdict, type HawkbitThreshold, hawkbitVerdict } from './peers';
 import { PrefixHalt } from './prefix-gate';
@@ -11,9 +14,13 @@ import { DEFAULT_STAGE, defaultRollout, emptyLog, emptyTrace, MINUTE, StageSimul
 
 /**
  * One cell of the health bench (`gate-quality --health`): stages of the 'silent-bricks' model at one
- * size, p0 and true rate, judged by every rule on the same stages. Ours with health sees the stage
- * through health-view.ts (a window of 10 and of 30 minutes); ours without health and the peers see the
- * job's statuses only, where a silent brick is a success.
+ * size, p0 and true rate, judged by every rule on the same stages. Ours with health (a window of 10
+ * and of 30 minutes) as the product runs it since 126e09e (`ours10`, `ours30`: health-cadence.ts): the
+ * whole-stage rule and the prefix rule, a judged brick placed at its execution's start, on the reads of
+ * the job the product keeps, at its Reconcile runs. `…EveryPrefix`: the same rules looked at on every
+ * prefix after every change (health-view.ts, gate-quality's look at the prefix rule). `…WholeStage`:
+ * health failures in the whole-stage rule only, the product before 126e09e. Ours without health and
+ * the peers see the job's statuses only, where a silent brick is a success.
  */
 
 export const HEALTH_MULTIPLES = [0.5, 1, 2, 4] as const;
@@ -22,8 +29,10 @@ export const WINDOWS_MIN = [10, 30] as const;
 export const RULES = [
   'ours10',
   'ours30',
-  'ours10Prefix',
-  'ours30Prefix',
+  'ours10EveryPrefix',
+  'ours30EveryPrefix',
+  'ours10WholeStage',
+  'ours30WholeStage',
   'oursNoHealth',
   'awsBackstop',
   'awsTuned',
@@ -78,7 +87,19 @@ export type HealthCell = {
   waitCost: Record<string, { pairs: number; median: number; p90: number; mean: number } | null>;
   /** The most health failures counted at any halt of ours (Reconcile confirms ≤ 100 at a time). */
   mostFailuresAtHalt: number;
-  checks: { stages: number; mismatches: string[]; mostConfirmedAtOnce: number };
+  /** The most health failures counted at any decision of ours (assessHealth passes ≤ 1,000 starts). */
+  mostFailuresAtDecision: number;
+  checks: {
+    stages: number;
+    mismatches: string[];
+    mostConfirmedAtOnce: number;
+    mostUnhealthyStarts: number;
+    /** Replayed stages the product halted on the prefix rule (not the whole stage's count). */
+    prefixHalts: number;
+    /** Reconcile runs in the product-cadence replays, and looks in the every-event ones. */
+    productRuns: number;
+    everyEventRuns: number;
+  };
 };
 
 /** Summary of one rule's decisions over a cell's stages (pure; exported for its test). */
@@ -143,13 +164,21 @@ export function pairedExtra(
   };
 }
 
+type Outcome = { kind: number; t: number; exposed: number };
+
+function compare(checks: HealthCell['checks'], label: string, slow: Outcome, fast: Outcome): void {
+  if (slow.kind === fast.kind && slow.t === fast.t && slow.exposed === fast.exposed) return;
+  const pick = (x: Outcome) => ({ kind: x.kind, t: x.t, exposed: x.exposed });
+  checks.mismatches.push(`${label}: ${JSON.stringify({ slow: pick(slow), fast: pick(fast) })}`);
+}
+
 const seedOf = (job: HealthJob, trial: number) =>
   (job.seed * 1_000_003 +
     ((job.size * 7 + Math.round(job.p0 * 1000)) * 13 + Math.round(job.multiple * 10)) * 100_003 +
     trial * 7919) >>>
   0;
 
-/** The plan stage the product would resolve for this gate and window (what countsWithHealth reads). */
+/** The plan the product would resolve for this gate and window, with its one stage. */
 export function plannedStage(p0: number, reconnectMinutes: number) {
   const plan = resolvePlan({
     name: 'bench',
@@ -160,10 +189,10 @@ export function plannedStage(p0: number, reconnectMinutes: number) {
   });
   const stage = plan.stages[0];
   if (!stage) throw new Error('the plan has no stage');
-  return stage;
+  return { plan, stage };
 }
 
-export function runHealthCell(job: HealthJob): HealthCell {
+export async function runHealthCell(job: HealthJob): Promise<HealthCell> {
   const { size, p0, multiple, trials } = job;
   const policy = policyFor(p0);
   const { bakeMs, deadlineMs } = DEFAULT_STAGE;
@@ -183,16 +212,31 @@ export function runHealthCell(job: HealthJob): HealthCell {
     ['awsTuned', job.awsTuned ? awsAbortVerdict(job.awsTuned) : null],
     ['hawkbitTuned', job.hawkbitTuned ? hawkbitVerdict(job.hawkbitTuned) : null],
   ];
-  const windows = WINDOWS_MIN.map((w) => ({
-    name: `ours${w}` as RuleName,
-    windowMs: w * MINUTE,
-    looks: healthLooksFor(size),
-    planned: job.checkEvery > 0 ? plannedStage(p0, w) : undefined,
-    // What-if: the prefix rule also counting health failures by start order (health-view.ts, `ranked`).
-    prefixName: `ours${w}Prefix` as RuleName,
-    ranked: healthLooksFor(size),
-    prefix: new PrefixHalt(ours, size),
-  }));
+  const windows = WINDOWS_MIN.map((w) => {
+    const planned = plannedStage(p0, w);
+    const windowMs = w * MINUTE;
+    return {
+      windowMs,
+      // The product at its cadence (health-cadence.ts).
+      name: `ours${w}` as RuleName,
+      gate: new CadenceGate(ours, {
+        size,
+        windowMs,
+        bakeMs,
+        deadlineMs,
+        longestWaitMs: (healthLookSeconds(planned.stage) ?? 0) * 1000,
+        minFinished: policy.minFinished,
+      }),
+      rollout: job.checkEvery > 0 ? benchRollout(planned.plan) : undefined,
+      // Every prefix after every change (health-view.ts, `ranked`).
+      everyName: `ours${w}EveryPrefix` as RuleName,
+      ranked: healthLooksFor(size),
+      prefix: new PrefixHalt(ours, size),
+      // Before 126e09e: health failures in the whole-stage rule only.
+      beforeName: `ours${w}WholeStage` as RuleName,
+      looks: healthLooksFor(size),
+    };
+  });
   const out = Object.fromEntries(
     RULES.map((r) => [
       r,
@@ -200,9 +244,18 @@ export function runHealthCell(job: HealthJob): HealthCell {
     ]),
   ) as Record<RuleName, { kind: Uint8Array; started: Int32Array; minutes: Float64Array }>;
   const ever = new Int32Array(trials);
-  const checks: HealthCell['checks'] = { stages: 0, mismatches: [], mostConfirmedAtOnce: 0 };
+  const checks: HealthCell['checks'] = {
+    stages: 0,
+    mismatches: [],
+    mostConfirmedAtOnce: 0,
+    mostUnhealthyStarts: 0,
+    prefixHalts: 0,
+    productRuns: 0,
+    everyEventRuns: 0,
+  };
   let jobFailuresSeen = 0;
   let mostFailuresAtHalt = 0;
+  let mostFailuresAtDecision = 0;
 
   for (let trial = 0; trial < trials; trial++) {
     const check = job.checkEvery > 0 && trial % job.checkEvery === 0;
@@ -220,29 +273,43 @@ export function runHealthCell(job: HealthJob): HealthCell {
     }
     const stage = { size, bakeMs, deadlineMs, jobSettled: looks.settledIndex >= 0 };
     for (const w of windows) {
-      const hl = healthLooks(trace, { ...stage, windowMs: w.windowMs }, w.looks);
-      // Health failures carry no start rank: the whole-stage rule only (health-view.ts).
-      const d = judge(hl, ours.verdict, policy.minFinished, bakeMs);
+      const c = w.gate.decide(trace);
       const o = out[w.name];
-      o.kind[trial] = d.kind;
-      o.started[trial] = hl.exposed[d.look] as number;
-      o.minutes[trial] = (hl.t[d.look] as number) / MINUTE;
-      if (d.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, hl.failed[d.look] as number);
+      o.kind[trial] = c.kind;
+      o.started[trial] = c.exposed;
+      o.minutes[trial] = c.t / MINUTE;
+      if (c.kind === HALT) mostFailuresAtHalt = Math.max(mostFailuresAtHalt, c.failed);
+      mostFailuresAtDecision = Math.max(mostFailuresAtDecision, c.failed);
       const rl = healthLooks(trace, { ...stage, windowMs: w.windowMs, ranked: true }, w.ranked);
-      const p = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
-      const po = out[w.prefixName];
-      po.kind[trial] = p.kind;
-      po.started[trial] = rl.exposed[p.look] as number;
-      po.minutes[trial] = (rl.t[p.look] as number) / MINUTE;
-      if (!log || !w.planned) continue;
+      const e = judge(rl, w.prefix.verdict, policy.minFinished, bakeMs);
+      const eo = out[w.everyName];
+      eo.kind[trial] = e.kind;
+      eo.started[trial] = rl.exposed[e.look] as number;
+      eo.minutes[trial] = (rl.t[e.look] as number) / MINUTE;
+      const hl = healthLooks(trace, { ...stage, windowMs: w.windowMs }, w.looks);
+      const b = judge(hl, ours.verdict, policy.minFinished, bakeMs);
+      const bo = out[w.beforeName];
+      bo.kind[trial] = b.kind;
+      bo.started[trial] = hl.exposed[b.look] as number;
+      bo.minutes[trial] = (hl.t[b.look] as number) / MINUTE;
+      if (!log || !w.rollout) continue;
+      // Each fast path against the product's own functions on the same schedule and reads.
       checks.stages++;
-      const slow = replayHealthThroughGate(policy, w.planned, log, trace, deadlineMs);
-      checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, slow.mostConfirmedAtOnce);
-      const fast = { kind: d.kind, t: hl.t[d.look], exposed: hl.exposed[d.look] };
-      if (slow.kind !== fast.kind || slow.t !== fast.t || slow.exposed !== fast.exposed) {
-        checks.mismatches.push(
-          `${size} ${p0} ×${multiple} #${trial} ${w.name}: ${JSON.stringify({ slow: { kind: slow.kind, t: slow.t, exposed: slow.exposed }, fast })}`,
-        );
+      const label = `${size} ${p0} ×${multiple} #${trial}`;
+      const product = await replayAtProductCadence(w.rollout, log, trace, deadlineMs);
+      compare(checks, `${label} ${w.name}`, product, c);
+      const every = await replayHealthThroughGate(w.rollout, log, trace, deadlineMs);
+      compare(checks, `${label} ${w.everyName}`, every, {
+        kind: e.kind,
+        t: rl.t[e.look] as number,
+        exposed: rl.exposed[e.look] as number,
+      });
+      if (product.prefixHalt) checks.prefixHalts++;
+      checks.productRuns += product.runs;
+      checks.everyEventRuns += every.runs;
+      for (const r of [product, every]) {
+        checks.mostConfirmedAtOnce = Math.max(checks.mostConfirmedAtOnce, r.mostConfirmedAtOnce);
+        checks.mostUnhealthyStarts = Math.max(checks.mostUnhealthyStarts, r.mostUnhealthyStarts);
       }
     }
   }
@@ -271,6 +338,7 @@ export function runHealthCell(job: HealthJob): HealthCell {
     jobFailuresSeen,
     waitCost,
     mostFailuresAtHalt,
+    mostFailuresAtDecision,
     checks,
   };
 }

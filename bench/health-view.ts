@@ -15,9 +15,16 @@ import { type DeviceTrace, emptyLooks, type Looks, MINUTE } from './stage-sim';
  * - A job failure (FAILED, REJECTED, TIMED_OUT) counts when the job reports it.
  *
  * Only these moments can make the gate decide (a job success moves nothing: the success is pending),
- * plus the bake end and the deadline, as for the job's own looks (gate-sim.ts). Health failures get no
- * start rank: the product's prefix rule lists failed executions only (ListJobExecutionsForJob by
- * failure status), and a silent brick's execution is SUCCEEDED.
+ * plus the bake end and the deadline, as for the job's own looks (gate-sim.ts).
+ *
+ * `ranked` (the product since 126e09e): a judged brick also takes part in the prefix halt rule at its
+ * execution's start. Reconcile passes each unhealthy device's startedAt (DescribeJobExecution, kept
+ * in health.unhealthyStarts) to the gate with the failed executions' starts; prefixesOf counts a start
+ * only in the reads of the job after its second. So a brick's rank here is the number of executions
+ * started by the end of its start second. As in gate-quality, every prefix is looked at (as if the job
+ * were read after every second in which one started): the product has its own reads (every ≤ 30 s
+ * while events arrive, and at each Reconcile), at most 128 of them kept (appendStartPoint), which
+ * health-cadence.ts models.
  */
 
 export type HealthStage = {
@@ -29,9 +36,9 @@ export type HealthStage = {
   /** Every execution of the job reported before the deadline (the job's looks settled). */
   readonly jobSettled: boolean;
   /**
-   * What-if, not the product: a look after each brick judged, carrying its start rank, so that the
-   * prefix rule (prefix-gate.ts) can count health failures by start order. The product could: Reconcile
-   * reads each unhealthy device's execution (DescribeJobExecution), which has its startedAt.
+   * The prefix rule's view too: each brick judged at a look carries its rank (see above), one look per
+   * brick. Every look of a moment but its last is halt-only (no successes: it cannot promote) with the
+   * moment's final counts, so a moment decides as Reconcile's one evaluation with all its verdicts.
    */
   readonly ranked?: boolean;
 };
@@ -62,7 +69,7 @@ export function healthLooks(trace: DeviceTrace, stage: HealthStage, out: Looks):
   let matured = 0;
   let nextBrick = nextBrickFrom(trace, 0);
   // `before`: the bake end's look sees the counts before any event of its own second (as stage-sim.ts).
-  const look = (t: number, before = false, rank = 0): void => {
+  const look = (t: number, before = false, rank = 0): number => {
     const due = (x: number) => x < t || (!before && x === t);
     while (started < trace.starts && due(trace.startAt[started] as number)) started++;
     while (succeeded < n && due(trace.successAt[succeeded] as number)) succeeded++;
@@ -74,7 +81,11 @@ export function healthLooks(trace: DeviceTrace, stage: HealthStage, out: Looks):
     out.exposed[i] = started;
     out.targets[i] = size;
     out.failedRank[i] = rank;
+    return i;
   };
+  if (stage.ranked && trace.failures > 0)
+    throw new RangeError('the ranked view places health failures only: job failures would need their start');
+  const ranks: number[] = [];
   for (;;) {
     const tFail =
       jobFailed < trace.failures ? (trace.failureAt[jobFailed] as number) : Number.POSITIVE_INFINITY;
@@ -91,13 +102,15 @@ export function healthLooks(trace: DeviceTrace, stage: HealthStage, out: Looks):
     if (t >= deadlineMs) break;
     // Everything due at t, then one look: Reconcile sees all of it at once.
     while (jobFailed < trace.failures && (trace.failureAt[jobFailed] as number) <= t) jobFailed++;
+    ranks.length = 0;
     while (nextBrick < n && judgedAt(trace.successAt[nextBrick] as number, windowMs) <= t) {
       judged++;
-      if (stage.ranked) look(t, false, trace.successRank[nextBrick] as number);
+      if (stage.ranked) ranks.push(secondEndRank(trace, trace.successRank[nextBrick] as number));
       nextBrick = nextBrickFrom(trace, nextBrick + 1);
     }
     while (matured < n && maturesAt(trace.successAt[matured] as number, windowMs) <= t) matured++;
-    look(t);
+    for (let k = 0; k + 1 < ranks.length; k++) out.succeeded[look(t, false, ranks[k])] = 0;
+    look(t, false, ranks.at(-1) ?? 0);
   }
   const settled = stage.jobSettled && matured === n && nextBrick === n;
   if (settled) out.settledIndex = out.count - 1;
@@ -108,6 +121,14 @@ export function healthLooks(trace: DeviceTrace, stage: HealthStage, out: Looks):
   if (!settled) look(deadlineMs);
   out.everStarted = trace.starts;
   return out;
+}
+
+/** Executions started by the end of the second in which the `rank`-th one started (prefixesOf's cut). */
+export function secondEndRank(trace: DeviceTrace, rank: number): number {
+  const second = Math.floor((trace.startAt[rank - 1] as number) / 1000);
+  let k = rank;
+  while (k < trace.starts && Math.floor((trace.startAt[k] as number) / 1000) === second) k++;
+  return k;
 }
 
 function nextBrickFrom(trace: DeviceTrace, from: number): number {

@@ -8,10 +8,12 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
  */
 export const isWorker = !isMainThread;
 
-export function serve<J, R>(work: (job: J) => R): void {
+/** `work` may return a promise (the health bench's replay awaits the product's assessHealth). */
+export function serve<J, R>(work: (job: J) => R | Promise<R>): void {
   parentPort?.on('message', (job: J | null) => {
     if (job === null) process.exit(0);
-    else parentPort?.postMessage(work(job));
+    // A rejection is unhandled: it ends the worker with an 'error' event, which runPool rejects on.
+    else void Promise.resolve(work(job)).then((result) => parentPort?.postMessage(result));
   });
 }
 

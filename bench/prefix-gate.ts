@@ -2,12 +2,14 @@ import { HALT, type OursTables, type Verdict } from './gate-sim';
 import type { Looks } from './stage-sim';
 
 /**
- * What-if (not the production gate): our halt rule applied to every prefix of the start order, not
- * only to all `exposed` executions. It halts when, for some m ≤ exposed, the failures reported among
+ * The production gate's prefix halt rule (shared/domain/gate/prefix.ts), looked at on every prefix of
+ * the start order where the product has its reads of the job: our halt rule applied to every prefix,
+ * not only to all `exposed` executions. It halts when, for some m ≤ exposed, the failures reported among
  * the first m executions that started reach h(m). Those failures are at most the failures among the
  * first m started, so the event lies inside {∃ m: S_m ≥ h(m)}, the very event the calibration bounds
- * by α: the same false-halt guarantee, whatever the timing, at no cost in α. It needs each execution's
- * start order (ListJobExecutionsForJob's startedAt), which DescribeJob's counts do not give.
+ * by α: the same false-halt guarantee, whatever the timing, at no cost in α. It needs each failure's
+ * start (ListJobExecutionsForJob's startedAt; DescribeJobExecution's for a device judged unhealthy
+ * after its success), which DescribeJob's counts do not give.
  *
  * D(m) = failures reported among the first m − h(m), kept in a segment tree with range add and max:
  * a failure of start rank r adds 1 to every m ≥ r; HALT when max D ≥ 0.

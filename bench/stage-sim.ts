@@ -139,6 +139,8 @@ export type DeviceTrace = {
   /** Failures the job reported (FAILED, REJECTED, TIMED_OUT): the health view counts them as they come. */
   failures: number;
   readonly failureAt: Float64Array;
+  /** When the job stopped gaining executions (its last release or join); +∞ if it never did. */
+  openUntil: number;
 };
 
 export function emptyTrace(maxSize: number): DeviceTrace {
@@ -151,6 +153,7 @@ export function emptyTrace(maxSize: number): DeviceTrace {
     successRank: new Int32Array(maxSize),
     failures: 0,
     failureAt: new Float64Array(maxSize),
+    openUntil: Number.POSITIVE_INFINITY,
   };
 }
 
@@ -264,6 +267,7 @@ export class StageSimulator {
       trace.starts = 0;
       trace.successes = 0;
       trace.failures = 0;
+      trace.openUntil = Number.POSITIVE_INFINITY;
     }
     const initial = model === 'growing-group' ? Math.ceil(size / GROWTH) : size;
     const joiners = size - initial;
@@ -379,6 +383,7 @@ export class StageSimulator {
           if (code === SUCCEEDED && byNotified === undefined && succeeded >= nextStep) speedUp();
         }
       }
+      if (trace && trace.openUntil === Number.POSITIVE_INFINITY && !open()) trace.openUntil = t;
       record(t);
     }
     // Every execution terminal: none queued or still running (outcomes after the deadline never came).

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/common';
 import { HALT, INCONCLUSIVE, judge, OursTables, PROMOTE } from '../../../bench/gate-sim';
-import { replayHealthThroughGate } from '../../../bench/health-replay';
+import { CadenceGate, StartPoints } from '../../../bench/health-cadence';
+import { benchRollout } from '../../../bench/health-reconcile';
+import { replayAtProductCadence, replayHealthThroughGate } from '../../../bench/health-replay';
 import { pairedExtra, plannedStage, ruleRow } from '../../../bench/health-run';
-import { healthLooks, healthLooksFor, judgedAt, maturesAt } from '../../../bench/health-view';
+import { healthLooks, healthLooksFor, judgedAt, maturesAt, secondEndRank } from '../../../bench/health-view';
+import { PrefixHalt } from '../../../bench/prefix-gate';
 import {
   DEFAULT_STAGE,
   type DeviceTrace,
@@ -12,8 +15,10 @@ import {
   emptyTrace,
   StageSimulator,
 } from '../../../bench/stage-sim';
-import { resolveGatePolicy } from '../../../shared/domain/gate';
+import { appendStartPoint, resolveGatePolicy, type StartPoint } from '../../../shared/domain/gate';
 import { withHealth } from '../../../shared/domain/rollout/health-counts';
+import { gatePolicyOf } from '../../../shared/domain/rollout/plan';
+import { healthLookSeconds } from '../../../shared/domain/rollout/stage-health';
 
 // The health bench (gate-quality --health): the gate's view of a stage under health.reconnectMinutes.
 const MIN = 60_000;
@@ -82,18 +87,38 @@ describe('health view of a stage (bench/health-view.ts)', () => {
     expect([product.failed, product.succeeded]).toEqual([1, 0]);
   });
 
-  it('ranked (what-if): one more look per judged brick, carrying its start rank', () => {
+  it('ranked (the product): a judged brick carries the starts up to the end of its start second', () => {
+    // Arrange: A, B (bricks) and C start in the same second; A and B are judged at the same moment.
     const trace = traceOf([
-      [0.2, 2.5, false],
-      [0.3, 2 + 2 / 3, true],
-      [0.5, 5, false],
+      [0.2, 2.5, true],
+      [0.2, 2.5, true],
+      [0.2, 1, false],
+      [0.5, 1.5, false],
+      [0.5, 1, false],
     ]);
-    const stage = { size: 3, windowMs: W10, bakeMs, deadlineMs, jobSettled: true, ranked: true };
-    const looks = healthLooks(trace, stage, healthLooksFor(3));
-    expect(rows(looks).slice(0, 2)).toEqual([
-      [13 + 2 / 3, 1, 0, 3, 2],
-      [13 + 2 / 3, 1, 0, 3, 0],
+    const stage = { size: 5, windowMs: W10, bakeMs, deadlineMs, jobSettled: true, ranked: true };
+
+    // Act
+    const looks = healthLooks(trace, stage, healthLooksFor(5));
+
+    // Assess: [minute, failed, succeeded, exposed, rank]
+    expect(rows(looks)).toEqual([
+      [13, 0, 3, 5, 0], // bucket 1 over (C, D, E)
+      [13.5, 2, 0, 5, 3], // A judged: halt-only look (no successes) with the moment's final counts
+      [13.5, 2, 1, 5, 3], // B judged: the moment's look
+      [14, 2, 3, 5, 0], // bucket 2 over
+      [30, 2, 3, 5, 0], // the bake end
     ]);
+    expect(looks.settledIndex).toBe(3);
+    expect([secondEndRank(trace, 1), secondEndRank(trace, 3), secondEndRank(trace, 4)]).toEqual([3, 3, 5]);
+  });
+
+  it('the ranked view refuses a stage whose job reported failures (their starts are not traced)', () => {
+    const trace = traceOf([[0.2, 2.5, true]]);
+    trace.failureAt[0] = MIN;
+    trace.failures = 1;
+    const stage = { size: 1, windowMs: W10, bakeMs, deadlineMs, jobSettled: true, ranked: true };
+    expect(() => healthLooks(trace, stage, healthLooksFor(1))).toThrow(RangeError);
   });
 
   it('a stage whose job has not settled, or whose windows end after the deadline, is never settled', () => {
@@ -135,21 +160,29 @@ describe("the 'silent-bricks' model and its check against the product", () => {
     expect(bricks).toBeLessThan(60);
   });
 
+  it('the bench plan resolves to the gate policy the fast path uses', () => {
+    expect(gatePolicyOf(plannedStage(0.05, 10).stage)).toEqual(policy);
+  });
+
   it.each([10, 30])(
-    'window %i min: the fast path decides as countsWithHealth + evaluateGate with a look after every event',
-    (minutes) => {
+    "window %i min: every prefix (health-view.ts, ranked) decides as the product's Reconcile run after every event, the job read after every brick's second",
+    async (minutes) => {
       const size = 150;
       const sim = new StageSimulator(size);
       const trace = emptyTrace(size);
       const tables = new OursTables(policy, size);
-      const planned = plannedStage(0.05, minutes);
+      const prefix = new PrefixHalt(tables, size);
+      const rollout = benchRollout(plannedStage(0.05, minutes).plan);
       const kinds = new Set<number>();
+      let prefixHalts = 0;
+      let soonerThanWholeStage = 0;
       for (const [seed, rate] of [
         [1, 0.025],
         [2, 0.1],
         [3, 0.2],
         [4, 0.05],
         [5, 0.3],
+        [6, 0.15],
       ] as const) {
         const log = emptyLog();
         const looks = sim.run(
@@ -165,19 +198,116 @@ describe("the 'silent-bricks' model and its check against the product", () => {
           deadlineMs,
           jobSettled: looks.settledIndex >= 0,
         };
-        const hl = healthLooks(trace, stage, healthLooksFor(size));
-        const fast = judge(hl, tables.verdict, policy.minFinished, bakeMs);
-        const slow = replayHealthThroughGate(policy, planned, log, trace, deadlineMs);
+        const rl = healthLooks(trace, { ...stage, ranked: true }, healthLooksFor(size));
+        const fast = judge(rl, prefix.verdict, policy.minFinished, bakeMs);
+        const slow = await replayHealthThroughGate(rollout, log, trace, deadlineMs);
         expect({ kind: slow.kind, t: slow.t, exposed: slow.exposed }).toEqual({
           kind: fast.kind,
-          t: hl.t[fast.look],
-          exposed: hl.exposed[fast.look],
+          t: rl.t[fast.look],
+          exposed: rl.exposed[fast.look],
         });
         kinds.add(fast.kind);
+        if (slow.prefixHalt) prefixHalts++;
+        const hl = healthLooks(trace, stage, healthLooksFor(size));
+        const whole = judge(hl, tables.verdict, policy.minFinished, bakeMs);
+        if (fast.kind === HALT && (whole.kind !== HALT || (hl.t[whole.look] as number) > slow.t))
+          soonerThanWholeStage++;
       }
-      // The stages cover halts and the other outcomes, so the comparison is not vacuous.
+      // Not vacuous: halts and other outcomes, halts of the prefix rule with unhealthy starts, and
+      // stages where it halts before the whole-stage rule alone would.
       expect(kinds.has(HALT)).toBe(true);
       expect(kinds.has(PROMOTE) || kinds.has(INCONCLUSIVE)).toBe(true);
+      expect(prefixHalts).toBeGreaterThan(0);
+      expect(soonerThanWholeStage).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe("ours at the product's cadence (bench/health-cadence.ts)", () => {
+  const policy = resolveGatePolicy({ failureThreshold: 0.05 });
+
+  it('StartPoints keeps what appendStartPoint keeps, thinning included', () => {
+    const random = mulberry32(9);
+    const points = new StartPoints();
+    let product: StartPoint[] = [];
+    let at = 0;
+    let exposed = 0;
+    for (let i = 0; i < 700; i++) {
+      // Mostly increasing, sometimes repeated: both are ignored by the product unless both grow.
+      at += random() < 0.1 ? 0 : Math.floor(random() * 40_000);
+      exposed += random() < 0.1 ? 0 : Math.floor(random() * 20);
+      points.append(at, exposed);
+      product = appendStartPoint(product, { at, exposed });
+      const mine = Array.from({ length: points.count }, (_, k) => ({
+        at: points.at[k],
+        exposed: points.exposed[k],
+      }));
+      expect(mine).toEqual(product);
+    }
+    expect(product.length).toBeLessThanOrEqual(128);
+    expect(product.length).toBeGreaterThan(60);
+  });
+
+  it.each([10, 30])(
+    'window %i min: decides as replayAtProductCadence (the product functions on its schedule), no sooner than every prefix',
+    async (minutes) => {
+      const size = 400;
+      const sim = new StageSimulator(size);
+      const trace = emptyTrace(size);
+      const tables = new OursTables(policy, size);
+      const every = new PrefixHalt(tables, size);
+      const planned = plannedStage(0.05, minutes);
+      const rollout = benchRollout(planned.plan);
+      const gate = new CadenceGate(tables, {
+        size,
+        windowMs: minutes * MIN,
+        bakeMs,
+        deadlineMs,
+        longestWaitMs: (healthLookSeconds(planned.stage) ?? 0) * 1000,
+        minFinished: policy.minFinished,
+      });
+      const kinds = new Set<number>();
+      let prefixHalts = 0;
+      for (const [seed, rate] of [
+        [1, 0.1],
+        [2, 0.2],
+        [3, 0.025],
+        [4, 0.1],
+        [5, 0.05],
+        [6, 0.15],
+      ] as const) {
+        const log = emptyLog();
+        const looks = sim.run(
+          { model: 'silent-bricks', size, rate, ...DEFAULT_STAGE, rollout: defaultRollout(size) },
+          mulberry32(seed),
+          log,
+          trace,
+        );
+        const fast = gate.decide(trace);
+        const product = await replayAtProductCadence(rollout, log, trace, deadlineMs);
+        expect({ kind: fast.kind, t: fast.t, exposed: fast.exposed, runs: fast.runs }).toEqual({
+          kind: product.kind,
+          t: product.t,
+          exposed: product.exposed,
+          runs: product.runs,
+        });
+        kinds.add(fast.kind);
+        if (product.prefixHalt) prefixHalts++;
+        const stage = {
+          size,
+          windowMs: minutes * MIN,
+          bakeMs,
+          deadlineMs,
+          jobSettled: looks.settledIndex >= 0,
+        };
+        const rl = healthLooks(trace, { ...stage, ranked: true }, healthLooksFor(size));
+        const e = judge(rl, every.verdict, policy.minFinished, bakeMs);
+        expect(fast.t).toBeGreaterThanOrEqual(rl.t[e.look] as number);
+        if (e.kind !== HALT) expect(fast.kind).toBe(e.kind);
+      }
+      expect(kinds.has(HALT)).toBe(true);
+      expect(kinds.has(PROMOTE) || kinds.has(INCONCLUSIVE)).toBe(true);
+      expect(prefixHalts).toBeGreaterThan(0);
     },
   );
 });
