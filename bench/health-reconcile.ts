@@ -88,6 +88,10 @@ class ReplayHealth implements HealthStore {
     Object.assign(s, { verdict, judgedAt: at, evidence }, startedAt === undefined ? {} : { startedAt });
   }
   async setStageHealth(): Promise<void> {}
+  /** Folding moves ended buckets into one count: the gate's counts are the same either way. */
+  async foldSuccessBuckets(): Promise<boolean> {
+    return false;
+  }
   async recordPresence(): Promise<PresenceEvent[]> {
     throw new Error('not used by assessHealth');
   }
@@ -249,7 +253,15 @@ export class StageReplay {
     };
     this.#store.described = 0;
     this.#health = await assessHealth(
-      { health: this.#store, executions: this.#store },
+      {
+        health: this.#store,
+        executions: this.#store,
+        // The silent-brick stages check no package versions: no shadow is ever read.
+        packages: {
+          packageShadow: () => Promise.reject(new Error('not used: no package versions')),
+          versionUpdateByJobs: () => Promise.reject(new Error('not used: no package versions')),
+        },
+      },
       this.rollout,
       stage,
       now,
