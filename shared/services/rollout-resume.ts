@@ -14,6 +14,7 @@ import { jobIdFor } from '../domain/rollout/ids';
 import type { ResumeRecord, Rollout, Stage } from '../domain/rollout/model';
 import { planDigest, type ResolvedPlan } from '../domain/rollout/plan';
 import {
+  authorsOf,
   documentHash,
   documentOf,
   executionNameOf,
@@ -115,6 +116,13 @@ export async function resumeWithDocument(deps: ApiDeps, id: string, request: Res
   if (!resumer.person && asksApprovals(plan))
     throw new ForbiddenActionError(
       `${resumer.describe} cannot resume a rollout that may wait on an approval with a document: nobody could be shown to be another person (${PERSON_HELP})`,
+    );
+  // Four-eyes on the document itself: the halted stage may lie past an approval given for the old
+  // document, so in a plan with approvals a new document needs a person who did not write one.
+  const creatorKey = rollout.creatorIdentity ?? callerIdentity(rollout.creator, { sessionNameRoles: [] }).key;
+  if (asksApprovals(plan) && authorsOf(rollout, creatorKey).includes(resumer.key))
+    throw new ForbiddenActionError(
+      `${resumer.describe} created this rollout or resumed it with a document before: in a plan with approvals another person resumes it with a new document`,
     );
   const attempt = (rollout.attempt ?? 0) + 1;
   const name = resumeExecutionName(id, attempt, randomBytes(4).toString('hex'));

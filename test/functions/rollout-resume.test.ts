@@ -346,6 +346,17 @@ describe('resume a halted rollout with a fixed document', () => {
     });
   });
 
+  it('refuses the creator a new document in a plan with approvals (four-eyes on the document itself)', async () => {
+    const { rolloutId } = await halted('resume-creator');
+    const byCreator = await resume(rolloutId, ALICE, { document: FIXED });
+    expect(byCreator.statusCode, String(byCreator.body)).toBe(403);
+    expect(String(byCreator.body)).toContain('another person resumes it');
+    expect(
+      executions.has(rolloutId) && [...executions.keys()].filter((n) => n.startsWith(rolloutId)),
+    ).toEqual([rolloutId]);
+    expect((await resume(rolloutId, BOB, { document: FIXED })).statusCode).toBe(200);
+  });
+
   it('refuses what a fixed document does not answer, and documents that are not fixed ones', async () => {
     const { rolloutId } = await halted('resume-refusals');
     const refused = async (payload: Record<string, unknown>, status: number, pattern: RegExp) => {
