@@ -253,16 +253,17 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       return Item ? toStage(Item) : undefined;
     },
 
-    setStageStatus(id: string, index: number, status: Stage['status']) {
+    /** `jobId`: only while the stage still runs that job (a resume may have started another attempt). */
+    setStageStatus(id: string, index: number, status: Stage['status'], jobId?: string) {
       return conditional(() =>
         send(
           new UpdateCommand({
             TableName: table,
             Key: keys.stage(id, index),
             UpdateExpression: 'SET #s = :s',
-            ConditionExpression: 'attribute_exists(pk)',
+            ConditionExpression: jobId === undefined ? 'attribute_exists(pk)' : 'jobId = :job',
             ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': status },
+            ExpressionAttributeValues: { ':s': status, ...(jobId === undefined ? {} : { ':job': jobId }) },
           }),
         ),
       );

@@ -34,8 +34,15 @@ export function haltReason(state: Record<string, unknown>): string {
   return gate.outcome === 'HALT' ? 'gate-halt' : 'inconclusive-halt';
 }
 
-async function cancelStageJob(deps: RolloutDeps, rollout: Rollout, i: number, why: string, now: number) {
-  const stage = await deps.store.getStage(rollout.rolloutId, i);
+async function cancelStageJob(
+  deps: RolloutDeps,
+  rollout: Rollout,
+  i: number,
+  why: string,
+  now: number,
+  read?: Stage,
+) {
+  const stage = read ?? (await deps.store.getStage(rollout.rolloutId, i));
   if (!stage) return undefined;
   const force = rollout.plan.stages[i]?.cancel.force ?? false;
   const result = await deps.jobs.cancelJob(stage.jobId, force, `fleet-autopilot: ${why}`);
@@ -60,12 +67,26 @@ export async function haltStage(
   i: number,
   state: Record<string, unknown>,
   now: number,
-) {
+  executionId?: string,
+): Promise<{ fenced?: true }> {
   const rollout = await mustGetRollout(deps.store, id);
   const reason = haltReason(state);
-  const cancelled = await cancelStageJob(deps, rollout, i, reason, now);
-  await deps.store.setStageStatus(id, i, 'HALTED');
-  await deps.store.updateRollout(id, { status: 'HALTED', reason, updatedAt: now });
+  const read = await deps.store.getStage(id, i);
+  // Only the execution the rollout records may halt it: a retried Halt must not undo a resume that an
+  // operator recorded after its first try (the new attempt's job would run unwatched).
+  const fields = { status: 'HALTED', reason, updatedAt: now };
+  const ours =
+    executionId === undefined
+      ? await deps.store.updateRollout(id, fields)
+      : await deps.store.updateRollout(
+          id,
+          fields,
+          '(attribute_not_exists(executionArn) OR executionArn = :self)',
+          { ':self': executionId },
+        );
+  if (!ours) return { fenced: true };
+  const cancelled = read ? await cancelStageJob(deps, rollout, i, reason, now, read) : undefined;
+  await deps.store.setStageStatus(id, i, 'HALTED', read?.jobId);
   await deps.store.discardTokens(id, i);
   const decision = cancelled?.stage.lastDecision;
   await record(deps, {

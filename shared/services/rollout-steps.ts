@@ -102,9 +102,13 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown
       return expireApproval(deps, id, i, now);
     case 'promote':
       return promoteStage(deps, id, i, now, input.state ?? {});
-    case 'halt':
-      await ended(deps, id, now, await haltStage(deps, id, i, input.state ?? {}, now));
+    case 'halt': {
+      const halted = await haltStage(deps, id, i, input.state ?? {}, now, input.executionId);
+      // A resume was recorded meanwhile: this execution leaves the rollout to the new one.
+      if (halted.fenced) return { rollback: false };
+      await ended(deps, id, now, halted);
       return rollbackAfter(deps, id, 'halt');
+    }
     case 'abort':
       await ended(deps, id, now, await abortRollout(deps, id, i, now));
       return rollbackAfter(deps, id, 'abort');

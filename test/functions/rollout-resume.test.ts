@@ -346,6 +346,32 @@ describe('resume a halted rollout with a fixed document', () => {
     });
   });
 
+  it('lets no Halt of the old execution undo a resume recorded while it ran (a retried Halt)', async () => {
+    const { rolloutId, jobId } = await halted('resume-fenced-halt');
+    expect((await resume(rolloutId, BOB, { document: FIXED })).statusCode).toBe(200);
+    const resumed = await item(rolloutId, 'ROLLOUT');
+    const { haltStage } = await import('../../shared/services/rollout-outcomes');
+    const { rolloutConfigSchema, rolloutDeps } = await import('../../shared/adapters/rollout-deps');
+    const { loadConfig } = await import('../../shared/config');
+    const deps = rolloutDeps(loadConfig(rolloutConfigSchema, process.env), 'function:rollout-steps');
+    // The old execution passed its check before the resume landed, and halts again (a retry).
+    const again = await haltStage(
+      deps,
+      rolloutId,
+      0,
+      { gate: { outcome: 'HALT' } },
+      T0 + 2 * MIN,
+      executionOf(rolloutId),
+    );
+    expect(again).toEqual({ fenced: true });
+    expect(await item(rolloutId, 'ROLLOUT')).toMatchObject({
+      status: resumed?.status,
+      executionArn: resumed?.executionArn,
+      attempt: 1,
+    });
+    expect(jobId).toBe(`${rolloutId}-s0`);
+  });
+
   it('refuses the creator a new document in a plan with approvals (four-eyes on the document itself)', async () => {
     const { rolloutId } = await halted('resume-creator');
     const byCreator = await resume(rolloutId, ALICE, { document: FIXED });
