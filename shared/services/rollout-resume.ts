@@ -112,6 +112,15 @@ export async function resumeWithDocument(deps: ApiDeps, id: string, request: Res
       ? new InvalidRequestError(refusal.message)
       : new RolloutConflictError(refusal.message);
   if (!stage) throw new Error(`rollout ${id} has no stage ${rollout.currentStage}`);
+  // A rollback that FAILED may have left its job running on these devices: a new attempt would race it.
+  const rollbackJob =
+    details.rollback?.state === 'FAILED' && details.rollback.jobCreatedAt !== undefined
+      ? await deps.jobs.describeJob(details.rollback.jobId, caller.at)
+      : undefined;
+  if (rollbackJob && rollbackJob.status === 'IN_PROGRESS' && rollbackJob.queued + rollbackJob.inProgress > 0)
+    throw new RolloutConflictError(
+      `rollout ${id}'s rollback FAILED but its job ${details.rollback?.jobId} still runs (${rollbackJob.inProgress} in progress, ${rollbackJob.queued} queued): cancel it (aws iot cancel-job) or let it finish before resuming`,
+    );
   const resumer = callerIdentity(caller.principal, deps.policy.approvers, caller.account);
   if (!resumer.person && asksApprovals(plan))
     throw new ForbiddenActionError(

@@ -478,6 +478,21 @@ describe('resume a halted rollout with a fixed document', () => {
     const running = await resume(rolloutId, BOB, { document: FIXED });
     expect(running.statusCode).toBe(409);
     expect(String(running.body)).toMatch(/rollback is RUNNING/);
+    // A rollback that FAILED with its job still running on the devices: a new attempt would race it.
+    await docs.send(
+      new PutCommand({
+        TableName: 'StateTable',
+        Item: {
+          ...(await item(rolloutId, 'ROLLBACK')),
+          state: 'FAILED',
+          jobCreatedAt: T0 + 3 * MIN,
+        },
+      }),
+    );
+    jobs.set(`${rolloutId}-rb0`, progress({ succeeded: 1, inProgress: 1, queued: 0 }));
+    const racing = await resume(rolloutId, BOB, { document: FIXED });
+    expect(racing.statusCode, String(racing.body)).toBe(409);
+    expect(String(racing.body)).toMatch(/still runs/);
     await rollback('COMPLETED');
     expect((await resume(rolloutId, BOB, { document: FIXED })).statusCode).toBe(200);
     const view = body(await api(apiRequest('GET /rollouts/{id}', BOB, { id: rolloutId }), context));

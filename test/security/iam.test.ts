@@ -51,6 +51,8 @@ const EXPECTED: Record<string, string[]> = {
     'iot:GetIndexingConfiguration@*',
     // A plan that checks package versions: is VersionUpdateByJobsConfig on?
     'iot:GetPackageConfiguration@*',
+    // A resume waits for a failed rollback's job to stop running.
+    `iot:DescribeJob@${IOT('job')}`,
   ],
   RolloutSteps: [
     `iot:CreateJob@${IOT('job')}`,
