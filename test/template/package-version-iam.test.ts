@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, loadPackagedTemplate, resourcesOfType } from '../../local/template';
+import { ACCOUNT, matches, REGION, resolve, roleStatements, type Statement } from '../helpers/iam-eval';
 
 // The IAM backing of the package version signal (issue 17) on the packaged template (`npm run package`
 // first), evaluated with IAM's rules for the request: GetThingShadow of a named shadow authorizes
@@ -11,36 +12,10 @@ beforeAll(() => {
   template = loadPackagedTemplate();
 });
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const PSEUDO: Record<string, string> = { Partition: 'aws', Region: REGION, AccountId: ACCOUNT };
+const statements = (role: string): Statement[] => roleStatements(template, role);
 const arn = (resource: string) => `arn:aws:iot:${REGION}:${ACCOUNT}:${resource}`;
 const STEPS = 'RolloutStepsIamRoleLambdaExecution';
 const API = 'RolloutApiIamRoleLambdaExecution';
-
-function resolve(value: unknown): string[] {
-  return [value].flat().map((v) => {
-    if (typeof v === 'string') return v;
-    const sub = (v as Record<string, unknown>)['Fn::Sub'];
-    if (typeof sub !== 'string') return JSON.stringify(v);
-    return sub.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, (_, p: string) => PSEUDO[p] ?? '');
-  });
-}
-
-/** IAM's wildcard match: `*` any run of characters (a `/` included), `?` one. */
-const matches = (pattern: string, value: string) =>
-  new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-  ).test(value);
-
-const statements = (role: string): Statement[] =>
-  (
-    (template.Resources[role]?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
 
 /** Every resource the request authorizes must be allowed, by an unconditional statement. */
 const allowed = (role: string, action: string, resources: string[]) =>

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, loadPackagedTemplate } from '../../local/template';
+import {
+  ACCOUNT,
+  type Statement as BaseStatement,
+  matches,
+  REGION,
+  resolve,
+  roleStatements,
+} from '../helpers/iam-eval';
 
 // The IAM backing of a rollback (issue 17) on the packaged template (`npm run package` first): the
 // rollout-steps role creates only rollback groups, only tagged managedBy=fleet-autopilot, and adds
@@ -13,33 +21,12 @@ beforeAll(() => {
 });
 
 type Condition = Record<string, Record<string, string | string[]>>;
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Condition };
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const PSEUDO: Record<string, string> = { Partition: 'aws', Region: REGION, AccountId: ACCOUNT };
+type Statement = Omit<BaseStatement, 'Condition'> & { Condition?: Condition };
 const ROLE = 'RolloutStepsIamRoleLambdaExecution';
 const arn = (type: string, name: string) => `arn:aws:iot:${REGION}:${ACCOUNT}:${type}/${name}`;
 const ROLLBACK_GROUP = arn('thinggroup', 'fleet-autopilot-rollback-fw-2-4-1a2b3c4d');
 const MANAGED = { 'aws:ResourceTag/managedBy': 'fleet-autopilot' };
 const TAGGING = { 'aws:RequestTag/managedBy': 'fleet-autopilot' };
-
-function resolve(value: unknown): string[] {
-  return [value].flat().map((v) => {
-    if (typeof v === 'string') return v;
-    const sub = (v as Record<string, unknown>)['Fn::Sub'];
-    if (typeof sub !== 'string') return JSON.stringify(v);
-    return sub.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, (_, p: string) => PSEUDO[p] ?? '');
-  });
-}
-
-/** IAM's wildcard match: `*` any run of characters, `?` one. */
-const matches = (pattern: string, value: string) =>
-  new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-  ).test(value);
 
 /** StringEquals only (what these statements use): a missing key fails it. */
 function holds(condition: Condition | undefined, context: Record<string, string | undefined>): boolean {
@@ -52,10 +39,7 @@ function holds(condition: Condition | undefined, context: Record<string, string 
   });
 }
 
-const statements = (): Statement[] =>
-  (
-    (template.Resources[ROLE]?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
+const statements = (): Statement[] => roleStatements(template, ROLE) as Statement[];
 
 /** Each resource the request authorizes, with the context IAM evaluates for it. */
 type Resource = { arn: string; context?: Record<string, string | undefined> };
