@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main';
+import { fleetAgainst } from './api-only';
 
 // `fleet rollout resume <id> --document <file>` and the attempts in `fleet rollout status`, against a
 // stand-in for the operator API that answers as shared/services/rollout-resume.ts does.
@@ -144,26 +144,7 @@ beforeEach(() => {
   received.length = 0;
 });
 
-async function fleet(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['--local', ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: {
-      // --local wants the local stack's endpoints; only the API is called here.
-      AWS_ENDPOINT_URL_DYNAMODB: apiUrl,
-      AWS_ENDPOINT_URL_IOT: apiUrl,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bob',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      FLEET_API_URL: apiUrl,
-    },
-    cwd: dir,
-    root: process.cwd(),
-  });
-  return { code, stdout, stderr };
-}
+const fleet = (argv: string[]) => fleetAgainst(apiUrl, argv, dir);
 
 describe('fleet rollout resume --document', () => {
   it('sends the document file (JSON or YAML) with the comment, and says what runs next', async () => {

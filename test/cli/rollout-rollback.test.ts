@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main';
+import { fleetAgainst } from './api-only';
 
 // `fleet rollout abort <id> --rollback` and the rollback in `fleet rollout status`, against a
 // stand-in for the operator API that answers as shared/services/rollout-api.ts does.
@@ -90,26 +90,7 @@ afterAll(async () => {
   await new Promise((resolve) => api.close(resolve));
 });
 
-async function fleet(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['--local', ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: {
-      // --local wants the local stack's endpoints; only the API is called here.
-      AWS_ENDPOINT_URL_DYNAMODB: apiUrl,
-      AWS_ENDPOINT_URL_IOT: apiUrl,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bob',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      FLEET_API_URL: apiUrl,
-    },
-    cwd: process.cwd(),
-    root: process.cwd(),
-  });
-  return { code, stdout, stderr };
-}
+const fleet = (argv: string[]) => fleetAgainst(apiUrl, argv);
 
 describe('fleet rollout abort --rollback', () => {
   it('asks the API for the rollback with the abort', async () => {
