@@ -29,8 +29,8 @@ export function importsOf(file: string, text = readFileSync(join(ROOT, file), 'u
       : undefined;
     found.push({ from: file, specifier, target, typeOnly });
   };
-  for (const m of text.matchAll(STATIC)) add(m[3], Boolean(m[2]));
-  for (const m of text.matchAll(DYNAMIC)) add(m[1], false);
+  for (const m of text.matchAll(STATIC)) add(m[3] ?? '', Boolean(m[2]));
+  for (const m of text.matchAll(DYNAMIC)) add(m[1] ?? '', false);
   return found;
 }
 
