@@ -12,7 +12,7 @@ import { startEmulators } from './stack/services';
 import { createSimulation } from './stack/simulation';
 import { loadPackagedTemplate } from './template';
 
-export type { ChaosOptions, StackOptions } from './stack/options';
+export type { StackOptions } from './stack/options';
 export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS } from './stack/options';
 
 /**

@@ -28,7 +28,7 @@ export type StackOptions = {
   threads?: number;
 };
 
-export type ChaosOptions = {
+type ChaosOptions = {
   crashes?: ContainerCrash[];
   /** Share of the state machine's Lambda task calls answered with Lambda.ServiceException (seeded). */
   sfnLambdaFailureRate?: number;

@@ -20,7 +20,7 @@ export type EmulatorCalls = {
   iotEvents: IotEventSink;
 };
 
-export type DeviceMessage = { topic: string; payload: object };
+type DeviceMessage = { topic: string; payload: object };
 
 /**
  * The AWS emulators and DynamoDB, each on its own port and on the virtual network, with their

@@ -16,7 +16,7 @@ import {
 } from './envelope';
 import { createRules, type RuleRecord, type TargetRecord } from './rules';
 
-export type EventSubscriber = (busName: string, event: EventEnvelope) => void;
+type EventSubscriber = (busName: string, event: EventEnvelope) => void;
 
 export interface EventBridgeEmulatorOptions {
   clock: Clock;

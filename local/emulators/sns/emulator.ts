@@ -6,9 +6,9 @@ import { awsRpcHandler, type Handler, type JsonObject, type Operation } from '..
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { notEmulatedMessage, serviceModel } from '../common/smithy';
 
-export type SnsMessageAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
+type SnsMessageAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
 
-export type SnsMessage = {
+type SnsMessage = {
   messageId: string;
   topicArn: string;
   subject?: string;
