@@ -30,7 +30,7 @@ const attributesOf = (i: number) => ({
 });
 
 /** The first n thing names whose ring bucket puts them in a ring: site + model + ring = 3 groups. */
-export function threeGroupThings(n: number) {
+function threeGroupThings(n: number) {
   const things: { name: string; attributes: Record<string, string>; groups: string[] }[] = [];
   for (let i = 0; things.length < n; i++) {
     const name = `dev-${i}`;

@@ -5,7 +5,7 @@ import { seededRandom } from '../local/emulators/common/random';
 
 /** Shared helpers of the benchmarks: machine facts, statistics, tables and the JSON result files. */
 
-export type Cell = string | number | boolean | null;
+type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
 export function machine() {
@@ -70,7 +70,7 @@ export function printTable(title: string, rows: readonly Row[]): void {
  * JSON for large result files: fractions rounded to `digits` decimals (6 keeps a Wilson confidence
  * such as 0.99999) and every object or array that holds no other one on a single line (a row a line).
  */
-export function compactJson(value: unknown, digits = 6): string {
+function compactJson(value: unknown, digits = 6): string {
   const f = 10 ** digits;
   const text = JSON.stringify(
     value,

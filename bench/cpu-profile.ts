@@ -6,7 +6,7 @@ export type CpuProfile = {
 };
 
 /** Where a sample's time went, by the code it was in (self time). */
-export function componentOf(url: string, fn: string): string {
+function componentOf(url: string, fn: string): string {
   if (!url) {
     if (fn === '(garbage collector)') return 'garbage collection';
     if (fn === '(idle)') return 'idle';

@@ -26,7 +26,7 @@ import { DEFAULT_STAGE, defaultRollout, emptyLog, emptyTrace, MINUTE, StageSimul
 export const HEALTH_MULTIPLES = [0.5, 1, 2, 4] as const;
 export const WINDOWS_MIN = [10, 30] as const;
 
-export const RULES = [
+const RULES = [
   'ours10',
   'ours30',
   'ours10EveryPrefix',

@@ -1,7 +1,7 @@
 import { logGamma } from '../shared/domain/gate/math';
 
 /** P(X ≥ c) for X ~ Binomial(n, p), summed in log space. */
-export function binomialTail(n: number, p: number, c: number): number {
+function binomialTail(n: number, p: number, c: number): number {
   let sum = 0;
   for (let k = Math.max(0, c); k <= n; k++) {
     const logTerm =

@@ -24,7 +24,7 @@ export type TimingModel = (typeof TIMING_MODELS)[number];
  * 17, `gate-quality --health`): every failing device reports SUCCEEDED like a healthy one, then
  * reboots and never comes back online; only the stage's health signal can see it (health-view.ts).
  */
-export type SimModel = TimingModel | 'silent-bricks';
+type SimModel = TimingModel | 'silent-bricks';
 
 export const MODEL_TEXT: Record<TimingModel, string> = {
   independent: 'outcomes independent of report time (latency lognormal, median 10 min, σ 0.8)',

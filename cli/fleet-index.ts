@@ -19,7 +19,7 @@ export function checkQuery(query: string): void {
 }
 
 /** AWS's answers to a search as CLI errors: no index, no permission, a query it refused. */
-export function searchError(error: unknown): never {
+function searchError(error: unknown): never {
   const e = error as Error;
   if (e instanceof InvalidFleetQueryError)
     throw new CliError(EXIT.USAGE, e.message, 'see docs/fleet-indexing.md "Queries"');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
-export const PACKAGED_TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+const PACKAGED_TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 
 export type CfnResource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown };
 export type CfnTemplate = { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };

@@ -9,7 +9,8 @@ import { build } from 'esbuild';
 import { quietSdkNodeWarning, requireSupportedNode } from './node-support.mjs';
 
 requireSupportedNode();
-quietSdkNodeWarning(process.env);
+// Each benchmark's own process gets the variables explicitly; this process's stay as they were.
+const childEnv = quietSdkNodeWarning({ ...process.env });
 
 const ALL = [
   'cold-start',
@@ -47,7 +48,7 @@ const needsPackage = names.some((n) =>
 if (needsPackage && !existsSync('.serverless/cloudformation-template-update-stack.json')) {
   // A fresh clone has no zips yet: build them the way `npm run package` does (offline).
   console.log('.serverless/ is missing: packaging the functions first');
-  const pkg = spawnSync(process.execPath, ['scripts/package.mjs'], { stdio: 'inherit' });
+  const pkg = spawnSync(process.execPath, ['scripts/package.mjs'], { stdio: 'inherit', env: childEnv });
   if (pkg.status !== 0) process.exit(pkg.status ?? 1);
 }
 
@@ -67,7 +68,7 @@ for (const name of names) {
   });
   console.log(`\n# ${name}`);
   const started = performance.now();
-  const run = spawnSync(process.execPath, [outfile, ...options], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [outfile, ...options], { stdio: 'inherit', env: childEnv });
   console.log(`(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${run.status})`);
   if (run.status !== 0) failed += 1;
 }

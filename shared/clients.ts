@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { IoTSecureTunnelingClient } from '@aws-sdk/client-iotsecuretunneling';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -71,4 +73,21 @@ let cloudWatch: CloudWatchClient | undefined;
 export function cloudWatchClient(): CloudWatchClient {
   cloudWatch ??= tracer.captureAWSv3Client(new CloudWatchClient({ maxAttempts: 5 }));
   return cloudWatch;
+}
+
+let sfn: SFNClient | undefined;
+
+export function sfnClient(): SFNClient {
+  sfn ??= tracer.captureAWSv3Client(new SFNClient({ maxAttempts: 6 }));
+  return sfn;
+}
+
+let tunneling: IoTSecureTunnelingClient | undefined;
+
+/** OpenTunnel is ~1 TPS per account: adaptive retry paces the client after the first throttle. */
+export function tunnelingClient(): IoTSecureTunnelingClient {
+  tunneling ??= tracer.captureAWSv3Client(
+    new IoTSecureTunnelingClient({ retryMode: 'adaptive', maxAttempts: 8 }),
+  );
+  return tunneling;
 }

@@ -42,7 +42,7 @@ export type AuditOptions = GlobalOptions & {
 };
 
 /** `--query` reads one Query per thing; a search that matches more than this is refused, not cut. */
-export const MAX_QUERY_THINGS = 1000;
+const MAX_QUERY_THINGS = 1000;
 
 /** The things a `--query` scopes the audit to (SearchIndex now), each a `--thing` selector. */
 async function thingsOfQuery(opts: AuditOptions, target: Target): Promise<string[]> {

@@ -6,7 +6,7 @@ import { printTable } from '../output';
 import { iotClient, type Target } from '../target';
 
 /** The fleet index's view of each started stage's groups is read for this many things at most. */
-export const INDEX_SAMPLE = 1000;
+const INDEX_SAMPLE = 1000;
 
 type StageRef = { name: string; status: string; targets?: string[]; queryGroup?: string };
 export type StageIndexView = { stage: string; sampled: boolean } & FleetSummary;

@@ -95,7 +95,7 @@ export async function rolloutStart(file: string, opts: StartOptions, io: Io): Pr
 const bytes = (n: number) => n.toLocaleString('en-US');
 
 /** The preview as a person reads it: the document, one row per stage, then what needs attention. */
-export function printPreview(out: Out, preview: PlanPreview): void {
+function printPreview(out: Out, preview: PlanPreview): void {
   line(out, `plan ${preview.name} -> rollout ${preview.rolloutId}`);
   const d = preview.document;
   line(

@@ -11,7 +11,7 @@ import { type AuditItem, duplicateEffects, rolloutsContinuedAfterStop, tunnelOve
 import { type EndStateInputs, endStateRows } from './end-state';
 import { scanForLeaks } from './leak-scan';
 
-export type Row = { name: string; value: string; ok: boolean | undefined };
+type Row = { name: string; value: string; ok: boolean | undefined };
 export type Extra = {
   redelivered: number;
   redriven: number;

@@ -4,7 +4,7 @@
  * might apply on the way out (JSON string escaping, base64, URL encoding). Secrets shorter than
  * MIN_SECRET_LENGTH are refused: they would match by accident and prove nothing.
  */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 export type LeakHit = {
   /** Index of the haystack in the input list. */

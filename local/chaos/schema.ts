@@ -15,7 +15,7 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 });
 
 /** The `chaos:` section of a scenarios/chaos-*.yml file: what the scenario format cannot say. */
-export const chaosSchema = z.strictObject({
+const chaosSchema = z.strictObject({
   /** Virtual seconds per real second while work is in flight (the stack's `speed`). */
   speed: z.number().positive().max(1000).default(20),
   /** Containers that exit mid-invocation (e.g. in the middle of an SQS batch). */
@@ -70,12 +70,12 @@ export const chaosSchema = z.strictObject({
     .optional(),
 });
 
-export type ChaosSettings = z.infer<typeof chaosSchema>;
+type ChaosSettings = z.infer<typeof chaosSchema>;
 export type AdversarySettings = NonNullable<ChaosSettings['adversary']>;
 export type ChaosScenario = { scenario: Scenario; chaos: ChaosSettings };
 
 /** A chaos file is a scenario file plus a `chaos:` section; both are validated, every issue named. */
-export function parseChaosScenario(text: string): ChaosScenario {
+function parseChaosScenario(text: string): ChaosScenario {
   const raw = parse(text) as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object') throw new InvalidScenarioError(['(root): not a mapping']);
   const { chaos, ...rest } = raw;

@@ -104,7 +104,7 @@ export function cohortOf(
   return DEFAULT_COHORT;
 }
 
-export function drawOutcome(outcomes: Outcomes, r: number): DeviceOutcome {
+function drawOutcome(outcomes: Outcomes, r: number): DeviceOutcome {
   // The health outcomes go after the older ones: with weights 0 every older draw stays the same.
   const order: [DeviceOutcome, number][] = [
     ['FAILED', outcomes.fail],

@@ -45,7 +45,7 @@ const REFUSALS = new Set([
   'InvalidRequestException',
 ]);
 /** A device whose call fails (after the SDK's own retries) tries again later, this many times. */
-export const DEVICE_CALL_RETRIES = 4;
+const DEVICE_CALL_RETRIES = 4;
 const RETRY_AFTER_MS = 30_000;
 
 type Exec = { thingName: string; executionNumber: number; status: string; inProgressDeadline?: number };

@@ -4,8 +4,8 @@ import type { LocalStack } from '../stack';
 import type { AfterSuccess } from './after-success';
 
 /** What crashing devices publish: CrashCount 1 a minute, no dimension, for 30 minutes after they are back. */
-export const CRASH_METRIC = { namespace: 'FleetAutopilot/Devices', name: 'CrashCount' } as const;
-export const CRASH_EVERY_MS = 60_000;
+const CRASH_METRIC = { namespace: 'FleetAutopilot/Devices', name: 'CrashCount' } as const;
+const CRASH_EVERY_MS = 60_000;
 export const CRASH_FOR_MS = 30 * 60_000;
 
 export type HealthStats = { callFailures: number; crashReports: number };

@@ -8,7 +8,7 @@ export type Device = {
 };
 
 /** FNV-1a: a stable 32-bit hash, so a draw depends on what it is about, not on the order of draws. */
-export function hash32(text: string): number {
+function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -23,7 +23,7 @@ export function randomFor(seed: number, subject: string): Random {
 }
 
 /** Picks a key of a weighted distribution. */
-export function pick(weights: Record<string, number>, r: number): string {
+function pick(weights: Record<string, number>, r: number): string {
   const entries = Object.entries(weights);
   const total = entries.reduce((s, [, w]) => s + w, 0);
   let x = r * total;

@@ -12,7 +12,7 @@ type Stage = RolloutReport['stages'][number];
 type Segment = { kind: SegmentKind; n: number };
 
 /** Segment kinds, in the order they are drawn and listed; each has a class (colour) and a label. */
-export const SEGMENTS = {
+const SEGMENTS = {
   healthy: 'healthy after success',
   succeeded: 'succeeded (no health signals)',
   unjudged: 'succeeded, not judged',
@@ -24,7 +24,7 @@ export const SEGMENTS = {
   rbopen: 'rollback in progress',
   unreached: 'rollback not reached',
 } as const;
-export type SegmentKind = keyof typeof SEGMENTS;
+type SegmentKind = keyof typeof SEGMENTS;
 
 /** Narrower than the gate charts' 560: on a phone it is scaled down the least. */
 const W = 520;

@@ -35,7 +35,7 @@ export const reasonWords = (reason: string, signals: StageHealthReport['signals'
 };
 
 /** The signals a stage watches: `reconnect within 10 min, self-check selfTest, alarms cpu-high (pause)`. */
-export const signalsText = (signals: StageHealthReport['signals']): string =>
+const signalsText = (signals: StageHealthReport['signals']): string =>
   [
     signals.reconnectMinutes === undefined ? '' : `reconnect within ${num(signals.reconnectMinutes)} min`,
     signals.selfCheck?.length ? `self-check ${signals.selfCheck.join(', ')}` : '',

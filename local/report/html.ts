@@ -8,9 +8,6 @@ import { header, rollouts, summary } from './sections';
 import { CSS } from './style';
 import { audit, calls, delivery, grouping, phases, steps, tunnels } from './tables';
 
-export { MAX_CHART_POINTS, TOP_GROUPS } from './charts';
-export { downsample } from './downsample';
-
 export const renderHtml = (report: RunReport): string => `<!doctype html>
 <html lang="en">
 <head>

@@ -4,7 +4,7 @@ import { esc, num, tone } from './format';
 /** A cell: strings are escaped, numbers formatted and right-aligned, `{ html }` is trusted markup. */
 export type Cell = string | number | undefined | { html: string; numeric?: boolean };
 
-export const cell = (c: Cell): { html: string; numeric: boolean } => {
+const cell = (c: Cell): { html: string; numeric: boolean } => {
   if (typeof c === 'number') return { html: num(c), numeric: true };
   if (c === undefined) return { html: '<span class="dim">–</span>', numeric: false };
   if (typeof c === 'string') return { html: esc(c), numeric: false };

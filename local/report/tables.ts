@@ -5,7 +5,7 @@ import type { RunReport } from './model';
 import { badge, type Cell, table } from './table';
 
 /** Progress lines shown at most; the JSON report keeps them all. */
-export const MAX_STEP_LINES = 2000;
+const MAX_STEP_LINES = 2000;
 
 const share = (part: number, whole: number): Cell => ({
   html: whole > 0 ? pct(part / whole) : '–',

@@ -106,7 +106,7 @@ export const whyText = (ev: Evidence | undefined): string[] => {
 };
 
 /** The devices the gate counted as failures though AWS IoT's job shows them SUCCEEDED. */
-export const healthCountedText = (s: RolloutReport['stages'][number]): string[] => {
+const healthCountedText = (s: RolloutReport['stages'][number]): string[] => {
   const h = s.health;
   if (!h || h.unhealthy === 0) return [];
   const one = h.unhealthy === 1;

@@ -10,7 +10,7 @@
 const BUSY =
   /^(Immediate|FSReq|FileHandle|GetAddrInfo|GetNameInfo|QueryWrap|ShutdownWrap|TCPConnectWrap|PipeConnectWrap|Zlib)/;
 
-export function busy(): boolean {
+function busy(): boolean {
   return process.getActiveResourcesInfo().some((name) => BUSY.test(name));
 }
 

@@ -89,7 +89,7 @@ export function eventSourceMappings(t: CfnTemplate, resolve: Resolve): MappingSp
   });
 }
 
-export type EventTarget = {
+type EventTarget = {
   arn: string;
   id: string;
   maxRetries: number;

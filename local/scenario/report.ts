@@ -37,7 +37,7 @@ export async function scanAudit(stack: LocalStack): Promise<Record<string, unkno
  * the stage's halt level, the upper bound with every running one counted as failed. The plotted rate is
  * the observed one among the finished.
  */
-export function gateSeries(stack: LocalStack, jobId: string, p0: number, confidence: number): Series {
+function gateSeries(stack: LocalStack, jobId: string, p0: number, confidence: number): Series {
   const job = stack.services.iot.state.jobs.get(jobId);
   if (!job) return [];
   const executions = [...job.executions.values()].filter((e) => e.startedAt !== undefined);

@@ -10,7 +10,7 @@ import { groupingSettled, provision } from './provision';
 import type { Scenario, ScenarioStep } from './schema';
 
 /** The principal that enrols the scenario's device alarms for tunnels. */
-export const TUNNEL_ADMIN = 'tunnel-admin';
+const TUNNEL_ADMIN = 'tunnel-admin';
 
 export type StartedRollout = { ref: string; rolloutId: string; creator: string; plan: string };
 type Decision = 'approve' | 'reject';

@@ -4,6 +4,7 @@ import {
   eventBridgeClient,
   iotClient,
   iotDataClient,
+  sfnClient,
   snsClient,
 } from '../clients';
 import { auditConfigSchema, tableName } from '../config';
@@ -16,7 +17,7 @@ import { cloudWatchAlarmReader, iotExecutionReader, iotPackageReader } from './h
 import { dynamoHealthStore } from './health-store';
 import { iotRolloutJobs } from './rollout-jobs';
 import { dynamoRolloutStore } from './rollout-store';
-import { sfnClient, stepFunctionsTasks } from './rollout-tasks';
+import { stepFunctionsTasks } from './rollout-tasks';
 
 /** Environment every rollout function reads (serverless/functions-rollouts.yml). */
 export const rolloutConfigSchema = z.extend(auditConfigSchema, {

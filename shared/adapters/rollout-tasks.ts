@@ -1,17 +1,9 @@
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { tracer } from '../observability';
-
-let sfn: SFNClient | undefined;
-
-export function sfnClient(): SFNClient {
-  sfn ??= tracer.captureAWSv3Client(new SFNClient({ maxAttempts: 6 }));
-  return sfn;
-}
 
 /** The token is gone: the task timed out, was answered already, or the execution stopped. */
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

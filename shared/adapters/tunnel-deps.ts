@@ -1,4 +1,11 @@
-import { cloudWatchClient, dynamoDbClient, eventBridgeClient, iotClient, snsClient } from '../clients';
+import {
+  cloudWatchClient,
+  dynamoDbClient,
+  eventBridgeClient,
+  iotClient,
+  snsClient,
+  tunnelingClient,
+} from '../clients';
 import { auditConfigSchema, loadConfig, tableName } from '../config';
 import { parsePolicy } from '../domain/tunnels/policy';
 import type { TunnelDeps } from '../services/tunnel-effects';
@@ -7,7 +14,7 @@ import { dynamoAuditWriter } from './audit-store';
 import { eventBridgePublisher, snsNotifier } from './domain-events';
 import { cloudWatchAlarmDirectory } from './tunnel-alarms';
 import { dynamoEnrolmentStore } from './tunnel-enrolments';
-import { secureTunnelPort, tunnelingClient } from './tunnel-port';
+import { secureTunnelPort } from './tunnel-port';
 import { dynamoTunnelStore } from './tunnel-store';
 import { iotThingDirectory } from './tunnel-things';
 

@@ -1,13 +1,12 @@
 import {
   CloseTunnelCommand,
   DescribeTunnelCommand,
-  IoTSecureTunnelingClient,
+  type IoTSecureTunnelingClient,
   ListTunnelsCommand,
   OpenTunnelCommand,
   RotateTunnelAccessTokenCommand,
 } from '@aws-sdk/client-iotsecuretunneling';
 import { TAG_PREFIX } from '../domain/tunnels/tunnel-record';
-import { tracer } from '../observability';
 
 export type TunnelRef = { tunnelId: string; tunnelArn: string };
 /** A tunnel AWS opened, with the time AWS says it did (its lifetime counts from then). */
@@ -42,16 +41,6 @@ export interface TunnelPort {
   findOpenedByClaim(thingName: string, claimId: string): Promise<OpenedTunnel | undefined>;
   /** RotateTunnelAccessToken, clientMode SOURCE. The caller hands the token to one operator, once. */
   issueSourceToken(tunnelId: string): Promise<string>;
-}
-
-let client: IoTSecureTunnelingClient | undefined;
-
-/** OpenTunnel is ~1 TPS per account: adaptive retry paces the client after the first throttle. */
-export function tunnelingClient(): IoTSecureTunnelingClient {
-  client ??= tracer.captureAWSv3Client(
-    new IoTSecureTunnelingClient({ retryMode: 'adaptive', maxAttempts: 8 }),
-  );
-  return client;
 }
 
 /** How many of the thing's newest tunnels to inspect when looking for one a crash left unrecorded. */

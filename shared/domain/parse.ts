@@ -2,7 +2,7 @@ import { InvalidInputError } from '../errors';
 import type * as z from '../zod';
 
 /** Largest message body any entry point accepts; AWS IoT rule payloads are capped at 128 KB anyway. */
-export const MAX_BODY_BYTES = 128 * 1024;
+const MAX_BODY_BYTES = 128 * 1024;
 
 /** Parses a JSON message body against a schema; every problem becomes a typed, readable error. */
 export function parseJsonBody<S extends z.ZodMiniType>(body: string, schema: S, what: string): z.infer<S> {
@@ -24,7 +24,7 @@ export function parseJsonBody<S extends z.ZodMiniType>(body: string, schema: S, 
 }
 
 /** Issues kept per rejection: a 10,000-element input must not make a 400 KB audit record. */
-export const MAX_ISSUES = 20;
+const MAX_ISSUES = 20;
 const MAX_ISSUE_CHARS = 200;
 
 /** Readable `path: message` lines, at most MAX_ISSUES of them and each short, plus a count of the rest. */

@@ -11,7 +11,7 @@ import { FaultInjector, type FaultSettings, RateLimiter } from '../../local/emul
 import { seededRandom } from '../../local/emulators/common/random';
 import { createIotEmulator, DEFAULT_IOT_TPS } from '../../local/emulators/iot';
 
-export interface PublishedEvent {
+interface PublishedEvent {
   topic: string;
   payload: Record<string, unknown>;
 }

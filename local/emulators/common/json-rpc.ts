@@ -19,7 +19,7 @@ export type JsonObject = Record<string, unknown>;
  * Who called and how: the access key of the SigV4 signature (locally, the key names the principal),
  * and the request's headers and URL for the resource-policy checks (local/access-control.ts).
  */
-export interface Caller {
+interface Caller {
   accessKeyId?: string;
   headers: IncomingMessage['headers'];
   url: string | undefined;
@@ -197,9 +197,6 @@ function sendQueryError(res: ServerResponse, svc: RpcService, requestId: string,
   );
   sendXml(res, requestId, err.status, xml);
 }
-
-/** JSON protocols carry timestamps as epoch seconds. */
-export const epochSeconds = (ms: number): number => ms / 1000;
 
 /** Opaque paging token over a numeric position. */
 export function encodeToken(position: number): string {

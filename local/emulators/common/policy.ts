@@ -32,8 +32,8 @@ export type AuthorizationRequest = {
   keys?: Readonly<Record<string, string | readonly string[] | undefined>>;
 };
 
-export type Effect = 'Allow' | 'Deny';
-export type Evaluation = { effect: Effect | undefined; sid: string | undefined };
+type Effect = 'Allow' | 'Deny';
+type Evaluation = { effect: Effect | undefined; sid: string | undefined };
 
 type Principal = (caller: Caller) => boolean;
 type CompiledStatement = {
@@ -86,7 +86,7 @@ export function compilePolicy(document: unknown): CompiledPolicy {
   };
 }
 
-export function compileStatement(raw: unknown): CompiledStatement {
+function compileStatement(raw: unknown): CompiledStatement {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new PolicyError('a statement must be an object');
   const s = raw as Record<string, unknown>;
@@ -145,7 +145,7 @@ function awsPrincipal(value: string): Principal {
 }
 
 /** The request context keys IAM sets for the caller, plus the request's own keys. */
-export function contextOf(request: AuthorizationRequest): ConditionContext {
+function contextOf(request: AuthorizationRequest): ConditionContext {
   const context = new Map<string, string[]>();
   const set = (key: string, value: string | readonly string[] | undefined) => {
     if (value === undefined) return;

@@ -66,7 +66,7 @@ function read(ns: NormalizedSchema, key: string, params: URLSearchParams): unkno
   return raw;
 }
 
-export const escapeXml = (text: string): string => text.replace(/[<>&'"\r]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeXml = (text: string): string => text.replace(/[<>&'"\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Encodes a JSON-shaped value (timestamps in epoch seconds) as the XML element `name`. */
 export function encodeXml(ns: NormalizedSchema, value: unknown, name: string): string {

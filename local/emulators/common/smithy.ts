@@ -34,7 +34,7 @@ export function serviceModel(sdk: Record<string, unknown>): ServiceModel {
 }
 
 /** Input member names of an operation, in model order. */
-export function inputMembers(op: ModelledOperation): string[] {
+function inputMembers(op: ModelledOperation): string[] {
   return op.input.isStructSchema() ? [...op.input.structIterator()].map(([name]) => name) : [];
 }
 

@@ -29,9 +29,6 @@ export const validation = (message: string): DynamoError =>
 export const serviceError = (code: string, message: string, status = 400, extra: JsonObject = {}) =>
   new DynamoError(`${SERVICE}#${code}`, message, status, extra);
 
-export const resourceNotFound = (): DynamoError =>
-  serviceError('ResourceNotFoundException', 'Requested resource not found');
-
 /** Wraps an error body answered by dynalite, keeping its `__type` as is. */
 export function fromBody(status: number, body: JsonObject): DynamoError {
   const type = typeof body.__type === 'string' ? body.__type : `${SERVICE}#InternalServerError`;

@@ -19,7 +19,7 @@ export interface LocalDynamoDbOptions {
   clock?: Clock;
 }
 
-export interface LocalDynamoDbStats {
+interface LocalDynamoDbStats {
   forwarded: number;
   transactWrites: { committed: number; cancelled: number; replayed: number };
   transactGets: number;

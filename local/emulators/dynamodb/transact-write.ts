@@ -14,7 +14,7 @@ interface Action {
 type Reason = { Code: string; Message?: string; Item?: JsonObject };
 
 /** AWS: a token stays valid for 10 minutes after the first request using it completes. */
-export const TOKEN_WINDOW_MS = 10 * 60 * 1000;
+const TOKEN_WINDOW_MS = 10 * 60 * 1000;
 const FAILED: Reason = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
 
 export interface TransactWriteStats {

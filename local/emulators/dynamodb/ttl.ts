@@ -10,7 +10,7 @@ interface Setting {
 }
 
 /** AWS: further UpdateTimeToLive calls within an hour of a change fail with ValidationException. */
-export const TTL_CHANGE_INTERVAL_MS = 60 * 60 * 1000;
+const TTL_CHANGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Time to Live settings, which dynalite lacks. AWS deletes expired items lazily (typically within

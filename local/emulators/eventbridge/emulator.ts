@@ -14,9 +14,9 @@ import {
   type EventEnvelope,
   envelope,
 } from './envelope';
-import { createRules, type RuleRecord, type TargetRecord } from './rules';
+import { createRules } from './rules';
 
-export type EventSubscriber = (busName: string, event: EventEnvelope) => void;
+type EventSubscriber = (busName: string, event: EventEnvelope) => void;
 
 export interface EventBridgeEmulatorOptions {
   clock: Clock;
@@ -34,9 +34,6 @@ export interface EventBridgeEmulator {
   emit(event: AwsEventInput): EventEnvelope;
   /** Every accepted event on a bus, oldest first, for replay. */
   archive(busName: string): readonly EventEnvelope[];
-  /** ENABLED rules on the bus whose pattern matches the event, with their targets. */
-  matchingRules(busName: string, event: EventEnvelope): { rule: RuleRecord; targets: TargetRecord[] }[];
-  sweep(): void;
   /** Bus policies and principals to enforce on PutEvents (none until set: every caller may put). */
   useAccessControl(access: AccessControl): void;
 }
@@ -217,8 +214,6 @@ export function createEventBridgeEmulator(opts: EventBridgeEmulatorOptions): Eve
       return env;
     },
     archive: (busName) => [...(archives.get(busName) ?? [])],
-    matchingRules: (busName, event) => rules.matching(busName, event),
-    sweep: () => undefined,
     useAccessControl(next) {
       access = next;
     },

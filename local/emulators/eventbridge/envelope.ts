@@ -31,7 +31,7 @@ export interface EntryResult {
 }
 
 /** EventBridge's `time` has second precision: 2019-10-02T17:04:40Z. */
-export const isoSeconds = (ms: number): string =>
+const isoSeconds = (ms: number): string =>
   new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export function envelope(input: AwsEventInput, now: number, account: string, region: string): EventEnvelope {

@@ -1,16 +1,15 @@
 import type { Clock } from '../common/clock';
 import { AwsError, decodeToken, encodeToken, type JsonObject, type Operation } from '../common/json-rpc';
 import { checkEnum, checkInt, checkList, checkString } from '../tunnels/validation';
-import type { EventEnvelope } from './envelope';
-import { matchesPattern, patternError } from './pattern';
+import { patternError } from './pattern';
 
-export interface TargetRecord {
+interface TargetRecord {
   Id: string;
   Arn: string;
   [key: string]: unknown;
 }
 
-export interface RuleRecord {
+interface RuleRecord {
   Name: string;
   Arn: string;
   EventBusName: string;
@@ -19,7 +18,6 @@ export interface RuleRecord {
   State: string;
   Description?: string;
   RoleArn?: string;
-  seq: number;
 }
 
 const RULE_NAME = /^[.\-_A-Za-z0-9]+$/;
@@ -39,7 +37,6 @@ export function createRules(deps: Deps) {
   const rules = new Map<string, RuleRecord>();
   const targets = new Map<string, Map<string, TargetRecord>>();
   const key = (bus: string, name: string) => `${bus}\u0000${name}`;
-  let seq = 0;
 
   const ruleFor = (input: JsonObject, field: 'Name' | 'Rule'): RuleRecord => {
     const bus = deps.busFor(input.EventBusName).name;
@@ -50,10 +47,7 @@ export function createRules(deps: Deps) {
     return rule;
   };
 
-  const view = (r: RuleRecord): JsonObject => {
-    const { seq: _seq, ...rest } = r;
-    return rest;
-  };
+  const view = (r: RuleRecord): JsonObject => ({ ...r });
 
   const operations = {
     PutRule(input) {
@@ -89,7 +83,6 @@ export function createRules(deps: Deps) {
       }
       const state = input.State === undefined ? 'ENABLED' : checkEnum(input.State, 'state', STATES);
       const path = bus === 'default' ? name : `${bus}/${name}`;
-      const existing = rules.get(key(bus, name));
       const rule: RuleRecord = {
         Name: name,
         Arn: `arn:aws:events:${deps.region}:${deps.account}:rule/${path}`,
@@ -99,7 +92,6 @@ export function createRules(deps: Deps) {
         State: state,
         Description: checkString(input.Description, 'description', { max: 512 }),
         RoleArn: checkString(input.RoleArn, 'roleArn', { max: 1600 }),
-        seq: existing?.seq ?? ++seq,
       };
       rules.set(key(bus, name), rule);
       return { RuleArn: rule.Arn };
@@ -184,12 +176,5 @@ export function createRules(deps: Deps) {
     },
   } satisfies Record<string, Operation>;
 
-  const matching = (busName: string, event: EventEnvelope) =>
-    [...rules.values()]
-      .filter((r) => r.EventBusName === busName && r.State !== 'DISABLED' && r.EventPattern !== undefined)
-      .filter((r) => matchesPattern(JSON.parse(r.EventPattern ?? '{}'), event))
-      .sort((a, b) => a.seq - b.seq)
-      .map((rule) => ({ rule, targets: [...(targets.get(key(busName, rule.Name))?.values() ?? [])] }));
-
-  return { operations, matching };
+  return { operations };
 }

@@ -7,7 +7,7 @@ import { label, optAttributes, optNumber, optObject, optString, type Request } f
 import type { DynamicGroupInfo, IotContext, Json, ThingGroupRecord } from './model';
 
 /** AWS IoT Device Management quotas: 100 dynamic thing groups per account. */
-export const MAX_DYNAMIC_GROUPS = 100;
+const MAX_DYNAMIC_GROUPS = 100;
 const NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 function queryOf(

@@ -14,7 +14,7 @@ export const dynamicGroups = (ctx: IotContext): ThingGroupRecord[] =>
     .filter((g) => g.dynamic)
     .sort((a, b) => a.createdAt - b.createdAt || a.thingGroupId.localeCompare(b.thingGroupId));
 
-export function joinGroup(ctx: IotContext, thing: ThingRecord, group: ThingGroupRecord): void {
+function joinGroup(ctx: IotContext, thing: ThingRecord, group: ThingGroupRecord): void {
   thing.groups.push(group.thingGroupName);
   group.things.push(thing.thingName);
   publishMembership(ctx, group, thing, 'added');

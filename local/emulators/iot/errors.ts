@@ -45,6 +45,3 @@ export const internalFailure = (): IotError =>
 /** SearchIndex / CreateDynamicThingGroup: the query does not parse or breaks a query-language limit. */
 export const invalidQuery = (message: string): IotError =>
   new IotError('InvalidQueryException', 400, message);
-
-export const indexNotReady = (message: string): IotError =>
-  new IotError('IndexNotReadyException', 400, message);

@@ -128,7 +128,7 @@ function requireIndex(ctx: IotContext, indexName: string): void {
 }
 
 /** Every indexed thing that matches, in name order (AWS documents no order; a stable one pages well). */
-export function searchThings(ctx: IotContext, query: FleetQuery): IndexedThing[] {
+function searchThings(ctx: IotContext, query: FleetQuery): IndexedThing[] {
   const out: IndexedThing[] = [];
   for (const thing of ctx.state.things.values()) {
     const doc = thingDocument(ctx, thing);

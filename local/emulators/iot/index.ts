@@ -21,7 +21,7 @@ import { CONTROL_ROUTES, JOBS_DATA_ROUTES } from './routes';
 import { createHandler, type IotCall } from './server';
 import { deleteThingShadow, getThingShadow, listNamedShadows, updateThingShadow } from './shadows';
 
-export type { IotEventSink, IotState } from './model';
+export type { IotEventSink } from './model';
 export { DEFAULT_IOT_TPS } from './quotas';
 export type { IotCall } from './server';
 
@@ -38,7 +38,7 @@ export interface IotEmulatorOptions {
   calls?: IotCall[];
 }
 
-export type DeviceListener = (topic: string, payload: Json) => void;
+type DeviceListener = (topic: string, payload: Json) => void;
 
 export interface IotEmulator {
   /** Control plane (`AWS_ENDPOINT_URL_IOT`). */

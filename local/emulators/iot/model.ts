@@ -35,7 +35,7 @@ export interface ThingRecord {
   groups: string[];
 }
 
-export interface ThingTypeRecord {
+interface ThingTypeRecord {
   thingTypeName: string;
   thingTypeId: string;
   thingTypeArn: string;
@@ -68,7 +68,7 @@ export interface DynamicGroupInfo {
   status: 'ACTIVE' | 'BUILDING' | 'REBUILDING';
 }
 
-export type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'SCHEDULED';
+type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'SCHEDULED';
 export type ExecutionStatus =
   | 'QUEUED'
   | 'IN_PROGRESS'
@@ -149,7 +149,7 @@ export interface JobRecord {
 }
 
 /** The account's Software Package Catalog configuration (packages.ts). */
-export type PackageConfig = { versionUpdateByJobs: { enabled: boolean; roleArn?: string } };
+type PackageConfig = { versionUpdateByJobs: { enabled: boolean; roleArn?: string } };
 
 export interface IotState {
   things: Map<string, ThingRecord>;

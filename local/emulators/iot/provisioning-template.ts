@@ -4,7 +4,7 @@ import type { Json } from './model';
 import type { ParsedTemplate } from './registration-model';
 
 /** StartThingRegistrationTask: templateBody length 0–10240 (API reference). */
-export const MAX_TEMPLATE_BYTES = 10_240;
+const MAX_TEMPLATE_BYTES = 10_240;
 const THING_PROPERTIES = new Set(['ThingName', 'ThingTypeName', 'AttributePayload', 'ThingGroups']);
 
 /**

@@ -14,7 +14,7 @@ const KEY = /^[a-zA-Z0-9!_.*'()\-/]{1,1024}$/;
  * AWS documents no pace for bulk registration, only that it calls the control plane and can meet
  * its quotas: the emulator registers at CreateThing's default quota, 100 things a second.
  */
-export const REGISTRATION_RATE = 100;
+const REGISTRATION_RATE = 100;
 const REPORT_BUCKET = 'aws-iot-thing-registration-reports';
 const LINES_PER_REPORT = 10_000;
 

@@ -13,7 +13,7 @@ const MAX_PER_MINUTE = 1000;
  * incrementFactor each time another rateIncreaseCriteria threshold of notified/succeeded things is
  * reached (dev guide worked example: 50 → 100 → 200 at 1000, 2000 notified), capped by maximumPerMinute.
  */
-export function currentRate(job: JobRecord): number {
+function currentRate(job: JobRecord): number {
   const cfg = job.rolloutConfig ?? {};
   const max = Math.min(
     MAX_PER_MINUTE,

@@ -156,7 +156,5 @@ export function createS3Emulator(options: S3EmulatorOptions) {
   };
 }
 
-export type S3Emulator = ReturnType<typeof createS3Emulator>;
-
 const escapeXml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -6,9 +6,9 @@ import { awsRpcHandler, type Handler, type JsonObject, type Operation } from '..
 import type { FaultInjector, RateLimiter } from '../common/limits';
 import { notEmulatedMessage, serviceModel } from '../common/smithy';
 
-export type SnsMessageAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
+type SnsMessageAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
 
-export type SnsMessage = {
+type SnsMessage = {
   messageId: string;
   topicArn: string;
   subject?: string;
@@ -23,7 +23,6 @@ export interface SnsEmulator {
   messages: SnsMessage[];
   /** Creates a topic (as a deployment does) from its name or full ARN; returns the ARN. */
   createTopic(nameOrArn: string, attributes?: Record<string, string>): string;
-  topics(): string[];
 }
 
 const model = serviceModel(SnsSdk);
@@ -150,7 +149,7 @@ export function createSnsEmulator(opts: {
     throttleError: () => snsError('ThrottledException', 'Rate exceeded'),
     serverError: () => snsError('InternalErrorException', 'Internal error'),
   });
-  return { handler, messages, createTopic, topics: () => [...topics.keys()] };
+  return { handler, messages, createTopic };
 }
 
 const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;

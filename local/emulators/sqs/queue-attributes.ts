@@ -116,7 +116,7 @@ const redriveOf = (q: LocalQueue) =>
   q.redrive ? `${q.redrive.deadLetter.arn}|${q.redrive.maxReceiveCount}` : undefined;
 
 /** Every attribute the emulated queue has, as GetQueueAttributes returns them (strings). */
-export function queueAttributes(q: LocalQueue): Record<string, string> {
+function queueAttributes(q: LocalQueue): Record<string, string> {
   const depth = q.depth();
   const visible = q.visibleCount();
   const delayed = q.delayedCount();

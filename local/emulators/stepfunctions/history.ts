@@ -10,7 +10,7 @@ export interface EngineEvent {
 }
 
 /** Wire name of an event's details member, as in the SFN model. */
-export function detailsKeyOf(type: string): string {
+function detailsKeyOf(type: string): string {
   if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
   if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
   return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;

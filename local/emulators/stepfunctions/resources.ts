@@ -1,4 +1,4 @@
-export type ResourceKind = 'lambda-invoke' | 'lambda-arn' | 'aws-sdk' | 'dynamodb' | 'events' | 'sns';
+type ResourceKind = 'lambda-invoke' | 'lambda-arn' | 'aws-sdk' | 'dynamodb' | 'events' | 'sns';
 
 export interface ResourceSpec {
   kind: ResourceKind;

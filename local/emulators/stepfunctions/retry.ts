@@ -8,7 +8,7 @@ export interface Retrier {
 }
 
 /** ASL error matching: States.TaskFailed matches every error but States.Timeout. */
-export function errorMatches(errorEquals: readonly string[], name: string): boolean {
+function errorMatches(errorEquals: readonly string[], name: string): boolean {
   return (
     errorEquals.includes(name) ||
     errorEquals.includes('States.ALL') ||

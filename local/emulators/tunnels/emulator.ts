@@ -57,8 +57,6 @@ export interface TunnelsEmulator {
   tunnels(): readonly TunnelRecord[];
   /** Every access token ever issued, for leak scans. */
   issuedTokens(): string[];
-  /** Lets a simulated device or operator mark a side as connected. */
-  setConnection(tunnelId: string, side: 'source' | 'destination', status: 'CONNECTED' | 'DISCONNECTED'): void;
 }
 
 export function createTunnelsEmulator(opts: TunnelsEmulatorOptions): TunnelsEmulator {
@@ -231,11 +229,5 @@ export function createTunnelsEmulator(opts: TunnelsEmulatorOptions): TunnelsEmul
     sweep,
     tunnels: () => [...byId.values()],
     issuedTokens: () => [...tokens],
-    setConnection(tunnelId, side, status) {
-      sweep();
-      const t = byId.get(tunnelId);
-      if (!t || t.status !== TUNNEL_STATUS.OPEN) return;
-      t[side] = { status, lastUpdatedAt: clock.now() };
-    },
   };
 }

@@ -14,9 +14,9 @@ export interface DestinationConfig {
 }
 
 export const TUNNEL_STATUS = { OPEN: 'OPEN', CLOSED: 'CLOSED' } as const;
-export type TunnelStatus = (typeof TUNNEL_STATUS)[keyof typeof TUNNEL_STATUS];
+type TunnelStatus = (typeof TUNNEL_STATUS)[keyof typeof TUNNEL_STATUS];
 
-export interface ConnectionState {
+interface ConnectionState {
   status: 'CONNECTED' | 'DISCONNECTED';
   lastUpdatedAt: number;
 }

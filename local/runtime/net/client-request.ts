@@ -61,7 +61,7 @@ function clientResponse(out: VirtualResponse): ClientResponse {
  * 'error', 'close', destroy), carried by the virtual network instead of a socket. No 'socket'
  * event is ever emitted: the SDK's socket timeouts only arm on one, and no time passes in transit.
  */
-export class VirtualClientRequest extends EventEmitter {
+class VirtualClientRequest extends EventEmitter {
   destroyed = false;
   finished = false;
   readonly #chunks: Buffer[] = [];

@@ -15,7 +15,7 @@ export type StoredAuditRecord = {
   [key: string]: unknown;
 };
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'time',
   'id',
   'subjectType',
@@ -29,7 +29,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** The exported view: the record without index keys and TTL plumbing. */
-export function exportView(r: StoredAuditRecord) {
+function exportView(r: StoredAuditRecord) {
   return {
     time: r.atIso ?? r.sk.split('#')[0] ?? '',
     id: r.id ?? r.sk.split('#')[1] ?? '',

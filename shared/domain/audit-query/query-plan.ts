@@ -19,7 +19,7 @@ export type AuditQuery = {
   ExpressionAttributeValues: Record<string, string>;
 };
 
-export const MAX_DAYS = 400;
+const MAX_DAYS = 400;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 export class AuditFilterError extends Error {
@@ -27,7 +27,7 @@ export class AuditFilterError extends Error {
 }
 
 /** Normalizes a user's time bound to the stored ISO form; throws on anything else. */
-export function isoBound(value: string, label: string): string {
+function isoBound(value: string, label: string): string {
   const t = ISO.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(t))
     throw new AuditFilterError(
@@ -101,7 +101,7 @@ export function planAuditQueries(filter: AuditFilter): AuditQuery[] {
 }
 
 /** UTC days touched by [from, to). */
-export function daysBetween(from: string, to: string): string[] {
+function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   const last = new Date(Date.parse(to) - 1).toISOString().slice(0, 10);
   for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00Z`); ; t += 86_400_000) {

@@ -8,15 +8,6 @@ export type SideEffectKind =
   | 'tunnel.close';
 export type SideEffect = { kind: SideEffectKind; key: string };
 
-/** The IoT operations checked, and how each names its effect. Others (CreateThing by operators,
- * CreateThingGroup, UpdateEventConfigurations at deploy) are not audited decisions. */
-export const AUDITED_OPERATIONS = [
-  'AddThingToThingGroup',
-  'RemoveThingFromThingGroup',
-  'CreateJob',
-  'CancelJob',
-] as const;
-
 export type IotCallLike = { operation: string; input: Record<string, unknown> };
 export type TunnelLike = {
   tunnelId: string;
@@ -37,16 +28,25 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
+/** The IoT operations checked, and how each names its effect. Others (CreateThing by operators,
+ * CreateThingGroup, UpdateEventConfigurations at deploy) are not audited decisions. */
+const AUDITED_OPERATIONS = new Map<string, (input: Record<string, unknown>) => SideEffect>([
+  [
+    'AddThingToThingGroup',
+    (i) => ({ kind: 'group.add', key: `${str(i.thingName)}/${str(i.thingGroupName)}` }),
+  ],
+  [
+    'RemoveThingFromThingGroup',
+    (i) => ({ kind: 'group.remove', key: `${str(i.thingName)}/${str(i.thingGroupName)}` }),
+  ],
+  ['CreateJob', (i) => ({ kind: 'job.create', key: str(i.jobId) })],
+  ['CancelJob', (i) => ({ kind: 'job.cancel', key: str(i.jobId) })],
+]);
+
 export function effectsOfIotCalls(calls: readonly IotCallLike[]): SideEffect[] {
-  return calls.flatMap((c): SideEffect[] => {
-    const i = c.input;
-    if (c.operation === 'AddThingToThingGroup')
-      return [{ kind: 'group.add', key: `${str(i.thingName)}/${str(i.thingGroupName)}` }];
-    if (c.operation === 'RemoveThingFromThingGroup')
-      return [{ kind: 'group.remove', key: `${str(i.thingName)}/${str(i.thingGroupName)}` }];
-    if (c.operation === 'CreateJob') return [{ kind: 'job.create', key: str(i.jobId) }];
-    if (c.operation === 'CancelJob') return [{ kind: 'job.cancel', key: str(i.jobId) }];
-    return [];
+  return calls.flatMap((c) => {
+    const effect = AUDITED_OPERATIONS.get(c.operation);
+    return effect ? [effect(c.input)] : [];
   });
 }
 

@@ -13,7 +13,7 @@ const messageAttribute = z.object({
   dataType: z.string(),
 });
 
-export const sqsRecordSchema = z.object({
+const sqsRecordSchema = z.object({
   messageId: z.string(),
   receiptHandle: z.string(),
   body: z.string(),

@@ -4,7 +4,7 @@
  * off, narrows or drops anything else (custom fields, other named shadows, geolocation filters,
  * Device Defender), because the setting is account-wide.
  */
-export type Field = { name?: string; type?: string };
+type Field = { name?: string; type?: string };
 export type ThingIndexingConfiguration = {
   thingIndexingMode?: string;
   thingConnectivityIndexingMode?: string;
@@ -26,7 +26,7 @@ export type IndexingConfiguration = {
 };
 
 /** What Fleet Autopilot needs: registry and shadows, connectivity, the `$package` named shadow, groups. */
-export const WANTED_INDEXING = {
+const WANTED_INDEXING = {
   thingIndexingMode: 'REGISTRY_AND_SHADOW',
   thingConnectivityIndexingMode: 'STATUS',
   namedShadowIndexingMode: 'ON',

@@ -59,7 +59,7 @@ function shadowValues(shadow: IndexedShadow | undefined, rest: readonly string[]
  * The values a field has in a document; [] when it has none. Unsearchable managed fields
  * (registry.version, shadow.version) and data the index does not hold have none.
  */
-export function fieldValues(doc: IndexedThing, field: string): unknown[] {
+function fieldValues(doc: IndexedThing, field: string): unknown[] {
   const one = (v: unknown) => (v === undefined || v === null ? [] : [v]);
   if (field === 'thingName') return [doc.thingName];
   if (field === 'thingId') return one(doc.thingId);

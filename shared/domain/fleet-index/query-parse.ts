@@ -11,8 +11,8 @@ import { termsOf } from './query-ast';
  * Limits (same page): at most 12 terms; one leading-wildcard term at most, and then the query is at
  * most 100 characters; no `` ` @ # % / ' ; , `` characters.
  */
-export const MAX_QUERY_TERMS = 12;
-export const MAX_LEADING_WILDCARD_QUERY_LENGTH = 100;
+const MAX_QUERY_TERMS = 12;
+const MAX_LEADING_WILDCARD_QUERY_LENGTH = 100;
 const UNSUPPORTED = new Set(['`', '@', '#', '%', '/', "'", ';', ',']);
 const BREAK = new Set([' ', '\t', '\n', '\r', '(', ')', '"', '[', ']', '{', '}', ':', '<', '>']);
 
@@ -133,7 +133,7 @@ function tokenize(q: string): Token[] {
 }
 
 /** The literal text of a word or phrase: escapes removed. */
-export function unescapeTerm(raw: string): string {
+function unescapeTerm(raw: string): string {
   return raw.replace(/\\(.)/g, '$1');
 }
 

@@ -6,8 +6,8 @@ import { type PatternToken, parseTemplate, patternsIntersect, type Template, toP
 
 /** AWS: a thing is in at most 10 groups; a hierarchy is at most 7 deep. */
 export const MAX_GROUPS_PER_THING = 10;
-export const MAX_HIERARCHY_DEPTH = 7;
-export const DEFAULT_RING_SALT = 'fleet-autopilot-rings';
+const MAX_HIERARCHY_DEPTH = 7;
+const DEFAULT_RING_SALT = 'fleet-autopilot-rings';
 
 export type CompiledRule = {
   name: string;

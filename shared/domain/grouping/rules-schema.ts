@@ -50,6 +50,6 @@ export const rulesFileSchema = z.strictObject({
   rules: z.array(rule).check(z.minLength(1), z.maxLength(50)),
 });
 
-export type RulesFile = z.infer<typeof rulesFileSchema>;
+type RulesFile = z.infer<typeof rulesFileSchema>;
 export type RuleSpec = RulesFile['rules'][number];
 export type RuleCondition = z.infer<typeof condition>;

@@ -1,11 +1,11 @@
 import { sanitizeFragment } from './group-name';
 
 /** A parsed group-name template such as `site-{region}-{site}`. */
-export type TemplatePart = { literal: string } | { placeholder: string };
+type TemplatePart = { literal: string } | { placeholder: string };
 export type Template = { source: string; parts: TemplatePart[] };
 
 /** `{thingType}` names the thing type; every other placeholder names an attribute. */
-export const THING_TYPE_PLACEHOLDER = 'thingType';
+const THING_TYPE_PLACEHOLDER = 'thingType';
 
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]{1,128})\}/g;
 const LITERAL_OK = /^[a-zA-Z0-9:_-]*$/;

@@ -1,5 +1,5 @@
 /** One CSV record with the 1-based line it starts on (a quoted field may span lines). */
-export type CsvRecord = { line: number; fields: string[] };
+type CsvRecord = { line: number; fields: string[] };
 export type CsvParse = { records: CsvRecord[]; problems: { line: number; message: string }[] };
 
 /**

@@ -1,14 +1,14 @@
 import { parseCsv } from './csv';
 
 /** AWS IoT's documented patterns (CreateThing, AttributePayload); anything else is refused up front. */
-export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
-export const THING_TYPE_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
-export const ATTRIBUTE_KEY = /^[a-zA-Z0-9_.,@/:#-]{1,128}$/;
-export const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/;
+const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+const THING_TYPE_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+const ATTRIBUTE_KEY = /^[a-zA-Z0-9_.,@/:#-]{1,128}$/;
+const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/;
 /** A thing without a thing type may carry 3 attributes; with one, 50. */
-export const MAX_ATTRIBUTES_UNTYPED = 3;
-export const MAX_ATTRIBUTES_TYPED = 50;
-export const MAX_THINGS_PER_FILE = 100_000;
+const MAX_ATTRIBUTES_UNTYPED = 3;
+const MAX_ATTRIBUTES_TYPED = 50;
+const MAX_THINGS_PER_FILE = 100_000;
 
 export type ThingSpec = {
   line: number;
@@ -17,7 +17,7 @@ export type ThingSpec = {
   attributes: Record<string, string>;
 };
 
-export type CsvProblem = { line: number; message: string };
+type CsvProblem = { line: number; message: string };
 export type ThingsCsv = { things: ThingSpec[]; problems: CsvProblem[]; attributeColumns: string[] };
 
 const ATTR_PREFIX = 'attr.';

@@ -10,7 +10,7 @@ import { scheduleTimeMs } from './plan-schedule';
 /** A Standard execution runs at most a year: a continuous stage ends 360 days after the rollout began. */
 export const MAX_CONTINUOUS_MS = 360 * 86_400_000;
 /** While watched, the job is read again at least weekly (a lost wake-up costs at most a week). */
-export const WATCH_RECHECK_SECONDS = 7 * 86_400;
+const WATCH_RECHECK_SECONDS = 7 * 86_400;
 
 /** Whether stage `i` is the plan's last stage and continuous. */
 export function isContinuousFinal(rollout: Rollout, i: number): boolean {

@@ -19,7 +19,7 @@ const URL_END = /[\s"'<>`{}|\\^]/;
 const MAX_ISSUES = 10;
 
 /** The S3 bucket a URL points to, or undefined when it is not an S3 URL. */
-export function s3BucketOf(url: URL): string | undefined {
+function s3BucketOf(url: URL): string | undefined {
   const host = url.hostname.toLowerCase();
   if (url.protocol === 's3:') return host;
   const match = S3_HOST.exec(host);
@@ -55,7 +55,7 @@ function urlProblem(text: string, policy: DocumentPolicy, presigned: boolean): s
 }
 
 /** Every `scheme://...` in a text, found from each `://` (linear: no regex backtracks over the text). */
-export function urlsIn(text: string): string[] {
+function urlsIn(text: string): string[] {
   const urls: string[] = [];
   let at = text.indexOf('://');
   while (at !== -1) {

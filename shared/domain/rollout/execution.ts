@@ -15,7 +15,7 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
 }
 
 /** Steps that move a rollout on (or wait to); the terminal ones (halt, abort, complete, fail) only close it. */
-export const MOVING_STEPS = new Set([
+const MOVING_STEPS = new Set([
   'checkpoint',
   'awaitResume',
   'startStage',
@@ -27,7 +27,7 @@ export const MOVING_STEPS = new Set([
 ]);
 
 /** Steps that roll a stopped rollout back: only on a HALTED or ABORTED one. */
-export const ROLLBACK_STEPS = new Set(['startRollback', 'reconcileRollback', 'failRollback']);
+const ROLLBACK_STEPS = new Set(['startRollback', 'reconcileRollback', 'failRollback']);
 
 /** May this execution run `action` for stage `stageIndex` of the rollout? */
 export function executionVerdict(

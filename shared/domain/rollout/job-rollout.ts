@@ -6,7 +6,7 @@
  * defaults") measures it against other paces: with the prefix halt rule it exposes 288–439 of 1,000
  * devices at twice the threshold when failures report late, for 99–121 minutes per healthy stage.
  */
-export const COHORT = 200;
+const COHORT = 200;
 
 export type JobRollout = {
   maximumPerMinute: number;

@@ -5,7 +5,7 @@ import type { StageHealthItem } from './stage-health';
 
 /** What the state table holds about a rollout (keys in shared/adapters/rollout-store.ts). */
 
-export const ROLLOUT_STATUSES = ['RUNNING', 'PAUSED', 'HALTED', 'ABORTED', 'COMPLETED', 'FAILED'] as const;
+const ROLLOUT_STATUSES = ['RUNNING', 'PAUSED', 'HALTED', 'ABORTED', 'COMPLETED', 'FAILED'] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 export const FINAL_STATUSES: readonly RolloutStatus[] = ['HALTED', 'ABORTED', 'COMPLETED', 'FAILED'];
 
@@ -66,7 +66,7 @@ export type ResumeRecord = {
   executionArn: string;
 };
 
-export type StageStatus = 'RUNNING' | 'PROMOTED' | 'HALTED' | 'ABORTED';
+type StageStatus = 'RUNNING' | 'PROMOTED' | 'HALTED' | 'ABORTED';
 
 export type Stage = {
   rolloutId: string;
@@ -112,7 +112,7 @@ export type StoredDecision = {
 
 export const APPROVAL_KINDS = ['promote', 'inconclusive'] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
 
 export type Approval = {
   rolloutId: string;

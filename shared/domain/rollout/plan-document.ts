@@ -4,7 +4,7 @@
  * document client refuses integers beyond 2^53), so a document that breaks those limits is refused
  * here, as a plan error, instead of failing later as a storage error.
  */
-export const MAX_DOCUMENT_DEPTH = 16;
+const MAX_DOCUMENT_DEPTH = 16;
 
 /** Problems with the document, each naming its path; checked iteratively so deep input cannot overflow the stack. */
 export function documentIssues(document: Record<string, unknown>): string[] {

@@ -6,7 +6,7 @@ export function scheduleTimeMs(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(`${value}:00Z`);
 }
 
-export function jobScheduleOf(stage: ResolvedStage): JobSchedule {
+function jobScheduleOf(stage: ResolvedStage): JobSchedule {
   const s = stage.job.scheduling;
   const startTime = scheduleTimeMs(s?.startTime);
   const endTime = scheduleTimeMs(s?.endTime);

@@ -15,7 +15,7 @@ import { MAX_QUERY_LENGTH } from './query-target';
 const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
 
-export const gateSchema = z.strictObject({
+const gateSchema = z.strictObject({
   failureThreshold: z.optional(num(z.gte(MIN_FAILURE_THRESHOLD), z.lte(0.5))),
   confidence: z.optional(num(z.gte(0.5), z.lte(0.9999))),
   minFinished: z.optional(int(1, 1_000_000)),
@@ -34,7 +34,7 @@ export const gateSchema = z.strictObject({
   ),
 });
 
-export const approvalSchema = z.strictObject({
+const approvalSchema = z.strictObject({
   required: z.optional(z.boolean()),
   /** Step Functions callback timeout; an unanswered approval halts the rollout. */
   timeoutMinutes: z.optional(int(1, 525_600)),
@@ -89,7 +89,7 @@ const packageVersionArn = z
 const packageNames = (arns: readonly string[]) =>
   arns.map((a) => parsePackageVersionArn(a)?.packageName).filter((n) => n !== undefined);
 
-export const jobSchema = z.strictObject({
+const jobSchema = z.strictObject({
   targetSelection: z.optional(z.enum(['SNAPSHOT', 'CONTINUOUS'])),
   rollout: z.optional(
     z.strictObject({
@@ -125,11 +125,11 @@ export const jobSchema = z.strictObject({
   ),
 });
 
-export const cancelSchema = z.strictObject({ force: z.optional(z.boolean()) });
+const cancelSchema = z.strictObject({ force: z.optional(z.boolean()) });
 
 /** One condition on a SUCCEEDED execution's statusDetails (values are strings, AWS's 128-character limit). */
 const detailValue = z.string().check(z.minLength(1), z.maxLength(128));
-export const selfCheckConditionSchema = z.union(
+const selfCheckConditionSchema = z.union(
   [
     z.strictObject({ equals: detailValue }),
     z.strictObject({ oneOf: z.array(detailValue).check(z.minLength(1), z.maxLength(20)) }),
@@ -150,7 +150,7 @@ const alarmName = z
   .check(z.minLength(1), z.maxLength(255), z.regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'));
 
 /** Signals a success must also pass (docs/rollouts.md, "Health after success"). Each optional. */
-export const healthSchema = z.strictObject({
+const healthSchema = z.strictObject({
   /** A device whose execution SUCCEEDED must be online this long after it (it reboots into the update). */
   reconnectMinutes: z.optional(num(z.gte(1), z.lte(1440))),
   /** Every condition must hold on the SUCCEEDED execution's statusDetails (a missing key fails). */
@@ -183,7 +183,7 @@ export const healthSchema = z.strictObject({
 });
 
 /** What a halted rollout puts back on the devices that took the bad update (docs/rollouts.md, "Rollback"). */
-export const rollbackSchema = z.strictObject({
+const rollbackSchema = z.strictObject({
   document: z.optional(z.record(z.string(), z.unknown())),
   documentSource: z.optional(documentSourceSchema()),
   /** `rollout` (default): every stage so far; `stage`: only the stage that halted. */
@@ -209,7 +209,7 @@ export const rollbackSchema = z.strictObject({
 });
 
 const thingGroupName = z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'must be a thing group name'));
-export const targetsSchema = z.array(thingGroupName).check(
+const targetsSchema = z.array(thingGroupName).check(
   z.minLength(1),
   z.maxLength(100, 'a job has at most 100 targets'),
   z.refine((t) => new Set(t).size === t.length, 'must not repeat a group'),
@@ -224,7 +224,7 @@ const stageSettings = {
 };
 
 /** A fleet indexing query (its syntax is checked with the plan: plan-targets.ts). */
-export const fleetQuerySchema = z
+const fleetQuerySchema = z
   .string()
   .check(
     z.minLength(1),
@@ -276,7 +276,6 @@ export const planSchema = z.strictObject({
   rollback: z.optional(rollbackSchema),
 });
 
-export type PlanInput = z.infer<typeof planSchema>;
 export type StageInput = z.infer<typeof stageSchema>;
 export type HealthInput = z.infer<typeof healthSchema>;
 export type SelfCheckCondition = z.infer<typeof selfCheckConditionSchema>;

@@ -90,7 +90,7 @@ export const MAX_PLAN_BYTES = 128 * 1024;
 export const MAX_DOCUMENT_BYTES = 32_768;
 
 /** Built-in defaults: a three-line plan (name, document, targets) is a complete, safe rollout. */
-export const PLAN_DEFAULTS: Settings = {
+const PLAN_DEFAULTS: Settings = {
   gate: {
     failureThreshold: DEFAULT_GATE_POLICY.failureThreshold,
     confidence: DEFAULT_GATE_POLICY.confidence,

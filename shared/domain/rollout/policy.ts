@@ -18,7 +18,7 @@ const rolePattern = z
   .check(z.regex(/^[\w+=,.@*-]{1,64}$/, 'must be a role name, `*` matching any characters'));
 
 /** config/rollout-policy.yml: the account-specific guard rails of rollouts (docs/rollouts.md). */
-export const rolloutPolicySchema = z.strictObject({
+const rolloutPolicySchema = z.strictObject({
   version: z.literal(1),
   /** Where job documents may come from and point to. */
   documents: z.strictObject({

@@ -4,12 +4,12 @@ import { MAX_DOCUMENT_BYTES, planDigest, type ResolvedPlan } from './plan';
 /** What the account says about one target group: whether it exists and, when counted, its things. */
 export type GroupFacts = { exists: boolean; things?: readonly string[] };
 
-export type TargetCheck = { group: string; exists: boolean; allowedMissing: boolean };
+type TargetCheck = { group: string; exists: boolean; allowedMissing: boolean };
 
 /** What the account's fleet index says about a stage's query: fields it lacks, things matching now. */
 export type QueryFacts = { missing: readonly string[]; matches?: number };
 
-export type StagePreview = {
+type StagePreview = {
   index: number;
   name: string;
   targets: TargetCheck[];
@@ -23,7 +23,7 @@ export type StagePreview = {
   query?: { query: string; matches?: number; missing: readonly string[] };
 };
 
-export type DocumentPreview =
+type DocumentPreview =
   | { kind: 'inline'; bytes: number; limit: number }
   | { kind: 'source'; source: string; limit: number };
 

@@ -20,7 +20,7 @@ export function approvalsOf(stage: Pick<Stage, 'index' | 'attempt'>, approvals: 
  * The approval a stage needs before it promotes, or undefined when it needs none. An inconclusive
  * approval, once asked (only on a verified INCONCLUSIVE-ask gate), stays the one that counts.
  */
-export function approvalNeeded(
+function approvalNeeded(
   rollout: Rollout,
   stage: Stage,
   approvals: readonly Approval[] = [],

@@ -84,7 +84,7 @@ export const executionNameOf = (executionArn: string): string => executionArn.sp
  * deadline that halts, a fleet alarm, a job stopped outside (AWS's abortConfig backstop, or an
  * operator), an approver's rejection.
  */
-export const RESUMABLE_HALTS = [
+const RESUMABLE_HALTS = [
   'gate-halt',
   'inconclusive-halt',
   'fleet-alarm',

@@ -36,7 +36,7 @@ const MINUTE = 60_000;
  * How long after a success time alone may still make it unhealthy: its reconnect window, or the settle
  * time before its `$package` shadow is judged, whichever is longer; undefined when neither applies.
  */
-export function healthWindowMs(health: ResolvedHealth | undefined): number | undefined {
+function healthWindowMs(health: ResolvedHealth | undefined): number | undefined {
   const reconnect = health?.reconnectMinutes === undefined ? undefined : health.reconnectMinutes * MINUTE;
   const settle = health?.packageVersion ? PACKAGE_SETTLE_MS : undefined;
   if (reconnect === undefined) return settle;

@@ -11,10 +11,8 @@ import { estimateStageGate } from './stage-gate';
 /** What a resume left behind: the stages' earlier attempts and the earlier attempts' rollbacks. */
 export type StatusHistory = { attempts?: readonly StageAttempt[]; earlierRollbacks?: readonly Rollback[] };
 
-/** What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one). */
-export type RolloutStatusView = ReturnType<typeof rolloutStatusView>;
-
 /**
+ * What GET /rollouts/{id} shows: no task token, ever (the items never reach here with one).
  * `now`: the request's time. A running stage shows the gate evaluated now, on the last read of its job
  * and the events since (`latest`), beside the last decision the rollout acted on or audited.
  */

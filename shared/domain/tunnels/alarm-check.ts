@@ -9,7 +9,7 @@ export type Home = { account: string; region: string };
  * Alarm state timestamps in an event and in DescribeAlarms are the same instant written twice;
  * this much disagreement is rounding, not a different state change.
  */
-export const STATE_TIME_TOLERANCE_MS = 1000;
+const STATE_TIME_TOLERANCE_MS = 1000;
 
 /** Why an event from outside the deployment's account or region is refused, or undefined. */
 export function foreignOrigin(

@@ -8,7 +8,7 @@ import { eventBridgeEnvelope } from '../events/eventbridge-envelope';
  * `alarmTagsStatus` appear only when the alarm enables tag propagation. Unknown fields are kept:
  * AWS adds fields over time and a new one must never make us drop an alarm.
  */
-export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 
 const alarmState = z.looseObject({
   value: z.enum(ALARM_STATES),
@@ -38,7 +38,7 @@ const metricQuery = z.looseObject({
   returnData: z.optional(z.boolean()),
 });
 
-export const alarmDetailSchema = z.looseObject({
+const alarmDetailSchema = z.looseObject({
   alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
   state: alarmState,
   previousState: z.optional(alarmState),

@@ -6,7 +6,7 @@ const groupName = z.string().check(z.minLength(1), z.maxLength(128));
 const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 /** config/tunnel-policy.yml: which alarms open tunnels, and the guard rails around them. */
-export const tunnelPolicySchema = z
+const tunnelPolicySchema = z
   .strictObject({
     version: z.literal(1),
     alarms: z.strictObject({
