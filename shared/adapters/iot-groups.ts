@@ -8,11 +8,8 @@ import {
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import type { Clock } from '../clock';
+import { isManagedBy, MANAGED_BY } from '../domain/managed-by';
 import { createPacer } from '../domain/pacing';
-
-/** The attribute that marks a group as created (and so owned) by this automation. */
-export const MANAGED_BY_KEY = 'managedBy';
-export const MANAGED_BY_VALUE = 'fleet-autopilot';
 
 export type GroupOwnership = 'managed' | 'unmanaged';
 
@@ -43,9 +40,9 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
         new CreateThingGroupCommand({
           thingGroupName: name,
           parentGroupName: parent,
-          thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } } },
+          thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY.key]: MANAGED_BY.value } } },
           // The tag is what IAM checks: the role may only change memberships of groups tagged so.
-          tags: [{ Key: MANAGED_BY_KEY, Value: MANAGED_BY_VALUE }],
+          tags: [{ Key: MANAGED_BY.key, Value: MANAGED_BY.value }],
         }),
       );
       return 'managed';
@@ -54,7 +51,7 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
       const existing = await client.send(new DescribeThingGroupCommand({ thingGroupName: name }));
       const attributes = existing.thingGroupProperties?.attributePayload?.attributes ?? {};
       const sameParent = (existing.thingGroupMetadata?.parentGroupName ?? undefined) === parent;
-      return attributes[MANAGED_BY_KEY] === MANAGED_BY_VALUE && sameParent ? 'managed' : 'unmanaged';
+      return isManagedBy(attributes) && sameParent ? 'managed' : 'unmanaged';
     }
   };
   return {

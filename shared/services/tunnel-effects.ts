@@ -6,11 +6,12 @@ import type { TunnelPort } from '../adapters/tunnel-port';
 import type { TunnelStore } from '../adapters/tunnel-store';
 import type { ThingDirectory } from '../adapters/tunnel-things';
 import type { AuditCause, AuditInput, AuditSubject } from '../audit/audit-record';
+import { MANAGED_BY } from '../domain/managed-by';
 import type { Home } from '../domain/tunnels/alarm-check';
 import type { AlarmKind } from '../domain/tunnels/alarm-thing';
 import type { Enrolment } from '../domain/tunnels/enrolment';
 import type { TunnelPolicy } from '../domain/tunnels/policy';
-import { MANAGED_BY_TAG, type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
+import { type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
 
 export type TunnelDeps = {
   policy: TunnelPolicy;
@@ -96,7 +97,7 @@ export function openedAudit(record: TunnelRecord, alarm: AlarmContext, actor: st
       // AWS's creation time of the tunnel, which the lifetime counts from (not the event's time).
       openedAt: record.tunnelId ? new Date(record.openedAt).toISOString() : undefined,
       lifetimeEndsAt: record.tunnelId ? new Date(record.lifetimeEndsAt).toISOString() : undefined,
-      managedBy: MANAGED_BY_TAG.value,
+      managedBy: MANAGED_BY.value,
     },
   };
 }
