@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import policyFile from '../config/tunnel-policy.yml';
-import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { safeJson, summarizeIssues } from '../shared/domain/parse';
 import { alarmEventSchema } from '../shared/domain/tunnels/alarm-event';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { handleAlarmEvent } from '../shared/services/tunnel-alarm';
 import { ALARM_INPUT_SUBJECT, type AlarmOutcome } from '../shared/services/tunnel-effects';
+import { tunnelDeps } from './wiring/tunnel';
 
 const ACTOR = 'function:alarm-tunnel';
 const deps = tunnelDeps(ACTOR, process.env, policyFile);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AuditWriter } from '../adapters/audit-store';
 import { safeJson } from '../domain/parse';
 import type { InvalidInputError } from '../errors';
+import type { AuditWriter } from './effect-ports';
 
 type Rejection = {
   actor: string;

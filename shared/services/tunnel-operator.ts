@@ -1,7 +1,8 @@
 import type { AuditCause } from '../audit/audit-record';
 import { isManagedBy } from '../domain/managed-by';
 import { isLive, RECORD_STATUS, tokenCommand } from '../domain/tunnels/tunnel-record';
-import { closeManagedTunnel, type TunnelDeps, thingSubject } from './tunnel-effects';
+import { closeManagedTunnel, thingSubject } from './tunnel-effects';
+import type { TunnelDeps } from './tunnel-ports';
 
 export type OperatorDeps = Pick<TunnelDeps, 'store' | 'tunnels' | 'audit' | 'publish'>;
 

@@ -1,14 +1,18 @@
-import type { AuditWriter } from '../../../shared/adapters/audit-store';
-import type { AlarmDirectory } from '../../../shared/adapters/tunnel-alarms';
-import type { EnrolmentStore } from '../../../shared/adapters/tunnel-enrolments';
-import type { OpenedTunnel, TunnelFacts, TunnelPort } from '../../../shared/adapters/tunnel-port';
-import type { TunnelStore } from '../../../shared/adapters/tunnel-store';
 import { type AuditRecord, buildAuditRecord } from '../../../shared/audit/audit-record';
 import type { AlarmFacts } from '../../../shared/domain/tunnels/alarm-definition';
 import type { Enrolment } from '../../../shared/domain/tunnels/enrolment';
 import { parsePolicy } from '../../../shared/domain/tunnels/policy';
 import { RECORD_STATUS, type TunnelRecord } from '../../../shared/domain/tunnels/tunnel-record';
-import type { TunnelDeps } from '../../../shared/services/tunnel-effects';
+import type { AuditWriter } from '../../../shared/services/effect-ports';
+import type {
+  AlarmDirectory,
+  EnrolmentStore,
+  OpenedTunnel,
+  TunnelDeps,
+  TunnelFacts,
+  TunnelPort,
+  TunnelStore,
+} from '../../../shared/services/tunnel-ports';
 
 /**
  * In-memory ports for the tunnel services, each with the rules of what it stands for: the store's
