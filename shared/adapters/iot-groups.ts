@@ -10,16 +10,7 @@ import {
 import type { Clock } from '../clock';
 import { isManagedBy, MANAGED_BY } from '../domain/managed-by';
 import { createPacer } from '../domain/pacing';
-
-export type GroupOwnership = 'managed' | 'unmanaged';
-
-export interface GroupPort {
-  /** Creates the group under its parent if missing; says whether the automation owns it. */
-  ensureGroup(name: string, parent: string | undefined): Promise<GroupOwnership>;
-  addThing(group: string, thingName: string): Promise<void>;
-  removeThing(group: string, thingName: string): Promise<void>;
-  listGroupsForThing(thingName: string): Promise<string[]>;
-}
+import type { GroupOwnership, GroupPort } from '../services/grouping-ports';
 
 /**
  * AWS IoT adapter. CreateThingGroup answers 200 for an identical existing group, so a container
