@@ -2,7 +2,7 @@ import type { ThingChange, ThingState } from '../domain/grouping/thing-state';
 
 /**
  * What assign-groups needs from the outside world. Adapters: shared/adapters/iot-groups.ts and
- * shared/adapters/thing-state-store.ts; composed in functions/assign-groups.ts.
+ * shared/adapters/thing-state-store.ts; composed in functions/wiring/grouping.ts.
  */
 
 export type GroupOwnership = 'managed' | 'unmanaged';
