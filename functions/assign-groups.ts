@@ -4,49 +4,20 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import rulesFile from '../config/grouping-rules.yml';
-import { dynamoAuditWriter } from '../shared/adapters/audit-store';
-import { iotGroupPort } from '../shared/adapters/iot-groups';
 import { delayRedelivery } from '../shared/adapters/sqs-backoff';
-import { dynamoThingStateStore } from '../shared/adapters/thing-state-store';
-import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../shared/clients';
-import { systemClock } from '../shared/clock';
-import { auditConfigSchema, loadConfig, positiveInt, tableName } from '../shared/config';
+import { dynamoDbBaseClient, sqsClient } from '../shared/clients';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
-import { compileRules } from '../shared/domain/grouping/compile-rules';
-import { shareOfQuota } from '../shared/domain/pacing';
 import { parseJsonBody } from '../shared/domain/parse';
 import { InvalidInputError } from '../shared/errors';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { assignGroups } from '../shared/services/assign-groups';
 import { rejectInput } from '../shared/services/reject-input';
-import * as z from '../shared/zod';
+import { groupingDeps } from './wiring/grouping';
 
 const ACTOR = 'function:assign-groups';
-const config = loadConfig(
-  z.extend(auditConfigSchema, {
-    STATE_TABLE_NAME: tableName,
-    QUEUE_URL: z.url(),
-    // Add/RemoveThingFromThingGroup share AWS's 100 TPS per account among the function's containers.
-    IOT_MEMBERSHIP_QUOTA_TPS: positiveInt(10_000),
-    MAX_CONCURRENCY: positiveInt(1000),
-  }),
-  process.env,
-);
-const rules = compileRules(rulesFile);
-const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
-const deps = {
-  rules,
-  groups: iotGroupPort(
-    iotClient(),
-    shareOfQuota(config.IOT_MEMBERSHIP_QUOTA_TPS, config.MAX_CONCURRENCY),
-    systemClock,
-  ),
-  state: dynamoThingStateStore(dynamoDbClient(), config.STATE_TABLE_NAME, systemClock),
-  audit,
-  actor: ACTOR,
-};
+const { config, deps } = groupingDeps(ACTOR, process.env, rulesFile);
 
 const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', expiresAfterSeconds: 86_400 });
 const applyOnce = makeIdempotent((event: ThingEvent) => assignGroups(event, deps), {
@@ -72,7 +43,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (!(error instanceof InvalidInputError)) throw error;
     logger.error('Rejected registry event', { messageId: record.messageId, reason: error.message });
     metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
-    await rejectInput(audit, { actor: ACTOR, source: 'registry-event', record, error });
+    await rejectInput(deps.audit, { actor: ACTOR, source: 'registry-event', record, error });
     return;
   }
   let result: Awaited<ReturnType<typeof applyOnce>>;

@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import policyFile from '../config/tunnel-policy.yml';
 import { isTransientAwsError } from '../shared/adapters/transient-errors';
-import { tunnelDeps } from '../shared/adapters/tunnel-deps';
 import { summarizeIssues } from '../shared/domain/parse';
 import { alarmNameSchema, enrolRequestSchema } from '../shared/domain/tunnels/enrolment';
 import { AppError } from '../shared/errors';
@@ -15,6 +14,7 @@ import {
   type OperatorRequest,
 } from '../shared/services/tunnel-operator';
 import * as z from '../shared/zod';
+import { tunnelDeps } from './wiring/tunnel';
 
 const deps = tunnelDeps('function:tunnel-api', process.env, policyFile);
 const REGION = process.env.AWS_REGION ?? 'us-east-1';

@@ -4,6 +4,7 @@ import {
   type IotCallLike,
   type TunnelLike,
 } from '../../shared/domain/audit-query/verify';
+import { isManagedBy } from '../../shared/domain/managed-by';
 
 export type AuditItem = AuditRecordLike & {
   at?: number;
@@ -15,8 +16,7 @@ export type AuditItem = AuditRecordLike & {
 export type TunnelItem = TunnelLike & { destinationConfig?: { thingName?: string } };
 type TimedCall = IotCallLike & { at: number };
 
-const managed = (t: TunnelItem) =>
-  t.tags?.some((tag) => tag.key === 'managedBy' && tag.value === 'fleet-autopilot') ?? false;
+const managed = (t: TunnelItem) => isManagedBy(t.tags);
 
 /** When a tunnel stopped being open: closed, or its lifetime ran out; still open → `now`. */
 const endOf = (t: TunnelItem, now: number) =>

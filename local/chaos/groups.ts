@@ -1,6 +1,6 @@
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../shared/adapters/iot-groups';
 import type { CompiledRules } from '../../shared/domain/grouping/compile-rules';
 import { evaluateRules, targetsOf } from '../../shared/domain/grouping/evaluate';
+import { isManagedBy } from '../../shared/domain/managed-by';
 
 type ThingLike = {
   thingName: string;
@@ -23,7 +23,7 @@ export function misgroupedThings(
   things: Iterable<ThingLike>,
   groups: ReadonlyMap<string, GroupLike>,
 ): { checked: number; misgrouped: Misgrouped[] } {
-  const managed = (name: string) => groups.get(name)?.attributes[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
+  const managed = (name: string) => isManagedBy(groups.get(name)?.attributes);
   const foreign = (name: string) => groups.has(name) && !managed(name);
   const misgrouped: Misgrouped[] = [];
   let checked = 0;

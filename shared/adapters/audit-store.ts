@@ -1,9 +1,11 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type AuditInput, buildAuditRecord } from '../audit/audit-record';
+import { buildAuditRecord } from '../audit/audit-record';
 import { type Clock, systemClock } from '../clock';
+import type { AuditWriter } from '../services/effect-ports';
 import { isConditionFailure } from './dynamo-conditions';
 
-export type AuditWriter = (input: AuditInput) => Promise<{ written: boolean; id: string }>;
+/** The port is declared with the services; re-exported for the callers that still import it here. */
+export type { AuditWriter };
 
 /**
  * Append-only writer: a put that never overwrites. A duplicate (same cause, action and subject)

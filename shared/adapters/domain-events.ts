@@ -1,8 +1,10 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { DOMAIN_EVENT_SOURCE, type DomainEvent } from '../domain/events/domain-event';
+import { DOMAIN_EVENT_SOURCE } from '../domain/events/domain-event';
+import type { DomainEventPublisher, OperatorNotifier } from '../services/effect-ports';
 
-export type DomainEventPublisher = (events: DomainEvent[]) => Promise<void>;
+/** The ports are declared with the services; re-exported for the callers that still import them here. */
+export type { DomainEventPublisher, OperatorNotifier };
 
 /** PutEvents takes at most 10 entries per call. */
 const PUT_EVENTS_MAX = 10;
@@ -36,12 +38,6 @@ export function eventBridgePublisher(client: EventBridgeClient, busName: string)
     }
   };
 }
-
-export type OperatorNotifier = (notice: {
-  subject: string;
-  message: string;
-  attributes?: Record<string, string>;
-}) => Promise<void>;
 
 /** Operator notifications (on-call, approvers) over SNS. Subjects are capped at 100 characters by SNS. */
 export function snsNotifier(client: SNSClient, topicArn: string): OperatorNotifier {

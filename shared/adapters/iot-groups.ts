@@ -8,21 +8,9 @@ import {
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import type { Clock } from '../clock';
+import { isManagedBy, MANAGED_BY } from '../domain/managed-by';
 import { createPacer } from '../domain/pacing';
-
-/** The attribute that marks a group as created (and so owned) by this automation. */
-export const MANAGED_BY_KEY = 'managedBy';
-export const MANAGED_BY_VALUE = 'fleet-autopilot';
-
-export type GroupOwnership = 'managed' | 'unmanaged';
-
-export interface GroupPort {
-  /** Creates the group under its parent if missing; says whether the automation owns it. */
-  ensureGroup(name: string, parent: string | undefined): Promise<GroupOwnership>;
-  addThing(group: string, thingName: string): Promise<void>;
-  removeThing(group: string, thingName: string): Promise<void>;
-  listGroupsForThing(thingName: string): Promise<string[]>;
-}
+import type { GroupOwnership, GroupPort } from '../services/grouping-ports';
 
 /**
  * AWS IoT adapter. CreateThingGroup answers 200 for an identical existing group, so a container
@@ -43,9 +31,9 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
         new CreateThingGroupCommand({
           thingGroupName: name,
           parentGroupName: parent,
-          thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } } },
+          thingGroupProperties: { attributePayload: { attributes: { [MANAGED_BY.key]: MANAGED_BY.value } } },
           // The tag is what IAM checks: the role may only change memberships of groups tagged so.
-          tags: [{ Key: MANAGED_BY_KEY, Value: MANAGED_BY_VALUE }],
+          tags: [{ Key: MANAGED_BY.key, Value: MANAGED_BY.value }],
         }),
       );
       return 'managed';
@@ -54,7 +42,7 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
       const existing = await client.send(new DescribeThingGroupCommand({ thingGroupName: name }));
       const attributes = existing.thingGroupProperties?.attributePayload?.attributes ?? {};
       const sameParent = (existing.thingGroupMetadata?.parentGroupName ?? undefined) === parent;
-      return attributes[MANAGED_BY_KEY] === MANAGED_BY_VALUE && sameParent ? 'managed' : 'unmanaged';
+      return isManagedBy(attributes) && sameParent ? 'managed' : 'unmanaged';
     }
   };
   return {

@@ -9,11 +9,11 @@ import {
   ListJobExecutionsForJobCommand,
 } from '@aws-sdk/client-iot';
 import type { Clock } from '../clock';
+import { isManagedBy, MANAGED_BY } from '../domain/managed-by';
 import { createPacer } from '../domain/pacing';
 import { RollbackGroupConflictError } from '../domain/rollout/errors';
 import { ROLLBACK_GROUP_TAGS } from '../domain/rollout/rollback';
 import type { RollbackIot } from '../services/rollout-rollback-port';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from './iot-groups';
 import { iotRolloutJobs } from './rollout-jobs';
 
 const named = (error: unknown) => (error as Error).name;
@@ -36,7 +36,7 @@ export function iotRollbackPort(client: IoTClient, membershipTps: number, clock:
             thingGroupName: groupName,
             thingGroupProperties: {
               thingGroupDescription: `fleet-autopilot: devices rolled back by rollout ${rolloutId}`,
-              attributePayload: { attributes: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } },
+              attributePayload: { attributes: { [MANAGED_BY.key]: MANAGED_BY.value } },
             },
             // What IAM checks: the role may add things only to groups carrying this tag.
             tags: ROLLBACK_GROUP_TAGS,
@@ -47,7 +47,7 @@ export function iotRollbackPort(client: IoTClient, membershipTps: number, clock:
         if (named(error) !== 'ResourceAlreadyExistsException') throw error;
         const existing = await client.send(new DescribeThingGroupCommand({ thingGroupName: groupName }));
         const attributes = existing.thingGroupProperties?.attributePayload?.attributes ?? {};
-        if (attributes[MANAGED_BY_KEY] !== MANAGED_BY_VALUE || existing.thingGroupMetadata?.parentGroupName)
+        if (!isManagedBy(attributes) || existing.thingGroupMetadata?.parentGroupName)
           throw new RollbackGroupConflictError(
             `thing group ${groupName} exists and was not created by fleet-autopilot: the rollback leaves it alone`,
           );

@@ -1,52 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock';
+import { isStale, type ThingState } from '../domain/grouping/thing-state';
 import { ThingBusyError } from '../errors';
+import type { ThingStateStore } from '../services/grouping-ports';
 import { isConditionFailure } from './dynamo-conditions';
 
-/** What the automation last applied to a thing: the version it came from and the groups it added. */
-export type ThingState = {
-  thingId: string;
-  appliedVersion: number;
-  appliedAt: number;
-  groups: string[];
-  deleted: boolean;
-};
-
-export type ClaimRequest = {
-  thingName: string;
-  thingId: string;
-  version: number;
-  at: number;
-  eventId: string;
-  /** A deletion carries the thing's last version, so it must win over an update of that version. */
-  deletion?: boolean;
-};
-export type Claim =
-  | { kind: 'stale'; state: ThingState }
-  | { kind: 'claimed'; previous: ThingState | undefined };
-export type Commit = ClaimRequest & { groups: string[]; deleted: boolean };
-
-export interface ThingStateStore {
-  /** Takes the thing's short lease, unless the event is older than what was applied. */
-  claim(request: ClaimRequest): Promise<Claim>;
-  /** Records the outcome and releases the lease. */
-  commit(commit: Commit): Promise<void>;
-}
-
 const SK = 'STATE';
-
-/** A stale event is one for the same thing incarnation whose version was already applied. */
-export function isStale(state: ThingState | undefined, request: ClaimRequest): boolean {
-  if (!state) return false;
-  if (state.thingId === request.thingId) {
-    if (state.deleted) return true;
-    return request.deletion
-      ? state.appliedVersion > request.version
-      : state.appliedVersion >= request.version;
-  }
-  // A recreated thing has a new thingId; the older incarnation's late events lose.
-  return state.appliedAt > request.at;
-}
 
 /**
  * DynamoDB-backed state with a lease so that two events for one thing are never applied at the

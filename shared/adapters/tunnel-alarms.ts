@@ -6,14 +6,7 @@ import {
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmDefinition, AlarmFacts, AlarmMetric } from '../domain/tunnels/alarm-definition';
-
-/** CloudWatch as the tunnel guard rails read it: an alarm's definition and state now, and its tags. */
-export interface AlarmDirectory {
-  /** DescribeAlarms for one name (metric and composite alarms); undefined when it does not exist. */
-  describe(alarmName: string): Promise<AlarmFacts | undefined>;
-  /** ListTagsForResource on the alarm. */
-  tags(alarmArn: string): Promise<Record<string, string>>;
-}
+import type { AlarmDirectory } from '../services/tunnel-ports';
 
 const ms = (d: Date | undefined) => d?.getTime() ?? 0;
 

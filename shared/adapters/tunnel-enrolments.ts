@@ -1,25 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Enrolment } from '../domain/tunnels/enrolment';
+import type { EnrolmentStore } from '../services/tunnel-ports';
 import { conditionalWrite } from './dynamo-conditions';
 
 /**
  * Alarm enrolments in the state table, one partition (`TUNNEL#enrolments`, sort key
- * `ALARM#<name>`) so the list is one Query. Written only by the tunnel API; read by the alarm
- * handler before it opens anything.
+ * `ALARM#<name>`) so the list is one Query.
  */
-export interface EnrolmentStore {
-  get(alarmName: string): Promise<Enrolment | undefined>;
-  /** All enrolments, ACTIVE and REMOVED, by alarm name. */
-  list(): Promise<Enrolment[]>;
-  /** Writes an ACTIVE enrolment unless an ACTIVE one exists; false when one does. */
-  create(enrolment: Enrolment): Promise<boolean>;
-  /** Marks the ACTIVE enrolment enrolled by `enrolRequestId` REMOVED; false when it is not that one. */
-  remove(
-    alarmName: string,
-    enrolRequestId: string,
-    removal: { by: string; at: number; requestId: string },
-  ): Promise<boolean>;
-}
 
 const PK = 'TUNNEL#enrolments';
 const key = (alarmName: string) => ({ pk: PK, sk: `ALARM#${alarmName}` });

@@ -7,45 +7,14 @@ import {
   RotateTunnelAccessTokenCommand,
 } from '@aws-sdk/client-iotsecuretunneling';
 import { TAG_PREFIX } from '../domain/tunnels/tunnel-record';
-
-export type TunnelRef = { tunnelId: string; tunnelArn: string };
-/** A tunnel AWS opened, with the time AWS says it did (its lifetime counts from then). */
-export type OpenedTunnel = TunnelRef & { openedAt: number };
-export type TunnelFacts = TunnelRef & {
-  status: 'OPEN' | 'CLOSED';
-  /** DescribeTunnel's createdAt (epoch ms). */
-  createdAt: number;
-  thingName: string | undefined;
-  tags: Record<string, string>;
-};
-
-export type OpenRequest = {
-  thingName: string;
-  services: string[];
-  lifetimeMinutes: number;
-  description: string;
-  tags: { key: string; value: string }[];
-};
-
-/**
- * AWS IoT secure tunneling, with the access tokens dropped at this boundary: OpenTunnel's tokens
- * never leave `open`, and the only token that does (`issueSourceToken`) goes to the operator API.
- */
-export interface TunnelPort {
-  /** OpenTunnel, then DescribeTunnel for AWS's own creation time: an event may have queued for hours. */
-  open(request: OpenRequest): Promise<OpenedTunnel>;
-  /** Idempotent: a closed or unknown tunnel counts as closed. */
-  close(tunnelId: string): Promise<void>;
-  describe(tunnelId: string): Promise<TunnelFacts | undefined>;
-  /** The OPEN tunnel to the thing that a given claim opened, if a crash hid it from our record. */
-  findOpenedByClaim(thingName: string, claimId: string): Promise<OpenedTunnel | undefined>;
-  /** RotateTunnelAccessToken, clientMode SOURCE. The caller hands the token to one operator, once. */
-  issueSourceToken(tunnelId: string): Promise<string>;
-}
+import type { TunnelFacts, TunnelPort } from '../services/tunnel-ports';
 
 /** How many of the thing's newest tunnels to inspect when looking for one a crash left unrecorded. */
 const RECOVERY_SCAN = 5;
 
+/**
+ * AWS IoT secure tunneling: OpenTunnel's access tokens are dropped here, and the ids alone go on.
+ */
 export function secureTunnelPort(tunneling: IoTSecureTunnelingClient): TunnelPort {
   const describe = async (tunnelId: string): Promise<TunnelFacts | undefined> => {
     try {

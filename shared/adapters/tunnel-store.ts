@@ -6,49 +6,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RECORD_STATUS, type TunnelRecord } from '../domain/tunnels/tunnel-record';
+import type { TunnelStore } from '../services/tunnel-ports';
 import { isConditionFailure } from './dynamo-conditions';
-
-export type SlotResult = { ok: true } | { ok: false; open: number };
-export type OpenedRecord = Pick<TunnelRecord, 'openedAt' | 'lifetimeEndsAt' | 'nextAllowedAt'> & {
-  tunnelId: string;
-  tunnelArn: string;
-};
-
-/**
- * Tunnel records and the fleet ledger in the state table:
- * - `TUNNEL#thing/<name>` / `TUNNEL`: one record per thing, claimed with a conditional put BEFORE
- *   OpenTunnel, so duplicates and concurrent alarms for one thing open one tunnel;
- * - `TUNNEL#fleet` / `LEDGER`: the live tunnels (thing -> claim, lifetime end) under the fleet cap.
- *   A plain counter would leak when AWS closes a tunnel at its max lifetime without telling us, so
- *   the ledger forgets entries past their lifetime and is written with optimistic concurrency.
- */
-export interface TunnelStore {
-  get(thingName: string): Promise<TunnelRecord | undefined>;
-  getMany(thingNames: string[]): Promise<TunnelRecord[]>;
-  /** Writes a fresh OPENING record unless a live or cooling-down record exists. */
-  claim(record: TunnelRecord, now: number): Promise<boolean>;
-  /** OPENING -> OPEN with the tunnel, and its times as AWS counts them (from its creation). */
-  markOpen(thingName: string, claimId: string, tunnel: OpenedRecord): Promise<void>;
-  markAnnounced(thingName: string, claimId: string): Promise<void>;
-  /** Gives an OPENING claim back: the tunnel was never opened, so no cooldown either. */
-  release(thingName: string, claimId: string, now: number): Promise<void>;
-  markClosed(
-    thingName: string,
-    tunnelId: string,
-    close: { at: number; by: string; cause: string },
-  ): Promise<boolean>;
-  reserveSlot(
-    thingName: string,
-    claimId: string,
-    until: number,
-    max: number,
-    now: number,
-  ): Promise<SlotResult>;
-  releaseSlot(thingName: string, claimId: string): Promise<void>;
-  /** Moves a held slot's end to the tunnel's real lifetime end (no cap check: the slot is held). */
-  refreshSlot(thingName: string, claimId: string, until: number): Promise<void>;
-  liveThings(now: number): Promise<string[]>;
-}
 
 type Slot = { claimId: string; until: number };
 type Ledger = { slots: Record<string, Slot>; rev: number } | undefined;
@@ -57,6 +16,13 @@ const RETENTION_MS = 30 * 86_400_000;
 const LEDGER_KEY = { pk: 'TUNNEL#fleet', sk: 'LEDGER' };
 const recordKey = (thingName: string) => ({ pk: `TUNNEL#thing/${thingName}`, sk: 'TUNNEL' });
 
+/**
+ * Tunnel records and the fleet ledger in the state table:
+ * - `TUNNEL#thing/<name>` / `TUNNEL`: one record per thing, claimed with a conditional put;
+ * - `TUNNEL#fleet` / `LEDGER`: the live tunnels (thing -> claim, lifetime end) under the fleet cap.
+ *   A plain counter would leak when AWS closes a tunnel at its max lifetime without telling us, so
+ *   the ledger forgets entries past their lifetime and is written with optimistic concurrency.
+ */
 export function dynamoTunnelStore(client: DynamoDBDocumentClient, tableName: string): TunnelStore {
   const update = async (thingName: string, expression: string, condition: string, values: object) => {
     try {

@@ -1,9 +1,7 @@
 import { DescribeThingCommand, type IoTClient, ListThingGroupsForThingCommand } from '@aws-sdk/client-iot';
-import type { ThingFacts } from '../domain/tunnels/decide';
+import type { ThingDirectory } from '../services/tunnel-ports';
 
-/** What the tunnel guard rails need to know about a thing: does it exist, which groups is it in. */
-export type ThingDirectory = (thingName: string) => Promise<ThingFacts>;
-
+/** DescribeThing, then its direct memberships (ListThingGroupsForThing). */
 export function iotThingDirectory(client: IoTClient): ThingDirectory {
   return async (thingName) => {
     try {

@@ -1,10 +1,9 @@
-import type { AuditWriter } from '../adapters/audit-store';
-import type { GroupPort } from '../adapters/iot-groups';
-import type { ClaimRequest, ThingStateStore } from '../adapters/thing-state-store';
 import { eventTimeMs, type ThingEvent } from '../domain/events/registry-event';
 import type { CompiledRules } from '../domain/grouping/compile-rules';
 import { evaluateRules, type GroupTarget, type RuleOutcome, targetsOf } from '../domain/grouping/evaluate';
 import { planMembership } from '../domain/grouping/plan';
+import type { AuditWriter } from './effect-ports';
+import type { ClaimRequest, GroupPort, ThingStateStore } from './grouping-ports';
 
 export type AssignDeps = {
   rules: CompiledRules;

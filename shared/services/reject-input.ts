@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AuditWriter } from '../adapters/audit-store';
 import { safeJson } from '../domain/parse';
 import type { InvalidInputError } from '../errors';
+import type { AuditWriter } from './effect-ports';
 
 type Rejection = {
   actor: string;
@@ -36,8 +36,9 @@ export async function rejectInput(
 }
 
 /**
- * The same for an event that did not come through SQS (an IoT rule's Lambda action): keyed on the
- * event's own id when it has a usable one, else on a hash of its content, so a redelivery is audited once.
+ * The same for an event that did not come through SQS (an IoT rule's Lambda action, an EventBridge
+ * rule's target): keyed on the event's own id when it has a usable one, else on a hash of its
+ * content, so a redelivery is audited once.
  */
 export async function rejectEvent(
   audit: AuditWriter,
@@ -45,6 +46,8 @@ export async function rejectEvent(
     actor: string;
     source: string;
     event: unknown;
+    /** Who delivered it: IoT (epoch seconds or ms in `timeField`) or EventBridge (an ISO time). */
+    via?: 'iot-event' | 'eventbridge-event';
     idField: string;
     timeField: string;
     reason: string;
@@ -53,33 +56,40 @@ export async function rejectEvent(
 ): Promise<void> {
   const text = safeJson(input.event);
   const id = fieldOf(input.event, input.idField);
-  const rawTime = fieldOf(input.event, input.timeField);
-  const time = typeof rawTime === 'number' ? rawTime : Number.NaN;
+  const via = input.via ?? 'iot-event';
   await audit({
     subject: { type: 'input', id: input.source },
     action: 'input.rejected',
     outcome: 'rejected',
     actor: input.actor,
     cause: {
-      type: 'iot-event',
+      type: via,
       id:
         typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id)
           ? id
           : createHash('sha256').update(text).digest('hex').slice(0, 32),
     },
-    // Seconds or milliseconds, as IoT sends them; anything else is dated at the epoch.
-    at:
-      Number.isSafeInteger(time) && time > 0 && time <= 9_999_999_999_999
-        ? time < 1e12
-          ? time * 1000
-          : time
-        : 0,
+    at: (via === 'iot-event' ? epochOf : isoTimeOf)(fieldOf(input.event, input.timeField)),
     details: {
       reason: input.reason.slice(0, 2000),
       issues: input.issues,
       excerpt: text.slice(0, EXCERPT_CHARS).replace(/[^\x20-\x7e]/g, '?'),
     },
   });
+}
+
+/** Seconds or milliseconds, as IoT sends them; anything else is dated at the epoch. */
+function epochOf(raw: unknown): number {
+  const time = typeof raw === 'number' ? raw : Number.NaN;
+  if (!Number.isSafeInteger(time) || time <= 0 || time > 9_999_999_999_999) return 0;
+  return time < 1e12 ? time * 1000 : time;
+}
+
+/** An EventBridge `time`; anything but a parseable string is dated at the epoch. */
+function isoTimeOf(raw: unknown): number {
+  // Only a string: String() of an object without a prototype throws.
+  const time = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  return Number.isFinite(time) ? time : 0;
 }
 
 function fieldOf(event: unknown, key: string): unknown {

@@ -3,8 +3,9 @@ import { type AlarmEvent, alarmArnOf, parseAlarmTime } from '../domain/tunnels/a
 import { alarmKind, markedBy, resolveThing } from '../domain/tunnels/alarm-thing';
 import { REFUSAL, type RefusalCode } from '../domain/tunnels/decide';
 import { closeForAlarm, skipClose } from './tunnel-close';
-import type { AlarmContext, AlarmOutcome, TunnelDeps } from './tunnel-effects';
+import type { AlarmContext, AlarmOutcome } from './tunnel-effects';
 import { openForEnrolled } from './tunnel-open';
+import type { TunnelDeps } from './tunnel-ports';
 import { refuseOpen } from './tunnel-refuse';
 
 /**

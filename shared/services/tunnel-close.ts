@@ -6,9 +6,9 @@ import {
   alarmCause,
   alarmFacts,
   closeManagedTunnel,
-  type TunnelDeps,
   thingSubject,
 } from './tunnel-effects';
+import type { TunnelDeps } from './tunnel-ports';
 
 /**
  * An alarm went back to OK: close the tunnel THIS alarm opened for the thing, if any. Tunnels a

@@ -1,33 +1,9 @@
-import type { AuditWriter } from '../adapters/audit-store';
-import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
-import type { AlarmDirectory } from '../adapters/tunnel-alarms';
-import type { EnrolmentStore } from '../adapters/tunnel-enrolments';
-import type { TunnelPort } from '../adapters/tunnel-port';
-import type { TunnelStore } from '../adapters/tunnel-store';
-import type { ThingDirectory } from '../adapters/tunnel-things';
 import type { AuditCause, AuditInput, AuditSubject } from '../audit/audit-record';
-import type { Home } from '../domain/tunnels/alarm-check';
+import { MANAGED_BY } from '../domain/managed-by';
 import type { AlarmKind } from '../domain/tunnels/alarm-thing';
 import type { Enrolment } from '../domain/tunnels/enrolment';
-import type { TunnelPolicy } from '../domain/tunnels/policy';
-import { MANAGED_BY_TAG, type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
-
-export type TunnelDeps = {
-  policy: TunnelPolicy;
-  store: TunnelStore;
-  tunnels: TunnelPort;
-  things: ThingDirectory;
-  /** CloudWatch: the alarm's definition and state now (DescribeAlarms). */
-  alarms: AlarmDirectory;
-  enrolments: EnrolmentStore;
-  /** The deployment's own account and region. */
-  home: Home;
-  audit: AuditWriter;
-  publish: DomainEventPublisher;
-  notify: OperatorNotifier;
-  /** The deciding function, e.g. `function:alarm-tunnel`. */
-  actor: string;
-};
+import { type TunnelRecord, tokenCommand } from '../domain/tunnels/tunnel-record';
+import type { TunnelDeps } from './tunnel-ports';
 
 /** One alarm state change, as the services see it. `at` is the event's time (the audit's `at`). */
 export type AlarmContext = {
@@ -96,7 +72,7 @@ export function openedAudit(record: TunnelRecord, alarm: AlarmContext, actor: st
       // AWS's creation time of the tunnel, which the lifetime counts from (not the event's time).
       openedAt: record.tunnelId ? new Date(record.openedAt).toISOString() : undefined,
       lifetimeEndsAt: record.tunnelId ? new Date(record.lifetimeEndsAt).toISOString() : undefined,
-      managedBy: MANAGED_BY_TAG.value,
+      managedBy: MANAGED_BY.value,
     },
   };
 }

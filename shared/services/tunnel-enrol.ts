@@ -1,6 +1,7 @@
 import type { AuditInput } from '../audit/audit-record';
 import { decideEnrolment, type Enrolment, type EnrolRequest } from '../domain/tunnels/enrolment';
-import { type TunnelDeps, thingSubject } from './tunnel-effects';
+import { thingSubject } from './tunnel-effects';
+import type { TunnelDeps } from './tunnel-ports';
 
 export type EnrolDeps = Pick<TunnelDeps, 'policy' | 'alarms' | 'enrolments' | 'things' | 'audit'>;
 

@@ -3,9 +3,10 @@ import { verifyAlarmForOpen } from '../domain/tunnels/alarm-check';
 import { alreadyOpen, decideOpen, REFUSAL } from '../domain/tunnels/decide';
 import type { Enrolment } from '../domain/tunnels/enrolment';
 import { isLive, RECORD_STATUS, type TunnelRecord } from '../domain/tunnels/tunnel-record';
-import { type AlarmContext, type AlarmOutcome, openedAudit, type TunnelDeps } from './tunnel-effects';
+import { type AlarmContext, type AlarmOutcome, openedAudit } from './tunnel-effects';
 import { AlarmStateNotVisibleError } from './tunnel-errors';
 import { reserveAndOpen } from './tunnel-opening';
+import type { TunnelDeps } from './tunnel-ports';
 import { refuseOpen, skipOpen } from './tunnel-refuse';
 import { resumeClaim } from './tunnel-resume';
 

@@ -1,4 +1,3 @@
-import type { OpenedTunnel } from '../adapters/tunnel-port';
 import { REFUSAL } from '../domain/tunnels/decide';
 import {
   RECORD_STATUS,
@@ -6,7 +5,8 @@ import {
   tunnelDescription,
   tunnelTags,
 } from '../domain/tunnels/tunnel-record';
-import { type AlarmContext, type AlarmOutcome, announceOpened, type TunnelDeps } from './tunnel-effects';
+import { type AlarmContext, type AlarmOutcome, announceOpened } from './tunnel-effects';
+import type { OpenedTunnel, TunnelDeps } from './tunnel-ports';
 import { refuseOpen } from './tunnel-refuse';
 
 const MINUTE = 60_000;

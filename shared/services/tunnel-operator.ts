@@ -1,6 +1,8 @@
 import type { AuditCause } from '../audit/audit-record';
-import { isLive, MANAGED_BY_TAG, RECORD_STATUS, tokenCommand } from '../domain/tunnels/tunnel-record';
-import { closeManagedTunnel, type TunnelDeps, thingSubject } from './tunnel-effects';
+import { isManagedBy } from '../domain/managed-by';
+import { isLive, RECORD_STATUS, tokenCommand } from '../domain/tunnels/tunnel-record';
+import { closeManagedTunnel, thingSubject } from './tunnel-effects';
+import type { TunnelDeps } from './tunnel-ports';
 
 export type OperatorDeps = Pick<TunnelDeps, 'store' | 'tunnels' | 'audit' | 'publish'>;
 
@@ -29,7 +31,7 @@ export async function listOpenTunnels(deps: Pick<OperatorDeps, 'store'>, now: nu
 async function managedOpenTunnel(deps: OperatorDeps, tunnelId: string) {
   const facts = await deps.tunnels.describe(tunnelId);
   if (!facts) return { ok: false, status: 404, message: `tunnel ${tunnelId} not found` } as const;
-  if (facts.tags[MANAGED_BY_TAG.key] !== MANAGED_BY_TAG.value || !facts.thingName) {
+  if (!isManagedBy(facts.tags) || !facts.thingName) {
     return {
       ok: false,
       status: 403,

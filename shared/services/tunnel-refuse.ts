@@ -1,12 +1,6 @@
 import { REFUSAL, type RefusalCode, type SkipCode } from '../domain/tunnels/decide';
-import {
-  type AlarmContext,
-  type AlarmOutcome,
-  alarmCause,
-  alarmFacts,
-  type TunnelDeps,
-  thingSubject,
-} from './tunnel-effects';
+import { type AlarmContext, type AlarmOutcome, alarmCause, alarmFacts, thingSubject } from './tunnel-effects';
+import type { TunnelDeps } from './tunnel-ports';
 
 /** A refusal is audited with its reason and published; the cap, AWS limits and hijacks page on-call. */
 export async function refuseOpen(

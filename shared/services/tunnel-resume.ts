@@ -7,9 +7,9 @@ import {
   alarmCause,
   announceOpened,
   closeManagedTunnel,
-  type TunnelDeps,
 } from './tunnel-effects';
 import { openedTimes, recordOpened, reserveAndOpen } from './tunnel-opening';
+import type { TunnelDeps } from './tunnel-ports';
 import { refuseOpen, skipOpen } from './tunnel-refuse';
 
 type Verdict = Exclude<AlarmVerdict, { outcome: 'retry' }>;

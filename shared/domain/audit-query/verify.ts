@@ -1,3 +1,5 @@
+import { isManagedBy } from '../managed-by';
+
 /** A side effect on AWS that the automation must have audited, named by a stable key. */
 export type SideEffectKind =
   | 'group.add'
@@ -53,7 +55,7 @@ export function effectsOfIotCalls(calls: readonly IotCallLike[]): SideEffect[] {
 /** Tunnels the automation manages: every one was opened; closed before its lifetime = a CloseTunnel. */
 export function effectsOfTunnels(tunnels: readonly TunnelLike[]): SideEffect[] {
   return tunnels
-    .filter((t) => t.tags?.some((tag) => tag.key === 'managedBy' && tag.value === 'fleet-autopilot'))
+    .filter((t) => isManagedBy(t.tags))
     .flatMap((t): SideEffect[] => {
       const open: SideEffect = { kind: 'tunnel.open', key: t.tunnelId };
       const expired = t.lastUpdatedAt >= t.createdAt + t.maxLifetimeTimeoutMinutes * 60_000;

@@ -1,4 +1,4 @@
-import { MANAGED_BY_TAG } from '../tunnels/tunnel-record';
+import { MANAGED_BY } from '../managed-by';
 
 /**
  * A stage that targets a fleet indexing query runs its job on a dynamic thing group the rollout
@@ -20,7 +20,7 @@ export function queryGroupName(jobId: string): string {
 /** The tags the group is created with; IAM lets the rollout delete only groups that carry them. */
 export function queryGroupTags(rolloutId: string): { Key: string; Value: string }[] {
   return [
-    { Key: MANAGED_BY_TAG.key, Value: MANAGED_BY_TAG.value },
+    { Key: MANAGED_BY.key, Value: MANAGED_BY.value },
     { Key: 'fleet-autopilot:rollout', Value: rolloutId },
   ];
 }

@@ -5,7 +5,7 @@ import {
   type GatePolicy,
   type StageCounts,
 } from '../gate';
-import { MANAGED_BY_TAG } from '../tunnels/tunnel-record';
+import { MANAGED_BY } from '../managed-by';
 import { MAX_ATTEMPT, ROLLOUT_ID } from './ids';
 import { documentSourceUrl } from './job-request';
 import { countsFromJob, FAILURE_STATUSES, type JobSnapshot, jobStoppedOutside } from './job-snapshot';
@@ -92,7 +92,7 @@ export function rollbackGroupName(rolloutId: string, attempt = 0): string {
 }
 
 /** What the group is created with; IAM lets the rollout add things only to groups carrying the tag. */
-export const ROLLBACK_GROUP_TAGS = [{ Key: MANAGED_BY_TAG.key, Value: MANAGED_BY_TAG.value }];
+export const ROLLBACK_GROUP_TAGS = [{ Key: MANAGED_BY.key, Value: MANAGED_BY.value }];
 
 /** The plan's rollback, or an error: only a plan that names one can roll back. */
 export function plannedRollback(plan: ResolvedPlan): ResolvedRollback {

@@ -17,7 +17,7 @@ export type AlarmDefinition =
   | { type: 'metric'; metrics: AlarmMetric[] }
   | { type: 'composite'; alarmRule: string };
 
-type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export type AlarmFacts = {
   name: string;

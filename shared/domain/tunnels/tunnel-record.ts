@@ -1,3 +1,5 @@
+import { MANAGED_BY } from '../managed-by';
+
 /**
  * The automation's own record of the tunnel it opened for a thing (ListTunnels cannot filter by
  * status, and a record written with a condition is what makes "one tunnel per thing" hold).
@@ -39,7 +41,6 @@ export type TunnelRecord = {
   closeCause?: string;
 };
 
-export const MANAGED_BY_TAG = { key: 'managedBy', value: 'fleet-autopilot' } as const;
 export const TAG_PREFIX = 'fleet-autopilot:';
 
 /** True while the record stands for a tunnel that is (or is being) open. */
@@ -64,7 +65,7 @@ export function tunnelTags(input: {
   claimId: string;
 }): { key: string; value: string }[] {
   return [
-    { key: MANAGED_BY_TAG.key, value: MANAGED_BY_TAG.value },
+    { key: MANAGED_BY.key, value: MANAGED_BY.value },
     { key: `${TAG_PREFIX}alarm-name`, value: tagValue(input.alarmName) },
     { key: `${TAG_PREFIX}alarm-arn`, value: tagValue(input.alarmArn) },
     { key: `${TAG_PREFIX}audit-id`, value: tagValue(input.auditId) },

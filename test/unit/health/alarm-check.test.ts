@@ -3,8 +3,8 @@ import type { AlarmState } from '../../../shared/domain/rollout/health-alarms';
 import type { Rollout } from '../../../shared/domain/rollout/model';
 import { checkAlarms } from '../../../shared/services/health-alarm-check';
 import type { RolloutDeps } from '../../../shared/services/rollout-effects';
+import { fakeAudit } from '../../fakes/audit';
 import { FakeAlarms } from '../../fakes/health-store';
-import { fakeAudit } from '../../helpers/fakes';
 import { healthRollout, MINUTE, stageOf, T0 } from './fixture';
 
 const NOW = T0 + 7 * MINUTE;

@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compileRules } from '../../../shared/domain/grouping/compile-rules';
 import { type AssignDeps, assignGroups } from '../../../shared/services/assign-groups';
+import { fakeAudit } from '../../fakes/audit';
+import { throttled } from '../../fakes/faults';
+import { FakeGroups, FakeState } from '../../fakes/grouping';
 import { thingEvent } from '../../helpers/events';
-import { FakeGroups, FakeState, fakeAudit } from '../../helpers/fakes';
 
 const rules = compileRules({
   version: 1,
@@ -181,5 +183,25 @@ describe('assignGroups()', () => {
     });
     expect(await assignGroups(reborn, deps)).toMatchObject({ status: 'applied', removed: [] });
     expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+  });
+  it('leaves a thing alone while another event holds its lease: busy, retried later', async () => {
+    await state.claim({ thingName: 'thing-1', thingId: 't', version: 9, at: 0, eventId: 'other' });
+
+    const attempt = assignGroups(thingEvent(), deps);
+
+    await expect(attempt).rejects.toMatchObject({ name: 'ThingBusyError' });
+    expect(groups.calls).toEqual([]);
+    expect(audit.records).toEqual([]);
+  });
+
+  it('throws a throttled membership change so SQS redelivers it, and the redelivery applies it', async () => {
+    groups.faults.inject('addThing', throttled());
+    await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
+
+    const result = await assignGroups(thingEvent(), deps);
+
+    expect(result).toMatchObject({ status: 'applied', added: ['site-eu-west-1-plant-7', 'model-th200'] });
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+    expect(audit.records).toHaveLength(1);
   });
 });

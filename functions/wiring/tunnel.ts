@@ -1,3 +1,10 @@
+import { dynamoAuditWriter } from '../../shared/adapters/audit-store';
+import { eventBridgePublisher, snsNotifier } from '../../shared/adapters/domain-events';
+import { cloudWatchAlarmDirectory } from '../../shared/adapters/tunnel-alarms';
+import { dynamoEnrolmentStore } from '../../shared/adapters/tunnel-enrolments';
+import { secureTunnelPort } from '../../shared/adapters/tunnel-port';
+import { dynamoTunnelStore } from '../../shared/adapters/tunnel-store';
+import { iotThingDirectory } from '../../shared/adapters/tunnel-things';
 import {
   cloudWatchClient,
   dynamoDbClient,
@@ -5,18 +12,11 @@ import {
   iotClient,
   snsClient,
   tunnelingClient,
-} from '../clients';
-import { auditConfigSchema, loadConfig, tableName } from '../config';
-import { parsePolicy } from '../domain/tunnels/policy';
-import type { TunnelDeps } from '../services/tunnel-effects';
-import * as z from '../zod';
-import { dynamoAuditWriter } from './audit-store';
-import { eventBridgePublisher, snsNotifier } from './domain-events';
-import { cloudWatchAlarmDirectory } from './tunnel-alarms';
-import { dynamoEnrolmentStore } from './tunnel-enrolments';
-import { secureTunnelPort } from './tunnel-port';
-import { dynamoTunnelStore } from './tunnel-store';
-import { iotThingDirectory } from './tunnel-things';
+} from '../../shared/clients';
+import { auditConfigSchema, loadConfig, tableName } from '../../shared/config';
+import { parsePolicy } from '../../shared/domain/tunnels/policy';
+import type { TunnelDeps } from '../../shared/services/tunnel-ports';
+import * as z from '../../shared/zod';
 
 export const tunnelConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,

@@ -1,0 +1,44 @@
+import type { ThingChange, ThingState } from '../domain/grouping/thing-state';
+
+/**
+ * What assign-groups needs from the outside world. Adapters: shared/adapters/iot-groups.ts and
+ * shared/adapters/thing-state-store.ts; composed in functions/wiring/grouping.ts.
+ */
+
+export type GroupOwnership = 'managed' | 'unmanaged';
+
+/** AWS IoT thing groups and memberships. */
+export interface GroupPort {
+  /**
+   * Creates the group under `parent` if missing (tagged as ours); 'managed' when the group is ours
+   * under that parent, 'unmanaged' when someone else's group (or ours elsewhere) has the name.
+   */
+  ensureGroup(name: string, parent: string | undefined): Promise<GroupOwnership>;
+  /**
+   * AddThingToThingGroup; idempotent. Throws AWS's `InvalidRequestException` or
+   * `LimitExceededException` when the thing is in 10 groups, or in another group of the hierarchy.
+   */
+  addThing(group: string, thingName: string): Promise<void>;
+  /** RemoveThingFromThingGroup; idempotent. */
+  removeThing(group: string, thingName: string): Promise<void>;
+  /** Every group the thing is directly in, managed or not. */
+  listGroupsForThing(thingName: string): Promise<string[]>;
+}
+
+export type ClaimRequest = ThingChange & { thingName: string; eventId: string };
+export type Claim =
+  | { kind: 'stale'; state: ThingState }
+  | { kind: 'claimed'; previous: ThingState | undefined };
+export type Commit = ClaimRequest & { groups: string[]; deleted: boolean };
+
+/** What was applied to each thing, with a short lease so two events for one thing never interleave. */
+export interface ThingStateStore {
+  /**
+   * 'stale' (nothing taken) when the event is older than what was applied (see isStale); else takes
+   * the thing's lease for `eventId` and returns what was applied before. Throws ThingBusyError while
+   * another event holds a live lease, or when the state changed under the claim.
+   */
+  claim(request: ClaimRequest): Promise<Claim>;
+  /** Records the outcome and releases the lease; throws ThingBusyError when `eventId` lost the lease. */
+  commit(commit: Commit): Promise<void>;
+}
