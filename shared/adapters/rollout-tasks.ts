@@ -5,6 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { tracer } from '../observability';
+import type { TaskSender } from '../services/rollout-ports';
 
 let sfn: SFNClient | undefined;
 
@@ -17,7 +18,7 @@ export function sfnClient(): SFNClient {
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /** Step Functions calls. A token is only ever passed through, never logged or returned. */
-export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
+export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string): TaskSender {
   return {
     /**
      * StartExecution named after the rollout (a resume's `<rolloutId>--r<n>-<nonce>`, from its halted stage):
@@ -64,5 +65,3 @@ export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
     },
   };
 }
-
-export type TaskSender = ReturnType<typeof stepFunctionsTasks>;

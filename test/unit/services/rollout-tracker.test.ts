@@ -119,6 +119,8 @@ const event = (thing: number, status: 'SUCCEEDED' | 'FAILED', at = T0 + 30_000):
   status,
   outcome: status === 'SUCCEEDED' ? 'succeeded' : 'failed',
   at,
+  rolloutId: rollout.rolloutId,
+  stageIndex: 0,
 });
 
 describe('rollout tracker', () => {
@@ -187,9 +189,12 @@ describe('rollout tracker', () => {
 
   it('ignores jobs it did not create', async () => {
     const h = harness(job({}));
-    expect(await trackExecution({ ...event(1, 'FAILED'), jobId: 'someone-elses-job' }, h.deps)).toBe(
-      'not-ours',
-    );
+    expect(
+      await trackExecution(
+        { ...event(1, 'FAILED'), jobId: 'someone-elses-job', rolloutId: undefined, stageIndex: undefined },
+        h.deps,
+      ),
+    ).toBe('not-ours');
   });
 });
 
