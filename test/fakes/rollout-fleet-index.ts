@@ -2,8 +2,7 @@ import type { ThingIndexingSettings } from '../../shared/domain/fleet-index/quer
 import { DynamicGroupLimitError, QueryGroupConflictError } from '../../shared/domain/rollout/query-errors';
 import type { RolloutFleetIndex } from '../../shared/services/rollout-iot-ports';
 import { Faults } from './rollout-faults';
-
-type DynamicGroup = { query: string; status: string; tags: { Key: string; Value: string }[] };
+import type { FakeIot, Group } from './rollout-iot';
 
 /** "Dynamic thing groups per account: 100" (AWS IoT Core endpoints and quotas). */
 const MAX_DYNAMIC_GROUPS = 100;
@@ -14,26 +13,43 @@ export const FULL_INDEX: ThingIndexingSettings = {
 };
 
 /**
- * The fleet index and dynamic thing groups as shared/adapters/fleet-index.ts sees them. AWS's rules:
- * CreateDynamicThingGroup of an existing name is ResourceAlreadyExists (the same query, whitespace
- * aside, is the same group; anything else a QueryGroupConflictError); at the account's limit it is a
- * DynamicGroupLimitError; a new group backfills (`BUILDING`) until `activate`; deleting a group that is
+ * The fleet index and dynamic thing groups as shared/adapters/fleet-index.ts sees them, in the same
+ * registry as the account's other thing groups (FakeIot). AWS's rules: CreateDynamicThingGroup of an
+ * existing name is ResourceAlreadyExists (the same query, whitespace aside, is the same group; another
+ * query or a static group a QueryGroupConflictError); at the account's limit a DynamicGroupLimitError;
+ * a new group backfills (`newGroupStatus`, AWS: BUILDING) until `activate`; deleting a group that is
  * gone succeeds.
  */
 export class FakeFleetIndex implements RolloutFleetIndex {
-  readonly dynamicGroups = new Map<string, DynamicGroup>();
-  /** Static groups of the same names (made by someone else). */
-  readonly staticGroups = new Set<string>();
-  readonly counts = new Map<string, number>();
+  /** The things each query matches (what a new group is backfilled with, and GetStatistics counts). */
+  readonly matching = new Map<string, string[]>();
   readonly deleted: string[] = [];
   readonly faults = new Faults();
-  /** The status a new group starts in (AWS: BUILDING while it backfills). */
+  /** The status a new group starts in. */
   newGroupStatus = 'ACTIVE';
 
-  constructor(public indexing: ThingIndexingSettings = FULL_INDEX) {}
+  constructor(
+    private readonly iot: FakeIot,
+    public indexing: ThingIndexingSettings = FULL_INDEX,
+  ) {}
+
+  /** A dynamic group of this name, if any. */
+  dynamicGroup(name: string): Group | undefined {
+    const group = this.iot.groups.get(name);
+    return group?.query === undefined ? undefined : group;
+  }
+
+  dynamicGroupCount(): number {
+    return [...this.iot.groups.values()].filter((g) => g.query !== undefined).length;
+  }
+
+  /** A dynamic group made by someone else. */
+  addDynamicGroup(name: string, query: string): void {
+    this.iot.groups.set(name, { managed: false, members: new Set(), query, status: 'ACTIVE', tags: [] });
+  }
 
   activate(name: string): void {
-    const group = this.dynamicGroups.get(name);
+    const group = this.dynamicGroup(name);
     if (group) group.status = 'ACTIVE';
   }
 
@@ -44,7 +60,7 @@ export class FakeFleetIndex implements RolloutFleetIndex {
 
   async count(query: string): Promise<number> {
     this.faults.check('count');
-    return this.counts.get(query) ?? 0;
+    return this.matching.get(query)?.length ?? 0;
   }
 
   async ensureDynamicGroup(
@@ -54,23 +70,31 @@ export class FakeFleetIndex implements RolloutFleetIndex {
     tags: { Key: string; Value: string }[],
   ): Promise<{ created: boolean; status: string }> {
     this.faults.check('ensureDynamicGroup');
-    const existing = this.dynamicGroups.get(thingGroupName);
-    if (this.staticGroups.has(thingGroupName))
-      throw new QueryGroupConflictError(`thing group ${thingGroupName} exists and is not a dynamic group`);
+    const existing = this.iot.groups.get(thingGroupName);
     if (existing) {
+      if (existing.query === undefined)
+        throw new QueryGroupConflictError(`thing group ${thingGroupName} exists and is not a dynamic group`);
       if (existing.query.trim() !== queryString.trim())
         throw new QueryGroupConflictError(`thing group ${thingGroupName} exists with another query`);
-      return { created: false, status: existing.status };
+      return { created: false, status: existing.status ?? 'ACTIVE' };
     }
-    if (this.dynamicGroups.size >= MAX_DYNAMIC_GROUPS)
+    if (this.dynamicGroupCount() >= MAX_DYNAMIC_GROUPS)
       throw new DynamicGroupLimitError('the account has AWS IoT’s maximum of dynamic thing groups');
-    this.dynamicGroups.set(thingGroupName, { query: queryString, status: this.newGroupStatus, tags });
+    const members = this.matching.get(queryString) ?? [];
+    for (const thing of members) this.iot.things.add(thing);
+    this.iot.groups.set(thingGroupName, {
+      managed: false,
+      members: new Set(members),
+      query: queryString,
+      status: this.newGroupStatus,
+      tags: structuredClone(tags),
+    });
     return { created: true, status: this.newGroupStatus };
   }
 
   async deleteDynamicGroup(thingGroupName: string): Promise<void> {
     this.faults.check('deleteDynamicGroup');
-    this.dynamicGroups.delete(thingGroupName);
+    if (this.dynamicGroup(thingGroupName)) this.iot.groups.delete(thingGroupName);
     this.deleted.push(thingGroupName);
   }
 }

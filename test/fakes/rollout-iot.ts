@@ -24,7 +24,15 @@ export type ExecutionStatus =
   | 'REMOVED'
   | 'CANCELED';
 type Execution = { status: ExecutionStatus; startedAt?: number };
-type Group = { managed: boolean; parent?: string; members: Set<string> };
+/** A thing group; a dynamic one (fleet indexing) has its query, backfill status and tags. */
+export type Group = {
+  managed: boolean;
+  parent?: string;
+  members: Set<string>;
+  query?: string;
+  status?: string;
+  tags?: { Key: string; Value: string }[];
+};
 export type FakeJob = {
   request: CreateJobRequest | RollbackJobRequest;
   status: 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED';
@@ -55,6 +63,8 @@ export class FakeIot implements RolloutJobs, RollbackIot {
   /** Every call that changed AWS, in order (`createJob:<id>`, `cancelJob:<id>`, `addThing:<g>/<t>`…). */
   readonly calls: string[] = [];
   readonly cancels: { jobId: string; force: boolean; comment: string; reasonCode: string }[] = [];
+  /** Each DescribeJob, as `<jobId>@<at>`. */
+  readonly reads: string[] = [];
 
   /** A thing group (made by someone else unless `managed`), its things registered. */
   addGroup(
@@ -158,6 +168,7 @@ export class FakeIot implements RolloutJobs, RollbackIot {
 
   async describeJob(jobId: string, at: number): Promise<JobSnapshot | undefined> {
     this.faults.check('describeJob');
+    this.reads.push(`${jobId}@${at}`);
     const job = this.jobs.get(jobId);
     if (!job) return undefined;
     const count = (status: ExecutionStatus) =>

@@ -40,7 +40,7 @@ export function rolloutWorld() {
   const store = new FakeRolloutStore();
   const iot = new FakeIot();
   const sfn = new FakeStepFunctions(STATE_MACHINE_ARN);
-  const fleetIndex = new FakeFleetIndex();
+  const fleetIndex = new FakeFleetIndex(iot);
   const effects = new FakeEffects();
   const alarms = new FakeAlarms();
   const executions = new FakeExecutions();
