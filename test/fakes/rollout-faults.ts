@@ -3,13 +3,14 @@
  * throttles (after the SDK's own retries) or fails. Each injected error is thrown once.
  */
 export class Faults {
-  private readonly queued = new Map<string, Error[]>();
+  private readonly queued = new Map<string, (Error | undefined)[]>();
 
-  /** The next `times` calls of `method` throw `error`. */
-  inject(method: string, error: Error, times = 1): void {
-    const errors = this.queued.get(method) ?? [];
-    for (let i = 0; i < times; i++) errors.push(error);
-    this.queued.set(method, errors);
+  /** After `after` more calls of `method` succeed, the next `times` calls throw `error`. */
+  inject(method: string, error: Error, times = 1, after = 0): void {
+    const queue = this.queued.get(method) ?? [];
+    for (let i = 0; i < after; i++) queue.push(undefined);
+    for (let i = 0; i < times; i++) queue.push(error);
+    this.queued.set(method, queue);
   }
 
   /** Throws the next error injected for `method`, if any. */

@@ -80,11 +80,11 @@ export class FakeIot implements RolloutJobs, RollbackIot {
     });
   }
 
-  /** The next `times` calls of `method` are throttled, with the error its adapter throws. */
-  throttle(method: keyof RolloutJobs | keyof RollbackIot, times = 1) {
+  /** After `after` calls, the next `times` calls of `method` are throttled, with the error its adapter throws. */
+  throttle(method: keyof RolloutJobs | keyof RollbackIot, times = 1, after = 0) {
     const rollbackOnly = ['ensureGroup', 'addThing', 'succeededThings'].includes(method);
     const error = rollbackOnly ? throttling() : new IotThrottledError('AWS IoT throttled: Rate exceeded');
-    this.faults.inject(method, error, times);
+    this.faults.inject(method, error, times, after);
   }
 
   private job(jobId: string): FakeJob {

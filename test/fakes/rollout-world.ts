@@ -147,6 +147,20 @@ export async function created(w: World, plan: unknown, creator = ALICE, at = T0)
   return result.rolloutId;
 }
 
+/** The stored stage (a test error when it was never recorded). */
+export async function stageOf(w: World, rolloutId: string, i = 0) {
+  const stage = await w.store.getStage(rolloutId, i);
+  if (!stage) throw new Error(`stage ${i} of ${rolloutId} was not recorded`);
+  return stage;
+}
+
+/** The stored rollout (a test error when there is none). */
+export async function rolloutOf(w: World, rolloutId: string) {
+  const rollout = await w.store.getRollout(rolloutId);
+  if (!rollout) throw new Error(`no rollout ${rolloutId}`);
+  return rollout;
+}
+
 /** Runs one state machine step of the rollout's recorded execution (or of `execution`). */
 export async function step(
   w: World,

@@ -7,7 +7,9 @@ import {
   created,
   HOUR,
   MINUTE,
+  rolloutOf,
   rolloutWorld,
+  stageOf,
   startedStage,
   T0,
   terminal,
@@ -131,12 +133,9 @@ describe('trackExecution: the stage’s counters', () => {
   it('counts nothing for a job its stage no longer runs (a resumed stage’s halted attempt)', async () => {
     // Prepare
     const { w, rolloutId, jobId } = await tracking();
-    const stage = await w.store.getStage(rolloutId, 0);
+    const stage = await stageOf(w, rolloutId);
     await w.store.setStageStatus(rolloutId, 0, 'HALTED');
-    await w.store.restartStage(
-      { ...stage!, jobId: `${rolloutId}-s0-a1`, attempt: 1, status: 'RUNNING' },
-      NOW,
-    );
+    await w.store.restartStage({ ...stage, jobId: `${rolloutId}-s0-a1`, attempt: 1, status: 'RUNNING' }, NOW);
 
     // Act
     const result = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT), w.tracker);
@@ -293,10 +292,9 @@ describe('trackExecution: waking the gate', () => {
     for (let i = 0; i < 100; i++) await trackExecution(terminal(jobId, thing(i), 'SUCCEEDED', AT), w.tracker);
 
     // Assess
-    const stage = await w.store.getStage(rolloutId, 0);
-    const rollout = await w.store.getRollout(rolloutId);
-    expect(stage?.succeeded).toBe(100);
-    const onJob = judgeStageOnJob(rollout!, stage!, stage?.job as JobSnapshot, NOW);
+    const stage = await stageOf(w, rolloutId);
+    expect(stage.succeeded).toBe(100);
+    const onJob = judgeStageOnJob(await rolloutOf(w, rolloutId), stage, stage.job as JobSnapshot, NOW);
     expect(onJob.outcome).toBe('CONTINUE');
     expect(onJob.evidence).toMatchObject({ succeeded: 0 });
   });
