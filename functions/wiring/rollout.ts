@@ -22,8 +22,8 @@ import {
 } from '../../shared/clients';
 import { type Clock, systemClock } from '../../shared/clock';
 import { auditConfigSchema, positiveInt, tableName } from '../../shared/config';
-import type { RollbackIot } from '../../shared/services/rollout-iot-ports';
 import type { RolloutDeps } from '../../shared/services/rollout-ports';
+import type { RollbackIot } from '../../shared/services/rollout-rollback-port';
 import type { ExecutionCounters } from '../../shared/services/rollout-store-port';
 import * as z from '../../shared/zod';
 

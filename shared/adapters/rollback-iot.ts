@@ -12,7 +12,7 @@ import type { Clock } from '../clock';
 import { createPacer } from '../domain/pacing';
 import { RollbackGroupConflictError } from '../domain/rollout/errors';
 import { ROLLBACK_GROUP_TAGS } from '../domain/rollout/rollback';
-import type { RollbackIot } from '../services/rollout-iot-ports';
+import type { RollbackIot } from '../services/rollout-rollback-port';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from './iot-groups';
 import { iotRolloutJobs } from './rollout-jobs';
 

@@ -1,10 +1,10 @@
 import type { ThingIndexingSettings } from '../domain/fleet-index/query-fields';
 import type { CreateJobRequest } from '../domain/rollout/job-request';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
-import type { RollbackJobRequest } from '../domain/rollout/rollback';
 
 /**
- * The AWS IoT calls a rollout makes (shared/adapters/rollout-jobs.ts, rollback-iot.ts, fleet-index.ts).
+ * The AWS IoT calls a rollout makes (shared/adapters/rollout-jobs.ts, fleet-index.ts; a rollback's are in
+ * rollout-rollback-port.ts).
  * Throttling that outlives the SDK's retries is an IotThrottledError, which the state machine retries.
  */
 
@@ -44,30 +44,6 @@ export interface RolloutJobs extends TargetGroups {
   failureStarts(jobId: string, statuses: readonly string[], maxPages?: number): Promise<number[]>;
   /** Distinct things in the groups and their sub-groups; TargetGroupNotFoundError when one is gone. */
   countTargets(groups: string[]): Promise<number>;
-}
-
-/** What AWS answered when a thing was added to the rollback group. */
-export type Membership = 'added' | 'missing' | 'refused';
-
-/** One page of the things whose execution of a job SUCCEEDED (ListJobExecutionsForJob). */
-export type SucceededPage = { things: string[]; nextToken?: string };
-
-/** The AWS IoT calls a rollback makes. */
-export interface RollbackIot {
-  /**
-   * The static rollback group, created tagged managedBy=fleet-autopilot; an identical existing one is
-   * fine. A group of that name the automation did not create is a RollbackGroupConflictError.
-   */
-  ensureGroup(groupName: string, rolloutId: string): Promise<'created' | 'exists'>;
-  /** DescribeThingGroup: does a group of this name exist now? */
-  groupExists(groupName: string): Promise<boolean>;
-  /** Paced under the account's membership quota. `missing`: the thing is gone; `refused`: AWS said no (10 groups). */
-  addThing(groupName: string, thingName: string): Promise<Membership>;
-  /** Up to 250 things per page; a job that does not exist has none. */
-  succeededThings(jobId: string, nextToken?: string): Promise<SucceededPage>;
-  /** CreateJob; an existing job with this id is success (`exists`). */
-  createJob(request: RollbackJobRequest): Promise<'created' | 'exists'>;
-  describeJob(jobId: string, at: number): Promise<JobSnapshot | undefined>;
 }
 
 /** The fleet index and the dynamic thing groups of query stages. */

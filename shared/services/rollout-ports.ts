@@ -1,13 +1,14 @@
-import type { AuditInput } from '../audit/audit-record';
-import type { DomainEvent } from '../domain/events/domain-event';
+import type { AuditWriter, DomainEventPublisher, OperatorNotifier } from './effect-ports';
 import type { AlarmReader, ExecutionReader, HealthStore, PackageReader } from './health-ports';
-import type { RollbackIot, RolloutFleetIndex, RolloutJobs } from './rollout-iot-ports';
+import type { RolloutFleetIndex, RolloutJobs } from './rollout-iot-ports';
+import type { RollbackIot } from './rollout-rollback-port';
 import type { RolloutStore } from './rollout-store-port';
 
 /**
  * What the rollout services depend on. Each port is declared next to the services (this file,
- * rollout-store-port.ts, rollout-iot-ports.ts, health-ports.ts); the adapters in shared/adapters
- * implement them and functions/wiring/rollout.ts composes them.
+ * rollout-store-port.ts, rollout-iot-ports.ts, rollout-rollback-port.ts, health-ports.ts and the
+ * effect-ports.ts every feature shares); the adapters in shared/adapters implement them and
+ * functions/wiring/rollout.ts composes them.
  */
 
 /** Step Functions: the rollout's executions and the task tokens its waits hand out. */
@@ -29,20 +30,6 @@ export interface TaskSender {
   /** SendTaskFailure with `error` (a name the state machine catches); `gone` as for succeed. */
   fail(token: string, error: string, cause: string): Promise<'sent' | 'gone'>;
 }
-
-/**
- * Appends one audit record. The same cause, action and subject again keeps the first record
- * (`written: false`): what makes a retried step's record appear once.
- */
-export type AuditWriter = (input: AuditInput) => Promise<{ written: boolean; id: string }>;
-/** Publishes domain events on the project's bus; a partly refused batch throws, so the caller retries. */
-export type DomainEventPublisher = (events: DomainEvent[]) => Promise<void>;
-/** Tells the operators (SNS): approvals needed, rollouts stopped. */
-export type OperatorNotifier = (notice: {
-  subject: string;
-  message: string;
-  attributes?: Record<string, string>;
-}) => Promise<void>;
 
 export type RolloutDeps = {
   store: RolloutStore;

@@ -1,10 +1,6 @@
 import { type AuditRecord, buildAuditRecord } from '../../shared/audit/audit-record';
 import type { DomainEvent } from '../../shared/domain/events/domain-event';
-import type {
-  AuditWriter,
-  DomainEventPublisher,
-  OperatorNotifier,
-} from '../../shared/services/rollout-ports';
+import type { AuditWriter, DomainEventPublisher, OperatorNotifier } from '../../shared/services/effect-ports';
 import { Faults } from './rollout-faults';
 
 type Notice = Parameters<OperatorNotifier>[0];

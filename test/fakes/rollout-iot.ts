@@ -6,12 +6,8 @@ import {
 import type { CreateJobRequest } from '../../shared/domain/rollout/job-request';
 import type { JobSnapshot } from '../../shared/domain/rollout/job-snapshot';
 import type { RollbackJobRequest } from '../../shared/domain/rollout/rollback';
-import type {
-  Membership,
-  RollbackIot,
-  RolloutJobs,
-  SucceededPage,
-} from '../../shared/services/rollout-iot-ports';
+import type { RolloutJobs } from '../../shared/services/rollout-iot-ports';
+import type { Membership, RollbackIot, SucceededPage } from '../../shared/services/rollout-rollback-port';
 import { awsError, Faults, throttling } from './rollout-faults';
 
 export type ExecutionStatus =
