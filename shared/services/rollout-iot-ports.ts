@@ -3,9 +3,9 @@ import type { CreateJobRequest } from '../domain/rollout/job-request';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 
 /**
- * The AWS IoT calls a rollout makes (shared/adapters/rollout-jobs.ts, fleet-index.ts; a rollback's are in
- * rollout-rollback-port.ts).
- * Throttling that outlives the SDK's retries is an IotThrottledError, which the state machine retries.
+ * The AWS IoT calls a rollout's stages make (shared/adapters/rollout-jobs.ts, fleet-index.ts; a
+ * rollback's are in rollout-rollback-port.ts). Throttling that outlives the SDK's retries is an
+ * IotThrottledError, which the state machine retries with backoff.
  */
 
 /** The registry reads a preflight needs. */
