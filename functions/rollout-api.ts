@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import policyFile from '../config/rollout-policy.yml';
-import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { loadConfig } from '../shared/config';
 import { InvalidPlanError, InvalidRequestError } from '../shared/domain/rollout/errors';
 import { ROLLOUT_ID } from '../shared/domain/rollout/ids';
@@ -21,6 +20,7 @@ import { completeRolloutRequest } from '../shared/services/rollout-complete';
 import { errorResponse, json } from '../shared/services/rollout-http';
 import { resumeWithDocument } from '../shared/services/rollout-resume';
 import * as z from '../shared/zod';
+import { rolloutConfigSchema, rolloutDeps } from './wiring/rollout';
 
 /** Operator API on an HTTP API with IAM auth: the caller is the SigV4-signed principal. */
 const config = loadConfig(z.required(rolloutConfigSchema, { STATE_MACHINE_ARN: true }), process.env);

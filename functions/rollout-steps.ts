@@ -1,27 +1,14 @@
-import { iotRollbackPort } from '../shared/adapters/rollback-iot';
-import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
 import { retryableAws } from '../shared/adapters/transient-errors';
-import { iotClient } from '../shared/clients';
-import { systemClock } from '../shared/clock';
-import { loadConfig, positiveInt } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { iotArnPrefix } from '../shared/domain/rollout/job-request';
 import { wrapHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
 import { runStep, type StepInput, stepInputSchema } from '../shared/services/rollout-steps';
-import * as z from '../shared/zod';
+import { rollbackIot, rolloutDeps, stepsConfigSchema } from './wiring/rollout';
 
 /** The staged-rollout state machine's tasks (statemachines/staged-rollout.asl.yaml), one `action` each. */
-const config = loadConfig(
-  z.extend(rolloutConfigSchema, {
-    // A rollback's AddThingToThingGroup pace: its share of the account's 100 TPS (assign-groups has the rest).
-    ROLLBACK_MEMBERSHIP_TPS: z.optional(positiveInt(1000)),
-  }),
-  process.env,
-);
-const deps = {
-  ...rolloutDeps(config, 'function:rollout-steps'),
-  rollback: iotRollbackPort(iotClient(), config.ROLLBACK_MEMBERSHIP_TPS ?? 20, systemClock),
-};
+const config = loadConfig(stepsConfigSchema, process.env);
+const deps = { ...rolloutDeps(config, 'function:rollout-steps'), rollback: rollbackIot(config) };
 
 export const handler = wrapHandler(
   async (input: StepInput, context) => {

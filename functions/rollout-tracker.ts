@@ -1,7 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { rolloutConfigSchema, rolloutDeps } from '../shared/adapters/rollout-deps';
-import { dynamoTransactWriter, executionCounters } from '../shared/adapters/rollout-transact';
-import { dynamoDbClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { loadConfig } from '../shared/config';
 import { eventBridgeEnvelope } from '../shared/domain/events/eventbridge-envelope';
@@ -10,16 +7,13 @@ import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { trackExecution } from '../shared/services/rollout-tracker';
 import * as z from '../shared/zod';
+import { rolloutConfigSchema, rolloutDeps, trackerCounters } from './wiring/rollout';
 
 /** `JobExecutionTerminal` events from the project bus: counters, gate estimate, wake-up. Errors retry via EventBridge (then DLQ). */
 const config = loadConfig(rolloutConfigSchema, process.env);
 const deps = {
   ...rolloutDeps(config, 'function:rollout-tracker'),
-  counters: executionCounters(
-    dynamoDbClient(),
-    config.STATE_TABLE_NAME,
-    dynamoTransactWriter(dynamoDbClient()),
-  ),
+  counters: trackerCounters(config),
   clock: systemClock,
 };
 

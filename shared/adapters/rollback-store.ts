@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Rollback, RollbackCursor } from '../domain/rollout/rollback';
+import type { RollbackRecords } from '../services/rollout-store-port';
 import { conditionalWrite as conditional } from './dynamo-conditions';
 import { keys } from './rollout-keys';
 
@@ -30,21 +31,13 @@ export const toRollback = (i: Item): Rollback => ({
   ...(typeof i.error === 'string' ? { error: i.error } : {}),
 });
 
-export type FillProgress = {
-  to: RollbackCursor;
-  added: number;
-  excluded: number;
-  notAdded: number;
-  notAddedSample: string[];
-};
-
 const STATE = { '#s': 'state' };
 
 /**
  * The rollback item (`ROLLOUT#<id>` / `ROLLBACK`). Every transition is a conditional write, so a
  * retried step finds its own earlier progress instead of counting or auditing it twice.
  */
-export function rollbackRecords(client: DynamoDBDocumentClient, table: string) {
+export function rollbackRecords(client: DynamoDBDocumentClient, table: string): RollbackRecords {
   const send = client.send.bind(client);
   const update = (
     id: string,
@@ -122,7 +115,7 @@ export function rollbackRecords(client: DynamoDBDocumentClient, table: string) {
     },
 
     /** Moves the fill on from page `fromPage` (false if another try already did) and adds its counts. */
-    advanceFill(id: string, fromPage: number, p: FillProgress) {
+    advanceFill(id, fromPage, p) {
       return update(
         id,
         'SET fill = :to, notAddedSample = :sample ADD added :a, excluded :e, notAdded :n',

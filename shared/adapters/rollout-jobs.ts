@@ -14,6 +14,7 @@ import {
 import { IotThrottledError, TargetGroupNotFoundError } from '../domain/rollout/errors';
 import type { CreateJobRequest } from '../domain/rollout/job-request';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
+import type { RolloutJobs } from '../services/rollout-iot-ports';
 
 /** Throttling that outlived the SDK's adaptive retries becomes the error the state machine retries with backoff. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -28,7 +29,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** The AWS IoT Jobs calls a rollout makes. */
-export function iotRolloutJobs(client: IoTClient) {
+export function iotRolloutJobs(client: IoTClient): RolloutJobs {
   /** Things in the group and its sub-groups; a group that does not exist is a TargetGroupNotFoundError. */
   async function thingsInGroup(thingGroupName: string): Promise<string[]> {
     const things = new Set<string>();
@@ -185,5 +186,3 @@ export function iotRolloutJobs(client: IoTClient) {
     },
   };
 }
-
-export type RolloutJobs = ReturnType<typeof iotRolloutJobs>;

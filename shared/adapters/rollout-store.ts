@@ -10,24 +10,17 @@ import {
 import type { StartPoint } from '../domain/gate';
 import { RolloutStoreBusyError } from '../domain/rollout/errors';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
-import type { Approval, Rollout, Stage, StageAttempt, StoredDecision } from '../domain/rollout/model';
-import type { Rollback } from '../domain/rollout/rollback';
+import type { Rollout, Stage, StoredDecision } from '../domain/rollout/model';
+import type {
+  RolloutChanges,
+  RolloutDetails,
+  RolloutGuard,
+  RolloutStore,
+} from '../services/rollout-store-port';
 import { conditionalWrite as conditional } from './dynamo-conditions';
 import { rollbackRecords, toRollback } from './rollback-store';
 import { keys, toApproval, toRollout, toStage, toStageAttempt } from './rollout-keys';
 import { approvalRecords, taskTokens } from './rollout-tokens';
-
-export type { Decided, TokenSlot } from './rollout-tokens';
-export type RolloutDetails = {
-  rollout: Rollout;
-  stages: Stage[];
-  approvals: Approval[];
-  rollback?: Rollback;
-  /** Earlier attempts of stages (a resume with a document replaced them), oldest first per stage. */
-  attempts: StageAttempt[];
-  /** Rollbacks of earlier attempts of the rollout, as later ones replaced them. */
-  earlierRollbacks: Rollback[];
-};
 
 /**
  * What the tracker and the health store ADD to a stage item (or a read of the job sets): a stage
@@ -44,18 +37,51 @@ const MOVING_FIELDS = [
 ];
 const RESTART_TRIES = 5;
 
+/** The guard as a condition on the rollout item (which must exist), its names and values. */
+function guardCondition(guard: RolloutGuard = {}) {
+  const parts = ['attribute_exists(pk)'];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (guard.status !== undefined) {
+    parts.push('#gst = :gst');
+    names['#gst'] = 'status';
+    values[':gst'] = guard.status;
+  }
+  if (guard.abortRequested === false) {
+    parts.push('abortRequested = :gno');
+    values[':gno'] = false;
+  }
+  if (guard.completeRequested === false) parts.push('attribute_not_exists(completeRequested)');
+  if (guard.digest !== undefined) {
+    parts.push('digest = :gdigest');
+    values[':gdigest'] = guard.digest;
+  }
+  if (guard.executionArn !== undefined) {
+    parts.push('executionArn = :garn');
+    values[':garn'] = guard.executionArn;
+  }
+  if (guard.writtenBy !== undefined) {
+    parts.push('(attribute_not_exists(executionArn) OR executionArn = :gself)');
+    values[':gself'] = guard.writtenBy;
+  }
+  return { expression: parts.join(' AND '), names, values };
+}
+
 /**
  * The rollout's DynamoDB state (`table`) and its task tokens (`tokensTable`, which only the rollout
  * functions can read). Tokens go in with storeToken and come out only through claimToken.
  */
-export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string, tokensTable: string) {
+export function dynamoRolloutStore(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tokensTable: string,
+): RolloutStore {
   const send = client.send.bind(client);
 
   return {
     ...approvalRecords(client, table),
     ...taskTokens(client, tokensTable),
     ...rollbackRecords(client, table),
-    /** Creates the rollout once; a repeat returns the stored one (`created: false`). */
     async createRollout(rollout: Rollout): Promise<{ created: boolean; rollout: Rollout }> {
       const created = await conditional(() =>
         send(
@@ -137,37 +163,30 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
       return Items.flatMap((i) => byId.get(String(i.rolloutId)) ?? []);
     },
 
-    /** Sets fields on the rollout when `condition` (over the stored item) holds; false otherwise. */
-    updateRollout(
-      id: string,
-      set: Record<string, unknown>,
-      condition?: string,
-      values: object = {},
-      names: object = {},
-    ) {
-      const extraNames = names;
-      const fields = Object.keys(set);
+    updateRollout(id: string, changes: RolloutChanges, guard?: RolloutGuard) {
+      const set = changes as Record<string, unknown>;
+      const fields = Object.keys(set).filter((n) => set[n] !== undefined);
+      const condition = guardCondition(guard);
       return conditional(() =>
         send(
           new UpdateCommand({
             TableName: table,
             Key: keys.rollout(id),
             UpdateExpression: `SET ${fields.map((_n, i) => `#f${i} = :f${i}`).join(', ')}`,
-            ConditionExpression: ['attribute_exists(pk)', condition].filter(Boolean).join(' AND '),
+            ConditionExpression: condition.expression,
             ExpressionAttributeNames: {
               ...Object.fromEntries(fields.map((n, i) => [`#f${i}`, n])),
-              ...extraNames,
+              ...condition.names,
             },
             ExpressionAttributeValues: {
               ...Object.fromEntries(fields.map((n, i) => [`:f${i}`, set[n]])),
-              ...values,
+              ...condition.values,
             },
           }),
         ),
       );
     },
 
-    /** The stage record, written once: a retried start keeps the first one. */
     async putStage(stage: Stage): Promise<Stage> {
       const put = await conditional(() =>
         send(
@@ -336,5 +355,3 @@ export function dynamoRolloutStore(client: DynamoDBDocumentClient, table: string
     },
   };
 }
-
-export type RolloutStore = ReturnType<typeof dynamoRolloutStore>;

@@ -4,12 +4,13 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { TaskSender } from '../services/rollout-ports';
 
 /** The token is gone: the task timed out, was answered already, or the execution stopped. */
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /** Step Functions calls. A token is only ever passed through, never logged or returned. */
-export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
+export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string): TaskSender {
   return {
     /**
      * StartExecution named after the rollout (a resume's `<rolloutId>--r<n>-<nonce>`, from its halted stage):
@@ -56,5 +57,3 @@ export function stepFunctionsTasks(client: SFNClient, stateMachineArn: string) {
     },
   };
 }
-
-export type TaskSender = ReturnType<typeof stepFunctionsTasks>;

@@ -6,21 +6,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { APPROVAL_KINDS, type Approval, type ApprovalKind } from '../domain/rollout/model';
+import type { ApprovalRecords, Decided, TaskTokens, TokenSlot } from '../services/rollout-store-port';
 import { isConditionFailure, keys, toApproval } from './rollout-keys';
-
-/** Where a task token waits: the stage's gate, the rollout's resume, a stage's approval. */
-export type TokenSlot =
-  | { kind: 'gate'; stageIndex: number }
-  | { kind: 'resume' }
-  | { kind: 'approval'; stageIndex: number; approval: ApprovalKind };
-export type Decided = {
-  status: 'APPROVED' | 'REJECTED' | 'EXPIRED';
-  by?: string;
-  /** The approver's four-eyes identity (shared/domain/rollout/identity.ts). */
-  byIdentity?: string;
-  comment?: string;
-  at: number;
-};
 
 const pad = (i: number) => String(i).padStart(3, '0');
 const slotKey = (id: string, slot: TokenSlot) => ({
@@ -41,7 +28,7 @@ const TOKEN_TTL_SECONDS = 400 * 86_400;
  * one. A token goes in with `storeToken` and comes out only through `claimToken`, a DeleteItem that
  * returns it: a token is used once, by one sender, and leaves nothing behind.
  */
-export function taskTokens(client: DynamoDBDocumentClient, table: string) {
+export function taskTokens(client: DynamoDBDocumentClient, table: string): TaskTokens {
   const send = client.send.bind(client);
   return {
     /** Parks a token (a retried or repeated wait replaces the previous one of the slot). */
@@ -83,7 +70,7 @@ export function taskTokens(client: DynamoDBDocumentClient, table: string) {
 }
 
 /** Approval records, in the state table: readable by operators, and never holding a token. */
-export function approvalRecords(client: DynamoDBDocumentClient, table: string) {
+export function approvalRecords(client: DynamoDBDocumentClient, table: string): ApprovalRecords {
   const send = client.send.bind(client);
   return {
     async putApproval(approval: Approval): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type ExecutionTerminal,
   supersedes,
 } from '../domain/rollout/job-event';
+import type { ApplyResult, CounterOptions, ExecutionCounters } from '../services/rollout-store-port';
 import { keys } from './rollout-keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -24,14 +25,6 @@ export function dynamoTransactWriter(client: DynamoDBDocumentClient): TransactWr
   };
 }
 
-/**
- * `duplicate`: this very event was applied before (a redelivery); its side effects may still be due.
- * `unknown-stage`: no stage item runs this job: not recorded yet, or the job is an earlier attempt of
- * its stage (a resume with a fixed document replaced it), whose late events count nowhere.
- */
-export type ApplyResult = 'applied' | 'stale' | 'duplicate' | 'unknown-stage';
-/** Counter options: `successBuckets` keeps successes per minute on the stage (`ok_<minute>`) for health windows. */
-export type CounterOptions = { successBuckets?: boolean };
 const ATTEMPTS = 5;
 /** Execution items outlive the job's stage by far: 400 days, then DynamoDB TTL removes them. */
 const EXECUTION_TTL_SECONDS = 400 * 86_400;
@@ -42,7 +35,11 @@ const EXECUTION_TTL_SECONDS = 400 * 86_400;
  * older event changes nothing and two concurrent events never double-count. The ADD holds only while
  * the stage runs the event's job: a halted attempt's late events never count towards the next one.
  */
-export function executionCounters(client: DynamoDBDocumentClient, table: string, transact: TransactWriter) {
+export function executionCounters(
+  client: DynamoDBDocumentClient,
+  table: string,
+  transact: TransactWriter,
+): ExecutionCounters {
   return async (
     rolloutId: string,
     stageIndex: number,
@@ -111,8 +108,6 @@ export function executionCounters(client: DynamoDBDocumentClient, table: string,
     throw new RolloutStoreBusyError(`execution ${e.jobId}/${e.thingName} kept changing`);
   };
 }
-
-export type ExecutionCounters = ReturnType<typeof executionCounters>;
 
 /** A success enters its minute's bucket; a success another status replaced leaves the bucket it was in. */
 function bucketDelta(succeeded: number, at: number, previousAt: number | undefined) {

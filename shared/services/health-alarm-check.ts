@@ -1,6 +1,7 @@
 import { alarmEvidence, alarmVerdict } from '../domain/rollout/health-alarms';
 import type { Rollout, Stage } from '../domain/rollout/model';
-import { type RolloutDeps, record } from './rollout-effects';
+import { record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 export type AlarmCheck = { kind: 'clear' } | { kind: 'paused' | 'halt'; explanation: string };
 
@@ -63,9 +64,7 @@ async function pause(deps: RolloutDeps, id: string, now: number): Promise<boolea
   const paused = await deps.store.updateRollout(
     id,
     { status: 'PAUSED', paused: true, reason, updatedAt: now },
-    '#st = :r AND abortRequested = :no',
-    { ':r': 'RUNNING', ':no': false },
-    { '#st': 'status' },
+    { status: 'RUNNING', abortRequested: false },
   );
   if (paused) return true;
   const current = await deps.store.getRollout(id);

@@ -15,7 +15,8 @@ import { planDigest, type ResolvedPlan, resolvePlan } from '../domain/rollout/pl
 import type { RolloutPolicy } from '../domain/rollout/policy';
 import { resumerProblem } from '../domain/rollout/resume';
 import { rolloutStatusView } from '../domain/rollout/status-view';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 import { assertTargetsExist, preflightPlan } from './rollout-preflight';
 
 /** The SigV4 principal; `account` is the API's own account (`requestContext.accountId`). */
@@ -205,8 +206,6 @@ export async function decideApproval(
   return { rolloutId: id, stageIndex: pending.stageIndex, kind: pending.kind, decision: status };
 }
 
-const STATUS = { '#st': 'status' };
-
 /**
  * Pause, resume, abort: flags on the rollout; a waiting execution is told through its stored token.
  * An abort with `rollback` also rolls back (after the Abort step), which the plan must name.
@@ -236,23 +235,18 @@ export async function controlRollout(
       ? await deps.store.updateRollout(
           id,
           { status: 'PAUSED', paused: true, updatedAt: caller.at },
-          '#st = :r AND abortRequested = :no',
-          { ':r': 'RUNNING', ':no': false },
-          STATUS,
+          { status: 'RUNNING', abortRequested: false },
         )
       : command === 'resume'
         ? await deps.store.updateRollout(
             id,
             { status: 'RUNNING', paused: false, updatedAt: caller.at },
-            '#st = :p AND abortRequested = :no',
-            { ':p': 'PAUSED', ':no': false },
-            STATUS,
+            { status: 'PAUSED', abortRequested: false },
           )
         : await deps.store.updateRollout(
             id,
             { abortRequested: true, ...(rollback ? { rollbackRequested: true } : {}), updatedAt: caller.at },
-            'abortRequested = :no',
-            { ':no': false },
+            { abortRequested: false },
           );
   if (!ok)
     throw new RolloutConflictError(

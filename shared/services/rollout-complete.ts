@@ -2,7 +2,8 @@ import { isContinuousFinal } from '../domain/rollout/continuous';
 import { RolloutConflictError } from '../domain/rollout/errors';
 import { FINAL_STATUSES } from '../domain/rollout/model';
 import type { Caller } from './rollout-api';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 /**
  * POST /rollouts/{id}/complete: ends a rollout whose last, continuous stage passed its gate and is
@@ -27,9 +28,7 @@ export async function completeRolloutRequest(deps: RolloutDeps, id: string, comm
   const ok = await deps.store.updateRollout(
     id,
     { completeRequested: true, completeRequestedBy: caller.principal, updatedAt: caller.at },
-    '#st = :r AND abortRequested = :no AND attribute_not_exists(completeRequested)',
-    { ':r': 'RUNNING', ':no': false },
-    { '#st': 'status' },
+    { status: 'RUNNING', abortRequested: false, completeRequested: false },
   );
   if (!ok)
     throw new RolloutConflictError(

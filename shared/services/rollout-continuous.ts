@@ -7,7 +7,8 @@ import { estimateStageGate, judgeStageOnJob, startsWith } from '../domain/rollou
 import { healthLookSeconds, nextHealthChange } from '../domain/rollout/stage-health';
 import { checkAlarms } from './health-alarm-check';
 import { assessHealth } from './health-assess';
-import { mustGetRollout, noteOutcome, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, noteOutcome, record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 import { stoppedOutside } from './rollout-stopped';
 
 /** The slim result the Watch states branch on (`$.gate`): Halt reads outcome and reason like RouteGate's. */

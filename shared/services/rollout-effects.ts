@@ -1,32 +1,9 @@
-import type { AuditWriter } from '../adapters/audit-store';
-import type { DomainEventPublisher, OperatorNotifier } from '../adapters/domain-events';
-import type { FleetIndex } from '../adapters/fleet-index';
-import type { RolloutJobs } from '../adapters/rollout-jobs';
-import type { RolloutStore } from '../adapters/rollout-store';
-import type { TaskSender } from '../adapters/rollout-tasks';
 import type { AuditCause, AuditOutcome } from '../audit/audit-record';
 import type { GateDecision } from '../domain/gate';
 import { RolloutNotFoundError } from '../domain/rollout/errors';
 import { type Rollout, type Stage, storedDecision } from '../domain/rollout/model';
-import type { AlarmReader, ExecutionReader, HealthStore, PackageReader } from './health-ports';
-
-export type RolloutDeps = {
-  store: RolloutStore;
-  jobs: RolloutJobs;
-  /** Fleet indexing and dynamic thing groups (stages that target a query). */
-  fleetIndex: FleetIndex;
-  tasks: TaskSender;
-  audit: AuditWriter;
-  publish: DomainEventPublisher;
-  notify: OperatorNotifier;
-  /** Health-gated stages: suspects, presence, the executions, alarms and `$package` shadows they are confirmed on. */
-  health: HealthStore;
-  executions: ExecutionReader;
-  alarms: AlarmReader;
-  packages: PackageReader;
-  /** `function:rollout-steps`, or the human principal for API actions. */
-  actor: string;
-};
+import type { RolloutDeps } from './rollout-ports';
+import type { RolloutStore } from './rollout-store-port';
 
 type Effect = {
   rolloutId: string;
@@ -66,7 +43,7 @@ export async function record(deps: Pick<RolloutDeps, 'audit' | 'publish' | 'noti
   }
 }
 
-export async function mustGetRollout(store: RolloutStore, id: string): Promise<Rollout> {
+export async function mustGetRollout(store: Pick<RolloutStore, 'getRollout'>, id: string): Promise<Rollout> {
   const rollout = await store.getRollout(id);
   if (!rollout) throw new RolloutNotFoundError(`rollout ${id} not found`);
   return rollout;

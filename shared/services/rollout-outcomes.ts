@@ -1,7 +1,8 @@
 import { TASK_FAILURES } from '../domain/rollout/errors';
 import { stageRef } from '../domain/rollout/ids';
 import type { Rollout, Stage } from '../domain/rollout/model';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 const cause = (id: string, what: string) => ({ type: 'execution' as const, id: `${id}:${what}` });
 
@@ -74,16 +75,11 @@ export async function haltStage(
   const read = await deps.store.getStage(id, i);
   // Only the execution the rollout records may halt it: a retried Halt must not undo a resume that an
   // operator recorded after its first try (the new attempt's job would run unwatched).
-  const fields = { status: 'HALTED', reason, updatedAt: now };
-  const ours =
-    executionId === undefined
-      ? await deps.store.updateRollout(id, fields)
-      : await deps.store.updateRollout(
-          id,
-          fields,
-          '(attribute_not_exists(executionArn) OR executionArn = :self)',
-          { ':self': executionId },
-        );
+  const ours = await deps.store.updateRollout(
+    id,
+    { status: 'HALTED', reason, updatedAt: now },
+    executionId === undefined ? undefined : { writtenBy: executionId },
+  );
   if (!ours) return { fenced: true };
   const cancelled = read ? await cancelStageJob(deps, rollout, i, reason, now, read) : undefined;
   await deps.store.setStageStatus(id, i, 'HALTED', read?.jobId);

@@ -1,5 +1,5 @@
 import { FleetIndexFieldError } from '../domain/fleet-index/errors';
-import { missingIndexFields, type ThingIndexingSettings } from '../domain/fleet-index/query-fields';
+import { missingIndexFields } from '../domain/fleet-index/query-fields';
 import { parseFleetQuery } from '../domain/fleet-index/query-parse';
 import { TargetGroupNotFoundError } from '../domain/rollout/errors';
 import type { ResolvedPlan } from '../domain/rollout/plan';
@@ -10,20 +10,7 @@ import {
   previewPlan,
   type QueryFacts,
 } from '../domain/rollout/preflight';
-
-/** The registry reads a preflight needs (shared/adapters/rollout-jobs.ts implements them). */
-export type TargetGroups = {
-  groupExists(name: string): Promise<boolean>;
-  /** Distinct things in the group and its sub-groups; TargetGroupNotFoundError if it is gone. */
-  thingsInGroup(name: string): Promise<string[]>;
-};
-
-/** The fleet index reads a preflight needs for query stages (shared/adapters/fleet-index.ts). */
-export type QueryIndex = {
-  thingIndexing(): Promise<ThingIndexingSettings>;
-  /** Things matching now (GetStatistics). */
-  count(query: string): Promise<number>;
-};
+import type { QueryIndex, TargetGroups } from './rollout-iot-ports';
 
 /** Per query stage: the index fields its query lacks (one GetIndexingConfiguration) and, if asked, its count. */
 async function queryFacts(index: QueryIndex, plan: ResolvedPlan, countThings: boolean) {

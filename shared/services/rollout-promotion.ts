@@ -11,7 +11,8 @@ import { approvalRequestVerdict, promotionVerdict, type Verdict } from '../domai
 import { authorsOf } from '../domain/rollout/resume';
 import { judgeStageOnJob } from '../domain/rollout/stage-gate';
 import { checkAlarms } from './health-alarm-check';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 /**
  * Approvals and promotion: the steps that move a rollout to its next stage. Each re-derives its

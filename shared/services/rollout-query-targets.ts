@@ -5,7 +5,8 @@ import { FINAL_STATUSES, type Rollout } from '../domain/rollout/model';
 import type { ResolvedStage } from '../domain/rollout/plan';
 import { DynamicGroupBuildingError } from '../domain/rollout/query-errors';
 import { queryGroupName, queryGroupTags } from '../domain/rollout/query-target';
-import { type RolloutDeps, record } from './rollout-effects';
+import { record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 /**
  * Before a query stage's job: the account's index must hold every field the query reads (re-checked

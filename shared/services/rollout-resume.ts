@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { RolloutDetails } from '../adapters/rollout-store';
 import { documentUrlIssues } from '../domain/rollout/document-urls';
 import {
   ForbiddenActionError,
@@ -27,6 +26,7 @@ import {
 import type { Rollback } from '../domain/rollout/rollback';
 import type { ApiDeps, Caller } from './rollout-api';
 import { record } from './rollout-effects';
+import type { RolloutDetails } from './rollout-store-port';
 
 export type ResumeRequest = { document?: unknown; documentSource?: unknown; comment: string };
 
@@ -82,8 +82,6 @@ const rollbackSummary = (rollback: Rollback | undefined) =>
         stageIndexes: rollback.stageIndexes,
       }
     : null;
-
-const STATUS = { '#st': 'status' };
 
 /**
  * POST /rollouts/{id}/resume with a document: a HALTED rollout goes on with a fixed document from the
@@ -165,14 +163,12 @@ export async function resumeWithDocument(deps: ApiDeps, id: string, request: Res
       resumes: [...(rollout.resumes ?? []), resume],
       updatedAt: caller.at,
     },
-    '#st = :halted AND digest = :digest AND executionArn = :arn AND abortRequested = :no',
     {
-      ':halted': 'HALTED',
-      ':digest': rollout.digest,
-      ':arn': rollout.executionArn ?? '',
-      ':no': false,
+      status: 'HALTED',
+      digest: rollout.digest,
+      executionArn: rollout.executionArn ?? '',
+      abortRequested: false,
     },
-    STATUS,
   );
   if (!ok) {
     const now = await deps.store.details(id);

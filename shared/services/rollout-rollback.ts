@@ -17,12 +17,9 @@ import {
   rollbackWaitSeconds,
   rollbackWanted,
 } from '../domain/rollout/rollback';
-import { mustGetRollout, type RolloutDeps, record } from './rollout-effects';
+import { mustGetRollout, record } from './rollout-effects';
 import { causeMessage } from './rollout-outcomes';
-import type { RollbackIot } from './rollout-rollback-port';
-
-/** The rollback's steps (docs/rollouts.md "Rollback"): the rollout adapters plus AWS IoT's groups. */
-export type RollbackDeps = RolloutDeps & { arnPrefix: string; rollback: RollbackIot };
+import type { RolloutDeps, StepDeps } from './rollout-ports';
 
 /** What the state machine loops on: `fill` (call again with `cursor`), `watch` (wait `waitSeconds`), `done`. */
 export type RollbackStep = {
@@ -66,7 +63,7 @@ async function startedStages(deps: RolloutDeps, id: string, i: number): Promise<
   return started;
 }
 
-async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: number): Promise<Rollback> {
+async function begin(deps: StepDeps, rollout: Rollout, i: number, now: number): Promise<Rollback> {
   const id = rollout.rolloutId;
   const attempt = rollout.attempt ?? 0;
   const started = await startedStages(deps, id, Math.min(i, rollout.plan.stages.length - 1));
@@ -115,7 +112,7 @@ async function begin(deps: RollbackDeps, rollout: Rollout, i: number, now: numbe
  * health check judged gone may come back later, still on the bad update; its execution waits QUEUED).
  */
 export async function startRollback(
-  deps: RollbackDeps,
+  deps: StepDeps,
   id: string,
   i: number,
   now: number,
@@ -163,7 +160,7 @@ export async function startRollback(
 }
 
 /** Up to PAGES_PER_CALL pages of the stages' SUCCEEDED executions into the group. */
-async function fill(deps: RollbackDeps, start: Rollback, exclude?: ReadonlySet<string>): Promise<Rollback> {
+async function fill(deps: StepDeps, start: Rollback, exclude?: ReadonlySet<string>): Promise<Rollback> {
   let rollback = start;
   // Made before the first thing goes in (an identical group is fine), never when no device took the update.
   let group: Promise<unknown> | undefined;
@@ -228,7 +225,7 @@ const AUDIT_CONCURRENCY = 25;
  * One record per thing put in the rollback group (`fleet audit --thing` shows it), caused by the
  * rollback's start: a retried page writes the same records again, which the audit keeps once.
  */
-async function auditAdded(deps: RollbackDeps, rollback: Rollback, stageIndex: number, things: string[]) {
+async function auditAdded(deps: StepDeps, rollback: Rollback, stageIndex: number, things: string[]) {
   for (let i = 0; i < things.length; i += AUDIT_CONCURRENCY) {
     await Promise.all(
       things.slice(i, i + AUDIT_CONCURRENCY).map((thing) =>
@@ -251,7 +248,7 @@ async function auditAdded(deps: RollbackDeps, rollback: Rollback, stageIndex: nu
   }
 }
 
-async function createJob(deps: RollbackDeps, rollout: Rollout, rollback: Rollback, now: number) {
+async function createJob(deps: StepDeps, rollout: Rollout, rollback: Rollback, now: number) {
   const request = createRollbackJobRequest(
     rollout.plan,
     rollout.rolloutId,
@@ -272,7 +269,7 @@ async function createJob(deps: RollbackDeps, rollout: Rollout, rollback: Rollbac
  * many devices asks a human once (SNS, `rollout.rollback.attention`) and is watched on, never
  * cancelled; one with nothing left to run is completed with its counts.
  */
-export async function reconcileRollback(deps: RollbackDeps, id: string, now: number): Promise<RollbackStep> {
+export async function reconcileRollback(deps: StepDeps, id: string, now: number): Promise<RollbackStep> {
   const rollout = await mustGetRollout(deps.store, id);
   const planned = plannedRollback(rollout.plan);
   const rollback = await currentRollback(deps, rollout);
@@ -296,7 +293,7 @@ export async function reconcileRollback(deps: RollbackDeps, id: string, now: num
 
 /** Marks the rollback as needing a human (once), then notifies; a retry that lost the notice sends it. */
 async function attention(
-  deps: RollbackDeps,
+  deps: StepDeps,
   rollout: Rollout,
   rollback: Rollback,
   verdict: RollbackVerdict,
@@ -339,7 +336,7 @@ async function attention(
 
 /** Ends the rollback COMPLETED (once) and audits its counts. */
 async function finish(
-  deps: RollbackDeps,
+  deps: StepDeps,
   rollout: Rollout,
   rollback: Rollback,
   verdict: RollbackVerdict | undefined,
@@ -385,7 +382,7 @@ type ErrorInfo = { Error?: string; Cause?: string };
 
 /** A rollback step failed for good: the rollout stays HALTED or ABORTED, the rollback is marked FAILED. */
 export async function failRollback(
-  deps: RollbackDeps,
+  deps: StepDeps,
   id: string,
   i: number,
   state: Record<string, unknown>,

@@ -1,7 +1,7 @@
 import { isContinuousFinal } from '../domain/rollout/continuous';
 import { ExecutionRefusedError, TASK_FAILURES } from '../domain/rollout/errors';
 import { executionVerdict } from '../domain/rollout/execution';
-import { jobIdFor, stageRef } from '../domain/rollout/ids';
+import { jobIdFor, MAX_STAGES, rolloutIdSchema, stageRef } from '../domain/rollout/ids';
 import { createJobRequest } from '../domain/rollout/job-request';
 import { jobStoppedOutside } from '../domain/rollout/job-snapshot';
 import { type Rollout, type Stage, type StepDecision, stepDecision } from '../domain/rollout/model';
@@ -14,15 +14,10 @@ import { assessHealth } from './health-assess';
 import { awaitWatch, completeContinuous, reconcileWatch, startWatch } from './rollout-continuous';
 import { mustGetRollout, noteOutcome, record } from './rollout-effects';
 import { abortRollout, completeRollout, failRollout, haltStage } from './rollout-outcomes';
+import type { StepDeps } from './rollout-ports';
 import { expireApproval, promoteStage, requestApproval } from './rollout-promotion';
 import { prepareQueryTarget, releaseQueryGroups } from './rollout-query-targets';
-import {
-  failRollback,
-  type RollbackDeps,
-  reconcileRollback,
-  rollbackAfter,
-  startRollback,
-} from './rollout-rollback';
+import { failRollback, reconcileRollback, rollbackAfter, startRollback } from './rollout-rollback';
 import { stoppedOutside } from './rollout-stopped';
 
 export const STEP_ACTIONS = [
@@ -50,12 +45,12 @@ export const STEP_ACTIONS = [
 /** The Payload every Task of statemachines/staged-rollout.asl.yaml sends. */
 export const stepInputSchema = z.object({
   action: z.enum(STEP_ACTIONS),
-  rolloutId: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
+  rolloutId: rolloutIdSchema,
   /** `$$.Execution.Id`: every step refuses an execution the rollout API did not start. */
   executionId: z
     .string()
     .check(z.regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:execution:[\w-]{1,80}:[\w-]{1,80}$/)),
-  stageIndex: z.int().check(z.gte(0), z.lte(50)),
+  stageIndex: z.int().check(z.gte(0), z.lte(MAX_STAGES)),
   /** `$$.State.EnteredTime`: the same on every retry of one state visit, so audit records dedupe. */
   now: z.pipe(
     z.iso.datetime({ offset: true }),
@@ -67,15 +62,13 @@ export const stepInputSchema = z.object({
   /** startRollback: where the group fill is (the step's own last answer, checked against the stored one). */
   cursor: z.optional(
     z.strictObject({
-      stage: z.int().check(z.gte(0), z.lte(50)),
+      stage: z.int().check(z.gte(0), z.lte(MAX_STAGES)),
       page: z.int().check(z.gte(0)),
       token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
     }),
   ),
 });
 export type StepInput = z.infer<typeof stepInputSchema>;
-
-export type StepDeps = RollbackDeps;
 
 /** One state machine step. Each is idempotent for a retried invocation of the same state visit. */
 export async function runStep(input: StepInput, deps: StepDeps): Promise<unknown> {

@@ -1,7 +1,8 @@
 import { stageRef } from '../domain/rollout/ids';
 import type { JobSnapshot } from '../domain/rollout/job-snapshot';
 import type { Stage, StepDecision } from '../domain/rollout/model';
-import { type RolloutDeps, record } from './rollout-effects';
+import { record } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
 
 /** A job cancelled or deleted by anyone but the rollout (AWS's abortConfig, an operator): audited, a HALT. */
 export async function stoppedOutside(

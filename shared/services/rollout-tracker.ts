@@ -1,12 +1,11 @@
-import type { ExecutionCounters } from '../adapters/rollout-transact';
 import type { Clock } from '../clock';
-import { parseJobId } from '../domain/rollout/ids';
 import type { ExecutionTerminal } from '../domain/rollout/job-event';
 import type { Rollout, Stage } from '../domain/rollout/model';
 import { estimateStageGate, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import { countsSuccessEvents } from '../domain/rollout/stage-health';
 import { type HealthDeps, watchSuccess } from './health-success';
-import type { RolloutDeps } from './rollout-effects';
+import type { RolloutDeps } from './rollout-ports';
+import type { ExecutionCounters } from './rollout-store-port';
 
 export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> &
   HealthDeps & {
@@ -29,8 +28,11 @@ export const SNAPSHOT_MAX_AGE_MS = 30_000;
  * lost or reordered event can at most make it look again.
  */
 export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps): Promise<TrackResult> {
-  const owner = parseJobId(event.jobId);
-  if (!owner) return 'not-ours';
+  // The bridge names the stage a job belongs to (checked against the jobId at the edge, job-event.ts):
+  // an event it named none for is another job's.
+  const { rolloutId, stageIndex } = event;
+  if (rolloutId === undefined || stageIndex === undefined) return 'not-ours';
+  const owner = { rolloutId, stageIndex };
   // A time far ahead would also outrank every real event for this thing (newest wins): refuse it.
   const receivedAt = deps.clock.now();
   if (event.at > receivedAt + MAX_CLOCK_SKEW_MS) {

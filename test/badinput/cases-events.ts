@@ -142,6 +142,8 @@ export const terminalValid: Record<string, unknown> = {
     status: 'SUCCEEDED',
     outcome: 'succeeded',
     at: 1_767_225_600_000,
+    rolloutId: 'fw-2-1-abcd1234',
+    stageIndex: 0,
   },
 };
 

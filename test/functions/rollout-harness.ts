@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import type { TransactItems, TransactWriter } from '../../shared/adapters/rollout-transact';
+import { parseJobId } from '../../shared/domain/rollout/ids';
 import { outcomeOf } from '../../shared/domain/rollout/job-event';
 import { FUNCTION_TEST_ENV } from '../helpers/function-env';
 
@@ -122,7 +123,7 @@ export function apiRequest(
   } as APIGatewayProxyEventV2WithIAMAuthorizer;
 }
 
-/** A `JobExecutionTerminal` event as the bus delivers it to the tracker. */
+/** A `JobExecutionTerminal` event as the bus delivers it to the tracker (the bridge names the stage). */
 export function terminalEvent(
   jobId: string,
   thing: string,
@@ -132,6 +133,7 @@ export function terminalEvent(
 ) {
   const outcome = outcomeOf(status);
   if (!outcome) throw new Error(`${status} is not terminal`);
+  const owner = parseJobId(jobId);
   return {
     version: '0',
     id: `bus-${eventId}`,
@@ -149,6 +151,7 @@ export function terminalEvent(
       status,
       outcome,
       at,
+      ...(owner ? { rolloutId: owner.rolloutId, stageIndex: owner.stageIndex } : {}),
     },
   };
 }

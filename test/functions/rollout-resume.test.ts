@@ -351,7 +351,7 @@ describe('resume a halted rollout with a fixed document', () => {
     expect((await resume(rolloutId, BOB, { document: FIXED })).statusCode).toBe(200);
     const resumed = await item(rolloutId, 'ROLLOUT');
     const { haltStage } = await import('../../shared/services/rollout-outcomes');
-    const { rolloutConfigSchema, rolloutDeps } = await import('../../shared/adapters/rollout-deps');
+    const { rolloutConfigSchema, rolloutDeps } = await import('../../functions/wiring/rollout');
     const { loadConfig } = await import('../../shared/config');
     const deps = rolloutDeps(loadConfig(rolloutConfigSchema, process.env), 'function:rollout-steps');
     // The old execution passed its check before the resume landed, and halts again (a retry).

@@ -1,3 +1,5 @@
+import * as z from '../../zod';
+
 /** Identifiers derived from the plan; every one is safe in a DynamoDB key, an ARN and an execution name. */
 
 const SLUG_MAX = 40;
@@ -17,7 +19,12 @@ export function rolloutIdFor(name: string, digest: string): string {
   return `${slug}-${digest.slice(0, 8)}`;
 }
 
+/** The rollout-id rule, the one every entry point checks: what rolloutIdFor makes (at most 49). */
+export const ROLLOUT_ID_MAX = 50;
 export const ROLLOUT_ID = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
+export const rolloutIdSchema = z
+  .string()
+  .check(z.regex(ROLLOUT_ID, `must be a rollout id: [a-z0-9-], at most ${ROLLOUT_ID_MAX} characters`));
 
 /**
  * The stage's IoT job id: `<rolloutId>-s<index>` for its first attempt, `<rolloutId>-s<index>-a<n>` for

@@ -1,7 +1,7 @@
 import * as z from '../../zod';
 import type { DomainEvent } from '../events/domain-event';
 import { eventTimeMs, eventTimestamp } from '../events/registry-event';
-import { parseJobId } from './ids';
+import { MAX_STAGES, parseJobId, rolloutIdSchema } from './ids';
 
 // Payloads as the AWS IoT developer guide documents them ("Jobs events").
 
@@ -81,8 +81,20 @@ const JOB_DETAIL_TYPES: Record<string, string> = {
   deletion_in_progress: DETAIL_TYPES.JOB_DELETION_IN_PROGRESS,
 };
 
+/**
+ * True when an event's rollout and stage are the ones its jobId names, or it names none for a job that
+ * is not a stage's. The jobId is the source of truth (AWS IoT stamps it; a stage counts only events of
+ * the job it runs): the bridge's parsed fields route the event, never point it elsewhere.
+ */
+export function namesItsJob(e: { jobId: unknown; rolloutId?: unknown; stageIndex?: unknown }): boolean {
+  const owner = typeof e.jobId === 'string' ? parseJobId(e.jobId) : undefined;
+  return owner
+    ? e.rolloutId === owner.rolloutId && e.stageIndex === owner.stageIndex
+    : e.rolloutId === undefined && e.stageIndex === undefined;
+}
+
 /** The normalized detail of a `JobExecutionTerminal` event, which the tracker consumes. */
-export const executionTerminalSchema = z.object({
+const executionTerminalShape = z.object({
   eventId,
   jobId,
   thingName: z.string().check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/)),
@@ -91,13 +103,20 @@ export const executionTerminalSchema = z.object({
   outcome: z.enum(EXECUTION_OUTCOMES),
   /** Epoch ms. */
   at: eventTimestamp,
-  rolloutId: z.optional(z.string()),
-  stageIndex: z.optional(z.int().check(z.nonnegative())),
+  /** The stage's rollout and index, which the bridge parsed from jobId (absent: not a stage's job). */
+  rolloutId: z.optional(rolloutIdSchema),
+  stageIndex: z.optional(z.int().check(z.gte(0), z.lt(MAX_STAGES))),
   /** A SUCCEEDED execution's statusDetails (a plan's self-check reads them; at most 10 pairs). */
   statusDetails: z.optional(
     z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(1024))),
   ),
 });
+export const executionTerminalSchema = executionTerminalShape.check(
+  z.refine(namesItsJob, {
+    message: 'rolloutId and stageIndex must be the ones the jobId names',
+    path: ['rolloutId'],
+  }),
+);
 export type ExecutionTerminal = z.infer<typeof executionTerminalSchema>;
 
 /**

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AlarmState } from '../../../shared/domain/rollout/health-alarms';
 import type { Rollout } from '../../../shared/domain/rollout/model';
 import { checkAlarms } from '../../../shared/services/health-alarm-check';
-import type { RolloutDeps } from '../../../shared/services/rollout-effects';
+import type { RolloutDeps } from '../../../shared/services/rollout-ports';
+import type { RolloutGuard } from '../../../shared/services/rollout-store-port';
 import { fakeAudit } from '../../fakes/audit';
 import { FakeAlarms } from '../../fakes/health-store';
 import { healthRollout, MINUTE, stageOf, T0 } from './fixture';
@@ -35,13 +36,8 @@ function world(action: 'pause' | 'halt', alarms: AlarmState[], over: Partial<Rol
     },
     store: {
       getRollout: async () => rollout,
-      updateRollout: async (
-        _id: string,
-        set: Partial<Rollout>,
-        _c: string,
-        values: Record<string, unknown>,
-      ) => {
-        if (rollout.status !== values[':r'] || rollout.abortRequested !== values[':no']) return false;
+      updateRollout: async (_id: string, set: Partial<Rollout>, guard: RolloutGuard) => {
+        if (rollout.status !== guard.status || rollout.abortRequested !== guard.abortRequested) return false;
         rollout = { ...rollout, ...set };
         return true;
       },

@@ -99,6 +99,8 @@ export function success(
     status: 'SUCCEEDED',
     outcome: 'succeeded',
     at,
+    rolloutId: ROLLOUT_ID,
+    stageIndex: 0,
     ...(statusDetails ? { statusDetails } : {}),
   };
 }

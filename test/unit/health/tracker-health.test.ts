@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyResult, CounterOptions } from '../../../shared/adapters/rollout-transact';
 import { type ExecutionTerminal, supersedes } from '../../../shared/domain/rollout/job-event';
 import type { JobSnapshot } from '../../../shared/domain/rollout/job-snapshot';
 import type { Rollout } from '../../../shared/domain/rollout/model';
+import type { ApplyResult, CounterOptions } from '../../../shared/services/rollout-store-port';
 import { type TrackerDeps, trackExecution } from '../../../shared/services/rollout-tracker';
 import { FakeHealthStore } from '../../fakes/health-store';
 import { finishedJob, healthRollout, MINUTE, ROLLOUT_ID, stageOf, success, T0 } from './fixture';

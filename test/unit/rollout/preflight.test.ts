@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidPlanError, TargetGroupNotFoundError } from '../../../shared/domain/rollout/errors';
 import { planDigest, resolvePlan } from '../../../shared/domain/rollout/plan';
 import { type GroupFacts, previewPlan } from '../../../shared/domain/rollout/preflight';
-import {
-  assertTargetsExist,
-  preflightPlan,
-  type TargetGroups,
-} from '../../../shared/services/rollout-preflight';
+import type { TargetGroups } from '../../../shared/services/rollout-iot-ports';
+import { assertTargetsExist, preflightPlan } from '../../../shared/services/rollout-preflight';
 
 const issuesOf = (input: unknown): string[] => {
   try {

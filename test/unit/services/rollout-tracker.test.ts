@@ -1,216 +1,409 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditInput } from '../../../shared/audit/audit-record';
-import { counterDelta, type ExecutionTerminal, supersedes } from '../../../shared/domain/rollout/job-event';
 import type { JobSnapshot } from '../../../shared/domain/rollout/job-snapshot';
-import type { Rollout, Stage } from '../../../shared/domain/rollout/model';
-import { planDigest, resolvePlan } from '../../../shared/domain/rollout/plan';
 import { judgeStageOnJob } from '../../../shared/domain/rollout/stage-gate';
-import { type TrackerDeps, trackExecution } from '../../../shared/services/rollout-tracker';
+import { MAX_CLOCK_SKEW_MS, trackExecution } from '../../../shared/services/rollout-tracker';
+import { throttling } from '../../fakes/rollout-faults';
+import {
+  created,
+  HOUR,
+  MINUTE,
+  rolloutOf,
+  rolloutWorld,
+  stageOf,
+  startedStage,
+  T0,
+  terminal,
+  twoStages,
+  type World,
+  withRings,
+} from '../../fakes/rollout-world';
 
-const T0 = Date.parse('2027-01-01T00:00:00Z');
-const plan = resolvePlan({
-  name: 'fw',
-  document: { op: 'x' },
-  targets: ['ring-canary'],
-  defaults: { gate: { bakeMinutes: 0 } },
-});
-const rollout: Rollout = {
-  rolloutId: 'fw-12345678',
-  name: 'fw',
-  digest: planDigest(plan),
-  plan,
-  creator: 'arn:aws:iam::1:user/alice',
-  createdAt: T0,
-  status: 'RUNNING',
-  currentStage: 0,
-  paused: false,
-  abortRequested: false,
-  updatedAt: T0,
-};
+const AT = T0 + 30_000;
+const NOW = T0 + MINUTE;
 
-const job = (over: Partial<JobSnapshot>): JobSnapshot => ({
-  at: T0,
-  status: 'IN_PROGRESS',
-  targetsOpen: false,
-  queued: 0,
-  inProgress: 0,
-  succeeded: 0,
-  failed: 0,
-  rejected: 0,
-  timedOut: 0,
-  canceled: 0,
-  removed: 0,
-  ...over,
-});
-
-/** In-memory stage state with the store's rules: newest event per thing wins, the token is claimed once. */
-function harness(truth: JobSnapshot, now = T0 + 60_000, failureStarts: number[] = []) {
-  const stage: Stage = {
-    rolloutId: rollout.rolloutId,
-    index: 0,
-    name: 'fleet',
-    jobId: `${rollout.rolloutId}-s0`,
-    startedAt: T0,
-    targets: 200,
-    succeeded: 0,
-    failed: 0,
-    rejected: 0,
-    timedOut: 0,
-    excluded: 0,
-    status: 'RUNNING',
-  };
-  const marks = new Map<string, ExecutionTerminal>();
-  let token: string | undefined = 'task-token';
-  const woken: unknown[] = [];
-  const audits: AuditInput[] = [];
-  const reads: number[] = [];
-  const deps = {
-    clock: { now: () => now },
-    actor: 'function:rollout-tracker',
-    audit: async (a: AuditInput) => {
-      audits.push(a);
-      return 'written';
-    },
-    counters: async (_id: string, _i: number, e: ExecutionTerminal) => {
-      const current = marks.get(e.thingName);
-      if (!supersedes(e, current)) return 'stale';
-      const delta = counterDelta(current?.outcome, e.outcome);
-      const counters = stage as unknown as Record<string, number>;
-      for (const [k, v] of Object.entries(delta)) counters[k] = (counters[k] ?? 0) + v;
-      marks.set(e.thingName, e);
-      return 'applied';
-    },
-    store: {
-      getRollout: async () => rollout,
-      getStage: async () => ({ ...stage }),
-      putJobSnapshot: async (_id: string, _i: number, j: JobSnapshot, starts: Stage['starts']) => {
-        stage.job = j;
-        stage.starts = starts;
-        return true;
-      },
-      claimToken: async () => {
-        const t = token;
-        token = undefined;
-        return t;
-      },
-    },
-    jobs: {
-      describeJob: async (_jobId: string, at: number) => {
-        reads.push(at);
-        return { ...truth, at };
-      },
-      failureStarts: async () => failureStarts,
-    },
-    tasks: {
-      succeed: async (_t: string, output: unknown) => {
-        woken.push(output);
-        return 'sent';
-      },
-    },
-  } as unknown as TrackerDeps;
-  return { deps, stage, woken, audits, reads };
+/** A rollout whose canary (200 things) runs its job, its gate token parked; events arrive at NOW. */
+async function tracking(name = 'fw') {
+  const w = rolloutWorld();
+  withRings(w, 200);
+  const rolloutId = await created(w, twoStages(name, { defaults: { gate: { bakeMinutes: 0 } } }));
+  const { jobId, token } = await startedStage(w, rolloutId);
+  w.setNow(NOW);
+  return { w, rolloutId, jobId, token };
 }
 
-const event = (thing: number, status: 'SUCCEEDED' | 'FAILED', at = T0 + 30_000): ExecutionTerminal => ({
-  eventId: `e-${thing}-${status}-${at}`,
-  jobId: `${rollout.rolloutId}-s0`,
-  thingName: `t-${thing}`,
-  thingArn: `arn:aws:iot:us-east-1:123456789012:thing/t-${thing}`,
-  status,
-  outcome: status === 'SUCCEEDED' ? 'succeeded' : 'failed',
-  at,
+const counts = async (w: World, rolloutId: string) => {
+  const s = await w.store.getStage(rolloutId, 0);
+  return {
+    succeeded: s?.succeeded,
+    failed: s?.failed,
+    rejected: s?.rejected,
+    timedOut: s?.timedOut,
+    excluded: s?.excluded,
+  };
+};
+const thing = (n: number) => `ring-canary-t${n}`;
+
+describe('trackExecution: the stage’s counters', () => {
+  it('counts a terminal execution into its stage', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+
+    // Act
+    const result = await trackExecution(terminal(jobId, thing(1), 'REJECTED', AT), w.tracker);
+
+    // Assess
+    expect(result).toBe('applied');
+    expect(await counts(w, rolloutId)).toMatchObject({ rejected: 1, succeeded: 0, failed: 0 });
+  });
+
+  it('gives the same counters whatever the order, duplicates included', async () => {
+    // Prepare
+    const a = await tracking('ordered');
+    const b = await tracking('shuffled');
+    const script = (jobId: string) => [
+      terminal(jobId, thing(1), 'FAILED', T0 + 1000),
+      terminal(jobId, thing(1), 'SUCCEEDED', T0 + 5000), // retried, then succeeded
+      terminal(jobId, thing(2), 'REJECTED', T0 + 2000),
+      terminal(jobId, thing(3), 'CANCELED', T0 + 3000),
+      terminal(jobId, thing(4), 'SUCCEEDED', T0 + 4000),
+    ];
+    for (const e of script(a.jobId)) await trackExecution(e, a.w.tracker);
+    const shuffled = script(b.jobId);
+
+    // Act
+    for (const e of [...shuffled].reverse().concat(shuffled)) await trackExecution(e, b.w.tracker);
+
+    // Assess
+    const expected = { succeeded: 2, failed: 0, rejected: 1, timedOut: 0, excluded: 1 };
+    expect(await counts(a.w, a.rolloutId)).toEqual(expected);
+    expect(await counts(b.w, b.rolloutId)).toEqual(expected);
+  });
+
+  it('answers a redelivered event as stale and counts it once', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    const event = terminal(jobId, thing(1), 'FAILED', AT);
+    await trackExecution(event, w.tracker);
+
+    // Act
+    const again = await trackExecution(event, w.tracker);
+
+    // Assess
+    expect(again).toBe('stale');
+    expect((await counts(w, rolloutId)).failed).toBe(1);
+  });
+
+  it('ignores an event older than the thing’s newest', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    await trackExecution(terminal(jobId, thing(1), 'SUCCEEDED', AT), w.tracker);
+
+    // Act
+    const older = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT - 10_000), w.tracker);
+
+    // Assess
+    expect(older).toBe('stale');
+    expect(await counts(w, rolloutId)).toMatchObject({ succeeded: 1, failed: 0 });
+  });
+
+  it('ignores a job the bridge named no stage for (not one this project created)', async () => {
+    // Prepare
+    const { w } = await tracking();
+
+    // Act
+    const result = await trackExecution(terminal('someone-elses-job', thing(1), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(result).toBe('not-ours');
+    expect(w.store.executionMarks.size).toBe(0);
+  });
+
+  it('counts nothing for a stage that was not recorded yet', async () => {
+    // Prepare
+    const { w, rolloutId } = await tracking();
+
+    // Act
+    const result = await trackExecution(terminal(`${rolloutId}-s1`, thing(1), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(result).toBe('unknown-stage');
+    expect(await w.store.getStage(rolloutId, 1)).toBeUndefined();
+  });
+
+  it('counts nothing for a job its stage no longer runs (a resumed stage’s halted attempt)', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    const stage = await stageOf(w, rolloutId);
+    await w.store.setStageStatus(rolloutId, 0, 'HALTED');
+    await w.store.restartStage({ ...stage, jobId: `${rolloutId}-s0-a1`, attempt: 1, status: 'RUNNING' }, NOW);
+
+    // Act
+    const result = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(result).toBe('unknown-stage');
+    expect((await counts(w, rolloutId)).failed).toBe(0);
+  });
+
+  it('throws when the store is throttled, and the redelivered event then counts once', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    const event = terminal(jobId, thing(1), 'FAILED', AT);
+    w.store.faults.inject('counters', throttling());
+    await expect(trackExecution(event, w.tracker)).rejects.toMatchObject({ name: 'ThrottlingException' });
+
+    // Act
+    const redelivered = await trackExecution(event, w.tracker);
+
+    // Assess
+    expect(redelivered).toBe('applied');
+    expect((await counts(w, rolloutId)).failed).toBe(1);
+  });
+
+  it('reads the thing again when a concurrent event for it won the race, and keeps the newest', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    w.store.race('counters', async () => {
+      await w.store.counters(rolloutId, 0, terminal(jobId, thing(1), 'SUCCEEDED', AT + 1_000));
+    });
+
+    // Act
+    const result = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(result).toBe('stale');
+    expect(await counts(w, rolloutId)).toMatchObject({ succeeded: 1, failed: 0 });
+  });
+
+  it('gives up with a retryable RolloutStoreBusyError when the thing keeps changing', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    for (let i = 0; i < 5; i++)
+      w.store.race('counters', () => {
+        w.store.executionMarks.set(`${jobId}#${thing(1)}`, {
+          at: AT - 1,
+          eventId: `other-${i}`,
+          outcome: 'failed',
+        });
+      });
+
+    // Act
+    const tracked = trackExecution(terminal(jobId, thing(1), 'SUCCEEDED', AT), w.tracker);
+
+    // Assess
+    await expect(tracked).rejects.toMatchObject({ name: 'RolloutStoreBusyError', retryable: true });
+    expect((await counts(w, rolloutId)).succeeded).toBe(0);
+  });
 });
 
-describe('rollout tracker', () => {
-  it('forged successes cannot decide: at most they wake the execution, whose decision on the job is unmoved', async () => {
-    // IoT: 100 started, none reported. The events: 100 forged successes.
-    const h = harness(job({ inProgress: 100, queued: 100 }));
-    for (let i = 0; i < 100; i++) await trackExecution(event(i, 'SUCCEEDED'), h.deps);
-    expect(h.reads.length).toBeGreaterThan(0);
-    expect(h.stage.succeeded).toBe(100);
-    const onJob = judgeStageOnJob(rollout, h.stage, h.stage.job as JobSnapshot, T0 + 60_000);
-    expect(onJob.outcome).toBe('CONTINUE');
-    expect(onJob.evidence).toMatchObject({ succeeded: 0, started: 100, pending: 100 });
-  });
+describe('trackExecution: time', () => {
+  it('refuses an event stamped more than five minutes ahead, audits it and counts nothing', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    const forged = terminal(jobId, thing(1), 'SUCCEEDED', NOW + MAX_CLOCK_SKEW_MS + HOUR);
 
-  it('a stage whose job shows no conclusive evidence is not woken, however the events look', async () => {
-    const h = harness(job({ inProgress: 100, queued: 100 }));
-    for (let i = 0; i < 3; i++) await trackExecution(event(i, 'FAILED'), h.deps);
-    expect(h.woken).toEqual([]);
-  });
+    // Act
+    const result = await trackExecution(forged, w.tracker);
 
-  it('wakes the execution once when the job confirms the estimate, reading the job at most every 30 s', async () => {
-    const h = harness(job({ succeeded: 0, failed: 8, inProgress: 0, queued: 192 }));
-    for (let i = 0; i < 8; i++)
-      expect(await trackExecution(event(i, 'FAILED'), h.deps)).toMatch(/applied|woke/);
-    expect(h.woken).toHaveLength(1);
-    expect(h.woken[0]).toMatchObject({ wake: 'gate-estimate-conclusive' });
-    expect(h.reads).toHaveLength(1);
-    // A duplicate after the wake-up changes nothing and wakes nobody (the token is gone).
-    expect(await trackExecution(event(7, 'FAILED'), h.deps)).toBe('stale');
-    expect(h.woken).toHaveLength(1);
-  });
-
-  it('refuses an event stamped more than five minutes ahead, audits it, and counts nothing', async () => {
-    const h = harness(job({ queued: 199, inProgress: 1 }));
-    const forged = event(1, 'SUCCEEDED', T0 + 60_000 + 5 * 3_600_000);
-    expect(await trackExecution(forged, h.deps)).toBe('future');
-    expect(h.stage.succeeded).toBe(0);
-    expect(h.audits).toEqual([
-      expect.objectContaining({ action: 'rollout.event.refused', outcome: 'rejected' }),
+    // Assess
+    expect(result).toBe('future');
+    expect((await counts(w, rolloutId)).succeeded).toBe(0);
+    expect(w.effects.audited('rollout.event.refused')).toEqual([
+      expect.objectContaining({ outcome: 'rejected', details: expect.objectContaining({ jobId }) }),
     ]);
-    // The real event for that thing still counts afterwards (it is not "older" than the forged one).
-    expect(await trackExecution(event(1, 'FAILED'), h.deps)).toBe('applied');
-    expect(h.stage.failed).toBe(1);
   });
 
-  it('wakes a watched continuous stage only for a halt, not for every conclusive promote', async () => {
-    // 150 succeeded, none running: a PROMOTE estimate, which wakes a stage still at its gate...
-    const healthy = job({ succeeded: 150, targetsOpen: true });
-    const atGate = harness(healthy);
-    atGate.stage.succeeded = 149;
-    await trackExecution(event(1, 'SUCCEEDED'), atGate.deps);
-    expect(atGate.woken).toHaveLength(1);
-    // ...but not one that passed it and is watched: devices joining and succeeding change nothing.
-    const watched = harness(healthy);
-    watched.stage.succeeded = 149;
-    watched.stage.watchingSince = T0;
-    await trackExecution(event(1, 'SUCCEEDED'), watched.deps);
-    expect(watched.woken).toEqual([]);
-    // Late joiners that fail: the estimate halts, the job agrees, the watch is woken.
-    const failing = harness(job({ succeeded: 150, failed: 30, targetsOpen: true }));
-    failing.stage.watchingSince = T0;
-    failing.stage.succeeded = 150;
-    for (let i = 0; i < 30; i++) await trackExecution(event(i + 200, 'FAILED'), failing.deps);
-    expect(failing.woken).toHaveLength(1);
-  });
+  it('still counts the thing’s real event after a refused one from the future', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    await trackExecution(terminal(jobId, thing(1), 'SUCCEEDED', NOW + MAX_CLOCK_SKEW_MS + HOUR), w.tracker);
 
-  it('ignores jobs it did not create', async () => {
-    const h = harness(job({}));
-    expect(await trackExecution({ ...event(1, 'FAILED'), jobId: 'someone-elses-job' }, h.deps)).toBe(
-      'not-ours',
-    );
+    // Act
+    const real = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(real).toBe('applied');
+    expect((await counts(w, rolloutId)).failed).toBe(1);
   });
 });
 
-describe('rollout tracker: the prefix halt rule', () => {
-  it('wakes the execution when the first starters failed though the whole stage does not halt yet', async () => {
-    // The job at the last read: 600 started, 12 failed (timed out), 28 succeeded, 560 running.
-    const truth = job({ inProgress: 560, succeeded: 28, failed: 0, timedOut: 12 });
-    // The 12 failures all started in the first minute, when 40 devices had started.
-    const starts = Array.from({ length: 12 }, (_, i) => T0 + 1_000 + i * 1_000);
-    const h = harness(truth, T0 + 3_600_000, starts);
-    h.stage.starts = [{ at: T0 + 60_000, exposed: 40 }];
-    h.stage.job = { ...truth, at: T0 - 1 };
-    expect(await trackExecution(event(1, 'FAILED', T0 + 3_590_000), h.deps)).toBe('woke');
-    expect(h.stage.starts?.at(-1)).toMatchObject({ exposed: 600 });
+describe('trackExecution: waking the gate', () => {
+  it('wakes the waiting execution once when the job confirms a conclusive estimate', async () => {
+    // Prepare
+    const { w, jobId, token } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+
+    // Act
+    const results: string[] = [];
+    for (let i = 0; i < 8; i++)
+      results.push(await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker));
+
+    // Assess
+    expect(results).toContain('woke');
+    expect(w.sfn.sent).toEqual([
+      { token, kind: 'success', output: { wake: 'gate-estimate-conclusive', eventId: expect.any(String) } },
+    ]);
+  });
+
+  it('reads the job at most every 30 seconds while events arrive', async () => {
+    // Prepare
+    const { w, jobId } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+
+    // Act
+    for (let i = 0; i < 8; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT + i), w.tracker);
+
+    // Assess
+    expect(w.iot.reads).toHaveLength(1);
+  });
+
+  it('wakes nobody for a duplicate of the deciding event: the token is gone', async () => {
+    // Prepare
+    const { w, jobId } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+    for (let i = 0; i < 8; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker);
+
+    // Act
+    const again = await trackExecution(terminal(jobId, thing(7), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(again).toBe('stale');
+    expect(w.sfn.sent).toHaveLength(1);
+  });
+
+  it('does not wake when the job shows nothing conclusive, however the events look', async () => {
+    // Prepare
+    const { w, jobId } = await tracking();
+    w.iot.progress(jobId, { IN_PROGRESS: 100 });
+
+    // Act
+    for (let i = 0; i < 3; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.sent).toEqual([]);
+  });
+
+  it('cannot make a decision with forged successes: the job’s decision stays where the job is', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    w.iot.progress(jobId, { IN_PROGRESS: 100 });
+
+    // Act
+    for (let i = 0; i < 100; i++) await trackExecution(terminal(jobId, thing(i), 'SUCCEEDED', AT), w.tracker);
+
+    // Assess
+    const stage = await stageOf(w, rolloutId);
+    expect(stage.succeeded).toBe(100);
+    const onJob = judgeStageOnJob(await rolloutOf(w, rolloutId), stage, stage.job as JobSnapshot, NOW);
+    expect(onJob.outcome).toBe('CONTINUE');
+    expect(onJob.evidence).toMatchObject({ succeeded: 0 });
+  });
+
+  it('does not wake a paused rollout', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+    await w.store.updateRollout(rolloutId, { status: 'PAUSED', paused: true, updatedAt: T0 });
+
+    // Act
+    for (let i = 0; i < 8; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.sent).toEqual([]);
+    expect((await counts(w, rolloutId)).failed).toBe(8);
+  });
+
+  it('does not wake a rollout that is aborting', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+    await w.store.updateRollout(rolloutId, { abortRequested: true, updatedAt: T0 });
+
+    // Act
+    for (let i = 0; i < 8; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.sent).toEqual([]);
+  });
+
+  it('wakes a watched continuous stage only for a halt, not for a conclusive promote', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await tracking();
+    w.iot.progress(jobId, { SUCCEEDED: 200 });
+    await w.store.markWatching(rolloutId, 0, T0);
+
+    // Act
+    for (let i = 0; i < 200; i++) await trackExecution(terminal(jobId, thing(i), 'SUCCEEDED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.sent).toEqual([]);
+  });
+
+  it('wakes a stage still at its gate for a conclusive promote', async () => {
+    // Prepare
+    const { w, jobId, token } = await tracking();
+    w.iot.progress(jobId, { SUCCEEDED: 200 });
+
+    // Act
+    for (let i = 0; i < 200; i++) await trackExecution(terminal(jobId, thing(i), 'SUCCEEDED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.tokensSent()).toEqual([token]);
+  });
+
+  it('wakes a watched stage when late joiners fail and the job agrees', async () => {
+    // Prepare
+    const { w, rolloutId, jobId, token } = await tracking();
+    w.iot.progress(jobId, { SUCCEEDED: 150, FAILED: 30 });
+    await w.store.markWatching(rolloutId, 0, T0);
+
+    // Act
+    for (let i = 0; i < 30; i++) await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker);
+
+    // Assess
+    expect(w.sfn.tokensSent()).toEqual([token]);
+  });
+});
+
+describe('trackExecution: the halt rule on the first starters', () => {
+  /** 600 started, 12 timed out, all 12 among the first 40 starters: the whole stage does not halt yet. */
+  async function earlyFailures() {
+    const world = await tracking();
+    const { w, rolloutId, jobId } = world;
+    w.iot.progress(jobId, { TIMED_OUT: 12, SUCCEEDED: 28, IN_PROGRESS: 560 }, (n) => T0 + 1_000 + n * 1_000);
+    const early = (await w.iot.describeJob(jobId, T0 + MINUTE)) as JobSnapshot;
+    await w.store.putJobSnapshot(rolloutId, 0, { ...early, at: T0 - 1 }, [{ at: T0 + MINUTE, exposed: 40 }]);
+    w.setNow(T0 + HOUR);
+    return world;
+  }
+
+  it('wakes the execution when the first starters failed', async () => {
+    // Prepare
+    const { w, rolloutId, jobId } = await earlyFailures();
+
+    // Act
+    const result = await trackExecution(
+      terminal(jobId, thing(1), 'TIMED_OUT', T0 + HOUR - 10_000),
+      w.tracker,
+    );
+
+    // Assess
+    expect(result).toBe('woke');
+    expect((await w.store.getStage(rolloutId, 0))?.starts?.at(-1)).toMatchObject({ exposed: 600 });
   });
 
   it('does not list executions for a success', async () => {
-    const truth = job({ inProgress: 560, succeeded: 28, timedOut: 12 });
-    const h = harness(truth, T0 + 3_600_000, []);
-    h.stage.starts = [{ at: T0 + 60_000, exposed: 40 }];
-    expect(await trackExecution(event(1, 'SUCCEEDED', T0 + 3_590_000), h.deps)).toBe('applied');
-    expect(h.woken).toEqual([]);
+    // Prepare
+    const { w, jobId } = await earlyFailures();
+
+    // Act
+    const result = await trackExecution(
+      terminal(jobId, thing(1), 'SUCCEEDED', T0 + HOUR - 10_000),
+      w.tracker,
+    );
+
+    // Assess
+    expect(result).toBe('applied');
+    expect(w.sfn.sent).toEqual([]);
   });
 });
