@@ -1,9 +1,9 @@
-/** An error as the AWS SDK throws it: the exception's name is the error's `name`. */
-export function awsError(name: string, message: string = name): Error {
-  return Object.assign(new Error(message), { name });
+/** An AWS SDK service exception as the SDK throws it once its retries gave up. */
+export function awsError(name: string, message: string = name, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode } });
 }
 
-/** What AWS answers when a call is throttled after the SDK's own retries. */
+/** ThrottlingException, HTTP 400: what IoT, Step Functions, DynamoDB and the rest answer over their rate. */
 export const throttled = (): Error => awsError('ThrottlingException', 'Rate exceeded');
 
 /**
@@ -11,11 +11,12 @@ export const throttled = (): Error => awsError('ThrottlingException', 'Rate exce
  * queued errors in order, before the fake does anything (as AWS refuses a throttled call whole).
  */
 export class Faults {
-  readonly #queued = new Map<string, Error[]>();
+  readonly #queued = new Map<string, (Error | undefined)[]>();
 
-  /** The next `times` calls of `operation` throw `error`. */
-  inject(operation: string, error: Error, times = 1): void {
+  /** After `after` more calls of `operation` succeed, the next `times` calls throw `error`. */
+  inject(operation: string, error: Error, times = 1, after = 0): void {
     const queue = this.#queued.get(operation) ?? [];
+    for (let i = 0; i < after; i++) queue.push(undefined);
     for (let i = 0; i < times; i++) queue.push(error);
     this.#queued.set(operation, queue);
   }

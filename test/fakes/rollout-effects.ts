@@ -1,37 +1,37 @@
-import { type AuditRecord, buildAuditRecord } from '../../shared/audit/audit-record';
+import type { AuditRecord } from '../../shared/audit/audit-record';
 import type { DomainEvent } from '../../shared/domain/events/domain-event';
 import type { AuditWriter, DomainEventPublisher, OperatorNotifier } from '../../shared/services/effect-ports';
-import { Faults } from './rollout-faults';
-
-type Notice = Parameters<OperatorNotifier>[0];
+import { fakeAudit } from './audit';
+import { FakeBus, FakeNotifier, type Notice } from './effects';
+import { Faults } from './faults';
 
 /**
- * The audit table, the project's bus and the operators' topic, in memory. The audit keeps a record once
- * per cause, action and subject (the adapter's conditional put); the bus and the topic keep everything
- * sent. Each can be made to fail (`faults`: `audit`, `publish`, `notify`), as a throttled call would.
+ * The audit table, the project's bus and the operators' topic together (test/fakes/audit.ts and
+ * effects.ts, with their rules), for services that take all three. Each can be made to fail through
+ * one `faults` (`audit`, `publish`, `notify`), as a throttled call would.
  */
 export class FakeEffects {
-  readonly records: AuditRecord[] = [];
-  readonly events: DomainEvent[] = [];
-  readonly notices: Notice[] = [];
   readonly faults = new Faults();
+  readonly #table = fakeAudit();
+  readonly #bus = new FakeBus();
+  readonly #topic = new FakeNotifier();
+  readonly records: AuditRecord[] = this.#table.records;
+  readonly events: DomainEvent[] = this.#bus.events;
+  readonly notices: Notice[] = this.#topic.notices;
 
   readonly audit: AuditWriter = async (input) => {
     this.faults.check('audit');
-    const record = buildAuditRecord(structuredClone(input), 30);
-    if (this.records.some((r) => r.id === record.id)) return { written: false, id: record.id };
-    this.records.push(record);
-    return { written: true, id: record.id };
+    return this.#table.write(input);
   };
 
   readonly publish: DomainEventPublisher = async (events) => {
     this.faults.check('publish');
-    this.events.push(...structuredClone(events));
+    return this.#bus.publish(events);
   };
 
   readonly notify: OperatorNotifier = async (notice) => {
     this.faults.check('notify');
-    this.notices.push(structuredClone(notice));
+    return this.#topic.notify(notice);
   };
 
   /** The audit records of one action, in the order they were written. */

@@ -1,7 +1,7 @@
 import type { ThingIndexingSettings } from '../../shared/domain/fleet-index/query-fields';
 import { DynamicGroupLimitError, QueryGroupConflictError } from '../../shared/domain/rollout/query-errors';
 import type { RolloutFleetIndex } from '../../shared/services/rollout-iot-ports';
-import { Faults } from './rollout-faults';
+import { Faults } from './faults';
 import type { FakeIot, Group } from './rollout-iot';
 
 /** "Dynamic thing groups per account: 100" (AWS IoT Core endpoints and quotas). */

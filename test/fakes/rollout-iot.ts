@@ -8,7 +8,7 @@ import type { JobSnapshot } from '../../shared/domain/rollout/job-snapshot';
 import type { RollbackJobRequest } from '../../shared/domain/rollout/rollback';
 import type { RolloutJobs } from '../../shared/services/rollout-iot-ports';
 import type { Membership, RollbackIot, SucceededPage } from '../../shared/services/rollout-rollback-port';
-import { awsError, Faults, throttling } from './rollout-faults';
+import { awsError, Faults, throttled } from './faults';
 
 export type ExecutionStatus =
   | 'QUEUED'
@@ -79,7 +79,7 @@ export class FakeIot implements RolloutJobs, RollbackIot {
   /** After `after` calls, the next `times` calls of `method` are throttled, with the error its adapter throws. */
   throttle(method: keyof RolloutJobs | keyof RollbackIot, times = 1, after = 0) {
     const rollbackOnly = ['ensureGroup', 'addThing', 'succeededThings'].includes(method);
-    const error = rollbackOnly ? throttling() : new IotThrottledError('AWS IoT throttled: Rate exceeded');
+    const error = rollbackOnly ? throttled() : new IotThrottledError('AWS IoT throttled: Rate exceeded');
     this.faults.inject(method, error, times, after);
   }
 

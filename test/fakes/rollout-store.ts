@@ -31,8 +31,8 @@ import type {
   RolloutStore,
   TokenSlot,
 } from '../../shared/services/rollout-store-port';
+import { awsError, Faults } from './faults';
 import { FakeHealthStore } from './health-store';
-import { awsError, Faults } from './rollout-faults';
 
 type Item = Record<string, unknown>;
 const TRIES = 5;

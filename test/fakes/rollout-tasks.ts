@@ -1,6 +1,6 @@
 import { executionArnFor } from '../../shared/domain/rollout/execution';
 import type { TaskSender } from '../../shared/services/rollout-ports';
-import { awsError, Faults, throttling } from './rollout-faults';
+import { awsError, Faults, throttled } from './faults';
 
 type Execution = { input: string; status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' };
 export type Sent =
@@ -45,7 +45,7 @@ export class FakeStepFunctions implements TaskSender {
 
   /** The next `times` sends (or starts) are throttled. */
   throttle(method: keyof TaskSender, times = 1): void {
-    this.faults.inject(method, throttling(), times);
+    this.faults.inject(method, throttled(), times);
   }
 
   /** An execution ends (a later StartExecution of its name is ExecutionAlreadyExists). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRollout } from '../../../shared/services/rollout-api';
-import { throttling } from '../../fakes/rollout-faults';
+import { throttled } from '../../fakes/faults';
 import {
   ALICE,
   caller,
@@ -109,7 +109,7 @@ describe('createRollout', () => {
     // Prepare
     const w = rolloutWorld();
     withRings(w);
-    w.sfn.faults.inject('start', throttling());
+    w.sfn.faults.inject('start', throttled());
     await expect(createRollout(w.api, twoStages('fw'), caller(ALICE))).rejects.toMatchObject({
       name: 'ThrottlingException',
     });

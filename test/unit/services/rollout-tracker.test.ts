@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../shared/domain/rollout/job-snapshot';
 import { judgeStageOnJob } from '../../../shared/domain/rollout/stage-gate';
 import { MAX_CLOCK_SKEW_MS, trackExecution } from '../../../shared/services/rollout-tracker';
-import { throttling } from '../../fakes/rollout-faults';
+import { throttled } from '../../fakes/faults';
 import {
   created,
   HOUR,
@@ -149,7 +149,7 @@ describe('trackExecution: the stage’s counters', () => {
     // Prepare
     const { w, rolloutId, jobId } = await tracking();
     const event = terminal(jobId, thing(1), 'FAILED', AT);
-    w.store.faults.inject('counters', throttling());
+    w.store.faults.inject('counters', throttled());
     await expect(trackExecution(event, w.tracker)).rejects.toMatchObject({ name: 'ThrottlingException' });
 
     // Act
