@@ -120,7 +120,8 @@ export async function bodyText(reqCtx: ApiRequest, maxBytes: number): Promise<st
 
 /**
  * The Lambda handler of an operator API (HTTP API, payload 2.0, IAM auth): a request without a
- * well-formed envelope or without an IAM principal is refused before any route runs.
+ * well-formed envelope or without an IAM principal is refused before any route runs (the router
+ * throws on an event it does not recognise instead of answering).
  */
 export function apiHandler(router: Router) {
   return async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {

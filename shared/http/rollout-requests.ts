@@ -6,6 +6,8 @@ import * as z from '../zod';
 export const ACTIONS = ['approve', 'reject', 'pause', 'resume', 'abort', 'complete'] as const;
 export type Action = (typeof ACTIONS)[number];
 
+// Bodies are parsed here, not by the router's Standard Schema validation: that answers 422 with its
+// own body, and these routes answer 400 with the messages the CLI prints.
 const comment = z.optional(z.string().check(z.maxLength(1000)));
 const commentSchema = z.strictObject({ comment });
 /** `POST /rollouts/{id}/abort` may also ask for the plan's rollback. */
