@@ -1,8 +1,5 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { readPlan } from '../../shared/domain/rollout/plan-text';
-
-export type ApiResponse = { status: number; body: Record<string, unknown> };
+import { type ApiResponse, operatorClient } from '../../shared/http/operator-client';
 
 /**
  * The operator HTTP API with IAM auth: each request SigV4-signed (service execute-api) with the
@@ -16,46 +13,17 @@ export class OperatorApi {
     private readonly fetch: typeof globalThis.fetch = globalThis.fetch,
   ) {}
 
-  async request(principal: string, method: string, path: string, body?: string): Promise<ApiResponse> {
-    const url = new URL(path, this.baseUrl);
-    const signer = new SignatureV4({
-      service: 'execute-api',
+  /** The API answers 503 when AWS stayed busy behind it (injected faults): retried as the CLI does. */
+  request(principal: string, method: string, path: string, body?: string): Promise<ApiResponse> {
+    const send = operatorClient({
+      baseUrl: this.baseUrl,
       region: this.region,
       credentials: { accessKeyId: principal, secretAccessKey: 'local' },
-      sha256: Sha256,
+      retries: 5,
+      backoffMs: 100,
+      fetch: this.fetch,
     });
-    const headers: Record<string, string> = { host: url.host };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    // The API answers 503 when AWS stayed busy behind it (injected faults): retry as the CLI does.
-    let response: Response | undefined;
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const signed = await signer.sign({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: url.pathname,
-        headers,
-        ...(body === undefined ? {} : { body }),
-      });
-      response = await this.fetch(url, {
-        method,
-        headers: signed.headers,
-        ...(body === undefined ? {} : { body }),
-      });
-      if (response.status !== 503 && response.status !== 429) break;
-      await response.text();
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-    }
-    if (!response) throw new Error('no response');
-    const text = await response.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { raw: text };
-    }
-    return { status: response.status, body: parsed };
+    return send(method, path, body);
   }
 
   /** The plan file's text (YAML or JSON), sent as JSON as the CLI does. */
