@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Loaded with require: Vite's config bundler cannot inline a CommonJS file that requires a package.
@@ -30,8 +32,9 @@ const UNIT_ELSEWHERE = [
   'test/security/leak-scan.test.ts',
   'test/template/drop-default-role.test.ts',
 ];
+const root = path.dirname(fileURLToPath(import.meta.url));
 const unitFiles = [
-  ...readdirSync('test/unit', { recursive: true, encoding: 'utf8' })
+  ...readdirSync(path.join(root, 'test/unit'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/unit/${f}`),
   ...UNIT_ELSEWHERE,
@@ -43,7 +46,7 @@ const unitFiles = [
  */
 const REPLACES =
   /\bvi\.(mock|doMock|stubGlobal|stubEnv)\(|\bmockClient\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|Object\.assign\(\s*process\.env|delete process\.env/;
-const ownGraph = unitFiles.filter((f) => REPLACES.test(readFileSync(f, 'utf8')));
+const ownGraph = unitFiles.filter((f) => REPLACES.test(readFileSync(path.join(root, f), 'utf8')));
 const sharedGraph = unitFiles.filter((f) => !ownGraph.includes(f));
 
 export const yamlAsJson = {
