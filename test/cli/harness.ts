@@ -57,10 +57,16 @@ export function workDir(files: Record<string, string>): string {
 }
 
 /** A CSV of `n` things at one site, header first. */
-export function thingsCsv(prefix: string, n: number, site = 'plant-7', region = 'eu-west-1'): string {
+export function thingsCsv(
+  prefix: string,
+  n: number,
+  site = 'plant-7',
+  region = 'eu-west-1',
+  thingType = 'sensor',
+): string {
   const rows = Array.from(
     { length: n },
-    (_, i) => `${prefix}-${String(i).padStart(4, '0')},sensor,${region},${site},TH200`,
+    (_, i) => `${prefix}-${String(i).padStart(4, '0')},${thingType},${region},${site},TH200`,
   );
   return ['thingName,thingType,attr.region,attr.site,attr.model', ...rows, ''].join('\n');
 }

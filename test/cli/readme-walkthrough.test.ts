@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main';
 import { parseCliArgs } from '../../local/cli-args';
 import { loadScenario } from '../../local/scenario/load';
@@ -11,9 +11,10 @@ import { ScenarioRun } from '../../local/scenario/runner';
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from '../../local/stack';
 import { awsCliToSdk, codeBlockAfter, type ShellCommand, shellCommands } from './readme-commands';
 
-// README.md's "Walkthrough on the local stack", command by command as written, on one local stack.
-// Between commands the test lets virtual time pass the way the reader waits (for an approval to be
-// asked, for the rollout to finish); then it checks what the README's text says happened.
+// README.md's "Walkthrough on the local stack", command by command as written, on one local stack,
+// played once for the file (beforeAll). Between commands it lets virtual time pass the way the reader
+// waits (for an approval to be asked, for the rollout to finish); each test then checks one thing the
+// README's text says happened.
 const COMMANDS = shellCommands(codeBlockAfter('README.md', '### Walkthrough on the local stack'));
 const MINUTE = 60_000;
 
@@ -123,37 +124,46 @@ function placeholders(word: string): string {
   });
 }
 
-describe('README walkthrough', () => {
-  it('runs every command of the block as written, each exiting 0', { timeout: 600_000 }, async () => {
-    expect(COMMANDS[0]?.argv.slice(0, 2)).toEqual(['npm', 'start']);
-    work = mkdtempSync(path.join(tmpdir(), 'walkthrough-'));
-    cpSync('examples', path.join(work, 'examples'), { recursive: true });
-    for (const command of COMMANDS) {
-      const [program, ...args] = command.argv;
-      if (program === 'npm') {
-        stack = await serveScenario(command.argv);
-        continue;
-      }
-      if (program === 'aws') {
-        // The reader pastes it a few seconds after the previous command (virtual time stands still
-        // between commands otherwise, and an alarm's event time has whole seconds).
-        await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 5_000 });
-        const cw = new CloudWatchClient((stack as LocalStack).clientConfig('cloudWatch'));
-        await cw.send(awsCliToSdk(command.argv) as never);
-        await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 2 * MINUTE });
-        continue;
-      }
-      expect([program, args[0]], command.text).toEqual(['npx', 'fleet']);
-      await waitBefore(args.slice(1));
-      if (args.includes('<tunnel-id>')) tunnelId = (await openTunnels())[0]?.tunnelId ?? '';
-      const argv = args.slice(1).map(placeholders);
-      const result = await fleet(argv, command.env);
-      ran.push({ command, argv, ...result });
-      expect(result.code, `${command.text}\n${result.stderr}`).toBe(0);
-      if (command.stdoutTo) writeFileSync(path.join(work, command.stdoutTo), result.stdout);
-      const started = /^started: (\S+) /m.exec(result.stdout);
-      if (started?.[1]) rolloutId = started[1];
+/** Plays the block as the reader would, stopping at the first `fleet` command that exits non-zero. */
+async function walkThrough(): Promise<void> {
+  work = mkdtempSync(path.join(tmpdir(), 'walkthrough-'));
+  cpSync('examples', path.join(work, 'examples'), { recursive: true });
+  for (const command of COMMANDS) {
+    const [program, ...args] = command.argv;
+    if (program === 'npm') {
+      stack = await serveScenario(command.argv);
+      continue;
     }
+    if (program === 'aws') {
+      // The reader pastes it a few seconds after the previous command (virtual time stands still
+      // between commands otherwise, and an alarm's event time has whole seconds).
+      await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 5_000 });
+      const cw = new CloudWatchClient((stack as LocalStack).clientConfig('cloudWatch'));
+      await cw.send(awsCliToSdk(command.argv) as never);
+      await (stack as LocalStack).runUntilIdle({ until: (stack as LocalStack).clock.now() + 2 * MINUTE });
+      continue;
+    }
+    expect([program, args[0]], command.text).toEqual(['npx', 'fleet']);
+    await waitBefore(args.slice(1));
+    if (args.includes('<tunnel-id>')) tunnelId = (await openTunnels())[0]?.tunnelId ?? '';
+    const argv = args.slice(1).map(placeholders);
+    const result = await fleet(argv, command.env);
+    ran.push({ command, argv, ...result });
+    if (result.code !== 0) return;
+    if (command.stdoutTo) writeFileSync(path.join(work, command.stdoutTo), result.stdout);
+    const started = /^started: (\S+) /m.exec(result.stdout);
+    if (started?.[1]) rolloutId = started[1];
+  }
+}
+
+beforeAll(walkThrough, 600_000);
+
+describe('README walkthrough', () => {
+  it('runs every command of the block as written, each exiting 0', () => {
+    expect(COMMANDS[0]?.argv.slice(0, 2)).toEqual(['npm', 'start']);
+    const fleetCommands = COMMANDS.filter((c) => c.argv[0] === 'npx').map((c) => c.text);
+    for (const r of ran) expect(r.code, `${r.command.text}\n${r.stderr}`).toBe(0);
+    expect(ran.map((r) => r.command.text)).toEqual(fleetCommands);
     expect(rolloutId).toMatch(/^firmware-2-4-[0-9a-f]{8}$/);
   });
 

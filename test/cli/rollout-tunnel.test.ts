@@ -8,14 +8,15 @@ import {
 } from '../../shared/domain/audit-query/verify';
 import { type CliRun, cliRunner, thingsCsv, workDir } from './harness';
 
-// `fleet rollout`, `fleet tunnel`, and the audit completeness check over a whole local-stack run.
+// `fleet rollout`, `fleet tunnel`, and the audit completeness check over a whole local-stack run. The
+// things are onboarded once; each test starts its own rollout (its own plan name) and opens its tunnel
+// to its own thing.
 let stack: LocalStack;
 let fleet: (argv: string[], o?: { principal?: string }) => Promise<CliRun>;
-let rolloutId = '';
-let tunnelId = '';
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
-const PLAN = `name: cli-test
+const plan = (name: string) => `name: ${name}
 document: { operation: update }
 stages:
   - { name: canary, targets: [site-eu-west-1-plant-7] }
@@ -24,6 +25,7 @@ defaults:
   gate: { bakeMinutes: 30, deadlineMinutes: 60 }
   job: { targetSelection: CONTINUOUS, inProgressTimeoutMinutes: 30 }
 `;
+const PLANS = ['listed', 'joined', 'decided', 'exported', 'verified'];
 const BAD_PLAN =
   'name: bad\ndocument: { operation: update }\ntargets: [ring-canary]\ndefaults: { gate: { confidence: 2 } }\n';
 
@@ -33,8 +35,8 @@ beforeAll(async () => {
   const dir = workDir({
     'things.csv': thingsCsv('pump', 5),
     'new.csv': thingsCsv('late', 1),
-    'plan.yml': PLAN,
     'bad.yml': BAD_PLAN,
+    ...Object.fromEntries(PLANS.map((name) => [`${name}.yml`, plan(`cli-${name}`)])),
   });
   fleet = cliRunner(stack, dir);
   expect((await fleet(['onboard', 'things.csv', '--create-types', '--rate', '500'])).code).toBe(0);
@@ -45,20 +47,83 @@ afterAll(async () => {
   await stack?.close();
 });
 
+const later = (ms: number) => stack.runUntilIdle({ until: stack.clock.now() + ms });
+
+/** Starts plan `<name>.yml` and lets two hours pass: its canary is inconclusive and waits for an operator. */
+async function waitingRollout(name: string): Promise<string> {
+  const start = await fleet(['rollout', 'start', `${name}.yml`, '--json']);
+  expect(start.code, start.stderr).toBe(0);
+  const rolloutId = JSON.parse(start.stdout).rolloutId as string;
+  await later(2 * HOUR);
+  return rolloutId;
+}
+
+/** Bob approves the waiting canary, then the creator aborts the rollout (its job is cancelled). */
+async function approvedThenAborted(rolloutId: string): Promise<void> {
+  const approve = await fleet(['rollout', 'approve', rolloutId, '--comment', 'canary looks fine'], {
+    principal: 'bob',
+  });
+  expect(approve.code, approve.stderr).toBe(0);
+  await later(MINUTE);
+  expect((await fleet(['rollout', 'abort', rolloutId, '--comment', 'enough'])).code).toBe(0);
+  await later(MINUTE);
+}
+
+/** Carol enrols an alarm on `thing`'s heartbeat, it goes to ALARM: the tunnel it opened. */
+async function tunnelOnAlarm(thing: string): Promise<string> {
+  const alarm = `fleet-tunnel-${thing}-offline`;
+  const cw = new CloudWatchClient(stack.clientConfig('cloudWatch'));
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: alarm,
+      Namespace: 'Fleet',
+      MetricName: 'Heartbeat',
+      Dimensions: [{ Name: 'ThingName', Value: thing }],
+      Period: 60,
+      Statistic: 'Sum',
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+    }),
+  );
+  const enrol = await fleet(['tunnel', 'enrol', alarm, '--thing', thing], { principal: 'carol' });
+  expect(enrol.code, enrol.stderr).toBe(0);
+  await cw.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'test' }));
+  await later(MINUTE);
+  const list = await fleet(['tunnel', 'list', '--json']);
+  expect(list.code, list.stderr).toBe(0);
+  const tunnel = (
+    JSON.parse(list.stdout) as { thingName: string; alarmName: string; tunnelId: string }[]
+  ).find((t) => t.thingName === thing);
+  expect(tunnel).toMatchObject({ thingName: thing, alarmName: alarm });
+  return tunnel?.tunnelId ?? '';
+}
+
+/** A tunnel opened on alarm to `thing`, its token printed, then closed by the operator a while later. */
+async function tunnelUsedAndClosed(thing: string): Promise<string> {
+  const tunnelId = await tunnelOnAlarm(thing);
+  expect((await fleet(['tunnel', 'token', tunnelId])).code).toBe(0);
+  await later(10_000);
+  expect((await fleet(['tunnel', 'close', tunnelId])).code).toBe(0);
+  return tunnelId;
+}
+
 describe('fleet rollout', () => {
   it('refuses a plan that fails validation, naming the field (exit 2)', async () => {
+    const jobs = () => stack.services.iot.calls.filter((c) => c.operation === 'CreateJob').length;
+    const before = jobs();
     const run = await fleet(['rollout', 'start', 'bad.yml']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('gate.confidence');
-    expect(stack.services.iot.calls.filter((c) => c.operation === 'CreateJob')).toHaveLength(0);
+    expect(jobs()).toBe(before);
   });
 
   it('starts, lists and shows a rollout waiting for an operator', async () => {
-    const start = await fleet(['rollout', 'start', 'plan.yml', '--json']);
+    const start = await fleet(['rollout', 'start', 'listed.yml', '--json']);
     expect(start.code, start.stderr).toBe(0);
-    rolloutId = JSON.parse(start.stdout).rolloutId;
-    expect(rolloutId).toMatch(/^cli-test-[0-9a-f]{8}$/);
-    await stack.runUntilIdle({ until: stack.clock.now() + 2 * HOUR });
+    const rolloutId = JSON.parse(start.stdout).rolloutId;
+    expect(rolloutId).toMatch(/^cli-listed-[0-9a-f]{8}$/);
+    await later(2 * HOUR);
     const list = await fleet(['rollout', 'list']);
     expect(list.stdout).toMatch(
       new RegExp(`${rolloutId}\\s+RUNNING\\s+1/2\\s+arn:aws:iam::000000000000:user/alice`),
@@ -72,6 +137,7 @@ describe('fleet rollout', () => {
   });
 
   it('shows which running continuous jobs a new thing would join', async () => {
+    const rolloutId = await waitingRollout('joined');
     const run = await fleet(['groups', 'preview', '--things', 'new.csv', '--json']);
     expect(JSON.parse(run.stdout).things[0].jobs).toContainEqual({
       jobId: `${rolloutId}-s0`,
@@ -80,6 +146,7 @@ describe('fleet rollout', () => {
   });
 
   it('lets another principal approve (the creator is refused), then pause, resume, abort', async () => {
+    const rolloutId = await waitingRollout('decided');
     const self = await fleet(['rollout', 'approve', rolloutId]);
     expect(self.code).toBe(4);
     expect(self.stderr).toContain('cannot decide');
@@ -93,13 +160,13 @@ describe('fleet rollout', () => {
       decidedBy: 'arn:aws:iam::000000000000:user/bob',
       comment: 'canary looks fine',
     });
-    await stack.runUntilIdle({ until: stack.clock.now() + 60_000 });
+    await later(MINUTE);
     expect((await fleet(['rollout', 'pause', rolloutId])).code).toBe(0);
     expect((await fleet(['rollout', 'pause', rolloutId])).code).toBe(4);
     expect((await fleet(['rollout', 'resume', rolloutId])).code).toBe(0);
-    await stack.runUntilIdle({ until: stack.clock.now() + 60_000 });
+    await later(MINUTE);
     expect((await fleet(['rollout', 'abort', rolloutId, '--comment', 'enough'])).code).toBe(0);
-    await stack.runUntilIdle({ until: stack.clock.now() + 60_000 });
+    await later(MINUTE);
     expect(JSON.parse((await fleet(['rollout', 'status', rolloutId, '--json'])).stdout).status).toBe(
       'ABORTED',
     );
@@ -114,43 +181,13 @@ describe('fleet rollout', () => {
 
 describe('fleet tunnel', () => {
   it('lists the tunnel an enrolled alarm opened, prints a token to stdout only, closes it', async () => {
-    const cw = new CloudWatchClient(stack.clientConfig('cloudWatch'));
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'fleet-tunnel-pump-0001-offline',
-        Namespace: 'Fleet',
-        MetricName: 'Heartbeat',
-        Dimensions: [{ Name: 'ThingName', Value: 'pump-0001' }],
-        Period: 60,
-        Statistic: 'Sum',
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-      }),
-    );
-    const enrol = await fleet(['tunnel', 'enrol', 'fleet-tunnel-pump-0001-offline', '--thing', 'pump-0001'], {
-      principal: 'carol',
-    });
-    expect(enrol.code, enrol.stderr).toBe(0);
-    await cw.send(
-      new SetAlarmStateCommand({
-        AlarmName: 'fleet-tunnel-pump-0001-offline',
-        StateValue: 'ALARM',
-        StateReason: 'test',
-      }),
-    );
-    await stack.runUntilIdle({ until: stack.clock.now() + 60_000 });
-    const list = await fleet(['tunnel', 'list', '--json']);
-    expect(list.code, list.stderr).toBe(0);
-    const [tunnel] = JSON.parse(list.stdout);
-    expect(tunnel).toMatchObject({ thingName: 'pump-0001', alarmName: 'fleet-tunnel-pump-0001-offline' });
-    tunnelId = tunnel.tunnelId;
+    const tunnelId = await tunnelOnAlarm('pump-0001');
     const token = await fleet(['tunnel', 'token', tunnelId]);
     expect(token.code).toBe(0);
     expect(stack.services.tunnels.issuedTokens()).toContain(token.stdout.trim());
     expect(token.stderr).not.toContain(token.stdout.trim());
     // The operator closes it a while later (virtual time stands still between calls otherwise).
-    await stack.runUntilIdle({ until: stack.clock.now() + 10_000 });
+    await later(10_000);
     expect((await fleet(['tunnel', 'close', tunnelId])).code).toBe(0);
     expect((await fleet(['tunnel', 'token', tunnelId])).code).toBe(4);
     expect((await fleet(['tunnel', 'token', 'unknown-tunnel'])).code).toBe(3);
@@ -159,6 +196,9 @@ describe('fleet tunnel', () => {
 
 describe('fleet audit over the run', () => {
   it('exports a rollout as CSV, a principal and a tunnel', async () => {
+    const rolloutId = await waitingRollout('exported');
+    await approvedThenAborted(rolloutId);
+    const tunnelId = await tunnelUsedAndClosed('pump-0002');
     const csv = (await fleet(['audit', '--rollout', rolloutId, '--format', 'csv'])).stdout;
     for (const action of [
       'rollout.created',
@@ -180,6 +220,9 @@ describe('fleet audit over the run', () => {
   });
 
   it('every IoT mutation and tunnel open/close has its record, and every record its effect', async () => {
+    const rolloutId = await waitingRollout('verified');
+    await approvedThenAborted(rolloutId);
+    await tunnelUsedAndClosed('pump-0003');
     const day = new Date(stack.clock.now()).toISOString().slice(0, 10);
     const all = await fleet([
       'audit',

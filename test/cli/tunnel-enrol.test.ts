@@ -7,7 +7,8 @@ import { type CliRun, cliRunner, thingsCsv, workDir } from './harness';
 // Issue 13's tunnel reproductions on the local stack, the way they were found: an alarm writer with
 // `put-metric-alarm` / `set-alarm-state`, and the `fleet` CLI signed as each principal. Only an alarm
 // an operator enrolled (`fleet tunnel enrol`, audited with the principal) opens a tunnel, only to the
-// enrolled thing, only while it still is in ALARM, and only from the deployment's own account.
+// enrolled thing, only while it still is in ALARM, and only from the deployment's own account. Each test
+// has its own valves and alarms.
 let stack: LocalStack;
 let fleet: (argv: string[], o?: { principal?: string }) => Promise<CliRun>;
 let cw: CloudWatchClient;
@@ -18,7 +19,7 @@ const alarmEvents: EventEnvelope[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ seed: 13, speed: 50 });
   await stack.deployCustomResources();
-  fleet = cliRunner(stack, workDir({ 'things.csv': thingsCsv('valve', 4) }));
+  fleet = cliRunner(stack, workDir({ 'things.csv': thingsCsv('valve', 6) }));
   expect((await fleet(['onboard', 'things.csv', '--create-types', '--rate', '500'])).code).toBe(0);
   await stack.runUntilIdle();
   cw = new CloudWatchClient(stack.clientConfig('cloudWatch'));
@@ -146,34 +147,34 @@ describe('tunnels on the local stack need an enrolment', () => {
   });
 
   it('a stale ALARM event handled after its alarm recovered opens nothing, audited as skipped', async () => {
-    await putAlarm('fleet-tunnel-valve-0003', 'valve-0003');
-    expect((await fleet(['tunnel', 'enrol', 'fleet-tunnel-valve-0003', '--thing', 'valve-0003'])).code).toBe(
+    await putAlarm('fleet-tunnel-valve-0004', 'valve-0004');
+    expect((await fleet(['tunnel', 'enrol', 'fleet-tunnel-valve-0004', '--thing', 'valve-0004'])).code).toBe(
       0,
     );
-    await setState('fleet-tunnel-valve-0003', 'ALARM');
-    await setState('fleet-tunnel-valve-0003', 'OK');
-    expect(tunnelsTo('valve-0003').map((t) => t.status)).toEqual(['CLOSED']);
+    await setState('fleet-tunnel-valve-0004', 'ALARM');
+    await setState('fleet-tunnel-valve-0004', 'OK');
+    expect(tunnelsTo('valve-0004').map((t) => t.status)).toEqual(['CLOSED']);
     // The same ALARM, queued behind a storm, reaches the function after the cooldown has passed.
     await stack.runUntilIdle({ until: stack.clock.now() + 31 * MINUTE });
-    const late = lastAlarmEvent('fleet-tunnel-valve-0003', 'ALARM');
+    const late = lastAlarmEvent('fleet-tunnel-valve-0004', 'ALARM');
     if (!late) throw new Error('no ALARM event captured');
     stack.router.redeliver('default', { ...late, id: `${late.id}-queued` });
     await stack.runUntilIdle({ until: stack.clock.now() + MINUTE });
-    expect(tunnelsTo('valve-0003')).toHaveLength(1);
-    const skipped = (await auditOf('valve-0003')).find((a) => a.action === 'tunnel.open.skipped');
+    expect(tunnelsTo('valve-0004')).toHaveLength(1);
+    const skipped = (await auditOf('valve-0004')).find((a) => a.action === 'tunnel.open.skipped');
     expect(skipped?.details).toMatchObject({ code: 'stale' });
   });
 
   it("an alarm event from another account opens nothing, even for an enrolled alarm's name", async () => {
-    await putAlarm('fleet-tunnel-valve-0000', 'valve-0000');
-    expect((await fleet(['tunnel', 'enrol', 'fleet-tunnel-valve-0000', '--thing', 'valve-0000'])).code).toBe(
+    await putAlarm('fleet-tunnel-valve-0005', 'valve-0005');
+    expect((await fleet(['tunnel', 'enrol', 'fleet-tunnel-valve-0005', '--thing', 'valve-0005'])).code).toBe(
       0,
     );
-    await setState('fleet-tunnel-valve-0000', 'OK');
-    await setState('fleet-tunnel-valve-0000', 'ALARM');
-    const opened = tunnelsTo('valve-0000').length;
-    await setState('fleet-tunnel-valve-0000', 'OK');
-    const theirs = lastAlarmEvent('fleet-tunnel-valve-0000', 'ALARM');
+    await setState('fleet-tunnel-valve-0005', 'OK');
+    await setState('fleet-tunnel-valve-0005', 'ALARM');
+    const opened = tunnelsTo('valve-0005').length;
+    await setState('fleet-tunnel-valve-0005', 'OK');
+    const theirs = lastAlarmEvent('fleet-tunnel-valve-0005', 'ALARM');
     if (!theirs) throw new Error('no ALARM event captured');
     const other = '111111111111';
     stack.router.redeliver('default', {
@@ -183,7 +184,7 @@ describe('tunnels on the local stack need an enrolment', () => {
       resources: theirs.resources.map((r) => r.replace(':000000000000:', `:${other}:`)),
     });
     await stack.runUntilIdle({ until: stack.clock.now() + 31 * MINUTE });
-    expect(tunnelsTo('valve-0000')).toHaveLength(opened);
+    expect(tunnelsTo('valve-0005')).toHaveLength(opened);
     const audit = await fleet([
       'audit',
       '--action',
@@ -198,8 +199,10 @@ describe('tunnels on the local stack need an enrolment', () => {
     const foreign = audit.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { details: { code?: string; reason?: string } })
-      .filter((r) => r.details.code === 'foreign-account');
+      .map((l) => JSON.parse(l) as { details: { code?: string; reason?: string; alarmName?: string } })
+      .filter(
+        (r) => r.details.code === 'foreign-account' && r.details.alarmName === 'fleet-tunnel-valve-0005',
+      );
     expect(foreign).toHaveLength(1);
     expect(foreign[0]?.details.reason).toContain('account 111111111111');
   });

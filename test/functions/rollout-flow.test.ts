@@ -14,24 +14,19 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startDynalite } from '../helpers/dynalite';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../helpers/lambda';
+import { startLocalDynamoDb } from '../helpers/local-dynamodb';
 import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution, terminalEvent } from './rollout-harness';
 
-// dynalite has no transactions: swap the writer at the adapter boundary; everything else is real.
-vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/adapters/rollout-transact')>();
-  const { sequentialTransactWriter } = await import('./rollout-harness');
-  return { ...original, dynamoTransactWriter: sequentialTransactWriter };
-});
-
+// The handlers on the local DynamoDB with its real transactions; AWS IoT, Step Functions, EventBridge
+// and SNS mocked the way they answer.
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const bus = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
-let db: Awaited<ReturnType<typeof startDynalite>>;
+let db: Awaited<ReturnType<typeof startLocalDynamoDb>>;
 let docs: DynamoDBDocumentClient;
 let api: Handler;
 let steps: Handler;
@@ -41,7 +36,7 @@ const T0 = Date.UTC(2026, 0, 1);
 const context = lambdaContext('rollout');
 
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startLocalDynamoDb();
   docs = DynamoDBDocumentClient.from(db.client);
   Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
   const load = async (name: string) =>

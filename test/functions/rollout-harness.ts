@@ -1,57 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
-import type { TransactItems, TransactWriter } from '../../shared/adapters/rollout-transact';
 import { parseJobId } from '../../shared/domain/rollout/ids';
 import { outcomeOf } from '../../shared/domain/rollout/job-event';
 import { FUNCTION_TEST_ENV } from '../helpers/function-env';
-
-/**
- * dynalite has no TransactWriteItems: this applies the items one by one with their conditions, checking
- * every condition first so a failed one leaves nothing written (enough for sequential tests).
- */
-export function sequentialTransactWriter(client: DynamoDBDocumentClient): TransactWriter {
-  return async (items: TransactItems) => {
-    const reasons: { Code: string }[] = [];
-    for (const item of items) {
-      const op = item.Put ?? item.Update;
-      if (!op) throw new Error('only Put and Update are emulated');
-      const key = item.Put ? { pk: item.Put.Item?.pk, sk: item.Put.Item?.sk } : item.Update?.Key;
-      const { Item } = await client.send(
-        new GetCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
-      );
-      const cond = op.ConditionExpression ?? '';
-      const values = op.ExpressionAttributeValues ?? {};
-      const ok =
-        cond === 'attribute_not_exists(pk)'
-          ? !Item
-          : cond === 'attribute_exists(pk)'
-            ? Boolean(Item)
-            : cond === 'attribute_exists(pk) AND jobId = :job'
-              ? Item?.jobId === values[':job']
-              : Boolean(Item) && Item?.at === values[':at'] && Item?.eventId === values[':id'];
-      reasons.push({ Code: ok ? 'None' : 'ConditionalCheckFailed' });
-    }
-    if (reasons.some((r) => r.Code !== 'None')) {
-      throw Object.assign(new Error('Transaction cancelled'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: reasons,
-      });
-    }
-    for (const item of items) {
-      if (item.Put) await client.send(new PutCommand({ TableName: item.Put.TableName, Item: item.Put.Item }));
-      if (item.Update) {
-        const { ConditionExpression: _c, ...update } = item.Update;
-        // The condition's own value goes with it (DynamoDB refuses a value no expression uses).
-        const { ':job': _job, ...values } = update.ExpressionAttributeValues ?? {};
-        await client.send(
-          new UpdateCommand({ ...update, ExpressionAttributeValues: values } as ConstructorParameters<
-            typeof UpdateCommand
-          >[0]),
-        );
-      }
-    }
-  };
-}
 
 export const ENV = {
   ...FUNCTION_TEST_ENV,

@@ -20,18 +20,13 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startDynalite } from '../helpers/dynalite';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../helpers/lambda';
+import { startLocalDynamoDb } from '../helpers/local-dynamodb';
 import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution } from './rollout-harness';
 
 // Query stages and a continuous last stage through the real handlers (API, steps), IoT and Step
-// Functions mocked at the SDK, DynamoDB real (dynalite).
-vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/adapters/rollout-transact')>();
-  const { sequentialTransactWriter } = await import('./rollout-harness');
-  return { ...original, dynamoTransactWriter: sequentialTransactWriter };
-});
+// Functions mocked at the SDK, DynamoDB real (the local one, with its transactions).
 
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
@@ -39,7 +34,7 @@ const bus = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 const cloudWatch = mockClient(CloudWatchClient);
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
-let db: Awaited<ReturnType<typeof startDynalite>>;
+let db: Awaited<ReturnType<typeof startLocalDynamoDb>>;
 let docs: DynamoDBDocumentClient;
 let api: Handler;
 let steps: Handler;
@@ -54,7 +49,7 @@ const FULL_INDEX = {
 };
 
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startLocalDynamoDb();
   docs = DynamoDBDocumentClient.from(db.client);
   Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
   const load = async (name: string) =>

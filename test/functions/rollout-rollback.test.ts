@@ -24,25 +24,20 @@ import { rolloutConfigSchema, rolloutDeps } from '../../functions/wiring/rollout
 import { iotRollbackPort } from '../../shared/adapters/rollback-iot';
 import { loadConfig } from '../../shared/config';
 import { startRollback } from '../../shared/services/rollout-rollback';
-import { startDynalite } from '../helpers/dynalite';
 import { lambdaContext } from '../helpers/lambda';
+import { startLocalDynamoDb } from '../helpers/local-dynamodb';
 import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution } from './rollout-harness';
 
 // Issue 17's rollback through the real handlers, on the local DynamoDB, with AWS IoT mocked the way
 // it answers. The group fill paces itself with node:timers/promises: here a sleep returns at once.
 vi.mock('node:timers/promises', () => ({ setTimeout: async () => undefined }));
-vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/adapters/rollout-transact')>();
-  const { sequentialTransactWriter } = await import('./rollout-harness');
-  return { ...original, dynamoTransactWriter: sequentialTransactWriter };
-});
 
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const bus = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
-let db: Awaited<ReturnType<typeof startDynalite>>;
+let db: Awaited<ReturnType<typeof startLocalDynamoDb>>;
 let docs: DynamoDBDocumentClient;
 let api: Handler;
 let steps: Handler;
@@ -60,7 +55,7 @@ const notFound = (what: string) =>
   Object.assign(new Error(`${what} not found`), { name: 'ResourceNotFoundException', $fault: 'client' });
 
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startLocalDynamoDb();
   docs = DynamoDBDocumentClient.from(db.client);
   Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
   const load = async (name: string) =>
@@ -586,7 +581,7 @@ describe('rollback of devices a health check judged gone', () => {
     const { dynamoHealthStore, healthKeys } = await import('../../shared/adapters/health-store');
     const health = dynamoHealthStore(docs, 'StateTable');
     const succeededAt = T0 + 10 * 60_000;
-    // The suspect as Reconcile left it (dynalite here has no transactions: written directly).
+    // The suspect as Reconcile left it, verdict included (written directly).
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const suspect = {
       rolloutId,

@@ -14,25 +14,20 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startDynalite } from '../helpers/dynalite';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../helpers/lambda';
+import { startLocalDynamoDb } from '../helpers/local-dynamodb';
 import { ALICE, apiRequest, BOB, ENV, executionOf, startedExecution, terminalEvent } from './rollout-harness';
 
-// Issue 13, finding 1: the reproductions, as the handlers see them on dynalite. A token sent by
+// Issue 13, finding 1: the reproductions, as the handlers see them on the local DynamoDB. A token sent by
 // someone else, an execution started by someone else, a halted rollout restarted: nothing moves.
-vi.mock('../../shared/adapters/rollout-transact', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/adapters/rollout-transact')>();
-  const { sequentialTransactWriter } = await import('./rollout-harness');
-  return { ...original, dynamoTransactWriter: sequentialTransactWriter };
-});
 
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const bus = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
-let db: Awaited<ReturnType<typeof startDynalite>>;
+let db: Awaited<ReturnType<typeof startLocalDynamoDb>>;
 let docs: DynamoDBDocumentClient;
 let api: Handler;
 let steps: Handler;
@@ -45,7 +40,7 @@ const iso = (t: number) => new Date(t).toISOString();
 const THINGS = 100;
 
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startLocalDynamoDb();
   docs = DynamoDBDocumentClient.from(db.client);
   Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
   const load = async (name: string) =>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Listening, listen, readBody, sendJson } from '../../../local/emulators/common/http';
-import { DEFAULT_COHORT } from '../../../local/fleet/cohorts';
-import { DEVICE_CALLS_IN_FLIGHT, VirtualFleet } from '../../../local/fleet/devices';
-import type { LocalStack } from '../../../local/stack';
+import { type Listening, listen, readBody, sendJson } from '../../local/emulators/common/http';
+import { DEFAULT_COHORT } from '../../local/fleet/cohorts';
+import { DEVICE_CALLS_IN_FLIGHT, VirtualFleet } from '../../local/fleet/devices';
+import type { LocalStack } from '../../local/stack';
 
 let server: Listening | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Listening, listen, sendJson } from '../../../local/emulators/common/http';
+import { type Listening, listen, sendJson } from '../../local/emulators/common/http';
 
 let server: Listening | undefined;
 afterEach(async () => {

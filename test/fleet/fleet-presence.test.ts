@@ -1,16 +1,16 @@
 import { CreateJobCommand, CreateThingCommand } from '@aws-sdk/client-iot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCloudWatchEmulator } from '../../../local/emulators/cloudwatch/emulator';
-import { type Listening, listen } from '../../../local/emulators/common/http';
-import { FaultInjector, RateLimiter } from '../../../local/emulators/common/limits';
-import { seededRandom } from '../../../local/emulators/common/random';
-import type { EventEnvelope } from '../../../local/emulators/eventbridge/envelope';
-import { VirtualFleet } from '../../../local/fleet/devices';
-import { CRASH_FOR_MS } from '../../../local/fleet/health';
-import { Timeline } from '../../../local/runtime/timeline';
-import { parseScenario } from '../../../local/scenario/load';
-import type { LocalStack } from '../../../local/stack';
-import { type Iot, startIot } from '../../emulators/iot-harness';
+import { createCloudWatchEmulator } from '../../local/emulators/cloudwatch/emulator';
+import { type Listening, listen } from '../../local/emulators/common/http';
+import { FaultInjector, RateLimiter } from '../../local/emulators/common/limits';
+import { seededRandom } from '../../local/emulators/common/random';
+import type { EventEnvelope } from '../../local/emulators/eventbridge/envelope';
+import { VirtualFleet } from '../../local/fleet/devices';
+import { CRASH_FOR_MS } from '../../local/fleet/health';
+import { Timeline } from '../../local/runtime/timeline';
+import { parseScenario } from '../../local/scenario/load';
+import type { LocalStack } from '../../local/stack';
+import { type Iot, startIot } from '../emulators/iot-harness';
 
 /**
  * A VirtualFleet on the IoT and CloudWatch emulators over HTTP, on a virtual clock and the stack's
