@@ -34,6 +34,18 @@ const RULES: { layer: string; may: string[]; typesFrom?: string[]; packages: str
     typesFrom: ['shared/services'],
     packages: ['@aws-sdk/*', '@smithy/*', 'aws-lambda', 'node:*'],
   },
+  // The operator APIs' routing: requests in, a service called, one error body out. No SDK client.
+  {
+    layer: 'shared/http',
+    may: [
+      ...PURE,
+      'shared/services',
+      'shared/http',
+      'shared/observability',
+      'shared/adapters/transient-errors',
+    ],
+    packages: ['@aws-lambda-powertools/*', '@smithy/signature-v4', '@aws-crypto/sha256-js', 'node:*'],
+  },
 ];
 
 const matches = (pkg: string, allowed: string[]) =>
