@@ -1,5 +1,5 @@
 import { InvalidPlanError, InvalidRequestError } from '../domain/rollout/errors';
-import { ROLLOUT_ID } from '../domain/rollout/ids';
+import { ROLLOUT_ID, ROLLOUT_ID_MAX } from '../domain/rollout/ids';
 import * as z from '../zod';
 
 /** The actions on one rollout: `POST /rollouts/{id}/<action>`. */
@@ -25,7 +25,9 @@ const resumeSchema = z.strictObject({
 /** Ids become DynamoDB keys: anything that is not a rollout id is refused before any read. */
 export function rolloutIdOf(id: string | undefined): string {
   if (id === undefined || !ROLLOUT_ID.test(id)) {
-    throw new InvalidRequestError('path id must be a rollout id ([a-z0-9-], at most 50 characters)');
+    throw new InvalidRequestError(
+      `path id must be a rollout id ([a-z0-9-], at most ${ROLLOUT_ID_MAX} characters)`,
+    );
   }
   return id;
 }
