@@ -23,7 +23,8 @@ export function wrapHandler<TEvent, TResult>(
   options: Options<z.ZodMiniType<TEvent> | undefined> = {},
 ) {
   const wrapped = middy(handler)
-    .use(captureLambdaHandler(tracer))
+    // Responses may hold a secret (the tunnel API's source token): X-Ray never records them.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true, correlationIdPath: options.correlationIdPath }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
   return options.schema ? wrapped.use(parser({ schema: options.schema })) : wrapped;

@@ -21,8 +21,6 @@ const envelopeSchema = z.looseObject({
   pathParameters: z.optional(z.record(z.string(), z.string())),
   body: z.optional(z.string()),
   isBase64Encoded: z.optional(z.boolean()),
-  rawQueryString: z.optional(z.string()),
-  headers: z.optional(z.record(z.string(), z.string())),
   requestContext: z.looseObject({
     accountId: z.string(),
     requestId: z.string().check(z.minLength(1)),
@@ -34,6 +32,8 @@ const envelopeSchema = z.looseObject({
 });
 type Envelope = z.infer<typeof envelopeSchema>;
 
+/** The host of the URL the router parses: a constant, never the caller's. */
+const ROUTER_HOST = 'operator-api.invalid';
 const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$/;
 
 /** The request a failure belongs to, from whatever the event holds. */
@@ -84,12 +84,16 @@ function routedEvent(e: Envelope): APIGatewayProxyEventV2 {
     ...e,
     version: '2.0',
     rawPath,
-    rawQueryString: e.rawQueryString ?? '',
-    headers: e.headers ?? {},
+    // The routes read no query string, cookie or header. The router builds its URL from the Host and
+    // X-Forwarded-Proto headers: a caller's `x-forwarded-proto: https://x/other#` would route the
+    // request to a path IAM never authorised, and a malformed one would be a 500. So none pass.
+    rawQueryString: '',
+    headers: {},
+    cookies: undefined,
     isBase64Encoded: e.isBase64Encoded ?? false,
     // A fetch Request refuses a body on GET and HEAD (the router builds one); no route reads it there.
     body: method === 'GET' || method === 'HEAD' ? undefined : e.body,
-    requestContext: { ...e.requestContext, http: { ...http, method } },
+    requestContext: { ...e.requestContext, domainName: ROUTER_HOST, http: { ...http, method } },
   } as unknown as APIGatewayProxyEventV2;
 }
 

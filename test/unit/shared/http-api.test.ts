@@ -29,14 +29,22 @@ beforeAll(async () => {
 });
 
 /** An HTTP API (payload 2.0) event with IAM auth, as API Gateway sends it. */
-function event(routeKey: string, o: { path?: Record<string, string>; rawPath?: string; body?: string } = {}) {
+function event(
+  routeKey: string,
+  o: {
+    path?: Record<string, string>;
+    rawPath?: string;
+    body?: string;
+    headers?: Record<string, string>;
+  } = {},
+) {
   const [method, template = '/'] = routeKey.split(' ');
   return {
     version: '2.0',
     routeKey,
     rawPath: o.rawPath ?? template,
     rawQueryString: '',
-    headers: { host: 'api.example' },
+    headers: { host: 'api.example', ...o.headers },
     ...(o.path ? { pathParameters: o.path } : {}),
     ...(o.body === undefined ? {} : { body: o.body }),
     isBase64Encoded: false,
@@ -155,5 +163,41 @@ describe('apiHandler', () => {
       message: 'internal error',
       requestId: 'req-1',
     });
+  });
+
+  it.each([
+    ['x-forwarded-proto', 'https://x/boom#'],
+    ['x-forwarded-proto', 'https://x/boom?'],
+    ['host', 'h/boom#'],
+    ['Host', 'h/boom?'],
+  ])('runs the route API Gateway matched whatever the %s header says (%s)', async (name, value) => {
+    // Prepare: IAM authorised POST /items/{id}/notes; the header tries to point the router at /boom.
+    const request = event('POST /items/{id}/notes', {
+      path: { id: 'a' },
+      body: 'hi',
+      headers: { [name]: value },
+    });
+
+    // Act
+    const answer = await handle(request);
+
+    // Assess: the notes route ran, not the one the header named.
+    expect(answer.statusCode).toBe(200);
+    expect(bodyOf(answer)).toEqual({ text: 'hi' });
+  });
+
+  it.each([
+    ['x-forwarded-proto', 'a b'],
+    ['host', 'bad host'],
+  ])('answers a request with a malformed %s header as usual, not with a 500', async (name, value) => {
+    // Prepare
+    const request = event('GET /items/{id}', { path: { id: 'a' }, headers: { [name]: value } });
+
+    // Act
+    const answer = await handle(request);
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    expect(bodyOf(answer).id).toBe('a');
   });
 });
