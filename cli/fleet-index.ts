@@ -10,12 +10,17 @@ export function checkQuery(query: string): void {
     parseFleetQuery(query);
   } catch (error) {
     if (!(error instanceof InvalidFleetQueryError)) throw error;
-    throw new CliError(
-      EXIT.USAGE,
-      `invalid fleet indexing query: ${error.message}`,
-      'see docs/fleet-indexing.md "Queries"',
-    );
+    throw querySyntaxError(error);
   }
+}
+
+/** A query's syntax problem (parseFleetQuery's error) as the CLI reports it. */
+export function querySyntaxError(error: InvalidFleetQueryError): CliError {
+  return new CliError(
+    EXIT.USAGE,
+    `invalid fleet indexing query: ${error.message}`,
+    'see docs/fleet-indexing.md "Queries"',
+  );
 }
 
 /** AWS's answers to a search as CLI errors: no index, no permission, a query it refused. */

@@ -1,11 +1,12 @@
 import { DescribeJobCommand, type IoTClient, ListThingGroupsForThingCommand } from '@aws-sdk/client-iot';
 import { DescribeTunnelCommand, type IoTSecureTunnelingClient } from '@aws-sdk/client-iotsecuretunneling';
-import { readAudit } from '../../shared/adapters/audit-reader';
 import type { StoredAuditRecord } from '../../shared/domain/audit-query/export';
+import { auditRecords } from '../../shared/services/audit-query';
+import { auditCliError, auditDeps } from '../audit-wiring';
 import { CliError, EXIT, type Io, line } from '../io';
 import { printJson, printTable } from '../output';
-import { dynamoClient, iotClient, requireTable, resolveTarget, tunnelsClient } from '../target';
-import { type AuditOptions, auditQueries } from './audit';
+import { iotClient, requireTable, resolveTarget, tunnelsClient } from '../target';
+import type { AuditOptions } from './audit';
 
 type Check = {
   record: string;
@@ -33,9 +34,9 @@ export async function auditVerify(opts: AuditOptions, io: Io): Promise<number> {
     );
   const target = resolveTarget(opts, io);
   const table = requireTable(target, 'audit');
-  const queries = await auditQueries(opts, target);
-  const records: StoredAuditRecord[] = [];
-  for await (const r of readAudit(dynamoClient(target), table, queries)) records.push(r);
+  const records = await auditRecords(opts, auditDeps(target, table)).catch((error) => {
+    throw auditCliError(error);
+  });
   const iot = iotClient(target);
   const tunnels = tunnelsClient(target);
   const latestAssigned = new Map<string, StoredAuditRecord>();

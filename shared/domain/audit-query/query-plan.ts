@@ -1,3 +1,5 @@
+import { AuditFilterError } from './errors';
+
 /** Which audit records to read; exactly one selector (thing, rollout, tunnel subject, actor, or a time range). */
 export type AuditFilter = {
   thing?: string;
@@ -21,10 +23,6 @@ export type AuditQuery = {
 
 const MAX_DAYS = 400;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-export class AuditFilterError extends Error {
-  override readonly name = 'AuditFilterError';
-}
 
 /** Normalizes a user's time bound to the stored ISO form; throws on anything else. */
 function isoBound(value: string, label: string): string {
