@@ -22,7 +22,7 @@ import {
   snsClient,
 } from '../../shared/clients';
 import { type Clock, systemClock } from '../../shared/clock';
-import { auditConfigSchema, positiveInt, tableName } from '../../shared/config';
+import { auditConfigSchema, eventBusName, positiveInt, tableName } from '../../shared/config';
 import type { RolloutDeps } from '../../shared/services/rollout-ports';
 import type { RollbackIot } from '../../shared/services/rollout-rollback-port';
 import type { ExecutionCounters } from '../../shared/services/rollout-store-port';
@@ -38,7 +38,7 @@ export const rolloutConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
   /** Task tokens: readable only by the rollout functions (resources/rollouts.yml TaskTokensTable). */
   TOKENS_TABLE_NAME: tableName,
-  EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
+  EVENT_BUS_NAME: eventBusName,
   OPERATOR_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
   STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
