@@ -1,11 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import rulesFile from '../config/grouping-rules.yml';
-import { delayRedelivery } from '../shared/adapters/sqs-backoff';
-import { dynamoDbBaseClient, sqsClient } from '../shared/clients';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
 import { parseJsonBody } from '../shared/domain/parse';
@@ -17,18 +14,11 @@ import { rejectInput } from '../shared/services/reject-input';
 import { groupingDeps } from './wiring/grouping';
 
 const ACTOR = 'function:assign-groups';
-const { config, deps } = groupingDeps(ACTOR, process.env, rulesFile);
+const { deps, idempotencyStore, delayRedelivery } = groupingDeps(ACTOR, process.env, rulesFile);
 
 const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', expiresAfterSeconds: 86_400 });
 const applyOnce = makeIdempotent((event: ThingEvent) => assignGroups(event, deps), {
-  persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: config.STATE_TABLE_NAME,
-    keyAttr: 'pk',
-    sortKeyAttr: 'sk',
-    staticPkValue: 'IDEMPOTENCY#assign-groups',
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: dynamoDbBaseClient(),
-  }),
+  persistenceStore: idempotencyStore,
   config: idempotency,
 });
 
@@ -55,7 +45,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       eventId: event.eventId,
       error,
     });
-    await delayRedelivery(sqsClient(), config.QUEUE_URL, record);
+    await delayRedelivery(record);
     throw error;
   }
   logger.info('Registry event processed', { thingName: event.thingName, eventId: event.eventId, result });

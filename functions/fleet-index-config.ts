@@ -1,12 +1,11 @@
-import { GetIndexingConfigurationCommand, UpdateIndexingConfigurationCommand } from '@aws-sdk/client-iot';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { respondToCloudFormation } from '../shared/adapters/cfn-response';
-import { iotClient } from '../shared/clients';
-import { type IndexingConfiguration, raiseIndexing } from '../shared/domain/fleet-index/indexing-config';
+import { raiseIndexing } from '../shared/domain/fleet-index/indexing-config';
 import { wrapHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
+import { customResourceDeps } from './wiring/custom-resources';
 
 const PHYSICAL_ID = 'fleet-autopilot-fleet-indexing';
+const { settings, respond } = customResourceDeps();
 
 /**
  * CloudFormation custom resource that turns on the fleet indexing the project needs (registry and
@@ -17,18 +16,17 @@ const PHYSICAL_ID = 'fleet-autopilot-fleet-indexing';
  */
 async function apply(event: CloudFormationCustomResourceEvent): Promise<Record<string, string>> {
   if (event.RequestType === 'Delete') return { Enabled: '' };
-  const current = await iotClient().send(new GetIndexingConfigurationCommand({}));
-  const change = raiseIndexing(current as IndexingConfiguration);
-  if (change.update) await iotClient().send(new UpdateIndexingConfigurationCommand(change.update as never));
+  const change = raiseIndexing(await settings.readIndexing());
+  if (change.update) await settings.writeIndexing(change.update);
   logger.info('Fleet indexing ensured', { enabledNow: change.enabled });
   return { Enabled: change.enabled.join(', ') };
 }
 
 export const handler = wrapHandler(async (event: CloudFormationCustomResourceEvent) => {
   try {
-    await respondToCloudFormation(event, PHYSICAL_ID, 'SUCCESS', await apply(event));
+    await respond(event, PHYSICAL_ID, 'SUCCESS', await apply(event));
   } catch (error) {
     logger.error('Fleet indexing configuration failed', { error });
-    await respondToCloudFormation(event, PHYSICAL_ID, 'FAILED', {}, (error as Error).message.slice(0, 500));
+    await respond(event, PHYSICAL_ID, 'FAILED', {}, (error as Error).message.slice(0, 500));
   }
 });

@@ -1,14 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoAuditWriter } from '../shared/adapters/audit-store';
-import { eventBridgePublisher } from '../shared/adapters/domain-events';
-import { dynamoDbClient, eventBridgeClient } from '../shared/clients';
-import { auditConfigSchema, loadConfig } from '../shared/config';
 import { summarizeIssues } from '../shared/domain/parse';
 import { iotJobEventSchema, normalizeJobEvent } from '../shared/domain/rollout/job-event';
 import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { rejectEvent } from '../shared/services/reject-input';
-import * as z from '../shared/zod';
+import { bridgeDeps } from './wiring/rollout-events';
 
 /**
  * IoT rule action on `$aws/events/job/#` and `$aws/events/jobExecution/#`: validate, normalize, and
@@ -16,12 +12,7 @@ import * as z from '../shared/zod';
  * cannot fix it); a failed PutEvents or audit write throws, so the asynchronous invocation is retried.
  */
 const ACTOR = 'function:job-events-bridge';
-const config = loadConfig(
-  z.extend(auditConfigSchema, { EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)) }),
-  process.env,
-);
-const publish = eventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
+const { publish, audit } = bridgeDeps(process.env);
 
 export const handler = wrapHandler(async (event: unknown) => {
   const parsed = iotJobEventSchema.safeParse(event);

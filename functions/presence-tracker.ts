@@ -1,11 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import { dynamoAuditWriter } from '../shared/adapters/audit-store';
-import { dynamoHealthStore } from '../shared/adapters/health-store';
-import { dynamoDbClient } from '../shared/clients';
-import { systemClock } from '../shared/clock';
-import { auditConfigSchema, loadConfig, tableName } from '../shared/config';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
 import { parseJsonBody } from '../shared/domain/parse';
 import { presenceEventSchema } from '../shared/domain/rollout/presence-event';
@@ -14,16 +9,14 @@ import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { trackPresence } from '../shared/services/health-presence';
 import { rejectInput } from '../shared/services/reject-input';
-import * as z from '../shared/zod';
+import { presenceDeps } from './wiring/rollout-events';
 
 /**
  * IoT lifecycle events (an IoT rule on `$aws/events/presence/+/+` into an SQS buffer only that rule may
  * send to): each thing's presence history, and suspects for rollouts that watch its reconnect.
  */
 const ACTOR = 'function:presence-tracker';
-const config = loadConfig(z.extend(auditConfigSchema, { STATE_TABLE_NAME: tableName }), process.env);
-const audit = dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS);
-const deps = { health: dynamoHealthStore(dynamoDbClient(), config.STATE_TABLE_NAME), clock: systemClock };
+const deps = presenceDeps(process.env);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** Malformed input is audited as rejected and not retried; anything else retries (then the DLQ). */
@@ -36,7 +29,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (!(error instanceof InvalidInputError)) throw error;
     logger.error('Rejected lifecycle event', { messageId: record.messageId, reason: error.message });
     metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
-    await rejectInput(audit, { actor: ACTOR, source: 'lifecycle-event', record, error });
+    await rejectInput(deps.audit, { actor: ACTOR, source: 'lifecycle-event', record, error });
   }
 }
 

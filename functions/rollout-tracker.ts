@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { systemClock } from '../shared/clock';
 import { loadConfig } from '../shared/config';
 import { eventBridgeEnvelope } from '../shared/domain/events/eventbridge-envelope';
 import { executionTerminalSchema } from '../shared/domain/rollout/job-event';
@@ -7,15 +6,11 @@ import { wrapHandler } from '../shared/handler';
 import { logger, metrics } from '../shared/observability';
 import { trackExecution } from '../shared/services/rollout-tracker';
 import * as z from '../shared/zod';
-import { rolloutConfigSchema, rolloutDeps, trackerCounters } from './wiring/rollout';
+import { rolloutConfigSchema, trackerDeps } from './wiring/rollout';
 
 /** `JobExecutionTerminal` events from the project bus: counters, gate estimate, wake-up. Errors retry via EventBridge (then DLQ). */
 const config = loadConfig(rolloutConfigSchema, process.env);
-const deps = {
-  ...rolloutDeps(config, 'function:rollout-tracker'),
-  counters: trackerCounters(config),
-  clock: systemClock,
-};
+const deps = trackerDeps(config, 'function:rollout-tracker');
 
 const schema = z.extend(eventBridgeEnvelope, { detail: executionTerminalSchema });
 

@@ -21,6 +21,8 @@ export function loadConfig<S extends z.ZodMiniObject>(
 export const tableName = z
   .string()
   .check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'));
+/** An EventBridge bus name (EventBridge API Reference, PutEvents: EventBusName, 1 to 256 characters). */
+export const eventBusName = z.string().check(z.minLength(1), z.maxLength(256));
 /** A whole number from an environment variable (text), at most `max`. */
 export const positiveInt = (max: number) =>
   z.pipe(z.coerce.number(), z.int().check(z.positive(), z.lte(max)));

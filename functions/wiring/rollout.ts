@@ -7,7 +7,6 @@ import {
   iotPackageReader,
 } from '../../shared/adapters/health-aws';
 import { dynamoHealthStore } from '../../shared/adapters/health-store';
-import { iotRollbackPort } from '../../shared/adapters/rollback-iot';
 import { iotRolloutJobs } from '../../shared/adapters/rollout-jobs';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import { stepFunctionsTasks } from '../../shared/adapters/rollout-tasks';
@@ -21,16 +20,16 @@ import {
   sfnClient,
   snsClient,
 } from '../../shared/clients';
-import { type Clock, systemClock } from '../../shared/clock';
-import { auditConfigSchema, positiveInt, tableName } from '../../shared/config';
+import { systemClock } from '../../shared/clock';
+import { auditConfigSchema, eventBusName, tableName } from '../../shared/config';
 import type { RolloutDeps } from '../../shared/services/rollout-ports';
-import type { RollbackIot } from '../../shared/services/rollout-rollback-port';
-import type { ExecutionCounters } from '../../shared/services/rollout-store-port';
+import type { TrackerDeps } from '../../shared/services/rollout-tracker';
 import * as z from '../../shared/zod';
 
 /**
  * The rollout functions' composition: the environment they read and the production adapters behind
- * the rollout services' ports (shared/services/rollout-ports.ts). Only handlers import it.
+ * the rollout services' ports (shared/services/rollout-ports.ts). Only handlers and the other
+ * rollout wiring (rollout-steps.ts) import it.
  */
 
 /** Environment every rollout function reads (serverless/functions-rollouts.yml). */
@@ -38,17 +37,11 @@ export const rolloutConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
   /** Task tokens: readable only by the rollout functions (resources/rollouts.yml TaskTokensTable). */
   TOKENS_TABLE_NAME: tableName,
-  EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
+  EVENT_BUS_NAME: eventBusName,
   OPERATOR_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
   STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type RolloutConfig = z.infer<typeof rolloutConfigSchema>;
-
-/** The steps' environment: a rollback's AddThingToThingGroup pace, its share of the account's 100 TPS. */
-export const stepsConfigSchema = z.extend(rolloutConfigSchema, {
-  ROLLBACK_MEMBERSHIP_TPS: z.optional(positiveInt(1000)),
-});
-export type StepsConfig = z.infer<typeof stepsConfigSchema>;
 
 /** The production adapters behind the rollout services. */
 export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
@@ -69,13 +62,12 @@ export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
   };
 }
 
-/** AWS IoT for a rollback, paced at the configured share of the membership quota (20 TPS unless set). */
-export function rollbackIot(config: StepsConfig, clock: Clock = systemClock): RollbackIot {
-  return iotRollbackPort(iotClient(), config.ROLLBACK_MEMBERSHIP_TPS ?? 20, clock);
-}
-
-/** The tracker's counters: one DynamoDB transaction per terminal execution event. */
-export function trackerCounters(config: RolloutConfig): ExecutionCounters {
+/** The tracker's ports: its counters take one DynamoDB transaction per terminal execution event. */
+export function trackerDeps(config: RolloutConfig, actor: string): TrackerDeps {
   const documents = dynamoDbClient();
-  return executionCounters(documents, config.STATE_TABLE_NAME, dynamoTransactWriter(documents));
+  return {
+    ...rolloutDeps(config, actor),
+    counters: executionCounters(documents, config.STATE_TABLE_NAME, dynamoTransactWriter(documents)),
+    clock: systemClock,
+  };
 }

@@ -13,14 +13,14 @@ import {
   snsClient,
   tunnelingClient,
 } from '../../shared/clients';
-import { auditConfigSchema, loadConfig, tableName } from '../../shared/config';
+import { auditConfigSchema, eventBusName, loadConfig, tableName } from '../../shared/config';
 import { parsePolicy } from '../../shared/domain/tunnels/policy';
 import type { TunnelDeps } from '../../shared/services/tunnel-ports';
 import * as z from '../../shared/zod';
 
 export const tunnelConfigSchema = z.extend(auditConfigSchema, {
   STATE_TABLE_NAME: tableName,
-  EVENT_BUS_NAME: z.string().check(z.minLength(1), z.maxLength(256)),
+  EVENT_BUS_NAME: eventBusName,
   OPERATOR_TOPIC_ARN: z.string().check(z.regex(/^arn:[\w-]+:sns:/, 'must be an SNS topic ARN')),
   /** The deployment's account (serverless: !Ref AWS::AccountId): alarms of any other are refused. */
   FLEET_ACCOUNT_ID: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),

@@ -8,7 +8,7 @@ import type { RolloutStore } from './rollout-store-port';
  * What the rollout services depend on. Each port is declared next to the services (this file,
  * rollout-store-port.ts, rollout-iot-ports.ts, rollout-rollback-port.ts, health-ports.ts and the
  * effect-ports.ts every feature shares); the adapters in shared/adapters implement them and
- * functions/wiring/rollout.ts composes them.
+ * functions/wiring/rollout.ts, rollout-steps.ts and rollout-events.ts compose them.
  */
 
 /** Step Functions: the rollout's executions and the task tokens its waits hand out. */
