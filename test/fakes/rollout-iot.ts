@@ -1,3 +1,4 @@
+import type { JobExecutionStatus } from '@aws-sdk/client-iot';
 import {
   IotThrottledError,
   RollbackGroupConflictError,
@@ -10,15 +11,8 @@ import type { RolloutJobs } from '../../shared/services/rollout-iot-ports';
 import type { Membership, RollbackIot, SucceededPage } from '../../shared/services/rollout-rollback-port';
 import { awsError, Faults, throttled } from './faults';
 
-export type ExecutionStatus =
-  | 'QUEUED'
-  | 'IN_PROGRESS'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'TIMED_OUT'
-  | 'REJECTED'
-  | 'REMOVED'
-  | 'CANCELED';
+/** AWS IoT's job execution statuses (the SDK's own union). */
+export type ExecutionStatus = JobExecutionStatus;
 type Execution = { status: ExecutionStatus; startedAt?: number };
 /** A thing group; a dynamic one (fleet indexing) has its query, backfill status and tags. */
 export type Group = {
