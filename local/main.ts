@@ -40,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       reorderWindowMs: scenario.delivery.reorderWindowSeconds * 1000,
     },
     ...(options.data ? { dataDir: options.data } : {}),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
     logDir: path.join(options.report, 'logs'),
     // As deployed, but standard retry: adaptive mode's client-side rate limiter sleeps in real time.
     functionEnv: { AWS_RETRY_MODE: 'standard' },

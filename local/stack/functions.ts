@@ -10,8 +10,12 @@ import type { StackOptions } from './options';
 import type { Deployment } from './resources';
 import type { Simulation } from './simulation';
 
-/** Two container threads: with the stack's own, enough to keep a 2-core machine busy. */
-const DEFAULT_THREADS = 2;
+/**
+ * Containers in the stack's thread by default. An instant rarely has work for two threads at once
+ * (events reach the functions one chain at a time), so on two cores the turns' messages cost more
+ * than they overlap: the default scenario took 53 s on two threads and 42 s on none (BENCHMARKS §5).
+ */
+const DEFAULT_THREADS = 0;
 
 /**
  * The deployed function bundles in Lambda-like containers (on container threads unless

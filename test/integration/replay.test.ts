@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The same scenario, seed and code replay exactly, whatever the machine's load: `npm start` twice,
 // the second time next to busy loops on every core, then run.json and the audit trail compared.
+// Twice more on two container threads (`--threads 2`), whose turns must not let timing in either.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
 const SCENARIO = `name: replay
 seed: 23
@@ -41,11 +42,18 @@ ${stages}`;
 
 type Run = { run: Record<string, unknown>; audit: string[]; code: number | null };
 
-function play(report: string): Promise<Run> {
+function play(report: string, threads?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['scripts/start.mjs', '--scenario', path.join(dir, 'replay.yml'), '--report', report],
+      [
+        'scripts/start.mjs',
+        '--scenario',
+        path.join(dir, 'replay.yml'),
+        '--report',
+        report,
+        ...(threads === undefined ? [] : ['--threads', String(threads)]),
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     child.on('error', reject);
@@ -69,6 +77,8 @@ function load(): () => void {
 
 let quiet: Run;
 let loaded: Run;
+let threadsQuiet: Run;
+let threadsLoaded: Run;
 
 beforeAll(async () => {
   writeFileSync(path.join(dir, 'replay.yml'), SCENARIO);
@@ -81,9 +91,11 @@ beforeAll(async () => {
   );
   writeFileSync(path.join(dir, 'bad.yml'), plan('fw-bad', '  - { name: early, targets: [sites] }\n'));
   quiet = await play(path.join(dir, 'quiet'));
+  threadsQuiet = await play(path.join(dir, 'threads-quiet'), 2);
   const stop = load();
   try {
     loaded = await play(path.join(dir, 'loaded'));
+    threadsLoaded = await play(path.join(dir, 'threads-loaded'), 2);
   } finally {
     stop();
   }
@@ -111,5 +123,14 @@ describe('a scenario replayed from its seed', () => {
 
   it('writes the same audit trail: every record, id, time and action', () => {
     expect(loaded.audit).toEqual(quiet.audit);
+  });
+
+  it('replays the same on two container threads, whatever the load', () => {
+    expect(threadsQuiet.code).toBe(0);
+    expect(threadsLoaded.code).toBe(0);
+    expect(threadsQuiet.audit.length).toBeGreaterThan(80);
+    const virtual = ({ wallMs: _w, phases: _p, ...rest }: typeof quiet.run) => rest;
+    expect(virtual(threadsLoaded.run)).toEqual(virtual(threadsQuiet.run));
+    expect(threadsLoaded.audit).toEqual(threadsQuiet.audit);
   });
 });
