@@ -52,7 +52,10 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
     });
     return 'future';
   }
-  const planned = (await deps.store.getRollout(owner.rolloutId))?.plan.stages[owner.stageIndex];
+  // Read once per event. A pause or abort after this read claims the gate token itself; if this
+  // wake-up wins that race, Reconcile only looks, and the next checkpoint honours the pause or abort.
+  const rollout = await deps.store.getRollout(owner.rolloutId);
+  const planned = rollout?.plan.stages[owner.stageIndex];
   const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
     // The gate counts a success of a health-gated stage only once its event was seen (stage-health.ts).
     successBuckets: countsSuccessEvents(planned?.health),
@@ -64,10 +67,7 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   if (planned?.health && event.outcome === 'succeeded')
     await watchSuccess(deps, owner.rolloutId, owner.stageIndex, planned.health, event);
   const applied = counted === 'duplicate' ? 'stale' : counted;
-  const [rollout, stage] = await Promise.all([
-    deps.store.getRollout(owner.rolloutId),
-    deps.store.getStage(owner.rolloutId, owner.stageIndex),
-  ]);
+  const stage = await deps.store.getStage(owner.rolloutId, owner.stageIndex);
   if (!rollout || !stage || stage.status !== 'RUNNING' || stage.jobId !== event.jobId) return applied;
   if (rollout.paused || rollout.abortRequested) return applied;
   const now = Math.min(event.at, receivedAt);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobSnapshot } from '../../../shared/domain/rollout/job-snapshot';
 import { judgeStageOnJob } from '../../../shared/domain/rollout/stage-gate';
 import { MAX_CLOCK_SKEW_MS, trackExecution } from '../../../shared/services/rollout-tracker';
@@ -297,6 +297,43 @@ describe('trackExecution: waking the gate', () => {
     const onJob = judgeStageOnJob(await rolloutOf(w, rolloutId), stage, stage.job as JobSnapshot, NOW);
     expect(onJob.outcome).toBe('CONTINUE');
     expect(onJob.evidence).toMatchObject({ succeeded: 0 });
+  });
+
+  it('reads the rollout once and the stage once per event (the stack runs thousands of them)', async () => {
+    // Prepare
+    const { w, jobId } = await tracking();
+    w.iot.progress(jobId, { IN_PROGRESS: 100 });
+    await trackExecution(terminal(jobId, thing(0), 'SUCCEEDED', AT), w.tracker); // the job snapshot is fresh now
+    const getRollout = vi.spyOn(w.store, 'getRollout');
+    const getStage = vi.spyOn(w.store, 'getStage');
+
+    // Act
+    const result = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT + 1), w.tracker);
+
+    // Assess
+    expect(result).toBe('applied');
+    expect(getRollout).toHaveBeenCalledTimes(1);
+    expect(getStage).toHaveBeenCalledTimes(1);
+  });
+
+  it('wakes nobody when a pause lands while the event is counted: the pause takes the token', async () => {
+    // Prepare
+    const { w, rolloutId, jobId, token } = await tracking();
+    w.iot.progress(jobId, { FAILED: 8 });
+    // After the first event's rollout read, before its counters: the pause API's two writes.
+    w.store.race('counters', async () => {
+      await w.store.updateRollout(rolloutId, { status: 'PAUSED', paused: true, updatedAt: NOW });
+      expect(await w.store.claimToken(rolloutId, { kind: 'gate', stageIndex: 0 })).toBe(token);
+    });
+
+    // Act
+    const results: string[] = [];
+    for (let i = 0; i < 8; i++)
+      results.push(await trackExecution(terminal(jobId, thing(i), 'FAILED', AT), w.tracker));
+
+    // Assess
+    expect(results).toEqual(Array(8).fill('applied'));
+    expect(w.sfn.sent).toEqual([]);
   });
 
   it('does not wake a paused rollout', async () => {
