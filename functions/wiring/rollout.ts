@@ -22,6 +22,7 @@ import {
 } from '../../shared/clients';
 import { systemClock } from '../../shared/clock';
 import { auditConfigSchema, eventBusName, tableName } from '../../shared/config';
+import { plannedStages } from '../../shared/services/rollout-planned-stages';
 import type { RolloutDeps } from '../../shared/services/rollout-ports';
 import type { TrackerDeps } from '../../shared/services/rollout-tracker';
 import * as z from '../../shared/zod';
@@ -65,9 +66,11 @@ export function rolloutDeps(config: RolloutConfig, actor: string): RolloutDeps {
 /** The tracker's ports: its counters take one DynamoDB transaction per terminal execution event. */
 export function trackerDeps(config: RolloutConfig, actor: string): TrackerDeps {
   const documents = dynamoDbClient();
+  const deps = rolloutDeps(config, actor);
   return {
-    ...rolloutDeps(config, actor),
+    ...deps,
     counters: executionCounters(documents, config.STATE_TABLE_NAME, dynamoTransactWriter(documents)),
+    planned: plannedStages(deps.store),
     clock: systemClock,
   };
 }

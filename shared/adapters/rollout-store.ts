@@ -272,6 +272,27 @@ export function dynamoRolloutStore(
       return Item ? toStage(Item) : undefined;
     },
 
+    async getRolloutAndStage(id: string, index: number) {
+      const wanted = { rollout: keys.rollout(id), stage: keys.stage(id, index) };
+      const { Responses = {}, UnprocessedKeys = {} } = await send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: [wanted.rollout, wanted.stage], ConsistentRead: true } },
+        }),
+      );
+      const found = (sk: string) => (Responses[table] ?? []).find((i) => i.sk === sk);
+      // DynamoDB may leave keys unprocessed under load: those are read one by one.
+      const left = new Set((UnprocessedKeys[table]?.Keys ?? []).map((k) => String(k.sk)));
+      const rolloutItem = found(wanted.rollout.sk);
+      const stageItem = found(wanted.stage.sk);
+      const rollout = left.has(wanted.rollout.sk)
+        ? await this.getRollout(id)
+        : rolloutItem && toRollout(rolloutItem);
+      const stage = left.has(wanted.stage.sk)
+        ? await this.getStage(id, index)
+        : stageItem && toStage(stageItem);
+      return { ...(rollout ? { rollout } : {}), ...(stage ? { stage } : {}) };
+    },
+
     /** `jobId`: only while the stage still runs that job (a resume may have started another attempt). */
     setStageStatus(id: string, index: number, status: Stage['status'], jobId?: string) {
       return conditional(() =>

@@ -85,6 +85,8 @@ export interface RolloutRecords {
    */
   restartStage(fresh: Stage, at: number): Promise<Stage>;
   getStage(id: string, index: number): Promise<Stage | undefined>;
+  /** The rollout and one of its stages in one consistent read (the tracker reads both per event). */
+  getRolloutAndStage(id: string, index: number): Promise<{ rollout?: Rollout; stage?: Stage }>;
   /** Sets the stage's status; with `jobId`, only while the stage still runs that job. False otherwise. */
   setStageStatus(id: string, index: number, status: Stage['status'], jobId?: string): Promise<boolean>;
   /** Marks a continuous stage as watched, once: false when it was already (the first time stays). */

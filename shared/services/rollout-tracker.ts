@@ -4,12 +4,15 @@ import type { Rollout, Stage } from '../domain/rollout/model';
 import { estimateStageGate, prefixStatuses, startsWith } from '../domain/rollout/stage-gate';
 import { countsSuccessEvents } from '../domain/rollout/stage-health';
 import { type HealthDeps, watchSuccess } from './health-success';
+import type { PlannedStages } from './rollout-planned-stages';
 import type { RolloutDeps } from './rollout-ports';
 import type { ExecutionCounters } from './rollout-store-port';
 
 export type TrackerDeps = Pick<RolloutDeps, 'store' | 'jobs' | 'tasks' | 'audit' | 'actor'> &
   HealthDeps & {
     counters: ExecutionCounters;
+    /** The plan's stages (rollout-planned-stages.ts: read once per rollout by a container). */
+    planned: PlannedStages;
     clock: Clock;
   };
 
@@ -52,10 +55,7 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
     });
     return 'future';
   }
-  // Read once per event. A pause or abort after this read claims the gate token itself; if this
-  // wake-up wins that race, Reconcile only looks, and the next checkpoint honours the pause or abort.
-  const rollout = await deps.store.getRollout(owner.rolloutId);
-  const planned = rollout?.plan.stages[owner.stageIndex];
+  const planned = await deps.planned(owner.rolloutId, owner.stageIndex);
   const counted = await deps.counters(owner.rolloutId, owner.stageIndex, event, {
     // The gate counts a success of a health-gated stage only once its event was seen (stage-health.ts).
     successBuckets: countsSuccessEvents(planned?.health),
@@ -67,7 +67,10 @@ export async function trackExecution(event: ExecutionTerminal, deps: TrackerDeps
   if (planned?.health && event.outcome === 'succeeded')
     await watchSuccess(deps, owner.rolloutId, owner.stageIndex, planned.health, event);
   const applied = counted === 'duplicate' ? 'stale' : counted;
-  const stage = await deps.store.getStage(owner.rolloutId, owner.stageIndex);
+  // One read of the rollout's state and the stage's counters as they are now, after this event. A pause
+  // or abort after it takes the gate token itself: if this wake-up wins that race, Reconcile only looks,
+  // and the next checkpoint honours the pause or abort.
+  const { rollout, stage } = await deps.store.getRolloutAndStage(owner.rolloutId, owner.stageIndex);
   if (!rollout || !stage || stage.status !== 'RUNNING' || stage.jobId !== event.jobId) return applied;
   if (rollout.paused || rollout.abortRequested) return applied;
   const now = Math.min(event.at, receivedAt);

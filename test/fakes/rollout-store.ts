@@ -205,6 +205,15 @@ export class FakeRolloutStore implements RolloutStore {
     return item ? this.stageOut(copy(item)) : undefined;
   }
 
+  async getRolloutAndStage(id: string, index: number) {
+    this.faults.check('getRolloutAndStage');
+    const rolloutItem = this.rollouts.get(id);
+    const stageItem = this.stages.get(stageKey(id, index));
+    const rollout = rolloutItem && toRollout(copy(rolloutItem));
+    const stage = stageItem && this.stageOut(copy(stageItem));
+    return { ...(rollout ? { rollout } : {}), ...(stage ? { stage } : {}) };
+  }
+
   async setStageStatus(id: string, index: number, status: Stage['status'], jobId?: string) {
     this.faults.check('setStageStatus');
     return this.updateStage(id, index, (s) => jobId === undefined || s.jobId === jobId, { status });

@@ -5,6 +5,7 @@ import { type ExecutionTerminal, outcomeOf } from '../../shared/domain/rollout/j
 import { parseRolloutPolicy } from '../../shared/domain/rollout/policy';
 import type { ApiDeps, Caller } from '../../shared/services/rollout-api';
 import { createRollout } from '../../shared/services/rollout-api';
+import { plannedStages } from '../../shared/services/rollout-planned-stages';
 import type { StepDeps } from '../../shared/services/rollout-ports';
 import { runStep, type StepInput } from '../../shared/services/rollout-steps';
 import type { TrackerDeps } from '../../shared/services/rollout-tracker';
@@ -69,6 +70,7 @@ export function rolloutWorld() {
   const tracker: TrackerDeps = {
     ...ports('function:rollout-tracker'),
     counters: store.counters,
+    planned: plannedStages(store),
     clock: { now: () => now },
   };
   return {

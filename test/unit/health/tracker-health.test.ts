@@ -33,9 +33,9 @@ function tracker(rollout: Rollout, health = new FakeHealthStore()) {
       marks.set(e.thingName, e);
       return 'applied';
     },
+    planned: async (_id: string, i: number) => rollout.plan.stages[i],
     store: {
-      getRollout: async () => rollout,
-      getStage: async () => stageOf(100, { job }),
+      getRolloutAndStage: async () => ({ rollout, stage: stageOf(100, { job }) }),
       claimToken: async () => undefined,
     },
     jobs: {},

@@ -299,21 +299,22 @@ describe('trackExecution: waking the gate', () => {
     expect(onJob.evidence).toMatchObject({ succeeded: 0 });
   });
 
-  it('reads the rollout once and the stage once per event (the stack runs thousands of them)', async () => {
+  it('reads the rollout and the stage in one read per event, the plan once per container', async () => {
     // Prepare
     const { w, jobId } = await tracking();
     w.iot.progress(jobId, { IN_PROGRESS: 100 });
-    await trackExecution(terminal(jobId, thing(0), 'SUCCEEDED', AT), w.tracker); // the job snapshot is fresh now
     const getRollout = vi.spyOn(w.store, 'getRollout');
     const getStage = vi.spyOn(w.store, 'getStage');
+    const both = vi.spyOn(w.store, 'getRolloutAndStage');
 
     // Act
-    const result = await trackExecution(terminal(jobId, thing(1), 'FAILED', AT + 1), w.tracker);
+    for (let i = 0; i < 3; i++)
+      expect(await trackExecution(terminal(jobId, thing(i), 'FAILED', AT + i), w.tracker)).toBe('applied');
 
     // Assess
-    expect(result).toBe('applied');
     expect(getRollout).toHaveBeenCalledTimes(1);
-    expect(getStage).toHaveBeenCalledTimes(1);
+    expect(getStage).not.toHaveBeenCalled();
+    expect(both).toHaveBeenCalledTimes(3);
   });
 
   it('wakes nobody when a pause lands while the event is counted: the pause takes the token', async () => {
