@@ -77,6 +77,8 @@ const STORED: { name: string; item?: Record<string, unknown>; state?: ThingState
     name: 'appliedVersion not a number',
     item: { thingId: 'id-A', appliedVersion: '5', appliedAt: T, rev: 2 },
   },
+  { name: 'deleted, no appliedVersion', item: { thingId: 'id-A', appliedAt: T, deleted: true, rev: 2 } },
+  { name: 'thingId not a string', item: { thingId: 7, appliedVersion: 5, appliedAt: T + 1, rev: 2 } },
   ...(['id-A', 'id-B'] as const).flatMap((thingId) => [
     {
       name: `${thingId} v5 at T`,
@@ -224,9 +226,11 @@ describe('dynamoThingStateStore.claim: lease', () => {
     expect(await read(thingName)).toEqual(before);
   });
 
-  it.each([
+  it.each<[string, number | string]>([
     ['expired before now', NOW - 1],
     ['expiring now', NOW],
+    // A lease time that is not a number holds nothing, as the code has always read it.
+    ['whose time is not a number', String(NOW + 1_000)],
   ])("takes over another event's lease %s", async (_, leaseUntil) => {
     // Prepare
     const thingName = freshThing();
