@@ -25,32 +25,39 @@ burstLoad.after = loadAverage();
 const eventsPerSecond = burst.eventsDelivered / (burst.burstWallMs / 1000);
 const thingsPerSecond = burst.things / (burst.burstWallMs / 1000);
 
-const reportDir = mkdtempSync(path.join(os.tmpdir(), 'fleet-bench-report-'));
-const scenarioLoad = { before: loadAverage(), after: [] as number[] };
-// GNU time: %e wall seconds, %U+%S CPU seconds, %M the largest resident set of the process.
-const run = spawnSync(
-  '/usr/bin/time',
-  ['-f', 'BENCH %e %M %U %S', process.execPath, 'scripts/start.mjs', '--report', reportDir],
-  {
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  },
-);
-scenarioLoad.after = loadAverage();
-rmSync(reportDir, { recursive: true, force: true });
-const m = /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
-const scenario = {
-  status:
-    run.status === 0
-      ? 'ran'
-      : `failed (exit ${run.status}): ${(run.stderr ?? '').split('\n').slice(-4).join(' ')}`,
-  exit: run.status,
-  wallSeconds: m ? Number(m[1]) : undefined,
-  peakRssMiB: m ? Math.round(Number(m[2]) / 1024) : undefined,
-  cpuSeconds: m ? Number(m[3]) + Number(m[4]) : undefined,
-  packaged: /Packaging the functions/.test(run.stdout ?? ''),
-  loadAverage: scenarioLoad,
-};
+/** `npm start` end to end under GNU time (%e wall seconds, %U+%S CPU seconds, %M the largest RSS). */
+function timedStart(extra: string[]) {
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'fleet-bench-report-'));
+  const loadAverages = { before: loadAverage(), after: [] as number[] };
+  const run = spawnSync(
+    '/usr/bin/time',
+    ['-f', 'BENCH %e %M %U %S', process.execPath, 'scripts/start.mjs', '--report', reportDir, ...extra],
+    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
+  );
+  loadAverages.after = loadAverage();
+  rmSync(reportDir, { recursive: true, force: true });
+  const m = /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
+  return {
+    status:
+      run.status === 0
+        ? 'ran'
+        : `failed (exit ${run.status}): ${(run.stderr ?? '').split('\n').slice(-4).join(' ')}`,
+    exit: run.status,
+    wallSeconds: m ? Number(m[1]) : undefined,
+    peakRssMiB: m ? Math.round(Number(m[2]) / 1024) : undefined,
+    cpuSeconds: m ? Number(m[3]) + Number(m[4]) : undefined,
+    packaged: /Packaging the functions/.test(run.stdout ?? ''),
+    loadAverage: loadAverages,
+  };
+}
+
+const scenario = timedStart([]);
+const scenarioLoad = scenario.loadAverage;
+// The default scenario has grown since the baseline (a third rollout, health signals, a rollback):
+// the baseline's own default scenario on this stack is the same work on both sides.
+const sameWork = baseline
+  ? timedStart(['--scenario', path.join(BASELINE, 'scenarios/default.yml')])
+  : undefined;
 
 const load = (l: { before: number[]; after: number[] }) =>
   `load ${l.before[0]?.toFixed(1)}→${l.after[0]?.toFixed(1)}`;
@@ -58,6 +65,7 @@ const ratio = (ours: number | undefined, theirs: number | undefined) =>
   ours !== undefined && theirs ? round(ours / theirs, 2) : undefined;
 const wallRatio = ratio(scenario.wallSeconds, baseline?.scenarioWallSeconds);
 const throughputRatio = ratio(eventsPerSecond, baseline?.eventsPerSecond);
+const sameWorkRatio = ratio(sameWork?.wallSeconds, baseline?.scenarioWallSeconds);
 const rows = [
   {
     measure: 'events / s through the stack (registry event → assignGroups → DynamoDB)',
@@ -90,6 +98,17 @@ const rows = [
         : `${verdict(wallRatio <= 0.4)} / ${verdict(scenario.wallSeconds < 45)}`,
   },
   {
+    measure: `\`npm start\` with ${baseline?.commit ?? 'the baseline'}'s default scenario (the same work on both sides), wall time`,
+    baseline: baseline?.scenarioWallSeconds === undefined ? '–' : `${round(baseline.scenarioWallSeconds)} s`,
+    now:
+      sameWork?.wallSeconds === undefined
+        ? (sameWork?.status ?? '–')
+        : `${round(sameWork.wallSeconds)} s (${round(sameWork.cpuSeconds ?? 0)} s CPU; ${load(sameWork.loadAverage)})`,
+    ratio: sameWorkRatio ?? '–',
+    target: '≤ 0.4 × baseline',
+    result: sameWorkRatio === undefined ? '–' : verdict(sameWorkRatio <= 0.4),
+  },
+  {
     measure: '`npm start` peak RSS',
     baseline: baseline?.scenarioPeakRssMiB === undefined ? '–' : `${baseline.scenarioPeakRssMiB} MiB`,
     now: scenario.peakRssMiB === undefined ? '–' : `${scenario.peakRssMiB} MiB`,
@@ -106,6 +125,11 @@ writeResult('local-stack', {
   throughput: { things: THINGS, eventsPerSecond, thingsPerSecond, burst, loadAverage: burstLoad },
   peakRssMiB: peakRssMiB(),
   scenario,
+  baselineScenario: sameWork ?? null,
   baseline: baseline ?? null,
-  ratios: { scenarioWall: wallRatio ?? null, throughput: throughputRatio ?? null },
+  ratios: {
+    scenarioWall: wallRatio ?? null,
+    baselineScenarioWall: sameWorkRatio ?? null,
+    throughput: throughputRatio ?? null,
+  },
 });
