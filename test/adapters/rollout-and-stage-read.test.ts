@@ -1,13 +1,10 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import { jobIdFor } from '../../shared/domain/rollout/ids';
 import type { Rollout, Stage } from '../../shared/domain/rollout/model';
 import { resolvePlan } from '../../shared/domain/rollout/plan';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startLocalDynamoDb } from '../helpers/local-dynamodb';
 
 /**
  * The tracker's one read per event (getRolloutAndStage): a consistent BatchGetItem of the rollout and
@@ -16,20 +13,13 @@ import { TEST_CREDENTIALS } from '../helpers/dynalite';
  */
 const T0 = Date.parse('2027-06-01T00:00:00Z');
 const TABLE = 'StateTable';
-let db: LocalDynamoDb;
+let db: Awaited<ReturnType<typeof startLocalDynamoDb>>;
 let doc: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const tables = tableDefinitions(loadPackagedTemplate());
-  for (const name of [TABLE, 'TaskTokensTable']) {
-    const table = tables.get(name);
-    if (!table) throw new Error(`the packaged template has no ${name}`);
-    await client.send(new CreateTableCommand(table));
-  }
-  doc = DynamoDBDocumentClient.from(client);
+  db = await startLocalDynamoDb();
+  doc = DynamoDBDocumentClient.from(db.client);
 });
 afterAll(async () => {
   await db.close();
