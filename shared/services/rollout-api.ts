@@ -13,7 +13,7 @@ import { rolloutIdFor, stageRef } from '../domain/rollout/ids';
 import { APPROVAL_KINDS, FINAL_STATUSES, type Rollout } from '../domain/rollout/model';
 import { planDigest, type ResolvedPlan, resolvePlan } from '../domain/rollout/plan';
 import type { RolloutPolicy } from '../domain/rollout/policy';
-import { resumerProblem } from '../domain/rollout/resume';
+import { documentOf, resumerProblem, withDocument } from '../domain/rollout/resume';
 import { rolloutStatusView } from '../domain/rollout/status-view';
 import { mustGetRollout, record } from './rollout-effects';
 import type { RolloutDeps } from './rollout-ports';
@@ -80,6 +80,13 @@ export async function createRollout(deps: ApiDeps, body: unknown, caller: Caller
     updatedAt: caller.at,
   };
   const { created, rollout } = await deps.store.createRollout(fresh);
+  if (!created && !samePlan(rollout, plan)) {
+    // The id carries 8 hex of the digest: another plan can be made to collide on purpose, and
+    // answering it as a repeat would make the caller believe they created the stored one.
+    throw new RolloutConflictError(
+      `rollout ${rolloutId} was created from another plan (digest ${rollout.digest}): give this plan another name`,
+    );
+  }
   const started = await deps.tasks.start(rolloutId);
   if ('alreadyExists' in started && created) {
     throw new RolloutConflictError(`an execution named ${rolloutId} already exists`);
@@ -99,7 +106,12 @@ export async function createRollout(deps: ApiDeps, body: unknown, caller: Caller
       details: { name: plan.name, digest, creator: rollout.creator, stages: plan.stages.map((s) => s.name) },
     });
   }
-  return { created, rolloutId, digest, status: rollout.status };
+  return { created, rolloutId, digest: rollout.digest, status: rollout.status };
+}
+
+/** The plan the stored rollout was created from (a resume since may have swapped its document). */
+function samePlan(stored: Rollout, plan: ResolvedPlan): boolean {
+  return planDigest(withDocument(plan, documentOf(stored.plan))) === stored.digest;
 }
 
 export async function listRollouts(deps: RolloutDeps, limit = 50) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { planDigest } from '../../../shared/domain/rollout/plan';
+import { withDocument } from '../../../shared/domain/rollout/resume';
 import { createRollout } from '../../../shared/services/rollout-api';
 import { throttled } from '../../fakes/faults';
 import {
@@ -11,6 +13,7 @@ import {
   withRings,
 } from '../../fakes/rollout-world';
 
+const MALLORY = 'arn:aws:iam::123456789012:user/mallory';
 const session = (role: string, name: string) => `arn:aws:sts::123456789012:assumed-role/${role}/${name}`;
 
 describe('createRollout', () => {
@@ -103,6 +106,55 @@ describe('createRollout', () => {
     // Assess
     await expect(creating).rejects.toMatchObject({ name: 'RolloutConflictError' });
     expect(w.effects.audited('rollout.created')).toEqual([]);
+  });
+
+  it('refuses another plan whose id collides with a stored rollout’s, changing nothing', async () => {
+    // Prepare: someone stored a different plan (another description) under the id this plan gets.
+    const w = rolloutWorld();
+    withRings(w);
+    const probe = rolloutWorld();
+    withRings(probe);
+    const { rolloutId } = await createRollout(probe.api, twoStages('fw'), caller(ALICE));
+    const other = rolloutWorld();
+    withRings(other);
+    const made = await createRollout(
+      other.api,
+      twoStages('fw', { description: 'colliding' }),
+      caller(MALLORY),
+    );
+    const colliding = await other.store.getRollout(made.rolloutId);
+    if (!colliding) throw new Error('the colliding rollout was not stored');
+    await w.store.createRollout({ ...colliding, rolloutId });
+
+    // Act
+    const creating = createRollout(w.api, twoStages('fw'), caller(ALICE));
+
+    // Assess
+    await expect(creating).rejects.toMatchObject({
+      name: 'RolloutConflictError',
+      message: expect.stringContaining('was created from another plan'),
+    });
+    expect(await w.store.getRollout(rolloutId)).toMatchObject({ creator: MALLORY, digest: colliding.digest });
+    expect(w.sfn.executions.size).toBe(0);
+    expect(w.effects.audited('rollout.created')).toEqual([]);
+  });
+
+  it('answers the same plan again as a repeat after a resume swapped its document', async () => {
+    // Prepare
+    const w = rolloutWorld();
+    withRings(w);
+    const first = await createRollout(w.api, twoStages('fw'), caller(ALICE, T0));
+    const stored = await w.store.getRollout(first.rolloutId);
+    if (!stored) throw new Error('not stored');
+    const plan = withDocument(stored.plan, { document: { op: 'update', fixed: true } });
+    await w.store.updateRollout(first.rolloutId, { plan, digest: planDigest(plan), updatedAt: T0 + 1 });
+
+    // Act
+    const again = await createRollout(w.api, twoStages('fw'), caller(ALICE, T0 + 5_000));
+
+    // Assess
+    expect(again).toEqual({ ...first, created: false, digest: planDigest(plan) });
+    expect(w.effects.audited('rollout.created')).toHaveLength(1);
   });
 
   it('starts the execution and records the creation once when a throttled start is retried', async () => {
