@@ -47,15 +47,17 @@ export function measureBaseline(root: string, things: number): BaselineFigures {
   const result = JSON.parse(readFileSync(path.join(root, 'bench/results/local-stack.json'), 'utf8')) as {
     throughput: { eventsPerSecond: number; thingsPerSecond: number };
     peakRssMiB: number;
-    scenario: { wallSeconds?: number; peakRssMiB?: number };
+    scenario: { wallSeconds?: number; peakRssMiB?: number; exit?: number | null };
   };
+  // A failed scenario run has no wall time to compare with (GNU time reports one anyway).
+  const ran = result.scenario.exit === undefined || result.scenario.exit === 0;
   return {
     commit: BASELINE_COMMIT,
     eventsPerSecond: result.throughput.eventsPerSecond,
     thingsPerSecond: result.throughput.thingsPerSecond,
     burstPeakRssMiB: result.peakRssMiB,
-    scenarioWallSeconds: result.scenario.wallSeconds,
-    scenarioPeakRssMiB: result.scenario.peakRssMiB,
+    scenarioWallSeconds: ran ? result.scenario.wallSeconds : undefined,
+    scenarioPeakRssMiB: ran ? result.scenario.peakRssMiB : undefined,
     loadAverage: { before, after: loadAverage() },
   };
 }

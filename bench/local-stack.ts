@@ -36,7 +36,8 @@ function timedStart(extra: string[]) {
   );
   loadAverages.after = loadAverage();
   rmSync(reportDir, { recursive: true, force: true });
-  const m = /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
+  // GNU time prints its line for a failed command too: a failed run has no figures.
+  const m = run.status === 0 ? /BENCH ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '') : null;
   return {
     status:
       run.status === 0
@@ -93,9 +94,11 @@ const rows = [
     ratio: wallRatio ?? '–',
     target: '≤ 0.4 × baseline, < 45 s quiet',
     result:
-      scenario.wallSeconds === undefined || wallRatio === undefined
-        ? 'pending'
-        : `${verdict(wallRatio <= 0.4)} / ${verdict(scenario.wallSeconds < 45)}`,
+      scenario.wallSeconds === undefined
+        ? 'fail (the run failed)'
+        : wallRatio === undefined
+          ? `– / ${verdict(scenario.wallSeconds < 45)}`
+          : `${verdict(wallRatio <= 0.4)} / ${verdict(scenario.wallSeconds < 45)}`,
   },
   {
     measure: `\`npm start\` with ${baseline?.commit ?? 'the baseline'}'s default scenario (the same work on both sides), wall time`,
@@ -106,7 +109,12 @@ const rows = [
         : `${round(sameWork.wallSeconds)} s (${round(sameWork.cpuSeconds ?? 0)} s CPU; ${load(sameWork.loadAverage)})`,
     ratio: sameWorkRatio ?? '–',
     target: '≤ 0.4 × baseline',
-    result: sameWorkRatio === undefined ? '–' : verdict(sameWorkRatio <= 0.4),
+    result:
+      sameWork === undefined
+        ? '–'
+        : sameWork.wallSeconds === undefined
+          ? 'fail (the run failed)'
+          : verdict((sameWorkRatio ?? Number.POSITIVE_INFINITY) <= 0.4),
   },
   {
     measure: '`npm start` peak RSS',
