@@ -1,3 +1,4 @@
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -149,6 +150,80 @@ describe('TransactWriteItems over dynalite', () => {
     expect(err?.name).toBe('ValidationException');
     expect(await get('new')).toBeUndefined();
     expect(await get('a')).toEqual({ pk: 'a', sk: 'x', n: 1 });
+  });
+
+  it('puts back the exact images of items replaced and updated before a later action failed', async () => {
+    await put({ pk: 'a', sk: 'x', n: 1, tags: ['t1'], nested: { deep: true } });
+    await put({ pk: 'b', sk: 'x', keep: 'me', extra: 5 });
+    await put({ pk: 'c', sk: 'x', status: 'closed' });
+    const err = await failure(
+      transact([
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: 'a', sk: 'x' },
+            UpdateExpression: 'SET n = :n REMOVE tags',
+            ExpressionAttributeValues: { ':n': 2 },
+          },
+        },
+        { Put: { TableName: TABLE, Item: { pk: 'b', sk: 'x', replaced: true } } },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: 'c', sk: 'x' },
+            UpdateExpression: 'SET #s = :open',
+            ConditionExpression: '#s = :open',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':open': 'open' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+      ]),
+    );
+    expect(err?.CancellationReasons).toEqual([
+      { Code: 'None' },
+      { Code: 'None' },
+      {
+        Code: 'ConditionalCheckFailed',
+        Message: 'The conditional request failed',
+        Item: { pk: { S: 'c' }, sk: { S: 'x' }, status: { S: 'closed' } },
+      },
+    ]);
+    expect(await get('a')).toEqual({ pk: 'a', sk: 'x', n: 1, tags: ['t1'], nested: { deep: true } });
+    expect(await get('b')).toEqual({ pk: 'b', sk: 'x', keep: 'me', extra: 5 });
+    expect(await get('c')).toEqual({ pk: 'c', sk: 'x', status: 'closed' });
+  });
+
+  it('keys a recreated table by its new key schema', async () => {
+    await transact([{ Put: { TableName: TABLE, Item: { pk: 'before', sk: 'x' } } }]);
+    await doc.send(new DeleteTableCommand({ TableName: TABLE }));
+    await doc.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      }),
+    );
+    await transact([{ Put: { TableName: TABLE, Item: { id: 'after', v: 1 } } }]);
+    const twice = await failure(
+      transact([
+        { Put: { TableName: TABLE, Item: { id: 'same', v: 1 } } },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { id: 'same' },
+            UpdateExpression: 'SET v = :v',
+            ExpressionAttributeValues: { ':v': 2 },
+          },
+        },
+      ]),
+    );
+    expect(twice?.message).toBe('Transaction request cannot include multiple operations on one item');
+    const item = await doc.send(
+      new GetCommand({ TableName: TABLE, Key: { id: 'after' }, ConsistentRead: true }),
+    );
+    expect(item.Item).toEqual({ id: 'after', v: 1 });
   });
 
   it('a ConditionCheck on an absent item passes without creating it', async () => {

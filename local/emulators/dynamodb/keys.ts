@@ -1,10 +1,17 @@
 import type { Dynalite } from './backend';
 import { isObject, type JsonObject, validation } from './errors';
 
-/** The key attribute names of each table, read once per request (tables may be recreated). */
+/**
+ * The key attribute names of each table, read once (DescribeTable) until the proxy sees the table
+ * created or deleted again.
+ */
 export class KeySchemas {
   readonly #byTable = new Map<string, string[]>();
   constructor(private readonly db: Dynalite) {}
+
+  forget(table: string): void {
+    this.#byTable.delete(table);
+  }
 
   async of(table: string): Promise<string[]> {
     const known = this.#byTable.get(table);

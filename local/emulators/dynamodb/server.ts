@@ -7,6 +7,7 @@ import { listen, readBody } from '../common/http';
 import { randomUUID } from '../common/ids';
 import { Dynalite } from './backend';
 import { DynamoError, isObject, type JsonObject, serviceError, validation } from './errors';
+import { KeySchemas } from './keys';
 import { Mutex } from './mutex';
 import { tableAccesses } from './table-access';
 import { transactGet } from './transact-get';
@@ -46,6 +47,8 @@ export interface LocalDynamoDb {
 /** Writes that go through the mutex, so no write lands inside a transaction. */
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const JSON_10 = 'application/x-amz-json-1.0';
+/** After these the proxy reads a table's key schema again. */
+const TABLE_CHANGES = new Set(['CreateTable', 'DeleteTable']);
 
 /**
  * DynamoDB for the local stack: dynalite in process behind a proxy that adds the operations it
@@ -70,7 +73,8 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
   if (!innerHandler) throw new Error('dynalite has no request handler');
   const db = new Dynalite(innerHandler);
   const mutex = new Mutex();
-  const writer = new TransactWriter(db, clock);
+  const schemas = new KeySchemas(db);
+  const writer = new TransactWriter(db, clock, schemas);
   const ttl = new TimeToLive(db, clock);
   let forwarded = 0;
   let transactGets = 0;
@@ -111,7 +115,7 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
     TransactWriteItems: (input) => mutex.run(() => writer.run(input)),
     TransactGetItems: (input) => {
       transactGets += 1;
-      return mutex.run(() => transactGet(db, input));
+      return mutex.run(() => transactGet(db, input, schemas));
     },
     UpdateTimeToLive: (input) => mutex.run(() => ttl.update(input)),
     DescribeTimeToLive: (input) => ttl.describe(input),
@@ -138,6 +142,7 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
         const send = () => db.forward(req.headers, body);
         const out = WRITES.has(operation) ? await mutex.run(send) : await send();
         if (operation === 'DeleteTable' && out.status === 200) ttl.forget(tableName(body));
+        if (TABLE_CHANGES.has(operation)) schemas.forget(tableName(body));
         const headers = { ...out.headers };
         delete headers.connection;
         delete headers['keep-alive'];

@@ -6,8 +6,11 @@ import { itemId, KeySchemas, keyOf, SAME_ITEM, transactItems } from './keys';
  * TransactGetItems as consistent GetItems. The caller holds the write mutex, so the reads see
  * either all or none of any transaction.
  */
-export async function transactGet(db: Dynalite, input: JsonObject): Promise<JsonObject> {
-  const schemas = new KeySchemas(db);
+export async function transactGet(
+  db: Dynalite,
+  input: JsonObject,
+  schemas: KeySchemas = new KeySchemas(db),
+): Promise<JsonObject> {
   const seen = new Set<string>();
   const gets: JsonObject[] = [];
   for (const entry of transactItems(input)) {

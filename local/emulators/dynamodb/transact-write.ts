@@ -25,8 +25,8 @@ export interface TransactWriteStats {
 
 /**
  * TransactWriteItems over dynalite's single-item writes. The caller holds the write mutex, so no
- * other write interleaves: snapshot every target, apply each action as its conditional single-item
- * equivalent, and on any failure put the snapshots of the applied ones back.
+ * other write interleaves: apply each action as its conditional single-item equivalent, keeping the
+ * image each write replaced, and on any failure put those images back.
  */
 export class TransactWriter {
   readonly #tokens = new Map<string, { fingerprint: string; at: number }>();
@@ -35,6 +35,7 @@ export class TransactWriter {
   constructor(
     private readonly db: Dynalite,
     private readonly clock: Clock,
+    private readonly schemas: KeySchemas = new KeySchemas(db),
   ) {}
 
   async run(input: JsonObject): Promise<JsonObject> {
@@ -43,31 +44,34 @@ export class TransactWriter {
     const fingerprint = JSON.stringify(input.TransactItems);
     if (token !== undefined && this.#replayed(token, fingerprint)) return {};
 
+    // Each write answers the item as it was (ALL_OLD): the image to put back if the transaction is
+    // cancelled later. Only checks and a failed write that wants its old item read the item.
     const snapshots: (JsonObject | undefined)[] = [];
-    for (const a of actions) {
-      const out = await this.db.call('GetItem', { TableName: a.table, Key: a.key, ConsistentRead: true });
-      snapshots.push(isObject(out.Item) ? out.Item : undefined);
-    }
     const reasons: Reason[] = [];
     const applied: number[] = [];
     try {
       for (const [i, a] of actions.entries()) {
         const cancelled = reasons.some((r) => r.Code !== 'None');
         // After a failure the rest are only checked, so every failing condition is reported as AWS does.
-        const request = cancelled || a.kind === 'ConditionCheck' ? checkOnly(a, snapshots[i]) : write(a);
+        const request =
+          cancelled || a.kind === 'ConditionCheck' ? checkOnly(a, await this.#current(a)) : write(a);
         if (request === undefined) {
           reasons.push({ Code: 'None' });
           continue;
         }
         try {
-          await this.db.call(request.operation, request.input);
+          const out = await this.db.call(request.operation, request.input);
           reasons.push({ Code: 'None' });
-          if (request.mutates) applied.push(i);
+          if (request.mutates) {
+            snapshots[i] = isObject(out.Attributes) ? out.Attributes : undefined;
+            applied.push(i);
+          }
         } catch (e) {
           if (!(e instanceof DynamoError) || e.code !== 'ConditionalCheckFailedException') throw e;
-          const old = snapshots[i];
           const wantsOld = a.spec.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';
-          reasons.push(wantsOld && old ? { ...FAILED, Item: old } : { ...FAILED });
+          // A failed write changed nothing: the item as it is now is the one the condition saw.
+          const old = wantsOld ? await this.#current(a) : undefined;
+          reasons.push(old ? { ...FAILED, Item: old } : { ...FAILED });
         }
       }
     } catch (e) {
@@ -91,7 +95,7 @@ export class TransactWriter {
   }
 
   async #parse(input: JsonObject): Promise<Action[]> {
-    const schemas = new KeySchemas(this.db);
+    const schemas = this.schemas;
     const seen = new Set<string>();
     const actions: Action[] = [];
     for (const entry of transactItems(input)) {
@@ -134,6 +138,12 @@ export class TransactWriter {
     return true;
   }
 
+  /** The item as it is now (the caller holds the write mutex). */
+  async #current(a: Action): Promise<JsonObject | undefined> {
+    const out = await this.db.call('GetItem', { TableName: a.table, Key: a.key, ConsistentRead: true });
+    return isObject(out.Item) ? out.Item : undefined;
+  }
+
   /** Puts back the old image (or deletes an item the transaction created), newest first. */
   async #restore(actions: Action[], snapshots: (JsonObject | undefined)[], applied: number[]): Promise<void> {
     for (const i of [...applied].reverse()) {
@@ -154,7 +164,7 @@ interface SingleWrite {
 const EXPRESSION_FIELDS = ['ConditionExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues'];
 
 function write(a: Action): SingleWrite {
-  const fields = pick(a.spec, ['TableName', ...EXPRESSION_FIELDS]);
+  const fields = { ...pick(a.spec, ['TableName', ...EXPRESSION_FIELDS]), ReturnValues: 'ALL_OLD' };
   if (a.kind === 'Put')
     return { operation: 'PutItem', input: { ...fields, Item: a.spec.Item }, mutates: true };
   if (a.kind === 'Delete')
