@@ -7,6 +7,7 @@ import { listen, readBody } from '../common/http';
 import { randomUUID } from '../common/ids';
 import { Dynalite } from './backend';
 import { DynamoError, isObject, type JsonObject, serviceError, validation } from './errors';
+import { cacheParses } from './expression-cache';
 import { KeySchemas } from './keys';
 import { Mutex } from './mutex';
 import { tableAccesses } from './table-access';
@@ -212,10 +213,10 @@ function notEmulated(operation: string, input: JsonObject): void {
 type DynaliteFactory = (options: Record<string, unknown>) => unknown;
 
 /**
- * dynalite, with its in-memory LevelDB storing strings. By default memory-level stores every key
- * and JSON value as a Buffer, and each small Buffer pins an 8 KB slab of Node's buffer pool: a
- * 5,000-thing burst held ~150 MB of them. dynalite's keys are ASCII (range keys hex-encoded), so
- * string order is its byte order.
+ * dynalite, its expression parses cached by shape (expression-cache.ts), its in-memory LevelDB
+ * storing strings. By default memory-level stores every key and JSON value as a Buffer, and each
+ * small Buffer pins an 8 KB slab of Node's buffer pool: a 5,000-thing burst held ~150 MB of them.
+ * dynalite's keys are ASCII (range keys hex-encoded), so string order is its byte order.
  */
 function loadDynalite(): DynaliteFactory {
   const require = createRequire(import.meta.url);
@@ -232,6 +233,9 @@ function loadDynalite(): DynaliteFactory {
     };
     level.storesStrings = true;
   }
+  const fromDynalite = createRequire(require.resolve('dynalite'));
+  for (const parser of ['./db/conditionParser', './db/updateParser', './db/projectionParser'])
+    cacheParses(fromDynalite(parser) as Parameters<typeof cacheParses>[0]);
   return require('dynalite') as DynaliteFactory;
 }
 
