@@ -172,6 +172,24 @@ describe('dynalite expression parses cached by shape', () => {
     },
   );
 
+  it('crosses off what an expression uses whatever the request’s other expressions used', () => {
+    // Prepare: the condition's parse is kept from a request whose update also used :v.
+    const condition = 'attribute_not_exists(b) OR b = :v';
+    const first = { UpdateExpression: 'SET a = :v', ConditionExpression: condition };
+    const second = { UpdateExpression: 'REMOVE a', ConditionExpression: condition };
+    const values = { ExpressionAttributeValues: { ':v': S('x') } };
+    validate({ ...first, ...values }, cached);
+
+    // Act
+    const fromCache = validate({ ...second, ...values }, cached);
+
+    // Assess
+    const own = validate({ ...second, ...values });
+    expect(own.error).toBeUndefined();
+    expect(fromCache.error).toEqual(own.error);
+    expect(fromCache.parsed).toEqual(own.parsed);
+  });
+
   it('fills a cached parse with the request’s own values', () => {
     // Prepare
     const shape = { UpdateExpression: 'SET a = :a' };

@@ -43,21 +43,31 @@ export function cachedParse(parse: Parse): Parse {
     const key = shapeOf(input, context);
     const hit = entries.get(key);
     if (hit) {
-      for (const name of hit.usedNames) delete context.unusedAttrNames?.[name];
-      for (const name of hit.usedVals) delete context.unusedAttrVals?.[name];
+      crossOff(context, hit);
       return rebuild(hit.template, context.attrVals ?? {});
     }
-    const namesBefore = Object.keys(context.unusedAttrNames ?? {});
-    const valsBefore = Object.keys(context.unusedAttrVals ?? {});
-    const result = parse(input, options);
-    if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-    entries.set(key, {
-      template: templateOf(result, holesOf(context.attrVals ?? {})),
-      usedNames: namesBefore.filter((n) => !(n in (context.unusedAttrNames ?? {}))),
-      usedVals: valsBefore.filter((n) => !(n in (context.unusedAttrVals ?? {}))),
+    // What this expression uses, whatever the request's other expressions crossed off before it.
+    const unusedNames = Object.fromEntries(Object.keys(context.attrNames ?? {}).map((n) => [n, true]));
+    const unusedVals = Object.fromEntries(Object.keys(context.attrVals ?? {}).map((n) => [n, true]));
+    const result = parse(input, {
+      ...options,
+      context: { ...context, unusedAttrNames: unusedNames, unusedAttrVals: unusedVals },
     });
+    const entry: Entry = {
+      template: templateOf(result, holesOf(context.attrVals ?? {})),
+      usedNames: Object.keys(context.attrNames ?? {}).filter((n) => !(n in unusedNames)),
+      usedVals: Object.keys(context.attrVals ?? {}).filter((n) => !(n in unusedVals)),
+    };
+    if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+    entries.set(key, entry);
+    crossOff(context, entry);
     return result;
   };
+}
+
+function crossOff(context: Context, entry: Entry): void {
+  for (const name of entry.usedNames) delete context.unusedAttrNames?.[name];
+  for (const name of entry.usedVals) delete context.unusedAttrVals?.[name];
 }
 
 function shapeOf(input: string, context: Context): string {
