@@ -226,6 +226,25 @@ describe('TransactWriteItems over dynalite', () => {
     expect(item.Item).toEqual({ id: 'after', v: 1 });
   });
 
+  it('answers a malformed CreateTable or DeleteTable as dynalite does (400), not with a 500', async () => {
+    const send = (target: string, body: string) =>
+      fetch(db.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${target}`,
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body,
+      });
+    const create = await send('CreateTable', '{"TableName": "t",');
+    const remove = await send('DeleteTable', '[]');
+    expect(create.status).toBe(400);
+    expect(((await create.json()) as { __type: string }).__type).toContain('SerializationException');
+    expect(remove.status).toBe(400);
+  });
+
   it('a ConditionCheck on an absent item passes without creating it', async () => {
     await transact([
       {

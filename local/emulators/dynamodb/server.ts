@@ -143,7 +143,7 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
         const send = () => db.forward(req.headers, body);
         const out = WRITES.has(operation) ? await mutex.run(send) : await send();
         if (operation === 'DeleteTable' && out.status === 200) ttl.forget(tableName(body));
-        if (TABLE_CHANGES.has(operation)) schemas.forget(tableName(body));
+        if (TABLE_CHANGES.has(operation) && out.status === 200) schemas.forget(tableName(body));
         const headers = { ...out.headers };
         delete headers.connection;
         delete headers['keep-alive'];
