@@ -2,6 +2,7 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  NumberValue,
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -224,6 +225,28 @@ describe('TransactWriteItems over dynalite', () => {
       new GetCommand({ TableName: TABLE, Key: { id: 'after' }, ConsistentRead: true }),
     );
     expect(item.Item).toEqual({ id: 'after', v: 1 });
+  });
+
+  it('refuses two actions on one number-keyed item however the number is spelled', async () => {
+    await doc.send(
+      new CreateTableCommand({
+        TableName: 'Numbers',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
+      }),
+    );
+    const twice = await failure(
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'Numbers', Item: { id: NumberValue.from('1') } } },
+            { Delete: { TableName: 'Numbers', Key: { id: NumberValue.from('10E-1') } } },
+          ],
+        }),
+      ),
+    );
+    expect(twice?.message).toBe('Transaction request cannot include multiple operations on one item');
   });
 
   it('answers a malformed CreateTable or DeleteTable as dynalite does (400), not with a 500', async () => {

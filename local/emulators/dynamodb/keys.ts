@@ -40,9 +40,32 @@ export function keyOf(attributes: JsonObject, names: string[]): JsonObject {
   return key;
 }
 
-/** A stable identity of one item, for "multiple operations on one item". */
+/**
+ * A stable identity of one item, for "multiple operations on one item". Numbers are compared as
+ * numbers, as DynamoDB keys them: `1`, `1.0` and `10E-1` are one item.
+ */
 export function itemId(table: string, key: JsonObject, names: string[]): string {
-  return JSON.stringify([table, ...names.map((n) => key[n])]);
+  return JSON.stringify([
+    table,
+    ...names.map((n) => {
+      const value = key[n];
+      return isObject(value) && typeof value.N === 'string' ? { N: canonicalNumber(value.N) } : value;
+    }),
+  ]);
+}
+
+/** One spelling per number: its significant digits and the decimal point's place, e.g. `-12e1` for -1.2. */
+export function canonicalNumber(text: string): string {
+  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (!m) return text;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  let digits = whole + fraction;
+  let point = whole.length + Number(exponent);
+  const leading = /^0*/.exec(digits)?.[0].length ?? 0;
+  digits = digits.slice(leading).replace(/0+$/, '');
+  point -= leading;
+  if (digits === '') return '0';
+  return `${sign === '-' ? '-' : ''}${digits}e${point}`;
 }
 
 /** The `TransactItems` list, 1..100 entries (AWS's member constraints). */
