@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import { jobIdFor } from '../../shared/domain/rollout/ids';
 import type { Rollout, Stage } from '../../shared/domain/rollout/model';
-import { resolvePlan } from '../../shared/domain/rollout/plan';
 import { startLocalDynamoDb } from '../helpers/local-dynamodb';
+import { storedRollout } from './rollout-item';
 
 /**
  * The tracker's one read per event (getRolloutAndStage): a consistent BatchGetItem of the rollout and
@@ -27,20 +27,7 @@ afterAll(async () => {
 
 function rollout(): Rollout {
   run += 1;
-  const plan = resolvePlan({ name: 'fw', document: { op: 'update' }, targets: ['ring-canary'] }, { at: T0 });
-  return {
-    rolloutId: `fw-read-${run}`,
-    name: 'fw',
-    digest: 'digest-1',
-    plan,
-    creator: 'arn:aws:iam::123456789012:user/alice',
-    createdAt: T0,
-    status: 'RUNNING',
-    currentStage: 0,
-    paused: true,
-    abortRequested: false,
-    updatedAt: T0,
-  };
+  return storedRollout(`fw-read-${run}`, T0, { paused: true });
 }
 
 const stage = (rolloutId: string, index: number): Stage => ({

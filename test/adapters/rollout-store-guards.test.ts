@@ -5,10 +5,10 @@ import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/d
 import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import type { Rollout } from '../../shared/domain/rollout/model';
-import { resolvePlan } from '../../shared/domain/rollout/plan';
 import type { RolloutGuard } from '../../shared/services/rollout-store-port';
 import { FakeRolloutStore } from '../fakes/rollout-store';
 import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { storedRollout } from './rollout-item';
 
 /**
  * The rollout store's conditional update on the local DynamoDB, guard by guard, side by side with the
@@ -37,22 +37,7 @@ afterAll(async () => {
 
 function rollout(over: Partial<Rollout> = {}): Rollout {
   run += 1;
-  const plan = resolvePlan({ name: 'fw', document: { op: 'update' }, targets: ['ring-canary'] }, { at: T0 });
-  return {
-    rolloutId: `fw-guard-${run}`,
-    name: 'fw',
-    digest: 'digest-1',
-    plan,
-    creator: 'arn:aws:iam::123456789012:user/alice',
-    createdAt: T0,
-    status: 'RUNNING',
-    currentStage: 0,
-    paused: false,
-    abortRequested: false,
-    executionArn: SELF,
-    updatedAt: T0,
-    ...over,
-  };
+  return storedRollout(`fw-guard-${run}`, T0, { executionArn: SELF, ...over });
 }
 
 /** The same update on the adapter and on the fake, each over the same stored rollout. */
