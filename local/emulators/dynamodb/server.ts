@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../common/clock';
 import { listen, readBody } from '../common/http';
 import { randomUUID } from '../common/ids';
 import { Dynalite } from './backend';
+import { onConditionFailure, withOldItem } from './condition-failure';
 import { DynamoError, isObject, type JsonObject, serviceError, validation } from './errors';
 import { cacheParses } from './expression-cache';
 import { KeySchemas } from './keys';
@@ -140,7 +141,18 @@ export async function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): P
       const handler = own[operation];
       if (handler === undefined) {
         forwarded += 1;
-        const send = () => db.forward(req.headers, body);
+        let returnOld: 'ALL_OLD' | 'NONE' | undefined;
+        try {
+          returnOld = onConditionFailure(operation, body);
+        } catch (e) {
+          const err = e as DynamoError;
+          res.setHeader('x-amzn-errortype', err.code);
+          reply(res, err.status, err.body());
+          return;
+        }
+        const send = returnOld
+          ? async () => withOldItem(db, schemas, operation, body, await db.forward(req.headers, body))
+          : () => db.forward(req.headers, body);
         const out = WRITES.has(operation) ? await mutex.run(send) : await send();
         if (operation === 'DeleteTable' && out.status === 200) ttl.forget(tableName(body));
         if (TABLE_CHANGES.has(operation) && out.status === 200) schemas.forget(tableName(body));
