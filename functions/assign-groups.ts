@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import rulesFile from '../config/grouping-rules.yml';
@@ -14,13 +13,7 @@ import { rejectInput } from '../shared/services/reject-input';
 import { groupingDeps } from './wiring/grouping';
 
 const ACTOR = 'function:assign-groups';
-const { deps, idempotencyStore, delayRedelivery } = groupingDeps(ACTOR, process.env, rulesFile);
-
-const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', expiresAfterSeconds: 86_400 });
-const applyOnce = makeIdempotent((event: ThingEvent) => assignGroups(event, deps), {
-  persistenceStore: idempotencyStore,
-  config: idempotency,
-});
+const { deps, delayRedelivery } = groupingDeps(ACTOR, process.env, rulesFile);
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -36,9 +29,10 @@ async function processRecord(record: SQSRecord): Promise<void> {
     await rejectInput(deps.audit, { actor: ACTOR, source: 'registry-event', record, error });
     return;
   }
-  let result: Awaited<ReturnType<typeof applyOnce>>;
+  let result: Awaited<ReturnType<typeof assignGroups>>;
   try {
-    result = await applyOnce(event);
+    // Duplicates and reordering are settled by the thing's record (its version and lease), not here.
+    result = await assignGroups(event, deps);
   } catch (error) {
     logger.warn('Registry event will be retried', {
       thingName: event.thingName,
@@ -53,9 +47,6 @@ async function processRecord(record: SQSRecord): Promise<void> {
 }
 
 export const handler = wrapHandler(
-  async (event, context) => {
-    idempotency.registerLambdaContext(context);
-    return processPartialResponse(event, processRecord, processor, { context });
-  },
+  async (event, context) => processPartialResponse(event, processRecord, processor, { context }),
   { schema: sqsEventSchema },
 );

@@ -41,8 +41,8 @@ export function dynamoDbClient(): DynamoDBDocumentClient {
 
 let dynamo: DynamoDBClient | undefined;
 
-/** The plain client, for libraries that want one (Powertools idempotency). */
-export function dynamoDbBaseClient(): DynamoDBClient {
+/** The plain client under the document client. */
+function dynamoDbBaseClient(): DynamoDBClient {
   dynamo ??= tracer.captureAWSv3Client(new DynamoDBClient({ maxAttempts: 6 }));
   return dynamo;
 }

@@ -1,10 +1,9 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { dynamoAuditWriter } from '../../shared/adapters/audit-store';
 import { iotGroupPort } from '../../shared/adapters/iot-groups';
 import { delayRedelivery } from '../../shared/adapters/sqs-backoff';
 import { dynamoThingStateStore } from '../../shared/adapters/thing-state-store';
-import { dynamoDbBaseClient, dynamoDbClient, iotClient, sqsClient } from '../../shared/clients';
+import { dynamoDbClient, iotClient, sqsClient } from '../../shared/clients';
 import { systemClock } from '../../shared/clock';
 import { auditConfigSchema, loadConfig, positiveInt, tableName } from '../../shared/config';
 import { compileRules } from '../../shared/domain/grouping/compile-rules';
@@ -22,8 +21,8 @@ export const groupingConfigSchema = z.extend(auditConfigSchema, {
 
 /**
  * Everything assign-groups needs, built once per container from the environment and the grouping
- * rules (config/grouping-rules.yml, bundled as parsed data): the service's ports; the Powertools
- * idempotency records (one per event id, in the state table); and the queue's redelivery backoff
+ * rules (config/grouping-rules.yml, bundled as parsed data): the service's ports (the thing's record
+ * in the state table is also the events' idempotency record); and the queue's redelivery backoff
  * (a failed record's visibility timeout stretched: 10 s, 20 s, 40 s ... 5 min).
  */
 export function groupingDeps(
@@ -32,7 +31,6 @@ export function groupingDeps(
   rulesFile: unknown,
 ): {
   deps: AssignDeps;
-  idempotencyStore: DynamoDBPersistenceLayer;
   delayRedelivery: (record: SQSRecord) => Promise<void>;
 } {
   const config = loadConfig(groupingConfigSchema, env);
@@ -48,14 +46,6 @@ export function groupingDeps(
       audit: dynamoAuditWriter(dynamoDbClient(), config.AUDIT_TABLE_NAME, config.AUDIT_RETENTION_DAYS),
       actor,
     },
-    idempotencyStore: new DynamoDBPersistenceLayer({
-      tableName: config.STATE_TABLE_NAME,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: 'IDEMPOTENCY#assign-groups',
-      expiryAttr: 'expiresAt',
-      awsSdkV3Client: dynamoDbBaseClient(),
-    }),
     delayRedelivery: (record) => delayRedelivery(sqsClient(), config.QUEUE_URL, record),
   };
 }

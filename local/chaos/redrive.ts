@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../emulators/eventbridge/envelope';
@@ -9,20 +8,18 @@ export type RedriveResult = {
   /** Messages moved back (to their queue, or replayed on their bus). */
   redriven: number;
   rounds: number;
-  /** Real seconds spent waiting for in-progress idempotency records to expire. */
+  /** Virtual seconds spent waiting for crashed attempts' thing leases to run out. */
   waitedSeconds: number;
   /** Parked messages no redrive applies to (e.g. an IoT rule's error action record). */
   notRedrivable: number;
 };
 
 const ROUNDS = 3;
-/** The longest a function's in-progress record can live: its timeout (60 s) and some slack. */
-const MAX_WAIT_MS = 70_000;
 
 /**
- * The runbook's answer to a DLQ alarm, once the run is over: wait until no Powertools idempotency
- * record is still INPROGRESS (a container that died mid-batch leaves one until the function's
- * timeout, on the clock its workers read), then move every parked message back: a queue's DLQ to
+ * The runbook's answer to a DLQ alarm, once the run is over: wait until no thing lease is live (a
+ * container that died mid-batch leaves its things' leases until they run out, 2 minutes, on the
+ * stack's virtual clock), then move every parked message back: a queue's DLQ to
  * its source queue (SQS redrive), an EventBridge event an async invocation gave up on replayed on
  * its bus (as an archive replay does, to every rule). Repeats while redriven messages park again.
  */
@@ -39,7 +36,7 @@ export async function redriveParked(
   for (let round = 0; round < ROUNDS; round++) {
     if (dlqs.every((q) => q.depth() === 0)) break;
     result.rounds += 1;
-    result.waitedSeconds += await waitForInProgress(stack);
+    result.waitedSeconds += await waitForLeases(stack);
     let moved = 0;
     result.notRedrivable = 0;
     for (const dlq of dlqs) {
@@ -87,26 +84,25 @@ function redriveOne(
   return true;
 }
 
-/** Waits (real time) until every INPROGRESS idempotency record in the state table has expired. */
-async function waitForInProgress(stack: LocalStack): Promise<number> {
+/** Lets virtual time run until every live thing lease in the state table has run out. */
+async function waitForLeases(stack: LocalStack): Promise<number> {
   const docs = DynamoDBDocumentClient.from(new DynamoDBClient(stack.clientConfig('dynamodb')));
+  const now = stack.clock.now();
   let latest = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await docs.send(
       new ScanCommand({
         TableName: 'StateTable',
-        FilterExpression: '#s = :p',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':p': 'INPROGRESS' },
+        FilterExpression: 'leaseUntil > :now',
+        ExpressionAttributeValues: { ':now': now },
         ExclusiveStartKey,
       }),
     );
-    for (const item of page.Items ?? []) latest = Math.max(latest, Number(item.in_progress_expiration ?? 0));
+    for (const item of page.Items ?? []) latest = Math.max(latest, Number(item.leaseUntil));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  const wait = Math.min(MAX_WAIT_MS, latest + 1000 - Date.now());
-  if (wait <= 0) return 0;
-  await sleep(wait);
-  return Math.round(wait / 100) / 10;
+  if (latest <= now) return 0;
+  await stack.runUntilIdle({ until: latest + 1 });
+  return Math.round((latest + 1 - now) / 100) / 10;
 }

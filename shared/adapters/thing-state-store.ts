@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock';
 import { isStale, type ThingState } from '../domain/grouping/thing-state';
 import { ThingBusyError } from '../errors';
-import type { ThingStateStore } from '../services/grouping-ports';
-import { isConditionFailure } from './dynamo-conditions';
+import type { ClaimRequest, ThingStateStore } from '../services/grouping-ports';
+import { isConditionFailure, oldItem } from './dynamo-conditions';
 
 const SK = 'STATE';
 
@@ -18,47 +18,74 @@ export function dynamoThingStateStore(
   leaseMs = 120_000,
 ): ThingStateStore {
   const key = (thingName: string) => ({ pk: `THING#${thingName}`, sk: SK });
+  /** Takes the lease if the item is still as the claim saw it (absent, or at revision `rev`). */
+  const take = (request: ClaimRequest, now: number, rev: unknown) =>
+    client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key(request.thingName),
+        UpdateExpression:
+          'SET leaseUntil = :until, leaseEvent = :event, rev = if_not_exists(rev, :zero) + :one REMOVE leaseIdle',
+        ConditionExpression: rev === undefined ? 'attribute_not_exists(pk)' : 'rev = :rev',
+        ExpressionAttributeValues: {
+          ':until': now + leaseMs,
+          ':event': request.eventId,
+          ':zero': 0,
+          ':one': 1,
+          ...(rev === undefined ? {} : { ':rev': rev }),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
   return {
     async claim(request) {
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: key(request.thingName), ConsistentRead: true }),
-      );
-      const state = Item ? toState(Item) : undefined;
-      if (state && isStale(state, request)) return { kind: 'stale', state };
       const now = clock.now();
-      if (
-        Item &&
-        typeof Item.leaseUntil === 'number' &&
-        Item.leaseUntil > now &&
-        Item.leaseEvent !== request.eventId
-      ) {
+      // A thing's first event finds no record: one request takes the lease. Otherwise the failed
+      // condition hands back the record, which the claim judges as a read would have.
+      let item: Record<string, unknown> | undefined;
+      try {
+        await take(request, now, undefined);
+        return { kind: 'claimed', previous: undefined };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        item = oldItem(error);
+      }
+      const state = item ? toState(item) : undefined;
+      if (state && isStale(state, request)) return { kind: 'stale', state };
+      // A live lease holds off every other attempt, a concurrent copy of the same event included,
+      // unless its attempt failed and left it idle: then only that event's retry may take it, so no
+      // other event applies on top of half-done work. A crashed attempt's lease just runs out (it
+      // outlives the function's timeout).
+      const lease = item && typeof item.leaseUntil === 'number' && item.leaseUntil > now ? item : undefined;
+      if (lease && !(lease.leaseIdle === true && lease.leaseEvent === request.eventId)) {
         throw new ThingBusyError(
-          `thing ${request.thingName} is being updated by event ${String(Item.leaseEvent)}`,
+          `thing ${request.thingName} is being updated by event ${String(lease.leaseEvent)}`,
         );
       }
       try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key(request.thingName),
-            UpdateExpression:
-              'SET leaseUntil = :until, leaseEvent = :event, rev = if_not_exists(rev, :zero) + :one',
-            ConditionExpression: Item ? 'rev = :rev' : 'attribute_not_exists(pk)',
-            ExpressionAttributeValues: {
-              ':until': now + leaseMs,
-              ':event': request.eventId,
-              ':zero': 0,
-              ':one': 1,
-              ...(Item ? { ':rev': Item.rev } : {}),
-            },
-          }),
-        );
+        await take(request, now, item?.rev);
       } catch (error) {
         if (isConditionFailure(error))
           throw new ThingBusyError(`thing ${request.thingName} changed while claiming`);
         throw error;
       }
       return { kind: 'claimed', previous: state };
+    },
+
+    async idle(request) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(request.thingName),
+            UpdateExpression: 'SET leaseIdle = :idle',
+            ConditionExpression: 'leaseEvent = :event',
+            ExpressionAttributeValues: { ':event': request.eventId, ':idle': true },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
 
     async commit(commit) {

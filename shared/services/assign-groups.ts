@@ -2,6 +2,7 @@ import { eventTimeMs, type ThingEvent } from '../domain/events/registry-event';
 import type { CompiledRules } from '../domain/grouping/compile-rules';
 import { evaluateRules, type GroupTarget, type RuleOutcome, targetsOf } from '../domain/grouping/evaluate';
 import { planMembership } from '../domain/grouping/plan';
+import type { ThingState } from '../domain/grouping/thing-state';
 import type { AuditWriter } from './effect-ports';
 import type { ClaimRequest, GroupPort, ThingStateStore } from './grouping-ports';
 
@@ -25,7 +26,7 @@ const MEMBERSHIP_LIMIT_ERRORS = new Set(['InvalidRequestException', 'LimitExceed
 /**
  * Puts a thing in the groups its attributes call for and takes it out of managed groups it no
  * longer matches. Idempotent: a duplicate or older event is stale and changes nothing; a retry
- * after a crash repeats idempotent IoT calls and writes the same audit record once.
+ * after a failure or a crash repeats idempotent IoT calls and writes the same audit record once.
  */
 export async function assignGroups(event: ThingEvent, deps: AssignDeps): Promise<AssignResult> {
   const at = eventTimeMs(event.timestamp);
@@ -39,15 +40,29 @@ export async function assignGroups(event: ThingEvent, deps: AssignDeps): Promise
   };
   const claim = await deps.state.claim(request);
   if (claim.kind === 'stale') return { status: 'stale' };
+  try {
+    return await apply(event, deps, request, claim.previous);
+  } catch (error) {
+    // The lease stays with this event (no other one applies on top of what it did), idle so that its
+    // retry takes it at once; if marking it fails as well, the retry waits until it runs out.
+    await deps.state.idle(request).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function apply(
+  event: ThingEvent,
+  deps: AssignDeps,
+  request: ClaimRequest,
+  claimed: ThingState | undefined,
+): Promise<AssignResult> {
+  const at = request.at;
   if (event.operation === 'DELETED') {
     // AWS drops a deleted thing's memberships itself; remember the incarnation so late events lose.
     await deps.state.commit({ ...request, groups: [], deleted: true });
     return { status: 'forgotten' };
   }
-  const previous =
-    claim.previous && !claim.previous.deleted && claim.previous.thingId === event.thingId
-      ? claim.previous.groups
-      : [];
+  const previous = claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : [];
   const outcomes = evaluateRules(deps.rules, {
     thingName: event.thingName,
     thingType: event.thingTypeName ?? undefined,

@@ -31,14 +31,25 @@ export type Claim =
   | { kind: 'claimed'; previous: ThingState | undefined };
 export type Commit = ClaimRequest & { groups: string[]; deleted: boolean };
 
-/** What was applied to each thing, with a short lease so two events for one thing never interleave. */
+/**
+ * What was applied to each thing, with a short lease so two events for one thing never interleave.
+ * It is also the events' idempotency record: an applied version is stale for ever after, and a live
+ * lease holds off every other attempt, a copy of the same event included.
+ */
 export interface ThingStateStore {
   /**
    * 'stale' (nothing taken) when the event is older than what was applied (see isStale); else takes
    * the thing's lease for `eventId` and returns what was applied before. Throws ThingBusyError while
-   * another event holds a live lease, or when the state changed under the claim.
+   * an attempt holds a live lease (the lease outlives the function's timeout; a copy of the same event
+   * waits too), or when the state changed under the claim. An idle lease (see `idle`) is taken by its
+   * own event only.
    */
   claim(request: ClaimRequest): Promise<Claim>;
   /** Records the outcome and releases the lease; throws ThingBusyError when `eventId` lost the lease. */
   commit(commit: Commit): Promise<void>;
+  /**
+   * After a failed attempt: `eventId` keeps the lease until it runs out, so no other event applies on
+   * top of half-done work, but its retry may take it at once. A no-op when the lease is not its own.
+   */
+  idle(request: ClaimRequest): Promise<void>;
 }

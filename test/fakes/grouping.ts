@@ -70,12 +70,13 @@ export class FakeGroups implements GroupPort {
 
 /**
  * The state table's thing records in memory, with the rules of shared/adapters/thing-state-store.ts:
- * a stale event takes nothing, another event's live lease makes the thing busy (ThingBusyError), and a
- * commit needs the committing event's lease. `now` is the lease clock.
+ * a stale event takes nothing, a live lease (even the same event's, unless its attempt left it idle)
+ * makes the thing busy (ThingBusyError), and a commit needs the committing event's lease. `now` is
+ * the lease clock.
  */
 export class FakeState implements ThingStateStore {
   readonly states = new Map<string, ThingState>();
-  readonly leases = new Map<string, { eventId: string; until: number }>();
+  readonly leases = new Map<string, { eventId: string; until: number; idle?: boolean }>();
   readonly faults = new Faults();
   now = 0;
 
@@ -86,7 +87,7 @@ export class FakeState implements ThingStateStore {
     const state = this.states.get(request.thingName);
     if (state && isStale(state, request)) return { kind: 'stale' as const, state: structuredClone(state) };
     const lease = this.leases.get(request.thingName);
-    if (lease && lease.until > this.now && lease.eventId !== request.eventId)
+    if (lease && lease.until > this.now && !(lease.idle && lease.eventId === request.eventId))
       throw new ThingBusyError(`thing ${request.thingName} is being updated by event ${lease.eventId}`);
     this.leases.set(request.thingName, { eventId: request.eventId, until: this.now + this.leaseMs });
     return { kind: 'claimed' as const, previous: state && structuredClone(state) };
@@ -104,5 +105,11 @@ export class FakeState implements ThingStateStore {
       deleted: c.deleted,
     });
     this.leases.delete(c.thingName);
+  }
+
+  async idle(request: ClaimRequest) {
+    this.faults.check('idle');
+    const lease = this.leases.get(request.thingName);
+    if (lease?.eventId === request.eventId) lease.idle = true;
   }
 }

@@ -12,7 +12,7 @@ import { assignGroupsOnDynalite } from '../helpers/assign-groups-handler';
 import { thingEvent } from '../helpers/events';
 import { lambdaContext, sqsEvent } from '../helpers/lambda';
 
-// The real handler, real Powertools idempotency and batch processing, DynamoDB on dynalite; only IoT
+// The real handler, real Powertools batch processing, DynamoDB on dynalite; only IoT
 // and SQS are mocked, holding memberships the way AWS does.
 const iot = mockClient(IoTClient);
 const sqs = mockClient(SQSClient);
@@ -99,7 +99,7 @@ describe('assign-groups handler', () => {
     });
     expect(await auditFor('THING#fail-1')).toHaveLength(0);
 
-    // The retry succeeds once IoT recovers: the failed attempt left no idempotency record behind.
+    // The retry succeeds once IoT recovers: the failed attempt left the thing's lease idle for it.
     iot.on(AddThingToThingGroupCommand).resolves({});
     const retry = await t.handler(sqsEvent([failing]), lambdaContext('assign-groups'));
     expect(retry.batchItemFailures).toEqual([]);

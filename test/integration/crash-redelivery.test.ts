@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAudit } from '../../local/scenario/report';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
-// A container dies in the middle of an SQS batch: its records' Powertools idempotency entries stay
-// IN_PROGRESS. Function code reads the stack's virtual clock, so by the time SQS hands the batch out
-// again (the queue's 360 s visibility timeout, virtual) the in-progress window (the function's
-// remaining time, virtual) is over, and the retry proceeds instead of parking the records in the DLQ.
+// A container dies in the middle of an SQS batch: its records' thing leases stay live, not idle.
+// Function code reads the stack's virtual clock, so by the time SQS hands the batch out again (the
+// queue's 360 s visibility timeout, virtual) the leases (2 minutes, virtual) have run out, and the
+// retry proceeds instead of parking the records in the DLQ.
 const THINGS = 12;
 let stack: LocalStack;
 let createdAt = 0;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     seed: 5,
     functionEnv: { AWS_RETRY_MODE: 'standard' },
-    // 30 virtual ms in: past the idempotency puts, inside the paced membership calls.
+    // 30 virtual ms in: past the lease claims, inside the paced membership calls.
     chaos: { crashes: [{ function: 'AssignGroupsLambdaFunction', invocations: [1], afterMs: 30 }] },
   });
   await stack.deployCustomResources();
@@ -59,7 +59,7 @@ describe('a container that dies mid-batch', () => {
     expect(last - createdAt).toBeGreaterThanOrEqual(360_000);
   });
 
-  it('parks nothing: the in-progress idempotency window ran out on the same clock as SQS', () => {
+  it('parks nothing: the leases ran out on the same clock as SQS', () => {
     const dlq = stack.services.sqs.queues().find((q) => q.name === 'AssignGroupsDLQ');
     expect(dlq?.depth()).toBe(0);
     expect(stack.pollers[0]?.stats.invocationErrors).toBe(1);

@@ -129,8 +129,8 @@ describe('layers', () => {
     expect(bad.map((imp) => `${imp.from} -> ${imp.specifier}`)).toEqual([]);
   });
 
-  // One wiring style: a handler gets its adapters, SDK clients, clock and idempotency store from its
-  // feature's functions/wiring/ file, so each feature is composed in one place.
+  // One wiring style: a handler gets its adapters, SDK clients and clock from its feature's
+  // functions/wiring/ file, so each feature is composed in one place.
   it('handlers reach adapters, SDK clients, the SDK and the clock only through functions/wiring/', () => {
     const handlers = sourceFiles('functions').filter((file) => !within(file, 'functions/wiring'));
     const bad = handlers
@@ -138,8 +138,7 @@ describe('layers', () => {
       .filter((imp) =>
         imp.target
           ? ['shared/adapters', 'shared/clients', 'shared/clock'].some((a) => within(imp.target as string, a))
-          : packageOf(imp.specifier)?.startsWith('@aws-sdk/') ||
-            imp.specifier === '@aws-lambda-powertools/idempotency/dynamodb',
+          : packageOf(imp.specifier)?.startsWith('@aws-sdk/'),
       );
     expect(bad.map((imp) => `${imp.from} -> ${imp.specifier}`)).toEqual([]);
   });

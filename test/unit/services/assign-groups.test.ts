@@ -194,6 +194,40 @@ describe('assignGroups()', () => {
     expect(audit.records).toEqual([]);
   });
 
+  it('holds off a copy of the same event while an attempt of it holds the lease, until the lease runs out', async () => {
+    // An attempt that is still running, or that crashed: its lease is live and not idle.
+    await state.claim({
+      thingName: 'thing-1',
+      thingId: 'b2d6f3a4-0000-4000-8000-000000000001',
+      version: 1,
+      at: 0,
+      eventId: 'evt-thing-1-CREATED-1',
+    });
+
+    await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThingBusyError' });
+    expect(groups.calls).toEqual([]);
+
+    state.now = state.leaseMs + 1;
+    expect(await assignGroups(thingEvent(), deps)).toMatchObject({ status: 'applied' });
+  });
+
+  it('after a failed attempt, the same event takes the idle lease at once and any other event waits', async () => {
+    groups.faults.inject('addThing', throttled());
+    await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const newer = thingEvent({
+      operation: 'UPDATED',
+      versionNumber: 2,
+      eventId: 'newer',
+      attributes: { region: 'us-east-1', site: 'plant-1', model: 'th300' },
+    });
+
+    // The newer event would plan from the record, which does not know what the failed attempt did.
+    await expect(assignGroups(newer, deps)).rejects.toMatchObject({ name: 'ThingBusyError' });
+    expect(await assignGroups(thingEvent(), deps)).toMatchObject({ status: 'applied' });
+    expect(await assignGroups(newer, deps)).toMatchObject({ status: 'applied' });
+    expect(groups.of('thing-1')).toEqual(['model-th300', 'site-us-east-1-plant-1']);
+  });
+
   it('throws a throttled membership change so SQS redelivers it, and the redelivery applies it', async () => {
     groups.faults.inject('addThing', throttled());
     await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
