@@ -1,6 +1,6 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/** A Lambda context with enough time left that Powertools idempotency never sees a timeout. */
+/** A Lambda context with a minute left, as a fresh invocation of a 60 s function has. */
 export function lambdaContext(functionName: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,

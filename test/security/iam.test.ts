@@ -30,8 +30,8 @@ const EXPECTED: Record<string, string[]> = {
     ]),
     `iot:ListThingGroupsForThing@${IOT('thing')}`,
     `dynamodb:PutItem@${AUDIT}`,
-    // Powertools idempotency deletes its record when processing fails, so the retry can run.
-    ...[...ITEM_RW, 'dynamodb:DeleteItem'].map((a) => `${a}@${STATE}`),
+    // The thing's record is updated in place; nothing is put or deleted.
+    ...['dynamodb:GetItem', 'dynamodb:UpdateItem'].map((a) => `${a}@${STATE}`),
     ...['ChangeMessageVisibility', 'ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map(
       (a) => `sqs:${a}@AssignGroupsQueue`,
     ),
