@@ -18,11 +18,13 @@ export async function conditionalWrite(run: () => Promise<unknown>): Promise<boo
 }
 
 /**
- * The item a failed condition saw, from a write that asked for `ReturnValuesOnConditionCheckFailure:
- * 'ALL_OLD'`; undefined when there was none. The document client leaves errors as AWS sent them, so
- * the item is converted here.
+ * The item a failed condition saw, when the write asked for it (`ReturnValuesOnConditionCheckFailure:
+ * 'ALL_OLD'`): a ConditionalCheckFailedException's `Item`, or a transaction's
+ * `CancellationReasons[i].Item`. It comes as DynamoDB attribute values even through the document
+ * client (which does not convert errors), so it is unmarshalled as the document client would a read.
+ * Undefined when none came back: the item did not exist, or the backend does not hand it back.
  */
-export function oldItem(error: unknown): Record<string, unknown> | undefined {
-  const item = (error as { Item?: Record<string, AttributeValue> } | undefined)?.Item;
+export function itemOfFailure(failure: unknown): Record<string, unknown> | undefined {
+  const item = (failure as { Item?: Record<string, AttributeValue> } | undefined)?.Item;
   return item ? unmarshall(item) : undefined;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import { isStale, type ThingState } from '../domain/grouping/thing-state';
 import { ThingBusyError } from '../errors';
 import type { ClaimRequest, ThingStateStore } from '../services/grouping-ports';
-import { isConditionFailure, oldItem } from './dynamo-conditions';
+import { isConditionFailure, itemOfFailure } from './dynamo-conditions';
 
 const SK = 'STATE';
 
@@ -48,7 +48,7 @@ export function dynamoThingStateStore(
         return { kind: 'claimed', previous: undefined };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        item = oldItem(error);
+        item = itemOfFailure(error);
       }
       const state = item ? toState(item) : undefined;
       if (state && isStale(state, request)) return { kind: 'stale', state };
