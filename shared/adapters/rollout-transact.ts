@@ -13,6 +13,7 @@ import {
   supersedes,
 } from '../domain/rollout/job-event';
 import type { ApplyResult, CounterOptions, ExecutionCounters } from '../services/rollout-store-port';
+import { itemOfFailure } from './dynamo-conditions';
 import { keys } from './rollout-keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -34,6 +35,11 @@ const EXECUTION_TTL_SECONDS = 400 * 86_400;
  * in the same transaction (condition on the execution item + ADD on the stage), so a duplicate or an
  * older event changes nothing and two concurrent events never double-count. The ADD holds only while
  * the stage runs the event's job: a halted attempt's late events never count towards the next one.
+ *
+ * Most executions get one terminal event, so the first transaction assumes no execution item: one
+ * request in the common case. When its condition fails, the item it saw comes back (ALL_OLD on the
+ * Put) and stands in for a read: the duplicate and stale checks apply to it first, as they did to a
+ * read, and the stage's condition is checked again by the next transaction.
  */
 export function executionCounters(
   client: DynamoDBDocumentClient,
@@ -47,11 +53,10 @@ export function executionCounters(
     options: CounterOptions = {},
   ): Promise<ApplyResult> => {
     const key = keys.execution(e.jobId, e.thingName);
+    const read = async () =>
+      (await client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+    let current: ExecutionMark | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const { Item } = await client.send(
-        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
-      );
-      const current = Item ? (Item as unknown as ExecutionMark) : undefined;
       if (current && current.eventId === e.eventId && current.at === e.at) return 'duplicate';
       if (!supersedes(e, current)) return 'stale';
       const delta = counterDelta(current?.outcome, e.outcome);
@@ -76,6 +81,7 @@ export function executionCounters(
                     ExpressionAttributeValues: { ':at': current.at, ':id': current.eventId },
                   }
                 : {}),
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
           {
@@ -101,8 +107,16 @@ export function executionCounters(
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
         const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          // The execution item is not the one assumed (the first event found one, or a concurrent
+          // event for the thing wrote one): go round with the item the condition saw. None back means
+          // it is gone, or the backend does not hand it back: a read tells which.
+          current = (itemOfFailure(reasons[0]) ?? (await read())) as ExecutionMark | undefined;
+          continue;
+        }
         if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'unknown-stage';
-        // The execution item changed under us (a concurrent event for the same thing): read again.
+        // A conflict with a concurrent transaction, nothing handed back: read again.
+        current = (await read()) as ExecutionMark | undefined;
       }
     }
     throw new RolloutStoreBusyError(`execution ${e.jobId}/${e.thingName} kept changing`);

@@ -204,8 +204,8 @@ export type CounterOptions = { successBuckets?: boolean };
 /**
  * Applies one terminal execution event in one transaction: the thing's newest status wins and the
  * stage's counters move with it, only while the stage runs the event's job. A duplicate or older event
- * changes nothing; two concurrent events never double-count (a lost race is read again, a few times,
- * then RolloutStoreBusyError).
+ * changes nothing; two concurrent events never double-count (a lost race goes round again on the item
+ * the failed condition handed back, a few times, then RolloutStoreBusyError).
  */
 export type ExecutionCounters = (
   rolloutId: string,
