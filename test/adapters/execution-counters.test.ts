@@ -108,7 +108,7 @@ type Send = (command: unknown) => Promise<unknown>;
 
 /**
  * executionCounters on a client that records the name of each request it sends, with `before` run
- * ahead of each (a concurrent writer) and `answer` in place of the real call when it returns one.
+ * ahead of each (a concurrent writer) and `around` wrapping the real call (a fault, a changed answer).
  */
 function counted(
   before: (n: number) => Promise<void> = async () => {},
