@@ -11,7 +11,7 @@ import { RolloutStoreBusyError } from '../domain/rollout/errors';
 import { mergePresence, type PresenceEvent } from '../domain/rollout/health-presence';
 import { attemptOfJob } from '../domain/rollout/ids';
 import type { HealthStore, HealthWatch, Suspect, SuspectVerdict } from '../services/health-ports';
-import { conditionalWrite } from './dynamo-conditions';
+import { conditionalWrite, isConditionFailure, itemOfFailure } from './dynamo-conditions';
 import { keys } from './rollout-keys';
 
 /**
@@ -41,6 +41,12 @@ const PRESENCE_TTL_SECONDS = 2 * 86_400;
 const WATCH_TTL_SECONDS = 7 * 86_400;
 const SUSPECT_TTL_SECONDS = 400 * 86_400;
 const ATTEMPTS = 5;
+/**
+ * Presence writes racing on one thing win one per round once each failed write hands back the item (no
+ * read between spreads them out): ten writes of one request each, the budget five read-and-write
+ * rounds had.
+ */
+const PRESENCE_WRITES = 10;
 
 const toSuspect = (i: Record<string, unknown>): Suspect => ({
   rolloutId: i.rolloutId as string,
@@ -72,16 +78,29 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
   }
 
   return {
+    /**
+     * Most things' first lifecycle event finds no item, so the first write assumes none: one request in
+     * the common case. A failed condition hands back the item it saw (ALL_OLD), and the event is merged
+     * into that and written on its revision, with no read; a concurrent writer's failure does the same.
+     */
     async recordPresence(thingName, event, at) {
       const key = healthKeys.presence(thingName);
-      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-        const { Item } = await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
-        const history = (Item?.history as PresenceEvent[] | undefined) ?? [];
+      const read = async () =>
+        (await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+      let item: Record<string, unknown> | undefined;
+      for (let attempt = 0; attempt < PRESENCE_WRITES; attempt++) {
+        const history = (item?.history as PresenceEvent[] | undefined) ?? [];
         const merged = mergePresence(history, event);
-        if (JSON.stringify(merged) === JSON.stringify(history)) return history;
-        const revision = (Item?.revision as number | undefined) ?? 0;
-        const written = await conditionalWrite(() =>
-          send(
+        if (JSON.stringify(merged) === JSON.stringify(history)) {
+          if (attempt > 0) return history;
+          // Only an event the merge drops (no finite time) changes nothing on the first attempt: it
+          // writes nothing and answers the stored history.
+          item = await read();
+          continue;
+        }
+        const revision = (item?.revision as number | undefined) ?? 0;
+        try {
+          await send(
             new PutCommand({
               TableName: table,
               Item: {
@@ -90,12 +109,17 @@ export function dynamoHealthStore(client: DynamoDBDocumentClient, table: string)
                 revision: revision + 1,
                 expiresAt: Math.floor(at / 1000) + PRESENCE_TTL_SECONDS,
               },
-              ConditionExpression: Item ? 'revision = :r' : 'attribute_not_exists(pk)',
-              ...(Item ? { ExpressionAttributeValues: { ':r': revision } } : {}),
+              ConditionExpression: item ? 'revision = :r' : 'attribute_not_exists(pk)',
+              ...(item ? { ExpressionAttributeValues: { ':r': revision } } : {}),
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
-          ),
-        );
-        if (written) return merged;
+          );
+          return merged;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          // No item back: it is gone (TTL), or the backend does not hand it back; a read tells which.
+          item = itemOfFailure(error) ?? (await read());
+        }
       }
       throw new RolloutStoreBusyError(`presence of ${thingName} kept changing`);
     },

@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -76,6 +77,24 @@ function wrapped(intercept: (command: unknown, send: () => Promise<unknown>) => 
   } as unknown as DynamoDBDocumentClient;
 }
 
+/** The requests a store sends, by command name, with `before` run ahead of each (a concurrent writer). */
+function counted(before: (command: unknown, n: number) => Promise<void> = async () => {}) {
+  const sent: string[] = [];
+  const client = wrapped(async (c, send) => {
+    await before(c, sent.length);
+    sent.push((c as object).constructor.name);
+    return send();
+  });
+  return { store: dynamoHealthStore(client, TABLE), sent };
+}
+
+const presenceItem = async (thing: string) =>
+  (
+    await doc.send(
+      new GetCommand({ TableName: TABLE, Key: healthKeys.presence(thing), ConsistentRead: true }),
+    )
+  ).Item;
+
 describe('dynamoHealthStore: presence', () => {
   it('keeps a set of events, sorted, whatever the order and the duplicates', async () => {
     // Prepare
@@ -96,25 +115,20 @@ describe('dynamoHealthStore: presence', () => {
     ]);
   });
 
-  it('writes nothing for a duplicate event', async () => {
+  it('writes nothing for a duplicate event: its one write finds the event there and changes nothing', async () => {
     // Prepare
     const store = dynamoHealthStore(doc, TABLE);
     await store.recordPresence('p-dup', { at: T0, connected: false }, T0);
-    const puts: unknown[] = [];
-    const counting = dynamoHealthStore(
-      wrapped((c, send) => {
-        if (c instanceof PutCommand) puts.push(c);
-        return send();
-      }),
-      TABLE,
-    );
+    const before = await presenceItem('p-dup');
+    const { store: counting, sent } = counted();
 
     // Act
     const history = await counting.recordPresence('p-dup', { at: T0, connected: false }, T0 + 1);
 
-    // Assess
+    // Assess: the write assuming no item failed; the item it handed back already has the event.
     expect(history).toEqual([{ at: T0, connected: false }]);
-    expect(puts).toEqual([]);
+    expect(sent).toEqual(['PutCommand']);
+    expect(await presenceItem('p-dup')).toEqual(before);
   });
 
   it('loses no event when two arrive for one thing at the same time', async () => {
@@ -176,6 +190,151 @@ describe('dynamoHealthStore: presence', () => {
 
     // Assess
     expect([...found.keys()].sort()).toEqual(['p-un-1', 'p-un-2']);
+  });
+});
+
+describe('dynamoHealthStore: presence in one request', () => {
+  it("writes a thing's first event with one request and no read", async () => {
+    // Prepare
+    const { store, sent } = counted();
+
+    // Act
+    const history = await store.recordPresence('p1-first', { at: T0, connected: true }, T0);
+
+    // Assess
+    expect(history).toEqual([{ at: T0, connected: true }]);
+    expect(sent).toEqual(['PutCommand']);
+    expect(await presenceItem('p1-first')).toMatchObject({ history, revision: 1 });
+  });
+
+  it('merges a later event into the history its failed first write handed back: two requests', async () => {
+    // Prepare
+    await dynamoHealthStore(doc, TABLE).recordPresence('p1-next', { at: T0, connected: true }, T0);
+    const { store, sent } = counted();
+
+    // Act
+    const history = await store.recordPresence('p1-next', { at: T0 + 5, connected: false }, T0 + 5);
+
+    // Assess
+    expect(history).toEqual([
+      { at: T0, connected: true },
+      { at: T0 + 5, connected: false },
+    ]);
+    expect(sent).toEqual(['PutCommand', 'PutCommand']);
+    expect(await presenceItem('p1-next')).toMatchObject({ history, revision: 2 });
+  });
+
+  it('keeps a concurrent first event written before its own: both, with no read', async () => {
+    // Prepare: another event for the thing lands just before the first write.
+    const other = dynamoHealthStore(doc, TABLE);
+    const { store, sent } = counted(async (_, n) => {
+      if (n === 0) await other.recordPresence('p1-race', { at: T0 + 1, connected: true }, T0);
+    });
+
+    // Act
+    const history = await store.recordPresence('p1-race', { at: T0, connected: false }, T0);
+
+    // Assess
+    expect(history).toEqual([
+      { at: T0, connected: false },
+      { at: T0 + 1, connected: true },
+    ]);
+    expect(sent).toEqual(['PutCommand', 'PutCommand']);
+    expect(await presenceItem('p1-race')).toMatchObject({ history, revision: 2 });
+  });
+
+  it('merges into what a concurrent writer left when its revision moved between attempts', async () => {
+    // Prepare: a stored history, and another event landing just before the second write.
+    const other = dynamoHealthStore(doc, TABLE);
+    await other.recordPresence('p1-moved', { at: T0, connected: true }, T0);
+    const { store, sent } = counted(async (_, n) => {
+      if (n === 1) await other.recordPresence('p1-moved', { at: T0 + 2, connected: true }, T0);
+    });
+
+    // Act
+    const history = await store.recordPresence('p1-moved', { at: T0 + 1, connected: false }, T0);
+
+    // Assess
+    expect(history).toEqual([
+      { at: T0, connected: true },
+      { at: T0 + 1, connected: false },
+      { at: T0 + 2, connected: true },
+    ]);
+    expect(sent).toEqual(['PutCommand', 'PutCommand', 'PutCommand']);
+    expect(await presenceItem('p1-moved')).toMatchObject({ history, revision: 3 });
+  });
+
+  it('starts a new history when the item is gone by its second write (no item came back: read)', async () => {
+    // Prepare: the history expires (TTL) between the attempts.
+    await dynamoHealthStore(doc, TABLE).recordPresence('p1-gone', { at: T0, connected: true }, T0);
+    const { store, sent } = counted(async (_, n) => {
+      if (n === 1)
+        await doc.send(new DeleteCommand({ TableName: TABLE, Key: healthKeys.presence('p1-gone') }));
+    });
+
+    // Act
+    const history = await store.recordPresence('p1-gone', { at: T0 + 1, connected: false }, T0 + 1);
+
+    // Assess
+    expect(history).toEqual([{ at: T0 + 1, connected: false }]);
+    expect(sent).toEqual(['PutCommand', 'PutCommand', 'GetCommand', 'PutCommand']);
+    expect(await presenceItem('p1-gone')).toMatchObject({ history, revision: 1 });
+  });
+
+  it('gives up (RolloutStoreBusyError) after ten writes that each lost to another writer', async () => {
+    // Prepare: another event for the thing lands before each of its writes.
+    const other = dynamoHealthStore(doc, TABLE);
+    const { store, sent } = counted(async (_, n) => {
+      await other.recordPresence('p1-busy', { at: T0 + 100 + n, connected: true }, T0);
+    });
+
+    // Act
+    const recording = store.recordPresence('p1-busy', { at: T0, connected: false }, T0);
+
+    // Assess
+    await expect(recording).rejects.toBeInstanceOf(RolloutStoreBusyError);
+    expect(sent).toEqual(Array(10).fill('PutCommand'));
+  });
+
+  it('reads the item when a failed write hands none back', async () => {
+    // Prepare: a backend that does not hand the item back (dynalite ignores the parameter).
+    await dynamoHealthStore(doc, TABLE).recordPresence('p1-noitem', { at: T0, connected: true }, T0);
+    const sent: string[] = [];
+    const store = dynamoHealthStore(
+      wrapped(async (c, send) => {
+        sent.push((c as object).constructor.name);
+        return send().catch((error: { Item?: unknown }) => {
+          delete error.Item;
+          throw error;
+        });
+      }),
+      TABLE,
+    );
+
+    // Act
+    const history = await store.recordPresence('p1-noitem', { at: T0 + 1, connected: false }, T0 + 1);
+
+    // Assess
+    expect(history).toEqual([
+      { at: T0, connected: true },
+      { at: T0 + 1, connected: false },
+    ]);
+    expect(sent).toEqual(['PutCommand', 'GetCommand', 'PutCommand']);
+  });
+
+  it('answers the stored history, writing nothing, for an event the merge drops', async () => {
+    // Prepare
+    await dynamoHealthStore(doc, TABLE).recordPresence('p1-bad', { at: T0, connected: true }, T0);
+    const before = await presenceItem('p1-bad');
+    const { store, sent } = counted();
+
+    // Act
+    const history = await store.recordPresence('p1-bad', { at: Number.NaN, connected: false }, T0 + 1);
+
+    // Assess
+    expect(history).toEqual([{ at: T0, connected: true }]);
+    expect(sent).not.toContain('PutCommand');
+    expect(await presenceItem('p1-bad')).toEqual(before);
   });
 });
 
