@@ -66,6 +66,7 @@ export type MappingSpec = {
   queueArn: string;
   functionArn: string;
   batchSize: number;
+  batchingWindowSeconds: number;
   maxConcurrency: number | undefined;
   reportBatchItemFailures: boolean;
 };
@@ -78,6 +79,7 @@ export function eventSourceMappings(t: CfnTemplate, resolve: Resolve): MappingSp
       queueArn: String(p.EventSourceArn),
       functionArn: String(p.FunctionName),
       batchSize: Number(p.BatchSize ?? 10),
+      batchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
       maxConcurrency:
         asProps(p.ScalingConfig).MaximumConcurrency === undefined
           ? undefined

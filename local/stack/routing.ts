@@ -52,11 +52,12 @@ export async function startRouting(
     const maxConcurrency = Math.min(m.maxConcurrency ?? 1000, fn.reservedConcurrency ?? 4);
     const settings = {
       batchSize: m.batchSize,
+      batchingWindowMs: m.batchingWindowSeconds * 1000,
       maxConcurrency,
       reportBatchItemFailures: m.reportBatchItemFailures,
       region,
     };
-    return [new SqsPoller(queue, fn.name, host, settings, track)];
+    return [new SqsPoller(queue, fn.name, host, settings, track, now)];
   });
 
   // An API call from outside a run (the CLI) drives the stack until its function has answered.

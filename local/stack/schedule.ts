@@ -53,6 +53,7 @@ export function stackSchedule(
       consider(services.iot.nextDue());
       consider(services.cloudWatch.nextDue());
       for (const q of services.sqs.queues()) consider(q.nextVisibleAt());
+      for (const p of pollers()) consider(p.windowEnd());
       return Number.isFinite(next) ? next : undefined;
     },
     busy: () => dynamo.inFlight > 0,
