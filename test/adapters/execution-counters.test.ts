@@ -1,14 +1,12 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
 import { keys } from '../../shared/adapters/rollout-keys';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import { dynamoTransactWriter, executionCounters } from '../../shared/adapters/rollout-transact';
@@ -17,7 +15,7 @@ import { successBucket } from '../../shared/domain/rollout/health-counts';
 import { jobIdFor } from '../../shared/domain/rollout/ids';
 import type { ExecutionTerminal } from '../../shared/domain/rollout/job-event';
 import type { Stage } from '../../shared/domain/rollout/model';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startPackagedTables } from './packaged-tables';
 
 /**
  * shared/adapters/rollout-transact.ts executionCounters on the local DynamoDB, counting its requests:
@@ -31,15 +29,7 @@ let doc: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const tables = tableDefinitions(loadPackagedTemplate());
-  for (const name of [TABLE, 'TaskTokensTable']) {
-    const table = tables.get(name);
-    if (!table) throw new Error(`the packaged template has no ${name}`);
-    await client.send(new CreateTableCommand(table));
-  }
-  doc = DynamoDBDocumentClient.from(client);
+  ({ db, doc } = await startPackagedTables([TABLE, 'TaskTokensTable']));
 });
 afterAll(async () => {
   await db.close();

@@ -1,22 +1,20 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
 import { dynamoHealthStore, healthKeys } from '../../shared/adapters/health-store';
 import { keys, toStage } from '../../shared/adapters/rollout-keys';
 import { RolloutStoreBusyError } from '../../shared/domain/rollout/errors';
 import type { StageHealth } from '../../shared/domain/rollout/stage-health';
 import type { HealthWatch, Suspect } from '../../shared/services/health-ports';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startPackagedTables } from './packaged-tables';
 
 /**
  * shared/adapters/health-store.ts against the local DynamoDB (dynalite, plus the transactions the
@@ -29,12 +27,7 @@ let doc: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const table = tableDefinitions(loadPackagedTemplate()).get(TABLE);
-  if (!table) throw new Error(`the packaged template has no ${TABLE}`);
-  await client.send(new CreateTableCommand(table));
-  doc = DynamoDBDocumentClient.from(client);
+  ({ db, doc } = await startPackagedTables([TABLE]));
 });
 afterAll(async () => {
   await db.close();

@@ -1,13 +1,11 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
 import type { Rollout } from '../../shared/domain/rollout/model';
 import type { RolloutGuard } from '../../shared/services/rollout-store-port';
 import { FakeRolloutStore } from '../fakes/rollout-store';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startPackagedTables } from './packaged-tables';
 import { storedRollout } from './rollout-item';
 
 /**
@@ -21,15 +19,7 @@ let doc: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const tables = tableDefinitions(loadPackagedTemplate());
-  for (const name of ['StateTable', 'TaskTokensTable']) {
-    const table = tables.get(name);
-    if (!table) throw new Error(`the packaged template has no ${name}`);
-    await client.send(new CreateTableCommand(table));
-  }
-  doc = DynamoDBDocumentClient.from(client);
+  ({ db, doc } = await startPackagedTables(['StateTable', 'TaskTokensTable']));
 });
 afterAll(async () => {
   await db.close();

@@ -1,8 +1,6 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
 import { dynamoHealthStore } from '../../shared/adapters/health-store';
 import { keys } from '../../shared/adapters/rollout-keys';
 import { dynamoRolloutStore } from '../../shared/adapters/rollout-store';
@@ -12,7 +10,7 @@ import type { ExecutionTerminal } from '../../shared/domain/rollout/job-event';
 import type { JobSnapshot } from '../../shared/domain/rollout/job-snapshot';
 import type { Stage } from '../../shared/domain/rollout/model';
 import { rollbackGroupName, rollbackJobId } from '../../shared/domain/rollout/rollback';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startPackagedTables } from './packaged-tables';
 
 /**
  * A stage's attempts on the local DynamoDB (dynalite plus the transactions the local stack adds):
@@ -26,15 +24,7 @@ let doc: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const tables = tableDefinitions(loadPackagedTemplate());
-  for (const name of [TABLE, 'TaskTokensTable']) {
-    const table = tables.get(name);
-    if (!table) throw new Error(`the packaged template has no ${name}`);
-    await client.send(new CreateTableCommand(table));
-  }
-  doc = DynamoDBDocumentClient.from(client);
+  ({ db, doc } = await startPackagedTables([TABLE, 'TaskTokensTable']));
 });
 afterAll(async () => {
   await db.close();

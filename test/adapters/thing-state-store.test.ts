@@ -1,11 +1,9 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, type LocalDynamoDb } from '../../local/emulators/dynamodb/server';
-import { loadPackagedTemplate, tableDefinitions } from '../../local/template';
+import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
 import { dynamoThingStateStore } from '../../shared/adapters/thing-state-store';
 import type { ClaimRequest, ThingStateStore } from '../../shared/services/grouping-ports';
-import { TEST_CREDENTIALS } from '../helpers/dynalite';
+import { startPackagedTables } from './packaged-tables';
 
 /** shared/adapters/thing-state-store.ts against the local DynamoDB, on the packaged `StateTable`. */
 const TABLE = 'StateTable';
@@ -17,12 +15,7 @@ let store: ThingStateStore;
 let run = 0;
 
 beforeAll(async () => {
-  db = await createLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: db.url, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const table = tableDefinitions(loadPackagedTemplate()).get(TABLE);
-  if (!table) throw new Error(`the packaged template has no ${TABLE}`);
-  await client.send(new CreateTableCommand(table));
-  doc = DynamoDBDocumentClient.from(client);
+  ({ db, doc } = await startPackagedTables([TABLE]));
   store = dynamoThingStateStore(doc, TABLE, { now: () => now }, LEASE_MS);
 });
 afterAll(async () => {
