@@ -36,7 +36,8 @@ export class SqsPoller {
 
   /** Whether a batch could start now: a free slot, and a full batch or a window that has run out. */
   canStart(): boolean {
-    return this.active < this.options.maxConcurrency && this.#ready();
+    // The window opens when a record is seen, whether or not a slot is free.
+    return this.#ready() && this.active < this.options.maxConcurrency;
   }
 
   /** When the window being waited for runs out (the stack wakes the poller then); else undefined. */
@@ -47,7 +48,7 @@ export class SqsPoller {
   /** Starts as many batches as concurrency allows; true when any started. */
   poll(): boolean {
     let started = false;
-    while (this.active < this.options.maxConcurrency && this.#ready()) {
+    while (this.#ready() && this.active < this.options.maxConcurrency) {
       const messages = this.queue.receive(this.options.batchSize);
       if (messages.length === 0) break;
       this.#gathering = undefined;

@@ -87,6 +87,23 @@ describe('SqsPoller batching window', () => {
     expect(batches).toEqual([5, 2]);
   });
 
+  it('opens the window while every slot is busy, and invokes as soon as a slot frees after it', async () => {
+    const p = poller(1000, 5, 1);
+    queue.send('a');
+    expect(p.poll()).toBe(false);
+    clock.advanceBy(1000);
+    expect(p.poll()).toBe(true); // the only slot is taken until the invocation settles
+    queue.send('b');
+    expect(p.canStart()).toBe(false);
+    expect(p.windowEnd()).toBe(clock.now() + 1000);
+    clock.advanceBy(1000);
+    await settle();
+    expect(p.canStart()).toBe(true);
+    expect(p.poll()).toBe(true);
+    await settle();
+    expect(batches).toEqual([1, 1]);
+  });
+
   it('closes an open window when the records it waited for are gone', () => {
     const p = poller(1000);
     queue.send('a');
