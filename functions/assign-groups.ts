@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import rulesFile from '../config/grouping-rules.yml';
 import { type ThingEvent, thingEventSchema } from '../shared/domain/events/registry-event';
 import { sqsEventSchema } from '../shared/domain/events/sqs-event';
@@ -18,7 +18,7 @@ const { deps, delayRedelivery } = groupingDeps(ACTOR, process.env, rulesFile);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** One registry event. Malformed input is audited as rejected and not retried; anything else retries. */
-async function processRecord(record: SQSRecord): Promise<void> {
+async function processRecord(record: SQSRecord, context?: Context): Promise<void> {
   let event: ThingEvent;
   try {
     event = parseJsonBody(record.body, thingEventSchema, 'registry event');
@@ -32,7 +32,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
   let result: Awaited<ReturnType<typeof assignGroups>>;
   try {
     // Duplicates and reordering are settled by the thing's record (its version and lease), not here.
-    result = await assignGroups(event, deps);
+    result = await assignGroups(event, deps, context?.getRemainingTimeInMillis());
   } catch (error) {
     logger.warn('Registry event will be retried', {
       thingName: event.thingName,

@@ -45,7 +45,26 @@ export function iotGroupPort(client: IoTClient, membershipTps: number, clock: Cl
       return isManagedBy(attributes) && sameParent ? 'managed' : 'unmanaged';
     }
   };
+  const ours = new Map<string, Promise<boolean>>();
+  const isOurs = async (name: string): Promise<boolean> => {
+    const group = await client.send(new DescribeThingGroupCommand({ thingGroupName: name }));
+    return isManagedBy(group.thingGroupProperties?.attributePayload?.attributes ?? {});
+  };
   return {
+    async managedOf(names) {
+      const verdicts = await Promise.all(
+        names.map((name) => {
+          let answer = ours.get(name);
+          if (!answer) {
+            answer = isOurs(name);
+            ours.set(name, answer);
+            answer.catch(() => ours.delete(name));
+          }
+          return answer;
+        }),
+      );
+      return names.filter((_, i) => verdicts[i]);
+    },
     ensureGroup(name, parent) {
       const key = `${parent ?? ''}/${name}`;
       let answer = ownership.get(key);

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock';
 import { isStale, type ThingState } from '../domain/grouping/thing-state';
 import { ThingBusyError } from '../errors';
@@ -25,10 +25,11 @@ export function dynamoThingStateStore(
         TableName: tableName,
         Key: key(request.thingName),
         UpdateExpression:
-          'SET leaseUntil = :until, leaseEvent = :event, rev = if_not_exists(rev, :zero) + :one REMOVE leaseIdle',
+          'SET leaseUntil = :until, attemptUntil = :attempt, leaseEvent = :event, rev = if_not_exists(rev, :zero) + :one REMOVE leaseIdle',
         ConditionExpression: rev === undefined ? 'attribute_not_exists(pk)' : 'rev = :rev',
         ExpressionAttributeValues: {
           ':until': now + leaseMs,
+          ':attempt': now + Math.min(request.attemptMs ?? leaseMs, leaseMs),
           ':event': request.eventId,
           ':zero': 0,
           ':one': 1,
@@ -37,6 +38,12 @@ export function dynamoThingStateStore(
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+  const read = async (thingName: string) =>
+    (
+      await client.send(
+        new GetCommand({ TableName: tableName, Key: key(thingName), ConsistentRead: true }),
+      )
+    ).Item;
   return {
     async claim(request) {
       const now = clock.now();
@@ -45,19 +52,22 @@ export function dynamoThingStateStore(
       let item: Record<string, unknown> | undefined;
       try {
         await take(request, now, undefined);
-        return { kind: 'claimed', previous: undefined };
+        return { kind: 'claimed', previous: undefined, interrupted: false };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        item = itemOfFailure(error);
+        // No item back (a backend that does not hand it over): read it.
+        item = itemOfFailure(error) ?? (await read(request.thingName));
       }
       const state = item ? toState(item) : undefined;
       if (state && isStale(state, request)) return { kind: 'stale', state };
-      // A live lease holds off every other attempt, a concurrent copy of the same event included,
-      // unless its attempt failed and left it idle: then only that event's retry may take it, so no
-      // other event applies on top of half-done work. A crashed attempt's lease just runs out (it
-      // outlives the function's timeout).
+      // A live lease holds off every other event: it is retried until the lease is committed or runs
+      // out. The same event takes it back once its attempt is over: failed (idle) or past the time
+      // the attempt had (a crash, or a claim whose answer was lost); a concurrent copy waits.
       const lease = item && typeof item.leaseUntil === 'number' && item.leaseUntil > now ? item : undefined;
-      if (lease && !(lease.leaseIdle === true && lease.leaseEvent === request.eventId)) {
+      const own =
+        lease?.leaseEvent === request.eventId &&
+        (lease.leaseIdle === true || (typeof lease.attemptUntil === 'number' && now >= lease.attemptUntil));
+      if (lease && !own) {
         throw new ThingBusyError(
           `thing ${request.thingName} is being updated by event ${String(lease.leaseEvent)}`,
         );
@@ -69,7 +79,9 @@ export function dynamoThingStateStore(
           throw new ThingBusyError(`thing ${request.thingName} changed while claiming`);
         throw error;
       }
-      return { kind: 'claimed', previous: state };
+      // Another event's attempt that never committed may have changed memberships.
+      const interrupted = typeof item?.leaseEvent === 'string' && item.leaseEvent !== request.eventId;
+      return { kind: 'claimed', previous: state, interrupted };
     },
 
     async idle(request) {

@@ -28,7 +28,12 @@ const MEMBERSHIP_LIMIT_ERRORS = new Set(['InvalidRequestException', 'LimitExceed
  * longer matches. Idempotent: a duplicate or older event is stale and changes nothing; a retry
  * after a failure or a crash repeats idempotent IoT calls and writes the same audit record once.
  */
-export async function assignGroups(event: ThingEvent, deps: AssignDeps): Promise<AssignResult> {
+export async function assignGroups(
+  event: ThingEvent,
+  deps: AssignDeps,
+  /** How long this attempt may run (the invocation's remaining time). */
+  attemptMs?: number,
+): Promise<AssignResult> {
   const at = eventTimeMs(event.timestamp);
   const request = {
     thingName: event.thingName,
@@ -37,14 +42,20 @@ export async function assignGroups(event: ThingEvent, deps: AssignDeps): Promise
     at,
     eventId: event.eventId,
     deletion: event.operation === 'DELETED',
+    ...(attemptMs === undefined ? {} : { attemptMs }),
   };
   const claim = await deps.state.claim(request);
   if (claim.kind === 'stale') return { status: 'stale' };
   try {
-    return await apply(event, deps, request, claim.previous);
+    // An attempt of another event that never committed may have added or removed groups: start from
+    // the memberships as they are, not as last recorded.
+    const previous = claim.interrupted
+      ? await deps.groups.managedOf(await deps.groups.listGroupsForThing(event.thingName))
+      : undefined;
+    return await apply(event, deps, request, claim.previous, previous);
   } catch (error) {
     // The lease stays with this event (no other one applies on top of what it did), idle so that its
-    // retry takes it at once; if marking it fails as well, the retry waits until it runs out.
+    // retry takes it at once; if marking it fails as well, the retry waits for the attempt's time.
     await deps.state.idle(request).catch(() => undefined);
     throw error;
   }
@@ -55,6 +66,7 @@ async function apply(
   deps: AssignDeps,
   request: ClaimRequest,
   claimed: ThingState | undefined,
+  held: string[] | undefined,
 ): Promise<AssignResult> {
   const at = request.at;
   if (event.operation === 'DELETED') {
@@ -62,7 +74,8 @@ async function apply(
     await deps.state.commit({ ...request, groups: [], deleted: true });
     return { status: 'forgotten' };
   }
-  const previous = claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : [];
+  const previous =
+    held ?? (claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : []);
   const outcomes = evaluateRules(deps.rules, {
     thingName: event.thingName,
     thingType: event.thingTypeName ?? undefined,

@@ -23,12 +23,24 @@ export interface GroupPort {
   removeThing(group: string, thingName: string): Promise<void>;
   /** Every group the thing is directly in, managed or not. */
   listGroupsForThing(thingName: string): Promise<string[]>;
+  /** Those of `names` that are the automation's groups (tagged as ours), in order. */
+  managedOf(names: string[]): Promise<string[]>;
 }
 
-export type ClaimRequest = ThingChange & { thingName: string; eventId: string };
+export type ClaimRequest = ThingChange & {
+  thingName: string;
+  eventId: string;
+  /** How long this attempt may run (the invocation's remaining time); the lease's length if unknown. */
+  attemptMs?: number;
+};
 export type Claim =
   | { kind: 'stale'; state: ThingState }
-  | { kind: 'claimed'; previous: ThingState | undefined };
+  | {
+      kind: 'claimed';
+      previous: ThingState | undefined;
+      /** Another event's attempt took the lease and never committed: memberships may differ from `previous`. */
+      interrupted: boolean;
+    };
 export type Commit = ClaimRequest & { groups: string[]; deleted: boolean };
 
 /**
@@ -40,16 +52,18 @@ export interface ThingStateStore {
   /**
    * 'stale' (nothing taken) when the event is older than what was applied (see isStale); else takes
    * the thing's lease for `eventId` and returns what was applied before. Throws ThingBusyError while
-   * an attempt holds a live lease (the lease outlives the function's timeout; a copy of the same event
-   * waits too), or when the state changed under the claim. An idle lease (see `idle`) is taken by its
-   * own event only.
+   * another event holds a live lease (the lease outlives the function's timeout), while an attempt of
+   * the same event may still be running (a concurrent copy waits), or when the state changed under
+   * the claim. The same event takes its lease back once that attempt failed (`idle`) or ran out of
+   * time (`attemptMs`).
    */
   claim(request: ClaimRequest): Promise<Claim>;
   /** Records the outcome and releases the lease; throws ThingBusyError when `eventId` lost the lease. */
   commit(commit: Commit): Promise<void>;
   /**
    * After a failed attempt: `eventId` keeps the lease until it runs out, so no other event applies on
-   * top of half-done work, but its retry may take it at once. A no-op when the lease is not its own.
+   * top of half-done work, but its retry may take it at once (else after the attempt's time). A no-op
+   * when the lease is not its own.
    */
   idle(request: ClaimRequest): Promise<void>;
 }

@@ -48,7 +48,7 @@ describe('dynamoThingStateStore', () => {
         claim = await store.claim(event('e1'));
       }),
     ).toBe(1);
-    expect(claim).toEqual({ kind: 'claimed', previous: undefined });
+    expect(claim).toEqual({ kind: 'claimed', previous: undefined, interrupted: false });
     await commit(event('e1'));
 
     expect(
@@ -98,6 +98,50 @@ describe('dynamoThingStateStore', () => {
     // Taken again, the lease is busy once more.
     await expect(store.claim(event('e1'))).rejects.toMatchObject({ name: 'ThingBusyError' });
     await commit(event('e1'));
+  });
+
+  it("lets its own event take back a lease once the attempt's time is over, not before", async () => {
+    const event = freshThing();
+    await store.claim({ ...event('e1'), attemptMs: 60_000 });
+    now += 59_999;
+    await expect(store.claim(event('e1'))).rejects.toMatchObject({ name: 'ThingBusyError' });
+    now += 1;
+    await expect(store.claim(event('e2', 2))).rejects.toMatchObject({ name: 'ThingBusyError' });
+    await expect(store.claim(event('e1'))).resolves.toMatchObject({ kind: 'claimed', interrupted: false });
+    await commit(event('e1'));
+  });
+
+  it('says when it takes over a lease another event never committed, and only then', async () => {
+    const event = freshThing();
+    await expect(store.claim(event('e1'))).resolves.toMatchObject({ interrupted: false });
+    now += LEASE_MS + 1;
+    await expect(store.claim(event('e2', 2))).resolves.toMatchObject({ kind: 'claimed', interrupted: true });
+    await commit(event('e2', 2));
+    await expect(store.claim(event('e3', 3))).resolves.toMatchObject({ kind: 'claimed', interrupted: false });
+    await store.idle(event('e3', 3));
+    await expect(store.claim(event('e3', 3))).resolves.toMatchObject({ interrupted: false });
+  });
+
+  it('reads the record when a failed condition hands none back', async () => {
+    const event = freshThing();
+    await store.claim(event('e1'));
+    await commit(event('e1'));
+    const withoutItem = {
+      send: async (command: UpdateCommand | GetCommand) => {
+        try {
+          return await doc.send(command as UpdateCommand);
+        } catch (error) {
+          delete (error as { Item?: unknown }).Item;
+          throw error;
+        }
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const plain = dynamoThingStateStore(withoutItem, TABLE, { now: () => now });
+    await expect(plain.claim(event('e1'))).resolves.toMatchObject({ kind: 'stale' });
+    await expect(plain.claim(event('e2', 2))).resolves.toMatchObject({
+      kind: 'claimed',
+      previous: { appliedVersion: 1 },
+    });
   });
 
   it('is busy when the record changes between what the claim saw and its write', async () => {

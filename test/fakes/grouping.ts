@@ -63,6 +63,11 @@ export class FakeGroups implements GroupPort {
     return [...(this.members.get(thing) ?? [])];
   }
 
+  async managedOf(names: string[]): Promise<string[]> {
+    this.faults.check('managedOf');
+    return names.filter((name) => this.groups.get(name)?.managed === true);
+  }
+
   of(thing: string): string[] {
     return [...(this.members.get(thing) ?? [])].sort();
   }
@@ -70,13 +75,13 @@ export class FakeGroups implements GroupPort {
 
 /**
  * The state table's thing records in memory, with the rules of shared/adapters/thing-state-store.ts:
- * a stale event takes nothing, a live lease (even the same event's, unless its attempt left it idle)
- * makes the thing busy (ThingBusyError), and a commit needs the committing event's lease. `now` is
- * the lease clock.
+ * a stale event takes nothing, a live lease makes the thing busy (ThingBusyError) unless it is the
+ * same event's and its attempt failed (idle) or ran out of time, a lease another event never committed
+ * makes the claim `interrupted`, and a commit needs the committing event's lease. `now` is the clock.
  */
 export class FakeState implements ThingStateStore {
   readonly states = new Map<string, ThingState>();
-  readonly leases = new Map<string, { eventId: string; until: number; idle?: boolean }>();
+  readonly leases = new Map<string, { eventId: string; until: number; attemptUntil: number; idle?: boolean }>();
   readonly faults = new Faults();
   now = 0;
 
@@ -87,10 +92,16 @@ export class FakeState implements ThingStateStore {
     const state = this.states.get(request.thingName);
     if (state && isStale(state, request)) return { kind: 'stale' as const, state: structuredClone(state) };
     const lease = this.leases.get(request.thingName);
-    if (lease && lease.until > this.now && !(lease.idle && lease.eventId === request.eventId))
+    const own = lease?.eventId === request.eventId && (lease.idle || this.now >= lease.attemptUntil);
+    if (lease && lease.until > this.now && !own)
       throw new ThingBusyError(`thing ${request.thingName} is being updated by event ${lease.eventId}`);
-    this.leases.set(request.thingName, { eventId: request.eventId, until: this.now + this.leaseMs });
-    return { kind: 'claimed' as const, previous: state && structuredClone(state) };
+    this.leases.set(request.thingName, {
+      eventId: request.eventId,
+      until: this.now + this.leaseMs,
+      attemptUntil: this.now + Math.min(request.attemptMs ?? this.leaseMs, this.leaseMs),
+    });
+    const interrupted = lease !== undefined && lease.eventId !== request.eventId;
+    return { kind: 'claimed' as const, previous: state && structuredClone(state), interrupted };
   }
 
   async commit(c: Commit) {

@@ -30,4 +30,17 @@ describe('thing groups the automation creates', () => {
     const port = iotGroupPort(new IoTClient({ region: 'us-east-1' }), 50, { now: () => Date.now() });
     expect(await port.ensureGroup('prod-all', undefined)).toBe('unmanaged');
   });
+
+  it("tell the automation's groups from others among a thing's memberships, asking once per group", async () => {
+    iot.on(DescribeThingGroupCommand).callsFake(({ thingGroupName }) => ({
+      thingGroupName,
+      thingGroupProperties: thingGroupName.startsWith('model-')
+        ? { attributePayload: { attributes: { managedBy: 'fleet-autopilot' } } }
+        : { attributePayload: { attributes: { managedBy: 'someone-else' } } },
+    }));
+    const port = iotGroupPort(new IoTClient({ region: 'us-east-1' }), 50, { now: () => Date.now() });
+    expect(await port.managedOf(['prod-all', 'model-th200', 'hand-picked'])).toEqual(['model-th200']);
+    expect(await port.managedOf(['model-th200', 'model-x100'])).toEqual(['model-th200', 'model-x100']);
+    expect(iot.commandCalls(DescribeThingGroupCommand)).toHaveLength(4);
+  });
 });

@@ -228,6 +228,45 @@ describe('assignGroups()', () => {
     expect(groups.of('thing-1')).toEqual(['model-th300', 'site-us-east-1-plant-1']);
   });
 
+  it("takes back its own lease once the attempt's time is over (a crash), while a copy waits before", async () => {
+    // A first attempt that had a minute and crashed: its lease is live, not idle.
+    await state.claim({
+      thingName: 'thing-1',
+      thingId: 'b2d6f3a4-0000-4000-8000-000000000001',
+      version: 1,
+      at: 0,
+      eventId: 'evt-thing-1-CREATED-1',
+      attemptMs: 60_000,
+    });
+    state.now = 59_999;
+    await expect(assignGroups(thingEvent(), deps, 60_000)).rejects.toMatchObject({ name: 'ThingBusyError' });
+    state.now = 60_000;
+    expect(await assignGroups(thingEvent(), deps, 60_000)).toMatchObject({ status: 'applied' });
+    // Another event still waits for the lease the retry took.
+    state.now = 60_001;
+    const other = thingEvent({ operation: 'UPDATED', versionNumber: 2, eventId: 'other' });
+    expect(await assignGroups(other, deps)).toMatchObject({ status: 'unchanged' });
+  });
+
+  it("plans from the memberships as they are after another event's attempt died half-way", async () => {
+    const x100 = { region: 'eu-west-1', site: 'plant-7', model: 'X100' };
+    await assignGroups(thingEvent({ attributes: x100 }), deps);
+    // Event A moves the thing to th200, then dies before it records anything (audit and idle fail).
+    audit.faults.inject('write', throttled());
+    state.faults.inject('idle', throttled());
+    const a = thingEvent({ operation: 'UPDATED', versionNumber: 2, eventId: 'a' });
+    await expect(assignGroups(a, deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+
+    // Event B (back to x100) gets the thing once A's lease has run out.
+    state.now = state.leaseMs + 1;
+    const b = thingEvent({ operation: 'UPDATED', versionNumber: 3, eventId: 'b', attributes: x100 });
+    expect(await assignGroups(b, deps)).toMatchObject({ status: 'applied', removed: ['model-th200'] });
+    expect(groups.of('thing-1')).toEqual(['model-x100', 'site-eu-west-1-plant-7']);
+    // A's redelivery is stale now.
+    expect(await assignGroups(a, deps)).toEqual({ status: 'stale' });
+  });
+
   it('throws a throttled membership change so SQS redelivers it, and the redelivery applies it', async () => {
     groups.faults.inject('addThing', throttled());
     await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
