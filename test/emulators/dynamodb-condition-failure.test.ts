@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalDynamoDb } from '../../local/emulators/dynamodb/server';
@@ -87,6 +88,30 @@ describe('ReturnValuesOnConditionCheckFailure on single-item writes', () => {
     );
     expect(error?.name).toBe('ConditionalCheckFailedException');
     expect(error?.Item).toBeUndefined();
+  });
+
+  it('answers the failure with the checksum of the body it sends (x-amz-crc32, which botocore checks)', async () => {
+    const res = await fetch(db.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.PutItem',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20260101T000000Z',
+      },
+      body: JSON.stringify({
+        TableName: TABLE,
+        Item: { pk: { S: 'a' }, sk: { S: 'x' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.status).toBe(400);
+    expect(JSON.parse(body.toString()).Item).toEqual(OLD);
+    expect(res.headers.get('x-amz-crc32')).toBe(String(crc32(body)));
+    expect(res.headers.get('content-length')).toBe(String(body.length));
   });
 
   it('refuses a value outside [ALL_OLD, NONE] as AWS does, writing nothing', async () => {

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { Dynalite, RawResponse } from './backend';
 import { isObject, type JsonObject, validation } from './errors';
 import { type KeySchemas, keyOf } from './keys';
@@ -53,5 +54,15 @@ export async function withOldItem(
   const current = await db.call('GetItem', { TableName: table, Key: key, ConsistentRead: true });
   if (!isObject(current.Item)) return out;
   const text = Buffer.from(JSON.stringify({ ...error, Item: current.Item }));
-  return { ...out, headers: { ...out.headers, 'content-length': String(text.length) }, body: text };
+  const headers = Object.fromEntries(
+    Object.entries(out.headers).filter(
+      ([name]) => !['content-length', 'x-amz-crc32'].includes(name.toLowerCase()),
+    ),
+  );
+  // Clients that check DynamoDB's body checksum (botocore, the Java SDK) need it of the new body.
+  return {
+    ...out,
+    headers: { ...headers, 'content-length': String(text.length), 'x-amz-crc32': String(crc32(text)) },
+    body: text,
+  };
 }
