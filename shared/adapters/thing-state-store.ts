@@ -39,11 +39,8 @@ export function dynamoThingStateStore(
       }),
     );
   const read = async (thingName: string) =>
-    (
-      await client.send(
-        new GetCommand({ TableName: tableName, Key: key(thingName), ConsistentRead: true }),
-      )
-    ).Item;
+    (await client.send(new GetCommand({ TableName: tableName, Key: key(thingName), ConsistentRead: true })))
+      .Item;
   return {
     async claim(request) {
       const now = clock.now();

@@ -81,7 +81,10 @@ export class FakeGroups implements GroupPort {
  */
 export class FakeState implements ThingStateStore {
   readonly states = new Map<string, ThingState>();
-  readonly leases = new Map<string, { eventId: string; until: number; attemptUntil: number; idle?: boolean }>();
+  readonly leases = new Map<
+    string,
+    { eventId: string; until: number; attemptUntil: number; idle?: boolean }
+  >();
   readonly faults = new Faults();
   now = 0;
 
