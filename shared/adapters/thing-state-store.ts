@@ -76,8 +76,9 @@ export function dynamoThingStateStore(
           throw new ThingBusyError(`thing ${request.thingName} changed while claiming`);
         throw error;
       }
-      // Another event's attempt that never committed may have changed memberships.
-      const interrupted = typeof item?.leaseEvent === 'string' && item.leaseEvent !== request.eventId;
+      // An attempt that never committed (another event's, or an earlier one of this event) may have
+      // changed memberships.
+      const interrupted = typeof item?.leaseEvent === 'string';
       return { kind: 'claimed', previous: state, interrupted };
     },
 

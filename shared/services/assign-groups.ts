@@ -1,5 +1,5 @@
 import { eventTimeMs, type ThingEvent } from '../domain/events/registry-event';
-import type { CompiledRules } from '../domain/grouping/compile-rules';
+import { type CompiledRules, rulesCanJoin } from '../domain/grouping/compile-rules';
 import { evaluateRules, type GroupTarget, type RuleOutcome, targetsOf } from '../domain/grouping/evaluate';
 import { planMembership } from '../domain/grouping/plan';
 import type { ThingState } from '../domain/grouping/thing-state';
@@ -47,10 +47,12 @@ export async function assignGroups(
   const claim = await deps.state.claim(request);
   if (claim.kind === 'stale') return { status: 'stale' };
   try {
-    // An attempt of another event that never committed may have added or removed groups: start from
-    // the memberships as they are, not as last recorded.
+    // An attempt that never committed may have added or removed groups: start from the memberships
+    // as they are (those the rules could have made), not as last recorded.
     const previous = claim.interrupted
-      ? await deps.groups.managedOf(await deps.groups.listGroupsForThing(event.thingName))
+      ? (await deps.groups.managedOf(await deps.groups.listGroupsForThing(event.thingName))).filter((g) =>
+          rulesCanJoin(deps.rules, g),
+        )
       : undefined;
     return await apply(event, deps, request, claim.previous, previous);
   } catch (error) {
@@ -74,8 +76,8 @@ async function apply(
     await deps.state.commit({ ...request, groups: [], deleted: true });
     return { status: 'forgotten' };
   }
-  const previous =
-    held ?? (claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : []);
+  const recorded = claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : [];
+  const previous = held ?? recorded;
   const outcomes = evaluateRules(deps.rules, {
     thingName: event.thingName,
     thingType: event.thingTypeName ?? undefined,
@@ -107,6 +109,12 @@ async function apply(
     });
   }
   const groups = [...previous.filter((g) => !removed.includes(g)), ...added];
+  if (held) {
+    // The audit says what this attempt did and what changed since the last record, which an earlier
+    // attempt may have done without recording it.
+    for (const g of groups) if (!recorded.includes(g) && !added.includes(g)) added.push(g);
+    for (const g of recorded) if (!groups.includes(g) && !removed.includes(g)) removed.push(g);
+  }
   const notApplied = outcomes.filter((o) => o.outcome === 'not-applied');
   if (added.length + removed.length + notApplied.length + refused.length > 0) {
     await deps.audit({

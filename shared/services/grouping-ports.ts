@@ -38,7 +38,7 @@ export type Claim =
   | {
       kind: 'claimed';
       previous: ThingState | undefined;
-      /** Another event's attempt took the lease and never committed: memberships may differ from `previous`. */
+      /** An attempt (this event's or another's) took the lease and never committed: memberships may differ from `previous`. */
       interrupted: boolean;
     };
 export type Commit = ClaimRequest & { groups: string[]; deleted: boolean };

@@ -107,11 +107,11 @@ describe('dynamoThingStateStore', () => {
     await expect(store.claim(event('e1'))).rejects.toMatchObject({ name: 'ThingBusyError' });
     now += 1;
     await expect(store.claim(event('e2', 2))).rejects.toMatchObject({ name: 'ThingBusyError' });
-    await expect(store.claim(event('e1'))).resolves.toMatchObject({ kind: 'claimed', interrupted: false });
+    await expect(store.claim(event('e1'))).resolves.toMatchObject({ kind: 'claimed', interrupted: true });
     await commit(event('e1'));
   });
 
-  it('says when it takes over a lease another event never committed, and only then', async () => {
+  it("says when it takes over a lease no attempt committed, its own event's included, and only then", async () => {
     const event = freshThing();
     await expect(store.claim(event('e1'))).resolves.toMatchObject({ interrupted: false });
     now += LEASE_MS + 1;
@@ -119,7 +119,8 @@ describe('dynamoThingStateStore', () => {
     await commit(event('e2', 2));
     await expect(store.claim(event('e3', 3))).resolves.toMatchObject({ kind: 'claimed', interrupted: false });
     await store.idle(event('e3', 3));
-    await expect(store.claim(event('e3', 3))).resolves.toMatchObject({ interrupted: false });
+    await expect(store.claim(event('e3', 3))).resolves.toMatchObject({ interrupted: true });
+    await commit(event('e3', 3));
   });
 
   it('reads the record when a failed condition hands none back', async () => {

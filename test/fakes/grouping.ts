@@ -76,8 +76,8 @@ export class FakeGroups implements GroupPort {
 /**
  * The state table's thing records in memory, with the rules of shared/adapters/thing-state-store.ts:
  * a stale event takes nothing, a live lease makes the thing busy (ThingBusyError) unless it is the
- * same event's and its attempt failed (idle) or ran out of time, a lease another event never committed
- * makes the claim `interrupted`, and a commit needs the committing event's lease. `now` is the clock.
+ * same event's and its attempt failed (idle) or ran out of time, a lease no attempt committed makes
+ * the next claim `interrupted`, and a commit needs the committing event's lease. `now` is the clock.
  */
 export class FakeState implements ThingStateStore {
   readonly states = new Map<string, ThingState>();
@@ -103,7 +103,7 @@ export class FakeState implements ThingStateStore {
       until: this.now + this.leaseMs,
       attemptUntil: this.now + Math.min(request.attemptMs ?? this.leaseMs, this.leaseMs),
     });
-    const interrupted = lease !== undefined && lease.eventId !== request.eventId;
+    const interrupted = lease !== undefined;
     return { kind: 'claimed' as const, previous: state && structuredClone(state), interrupted };
   }
 

@@ -1,7 +1,9 @@
 import {
   AddThingToThingGroupCommand,
   CreateThingGroupCommand,
+  DescribeThingGroupCommand,
   IoTClient,
+  ListThingGroupsForThingCommand,
   RemoveThingFromThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -34,6 +36,14 @@ beforeEach(() => {
     members.get(input.thingName)?.delete(input.thingGroupName);
     return {};
   });
+  // A retry after a failed attempt starts from the memberships as they are.
+  iot.on(ListThingGroupsForThingCommand).callsFake((input) => ({
+    thingGroups: [...(members.get(input.thingName) ?? [])].map((groupName) => ({ groupName })),
+  }));
+  iot.on(DescribeThingGroupCommand).callsFake((input) => ({
+    thingGroupName: input.thingGroupName,
+    thingGroupProperties: { attributePayload: { attributes: { managedBy: 'fleet-autopilot' } } },
+  }));
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
 });
 

@@ -114,3 +114,20 @@ function describePath(raw: unknown, path: PropertyKey[]): string {
   }
   return path.length > 0 ? path.map(String).join('.') : '(file)';
 }
+
+/**
+ * Whether these rules could put some thing in `group`: it matches a rule's group template or is one
+ * of its ring groups (parents are only created, never joined). Groups the automation made for other
+ * purposes (a rollout's rollback group) are not the grouping's to take a thing out of.
+ */
+export function rulesCanJoin(rules: CompiledRules, group: string): boolean {
+  const name: PatternToken[] = [...group].map((char) => ({ char }));
+  return rules.rules.some((rule) => {
+    const leaves = rule.rings
+      ? rule.rings.map((ring) =>
+          [...(rules.lowerCase ? ring.group.toLowerCase() : ring.group)].map((char) => ({ char })),
+        )
+      : rule.chain.slice(-1).map((t) => toPattern(t, rules.lowerCase));
+    return leaves.some((leaf) => patternsIntersect(leaf, name));
+  });
+}

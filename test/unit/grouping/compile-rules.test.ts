@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileRules } from '../../../shared/domain/grouping/compile-rules';
+import { compileRules, rulesCanJoin } from '../../../shared/domain/grouping/compile-rules';
 import { compileRulesText } from '../../../shared/domain/grouping/rules-text';
 import { InvalidRulesError } from '../../../shared/errors';
 
@@ -97,5 +97,28 @@ describe('compileRules()', () => {
 
   it('reports YAML syntax errors as invalid rules', () => {
     expect(() => compileRulesText('rules: [')).toThrow(InvalidRulesError);
+  });
+});
+
+describe('rulesCanJoin()', () => {
+  const rules = compileRules({
+    version: 1,
+    lowerCase: true,
+    rules: [
+      { name: 'site', parents: ['sites', 'sites-{region}'], group: 'site-{region}-{site}' },
+      { name: 'model', group: 'model-{model}' },
+      { name: 'rings', parents: ['rings'], rings: [{ group: 'Ring-Canary', percent: 1 }] },
+    ],
+  });
+
+  it('is true for a group a rule or a ring names, false for parents and for anything else', () => {
+    expect(rulesCanJoin(rules, 'site-eu-west-1-plant-7')).toBe(true);
+    expect(rulesCanJoin(rules, 'model-th200')).toBe(true);
+    expect(rulesCanJoin(rules, 'ring-canary')).toBe(true);
+    expect(rulesCanJoin(rules, 'sites')).toBe(false);
+    expect(rulesCanJoin(rules, 'sites-eu-west-1')).toBe(false);
+    expect(rulesCanJoin(rules, 'rings')).toBe(false);
+    expect(rulesCanJoin(rules, 'fw-3-1-rollback')).toBe(false);
+    expect(rulesCanJoin(rules, 'Model-TH200')).toBe(false); // lower-cased rules name lower-case groups
   });
 });

@@ -251,18 +251,26 @@ describe('assignGroups()', () => {
   it("plans from the memberships as they are after another event's attempt died half-way", async () => {
     const x100 = { region: 'eu-west-1', site: 'plant-7', model: 'X100' };
     await assignGroups(thingEvent({ attributes: x100 }), deps);
+    // A rollout's rollback group is the automation's too, but no grouping rule names it.
+    groups.groups.set('fw-3-1-rollback', { parent: undefined, managed: true });
+    await groups.addThing('fw-3-1-rollback', 'thing-1');
     // Event A moves the thing to th200, then dies before it records anything (audit and idle fail).
     audit.faults.inject('write', throttled());
     state.faults.inject('idle', throttled());
     const a = thingEvent({ operation: 'UPDATED', versionNumber: 2, eventId: 'a' });
     await expect(assignGroups(a, deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
-    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+    expect(groups.of('thing-1')).toEqual(['fw-3-1-rollback', 'model-th200', 'site-eu-west-1-plant-7']);
 
     // Event B (back to x100) gets the thing once A's lease has run out.
     state.now = state.leaseMs + 1;
     const b = thingEvent({ operation: 'UPDATED', versionNumber: 3, eventId: 'b', attributes: x100 });
-    expect(await assignGroups(b, deps)).toMatchObject({ status: 'applied', removed: ['model-th200'] });
-    expect(groups.of('thing-1')).toEqual(['model-x100', 'site-eu-west-1-plant-7']);
+    expect(await assignGroups(b, deps)).toMatchObject({
+      status: 'applied',
+      added: ['model-x100'],
+      removed: ['model-th200'],
+    });
+    expect(groups.of('thing-1')).toEqual(['fw-3-1-rollback', 'model-x100', 'site-eu-west-1-plant-7']);
+    expect(audit.records.at(-1)?.details).toMatchObject({ added: ['model-x100'], removed: ['model-th200'] });
     // A's redelivery is stale now.
     expect(await assignGroups(a, deps)).toEqual({ status: 'stale' });
   });
