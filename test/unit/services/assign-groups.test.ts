@@ -26,6 +26,17 @@ beforeEach(() => {
   deps = { rules, groups, state, audit: audit.write, actor: 'function:assign-groups' };
 });
 
+/** An attempt of thingEvent()'s event that holds the thing's lease (still running, or crashed). */
+const attemptOfFirstEvent = (attemptMs?: number) =>
+  state.claim({
+    thingName: 'thing-1',
+    thingId: thingEvent().thingId,
+    version: 1,
+    at: 0,
+    eventId: thingEvent().eventId,
+    ...(attemptMs === undefined ? {} : { attemptMs }),
+  });
+
 describe('assignGroups()', () => {
   it('creates groups parent-first, adds the thing, and writes one audit record', async () => {
     const result = await assignGroups(thingEvent(), deps);
@@ -196,13 +207,7 @@ describe('assignGroups()', () => {
 
   it('holds off a copy of the same event while an attempt of it holds the lease, until the lease runs out', async () => {
     // An attempt that is still running, or that crashed: its lease is live and not idle.
-    await state.claim({
-      thingName: 'thing-1',
-      thingId: 'b2d6f3a4-0000-4000-8000-000000000001',
-      version: 1,
-      at: 0,
-      eventId: 'evt-thing-1-CREATED-1',
-    });
+    await attemptOfFirstEvent();
 
     await expect(assignGroups(thingEvent(), deps)).rejects.toMatchObject({ name: 'ThingBusyError' });
     expect(groups.calls).toEqual([]);
@@ -230,14 +235,7 @@ describe('assignGroups()', () => {
 
   it("takes back its own lease once the attempt's time is over (a crash), while a copy waits before", async () => {
     // A first attempt that had a minute and crashed: its lease is live, not idle.
-    await state.claim({
-      thingName: 'thing-1',
-      thingId: 'b2d6f3a4-0000-4000-8000-000000000001',
-      version: 1,
-      at: 0,
-      eventId: 'evt-thing-1-CREATED-1',
-      attemptMs: 60_000,
-    });
+    await attemptOfFirstEvent(60_000);
     state.now = 59_999;
     await expect(assignGroups(thingEvent(), deps, 60_000)).rejects.toMatchObject({ name: 'ThingBusyError' });
     state.now = 60_000;
