@@ -47,14 +47,7 @@ export async function assignGroups(
   const claim = await deps.state.claim(request);
   if (claim.kind === 'stale') return { status: 'stale' };
   try {
-    // An attempt that never committed may have added or removed groups: start from the memberships
-    // as they are (those the rules could have made), not as last recorded.
-    const previous = claim.interrupted
-      ? (await deps.groups.managedOf(await deps.groups.listGroupsForThing(event.thingName))).filter((g) =>
-          rulesCanJoin(deps.rules, g),
-        )
-      : undefined;
-    return await apply(event, deps, request, claim.previous, previous);
+    return await apply(event, deps, request, claim.previous, claim.interrupted);
   } catch (error) {
     // The lease stays with this event (no other one applies on top of what it did), idle so that its
     // retry takes it at once; if marking it fails as well, the retry waits for the attempt's time.
@@ -68,7 +61,7 @@ async function apply(
   deps: AssignDeps,
   request: ClaimRequest,
   claimed: ThingState | undefined,
-  held: string[] | undefined,
+  interrupted: boolean,
 ): Promise<AssignResult> {
   const at = request.at;
   if (event.operation === 'DELETED') {
@@ -77,6 +70,9 @@ async function apply(
     return { status: 'forgotten' };
   }
   const recorded = claimed && !claimed.deleted && claimed.thingId === event.thingId ? claimed.groups : [];
+  // An attempt that never committed may have added or removed groups: start from the memberships as
+  // they are, not as last recorded.
+  const held = interrupted ? await heldGroups(event.thingName, recorded, deps) : undefined;
   const previous = held ?? recorded;
   const outcomes = evaluateRules(deps.rules, {
     thingName: event.thingName,
@@ -102,6 +98,7 @@ async function apply(
       at,
       request,
       previous,
+      recorded,
       added,
       removed,
       outcomes,
@@ -139,6 +136,19 @@ async function apply(
   return added.length + removed.length > 0 ? { status: 'applied', added, removed } : { status: 'unchanged' };
 }
 
+/**
+ * The groups an attempt that never committed may have left the thing in: the recorded ones it is still
+ * in, and the automation's groups its rules could have added (so a manual group, a rollout's rollback
+ * group or a query group is never taken as the grouping's). Each candidate is described once per
+ * container.
+ */
+async function heldGroups(thingName: string, recorded: string[], deps: AssignDeps): Promise<string[]> {
+  const actual = await deps.groups.listGroupsForThing(thingName);
+  const candidates = actual.filter((g) => !recorded.includes(g) && rulesCanJoin(deps.rules, g));
+  const ours = new Set(await deps.groups.managedOf(candidates));
+  return actual.filter((g) => recorded.includes(g) || ours.has(g));
+}
+
 /** Creates each target's chain parent-first; a group someone else owns is never touched. */
 async function ensureGroups(targets: GroupTarget[], port: GroupPort) {
   const usable: GroupTarget[] = [];
@@ -167,7 +177,9 @@ async function ensureGroups(targets: GroupTarget[], port: GroupPort) {
 type LimitContext = {
   at: number;
   request: ClaimRequest;
+  /** What this attempt started from (the memberships as they were), and what was last recorded. */
   previous: string[];
+  recorded: string[];
   added: string[];
   removed: string[];
   outcomes: RuleOutcome[];
@@ -191,6 +203,15 @@ async function refuseOnLimits(event: ThingEvent, deps: AssignDeps, ctx: LimitCon
       reason,
       memberships,
       groups: ctx.previous,
+      // An earlier attempt that never committed may have left the thing elsewhere than recorded.
+      ...(ctx.previous === ctx.recorded
+        ? {}
+        : {
+            sinceRecord: {
+              added: ctx.previous.filter((g) => !ctx.recorded.includes(g)),
+              removed: ctx.recorded.filter((g) => !ctx.previous.includes(g)),
+            },
+          }),
       versionNumber: event.versionNumber,
       rules: summarize(ctx.outcomes),
     },

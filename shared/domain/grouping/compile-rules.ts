@@ -1,5 +1,5 @@
 import { InvalidRulesError } from '../../errors';
-import { GROUP_NAME_MAX, isValidGroupName } from './group-name';
+import { GROUP_NAME_MAX, isReservedGroupName, isValidGroupName } from './group-name';
 import type { Ring } from './ring';
 import { type RuleCondition, type RuleSpec, rulesFileSchema } from './rules-schema';
 import { type PatternToken, parseTemplate, patternsIntersect, type Template, toPattern } from './template';
@@ -121,6 +121,7 @@ function describePath(raw: unknown, path: PropertyKey[]): string {
  * purposes (a rollout's rollback group) are not the grouping's to take a thing out of.
  */
 export function rulesCanJoin(rules: CompiledRules, group: string): boolean {
+  if (isReservedGroupName(group)) return false; // the rules never name these (evaluate.ts)
   const name: PatternToken[] = [...group].map((char) => ({ char }));
   return rules.rules.some((rule) => {
     const leaves = rule.rings

@@ -121,4 +121,10 @@ describe('rulesCanJoin()', () => {
     expect(rulesCanJoin(rules, 'fw-3-1-rollback')).toBe(false);
     expect(rulesCanJoin(rules, 'Model-TH200')).toBe(false); // lower-cased rules name lower-case groups
   });
+
+  it('is false for the reserved fleet-autopilot- names, which a template starting with a placeholder matches', () => {
+    const open = compileRules({ version: 1, rules: [{ name: 'any', group: '{thingType}-{model}' }] });
+    expect(rulesCanJoin(open, 'sensor-th200')).toBe(true);
+    expect(rulesCanJoin(open, 'fleet-autopilot-rollback-r1')).toBe(false);
+  });
 });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { compileRules } from '../../../shared/domain/grouping/compile-rules';
 import { type AssignDeps, assignGroups } from '../../../shared/services/assign-groups';
 import { fakeAudit } from '../../fakes/audit';
-import { throttled } from '../../fakes/faults';
+import { awsError, throttled } from '../../fakes/faults';
 import { FakeGroups, FakeState } from '../../fakes/grouping';
 import { thingEvent } from '../../helpers/events';
 
@@ -24,6 +24,15 @@ beforeEach(() => {
   state = new FakeState();
   audit = fakeAudit();
   deps = { rules, groups, state, audit: audit.write, actor: 'function:assign-groups' };
+});
+
+/** The claim an attempt of `event` makes. */
+const claimOf = (event: ReturnType<typeof thingEvent>) => ({
+  thingName: event.thingName,
+  thingId: event.thingId,
+  version: event.versionNumber,
+  at: 0,
+  eventId: event.eventId,
 });
 
 /** An attempt of thingEvent()'s event that holds the thing's lease (still running, or crashed). */
@@ -271,6 +280,60 @@ describe('assignGroups()', () => {
     expect(audit.records.at(-1)?.details).toMatchObject({ added: ['model-x100'], removed: ['model-th200'] });
     // A's redelivery is stale now.
     expect(await assignGroups(a, deps)).toEqual({ status: 'stale' });
+  });
+
+  it('forgets a deleted thing on the retry of a DELETED event whose first attempt failed', async () => {
+    await assignGroups(thingEvent(), deps);
+    const deleted = thingEvent({ operation: 'DELETED', versionNumber: 1, eventId: 'del' });
+    state.faults.inject('commit', throttled());
+    await expect(assignGroups(deleted, deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    // The thing is gone: AWS answers ResourceNotFoundException for its memberships.
+    groups.faults.inject('listGroupsForThing', awsError('ResourceNotFoundException'), 5);
+    expect(await assignGroups(deleted, deps)).toEqual({ status: 'forgotten' });
+  });
+
+  it('after an interrupted attempt, still takes the thing out of recorded groups no rule names any more', async () => {
+    await assignGroups(thingEvent(), deps);
+    // Recorded by an older version of the rules: managed, and no current rule names it.
+    groups.groups.set('legacy-th200', { parent: undefined, managed: true });
+    await groups.addThing('legacy-th200', 'thing-1');
+    const recorded = state.states.get('thing-1');
+    if (recorded) recorded.groups.push('legacy-th200');
+    await state.claim(claimOf(thingEvent({ versionNumber: 2, eventId: 'crashed' })));
+    state.now = state.leaseMs + 1;
+
+    const next = thingEvent({ operation: 'UPDATED', versionNumber: 3, eventId: 'next' });
+    expect(await assignGroups(next, deps)).toMatchObject({ status: 'applied', removed: ['legacy-th200'] });
+    expect(groups.of('thing-1')).toEqual(['model-th200', 'site-eu-west-1-plant-7']);
+  });
+
+  it('refused on limits after an interrupted attempt, records the memberships as they are and says what changed', async () => {
+    const x100 = { region: 'eu-west-1', site: 'plant-7', model: 'X100' };
+    await assignGroups(thingEvent({ attributes: x100 }), deps);
+    // Event A removes model-x100, then dies before its add (and before marking its lease idle).
+    groups.faults.inject('addThing', throttled());
+    state.faults.inject('idle', throttled());
+    const a = thingEvent({ operation: 'UPDATED', versionNumber: 2, eventId: 'a' });
+    await expect(assignGroups(a, deps)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    // Manual memberships fill the thing's ten slots.
+    for (let i = 0; i < 9; i++) {
+      groups.groups.set(`manual-${i}`, { parent: undefined, managed: false });
+      await groups.addThing(`manual-${i}`, 'thing-1');
+    }
+    state.now = state.leaseMs + 1;
+
+    const b = thingEvent({
+      operation: 'UPDATED',
+      versionNumber: 3,
+      eventId: 'b',
+      attributes: { ...x100, model: 'th300' },
+    });
+    expect(await assignGroups(b, deps)).toMatchObject({ status: 'skipped-limits' });
+    expect(state.states.get('thing-1')?.groups).toEqual(['site-eu-west-1-plant-7']);
+    expect(audit.records.at(-1)).toMatchObject({
+      outcome: 'skipped',
+      details: { groups: ['site-eu-west-1-plant-7'], sinceRecord: { added: [], removed: ['model-x100'] } },
+    });
   });
 
   it('throws a throttled membership change so SQS redelivers it, and the redelivery applies it', async () => {
