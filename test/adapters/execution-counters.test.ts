@@ -14,8 +14,8 @@ import { RolloutStoreBusyError } from '../../shared/domain/rollout/errors';
 import { successBucket } from '../../shared/domain/rollout/health-counts';
 import { jobIdFor } from '../../shared/domain/rollout/ids';
 import type { ExecutionTerminal } from '../../shared/domain/rollout/job-event';
-import type { Stage } from '../../shared/domain/rollout/model';
 import { startPackagedTables } from './packaged-tables';
+import { runningStage } from './rollout-item';
 
 /**
  * shared/adapters/rollout-transact.ts executionCounters on the local DynamoDB, counting its requests:
@@ -44,20 +44,7 @@ async function newStage(stage: 'running' | 'none' | 'other-job' = 'running') {
   const rolloutId = `fw-${String(run).padStart(8, '0')}`;
   const jobId = jobIdFor(rolloutId, 0);
   if (stage !== 'none') {
-    const item: Stage = {
-      rolloutId,
-      index: 0,
-      name: 'canary',
-      jobId: stage === 'running' ? jobId : jobIdFor(rolloutId, 0, 1),
-      startedAt: T0,
-      targets: 20,
-      succeeded: 0,
-      failed: 0,
-      rejected: 0,
-      timedOut: 0,
-      excluded: 0,
-      status: 'RUNNING',
-    };
+    const item = runningStage(rolloutId, stage === 'running' ? jobId : jobIdFor(rolloutId, 0, 1), T0);
     await store().putStage(item);
   }
   return { rolloutId, jobId };
